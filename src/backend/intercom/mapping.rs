@@ -1,0 +1,250 @@
+//! Intercom wire types → domain types. Total functions: unknown values degrade, never fail.
+
+use super::wire;
+use crate::domain::{
+    Away, AwayReason, AwayReasonId, Conversation, ConversationId, ConversationState, Distribution,
+    Inbox, InboxId, Level, Member, Priority, Sla, SlaStatus, Teammate, TeammateId,
+};
+use jiff::Timestamp;
+
+/// Unix seconds → timestamp; out-of-range values become the epoch.
+pub fn time(secs: i64) -> Timestamp {
+    Timestamp::from_second(secs).unwrap_or(Timestamp::UNIX_EPOCH)
+}
+
+/// Optional Unix seconds → optional timestamp (`0` and out-of-range values are `None`).
+pub fn opt_time(secs: Option<i64>) -> Option<Timestamp> {
+    secs.filter(|s| *s > 0)
+        .and_then(|s| Timestamp::from_second(s).ok())
+}
+
+/// An id that is `0` or absent means "none".
+fn opt_id(id: Option<i64>) -> Option<String> {
+    id.filter(|i| *i > 0).map(|i| i.to_string())
+}
+
+/// A team → an inbox. Members listed as secondary in `admin_priority_level` are secondary.
+pub fn inbox(team: &wire::Team) -> Inbox {
+    let secondary: &[i64] = team
+        .admin_priority_level
+        .as_ref()
+        .and_then(|l| l.secondary_admin_ids.as_deref())
+        .unwrap_or(&[]);
+    let mut members: Vec<Member> = Vec::with_capacity(team.admin_ids.len());
+    for id in &team.admin_ids {
+        if members
+            .iter()
+            .any(|m| m.teammate.as_str() == id.to_string())
+        {
+            continue;
+        }
+        members.push(Member {
+            teammate: TeammateId(id.to_string()),
+            level: if secondary.contains(id) {
+                Level::Secondary
+            } else {
+                Level::Primary
+            },
+        });
+    }
+    Inbox {
+        id: InboxId(team.id.clone()),
+        name: team.name.clone(),
+        members,
+        assignment_limit: team.assignment_limit.and_then(|l| u32::try_from(l).ok()),
+        distribution: team.distribution_method.as_deref().map(distribution),
+    }
+}
+
+fn distribution(method: &str) -> Distribution {
+    match method {
+        "round_robin" => Distribution::RoundRobin,
+        "load_balanced" => Distribution::LoadBalanced,
+        "manual" => Distribution::Manual,
+        other => Distribution::Other(other.to_owned()),
+    }
+}
+
+/// An away reason.
+pub fn away_reason(r: &wire::AwayStatusReason) -> AwayReason {
+    AwayReason {
+        id: AwayReasonId(r.id.clone()),
+        label: r.label.clone(),
+        emoji: (!r.emoji.is_empty()).then(|| r.emoji.clone()),
+        deleted: r.deleted,
+    }
+}
+
+/// An admin → a teammate. Memberships come from the inboxes (the teams' view wins), falling
+/// back to the admin's own `team_ids` and `team_priority_level` for teams not listed.
+pub fn teammate(admin: &wire::Admin, reasons: &[AwayReason], inboxes: &[Inbox]) -> Teammate {
+    let id = TeammateId(admin.id.clone());
+    let mut memberships: Vec<(InboxId, Level)> = inboxes
+        .iter()
+        .filter_map(|i| i.level_of(&id).map(|l| (i.id.clone(), l)))
+        .collect();
+    let secondary = admin
+        .team_priority_level
+        .as_ref()
+        .and_then(|l| l.secondary_team_ids.as_deref())
+        .unwrap_or(&[]);
+    for team in &admin.team_ids {
+        let team_id = InboxId(team.to_string());
+        let known = inboxes.iter().any(|i| i.id == team_id);
+        if !known && !memberships.iter().any(|(i, _)| *i == team_id) {
+            let level = if secondary.contains(team) {
+                Level::Secondary
+            } else {
+                Level::Primary
+            };
+            memberships.push((team_id, level));
+        }
+    }
+    let reason = admin.away_status_reason_id.and_then(|rid| {
+        let rid = rid.to_string();
+        reasons.iter().find(|r| r.id.as_str() == rid).cloned()
+    });
+    Teammate {
+        id,
+        name: admin.name.clone(),
+        email: admin.email.clone(),
+        away: Away {
+            enabled: admin.away_mode_enabled,
+            reassign: admin.away_mode_reassign,
+            reason: if admin.away_mode_enabled {
+                reason
+            } else {
+                None
+            },
+            since: None,
+        },
+        memberships,
+        cap: None,
+        time_zone: None,
+        has_inbox_seat: admin.has_inbox_seat,
+    }
+}
+
+/// A conversation. Unknown states fall back on the `open` flag; unknown priorities are `none`.
+pub fn conversation(c: &wire::Conversation) -> Conversation {
+    let state = match c.state.as_str() {
+        "open" => ConversationState::Open,
+        "snoozed" => ConversationState::Snoozed,
+        "closed" => ConversationState::Closed,
+        _ if c.open => ConversationState::Open,
+        _ => ConversationState::Closed,
+    };
+    let priority = match c.priority.as_str() {
+        "low" => Priority::Low,
+        "medium" => Priority::Medium,
+        "high" => Priority::High,
+        "urgent" => Priority::Urgent,
+        _ => Priority::None,
+    };
+    let sla = c.sla_applied.as_ref().map(|s| Sla {
+        name: s.sla_name.clone(),
+        status: match s.sla_status.as_deref() {
+            Some("hit") => SlaStatus::Hit,
+            Some("missed") => SlaStatus::Missed,
+            Some("active") => SlaStatus::Active,
+            // `null` means a cancelled event exists; unknown values are treated alike.
+            _ => SlaStatus::Cancelled,
+        },
+        deadline: None,
+    });
+    Conversation {
+        id: ConversationId(c.id.clone()),
+        title: c.title.clone().filter(|t| !t.is_empty()),
+        state,
+        priority,
+        inbox: opt_id(c.team_assignee_id).map(InboxId),
+        assignee: opt_id(c.admin_assignee_id).map(TeammateId),
+        created_at: time(c.created_at),
+        updated_at: time(c.updated_at),
+        waiting_since: opt_time(c.waiting_since),
+        snoozed_until: opt_time(c.snoozed_until),
+        first_reply_at: c
+            .statistics
+            .as_ref()
+            .and_then(|s| opt_time(s.first_admin_reply_at)),
+        sla,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zero_and_null_assignees_are_none() {
+        for body in [
+            r#"{"id":"1","admin_assignee_id":0,"team_assignee_id":null,"state":"open"}"#,
+            r#"{"id":1,"state":"open"}"#,
+            r#"{"id":"1","admin_assignee_id":"0","team_assignee_id":"0","state":"open"}"#,
+        ] {
+            let w: wire::Conversation = serde_json::from_str(body).unwrap();
+            let c = conversation(&w);
+            assert_eq!(c.assignee, None, "{body}");
+            assert_eq!(c.inbox, None, "{body}");
+            assert_eq!(c.id.as_str(), "1");
+        }
+    }
+
+    #[test]
+    fn ids_as_strings_or_integers_map_alike() {
+        let w: wire::Conversation = serde_json::from_str(
+            r#"{"id":"7","admin_assignee_id":"42","team_assignee_id":9,"state":"open"}"#,
+        )
+        .unwrap();
+        let c = conversation(&w);
+        assert_eq!(c.assignee, Some(TeammateId("42".into())));
+        assert_eq!(c.inbox, Some(InboxId("9".into())));
+    }
+
+    #[test]
+    fn unknown_enum_values_degrade() {
+        let w: wire::Conversation = serde_json::from_str(
+            r#"{"id":"7","state":"pending_review","open":true,"priority":"critical",
+                "sla_applied":{"sla_name":"Gold","sla_status":"paused"}}"#,
+        )
+        .unwrap();
+        let c = conversation(&w);
+        assert_eq!(c.state, ConversationState::Open);
+        assert_eq!(c.priority, Priority::None);
+        assert_eq!(c.sla.unwrap().status, SlaStatus::Cancelled);
+    }
+
+    #[test]
+    fn secondary_members_come_from_priority_levels() {
+        let t: wire::Team = serde_json::from_str(
+            r#"{"type":"team","id":"5","name":"Billing","admin_ids":[1,2],
+                "admin_priority_level":{"primary_admin_ids":[1],"secondary_admin_ids":[2]},
+                "assignment_limit":10,"distribution_method":"load_balanced"}"#,
+        )
+        .unwrap();
+        let i = inbox(&t);
+        assert_eq!(i.level_of(&TeammateId("1".into())), Some(Level::Primary));
+        assert_eq!(i.level_of(&TeammateId("2".into())), Some(Level::Secondary));
+        assert_eq!(i.assignment_limit, Some(10));
+        assert_eq!(i.distribution, Some(Distribution::LoadBalanced));
+    }
+
+    #[test]
+    fn away_reason_resolves_from_string_or_integer_id() {
+        let reasons = vec![AwayReason {
+            id: AwayReasonId("12345".into()),
+            label: "On a break".into(),
+            emoji: Some("☕".into()),
+            deleted: false,
+        }];
+        let a: wire::Admin = serde_json::from_str(
+            r#"{"type":"admin","id":"991267460","name":"Ciaran2 Lee","email":"admin2@email.com",
+                "away_mode_enabled":true,"away_mode_reassign":true,"has_inbox_seat":true,
+                "away_status_reason_id":"12345","team_ids":[]}"#,
+        )
+        .unwrap();
+        let t = teammate(&a, &reasons, &[]);
+        assert!(t.away.enabled && t.away.reassign);
+        assert_eq!(t.away.reason.unwrap().label, "On a break");
+    }
+}

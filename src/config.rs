@@ -1,0 +1,1 @@
+//! Configuration: file discovery, parsing with precise errors, and the token. (Interface stub.)

@@ -1,0 +1,12 @@
+//! Pure domain logic: types, policies, derived metrics and ordering. No IO, no async.
+
+pub mod capabilities;
+pub mod metrics;
+pub mod model;
+pub mod ordering;
+pub mod policy;
+
+pub use capabilities::Capabilities;
+pub use metrics::{Metrics, derive};
+pub use model::*;
+pub use policy::Policy;

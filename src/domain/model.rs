@@ -1,0 +1,374 @@
+//! Vendor-neutral types for what a shift lead sees: inboxes, teammates, conversations.
+//!
+//! Backends map their wire formats into these types; nothing here knows about HTTP or a vendor.
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub String);
+
+        impl $name {
+            /// The id as text.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(s: &str) -> Self {
+                Self(s.to_owned())
+            }
+        }
+
+        impl From<String> for $name {
+            fn from(s: String) -> Self {
+                Self(s)
+            }
+        }
+    };
+}
+
+id_type!(
+    /// Identifies a team inbox (Intercom team, Zendesk group).
+    InboxId
+);
+id_type!(
+    /// Identifies a teammate (Intercom admin, Zendesk agent).
+    TeammateId
+);
+id_type!(
+    /// Identifies a conversation (Zendesk ticket).
+    ConversationId
+);
+id_type!(
+    /// Identifies an away-status reason.
+    AwayReasonId
+);
+
+/// How strongly a teammate belongs to an inbox.
+///
+/// A secondary member only takes conversations from an inbox when their primary inboxes are empty.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Level {
+    /// First in line for the inbox's conversations.
+    Primary,
+    /// Helps out when their primary inboxes are empty.
+    Secondary,
+}
+
+impl fmt::Display for Level {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Level::Primary => "primary",
+            Level::Secondary => "secondary",
+        })
+    }
+}
+
+/// One teammate's membership of one inbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Member {
+    /// The teammate.
+    pub teammate: TeammateId,
+    /// Primary or secondary.
+    pub level: Level,
+}
+
+/// How an inbox hands out conversations.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Distribution {
+    /// Round robin among available members.
+    RoundRobin,
+    /// To the member with the fewest open conversations, under a limit.
+    LoadBalanced,
+    /// Nobody is auto-assigned; teammates pick manually.
+    Manual,
+    /// A method this build does not know, kept verbatim.
+    Other(String),
+}
+
+/// A team inbox and its members.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Inbox {
+    /// Backend id.
+    pub id: InboxId,
+    /// Display name.
+    pub name: String,
+    /// Members, primary and secondary.
+    pub members: Vec<Member>,
+    /// The team's per-teammate assignment limit, when the backend exposes one.
+    pub assignment_limit: Option<u32>,
+    /// How conversations are distributed, when known.
+    pub distribution: Option<Distribution>,
+}
+
+impl Inbox {
+    /// The level at which `teammate` belongs to this inbox, if they do.
+    pub fn level_of(&self, teammate: &TeammateId) -> Option<Level> {
+        self.members
+            .iter()
+            .find(|m| &m.teammate == teammate)
+            .map(|m| m.level)
+    }
+}
+
+/// A reason a teammate can give for being away.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AwayReason {
+    /// Backend id.
+    pub id: AwayReasonId,
+    /// Display text, e.g. "On a break".
+    pub label: String,
+    /// Emoji shown with the label, when set.
+    pub emoji: Option<String>,
+    /// Soft-deleted reasons are kept for display but cannot be chosen.
+    pub deleted: bool,
+}
+
+/// A teammate's away state.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Away {
+    /// Away mode is on.
+    pub enabled: bool,
+    /// New replies to their conversations are reassigned while away.
+    pub reassign: bool,
+    /// Why they are away, when a reason is set and known.
+    pub reason: Option<AwayReason>,
+    /// When away mode was switched on, when the backend tells (Intercom only via activity logs).
+    pub since: Option<Timestamp>,
+}
+
+/// Where a teammate's cap came from, most specific first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CapSource {
+    /// A per-teammate override in the config file.
+    Config,
+    /// The assignment limit of one of the teammate's inboxes.
+    TeamLimit,
+    /// The workspace default from the config file.
+    WorkspaceDefault,
+}
+
+impl fmt::Display for CapSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            CapSource::Config => "config",
+            CapSource::TeamLimit => "team limit",
+            CapSource::WorkspaceDefault => "workspace default",
+        })
+    }
+}
+
+/// The most open conversations a teammate should hold, and where that number came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cap {
+    /// The limit.
+    pub value: u32,
+    /// Its origin.
+    pub source: CapSource,
+}
+
+/// A teammate (Intercom admin).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Teammate {
+    /// Backend id.
+    pub id: TeammateId,
+    /// Display name.
+    pub name: String,
+    /// Email address (used to match config overrides).
+    pub email: String,
+    /// Away state.
+    pub away: Away,
+    /// Inboxes this teammate belongs to, with the level.
+    pub memberships: Vec<(InboxId, Level)>,
+    /// Assignment cap; `None` until resolved from config and team limits.
+    pub cap: Option<Cap>,
+    /// IANA time zone name, when known (from config).
+    pub time_zone: Option<String>,
+    /// Whether they hold an inbox seat (can be assigned conversations).
+    pub has_inbox_seat: bool,
+}
+
+/// Conversation lifecycle state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConversationState {
+    /// Needs attention.
+    Open,
+    /// Snoozed until `snoozed_until`.
+    Snoozed,
+    /// Done.
+    Closed,
+}
+
+/// Conversation priority, lowest first.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Priority {
+    /// No priority set.
+    #[default]
+    None,
+    /// Low.
+    Low,
+    /// Medium.
+    Medium,
+    /// High.
+    High,
+    /// Urgent.
+    Urgent,
+}
+
+impl Priority {
+    /// Every priority, lowest first.
+    pub const ALL: [Priority; 5] = [
+        Priority::None,
+        Priority::Low,
+        Priority::Medium,
+        Priority::High,
+        Priority::Urgent,
+    ];
+
+    /// The lowercase name used on the wire and in config.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Priority::None => "none",
+            Priority::Low => "low",
+            Priority::Medium => "medium",
+            Priority::High => "high",
+            Priority::Urgent => "urgent",
+        }
+    }
+}
+
+impl fmt::Display for Priority {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Status of the SLA applied to a conversation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SlaStatus {
+    /// Applied and not yet fulfilled.
+    Active,
+    /// Met.
+    Hit,
+    /// Missed (on Intercom, only set at the next teammate reply after expiry).
+    Missed,
+    /// Removed.
+    Cancelled,
+}
+
+/// When an SLA target runs out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Deadline {
+    /// The breach time.
+    pub at: Timestamp,
+    /// `true` when the backend gave it; `false` when estimated from config targets.
+    pub exact: bool,
+}
+
+/// The SLA applied to a conversation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sla {
+    /// Policy name.
+    pub name: String,
+    /// Status as the backend reports it.
+    pub status: SlaStatus,
+    /// Next breach time, exact or estimated, when one can be known.
+    pub deadline: Option<Deadline>,
+}
+
+/// A customer conversation (Zendesk ticket).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Conversation {
+    /// Backend id.
+    pub id: ConversationId,
+    /// Title or subject, when set.
+    pub title: Option<String>,
+    /// Lifecycle state.
+    pub state: ConversationState,
+    /// Priority.
+    pub priority: Priority,
+    /// Team inbox it is assigned to; `None` when unassigned.
+    pub inbox: Option<InboxId>,
+    /// Teammate it is assigned to; `None` when unassigned.
+    pub assignee: Option<TeammateId>,
+    /// Created.
+    pub created_at: Timestamp,
+    /// Last updated.
+    pub updated_at: Timestamp,
+    /// When the customer started waiting for a reply; `None` when the last reply was ours.
+    pub waiting_since: Option<Timestamp>,
+    /// Snoozed until, when snoozed.
+    pub snoozed_until: Option<Timestamp>,
+    /// When a teammate first replied; `None` while the first response is still owed.
+    pub first_reply_at: Option<Timestamp>,
+    /// The SLA applied, when any.
+    pub sla: Option<Sla>,
+}
+
+/// The workspace being watched.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Workspace {
+    /// Workspace (Intercom "app") name.
+    pub name: String,
+    /// Backend label, e.g. "intercom" or "demo".
+    pub backend: String,
+    /// The acting teammate (owner of the token), when known.
+    pub me: Option<TeammateId>,
+}
+
+/// Everything read from a backend at one moment, normalised.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    /// When the read finished (injected clock).
+    pub taken_at: Timestamp,
+    /// The workspace.
+    pub workspace: Workspace,
+    /// Team inboxes.
+    pub inboxes: Vec<Inbox>,
+    /// Teammates.
+    pub teammates: Vec<Teammate>,
+    /// Open and snoozed conversations.
+    pub conversations: Vec<Conversation>,
+    /// Away reasons the backend offers.
+    pub away_reasons: Vec<AwayReason>,
+    /// Problems met while reading that degrade, but do not void, the snapshot.
+    pub warnings: Vec<String>,
+}
+
+impl Snapshot {
+    /// The inbox with this id.
+    pub fn inbox(&self, id: &InboxId) -> Option<&Inbox> {
+        self.inboxes.iter().find(|i| &i.id == id)
+    }
+
+    /// The teammate with this id.
+    pub fn teammate(&self, id: &TeammateId) -> Option<&Teammate> {
+        self.teammates.iter().find(|t| &t.id == id)
+    }
+
+    /// The conversation with this id.
+    pub fn conversation(&self, id: &ConversationId) -> Option<&Conversation> {
+        self.conversations.iter().find(|c| &c.id == id)
+    }
+}

@@ -1,0 +1,11 @@
+//! shiftlead: a terminal dashboard for customer-support shift leads.
+//!
+//! Layers: [`domain`] (pure types and metrics), [`backend`] (helpdesk clients), [`sim`] (the
+//! embedded Intercom-compatible simulator), [`config`], [`cli`].
+
+pub mod backend;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod domain;
+pub mod sim;
