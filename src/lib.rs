@@ -7,5 +7,6 @@ pub mod backend;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod dashboard;
 pub mod domain;
 pub mod sim;
