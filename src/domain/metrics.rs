@@ -270,3 +270,263 @@ pub fn teammate_conversations(
     ordering::sort(&mut list, &policy.order, snapshot);
     list.into_iter().map(|c| c.id.clone()).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::model::*;
+    use crate::domain::policy::SlaTarget;
+
+    fn t(secs: i64) -> Timestamp {
+        Timestamp::from_second(1_800_000_000 + secs).unwrap()
+    }
+
+    fn teammate(id: &str, away: bool, inboxes: &[(&str, Level)]) -> Teammate {
+        Teammate {
+            id: TeammateId(id.into()),
+            name: format!("Teammate {id}"),
+            email: format!("{id}@example.com"),
+            away: Away {
+                enabled: away,
+                ..Away::default()
+            },
+            memberships: inboxes
+                .iter()
+                .map(|(i, l)| (InboxId((*i).into()), *l))
+                .collect(),
+            cap: None,
+            time_zone: None,
+            has_inbox_seat: true,
+        }
+    }
+
+    fn conv(
+        id: &str,
+        inbox: Option<&str>,
+        assignee: Option<&str>,
+        waiting: Option<i64>,
+    ) -> Conversation {
+        Conversation {
+            id: ConversationId(id.into()),
+            title: None,
+            state: ConversationState::Open,
+            priority: Priority::None,
+            inbox: inbox.map(|i| InboxId(i.into())),
+            assignee: assignee.map(|a| TeammateId(a.into())),
+            created_at: t(-3600),
+            updated_at: t(-60),
+            waiting_since: waiting.map(t),
+            snoozed_until: None,
+            first_reply_at: None,
+            sla: None,
+        }
+    }
+
+    fn fixture() -> Snapshot {
+        let inbox = |id: &str, limit: Option<u32>, members: &[(&str, Level)]| Inbox {
+            id: InboxId(id.into()),
+            name: format!("Inbox {id}"),
+            members: members
+                .iter()
+                .map(|(t, l)| Member {
+                    teammate: TeammateId((*t).into()),
+                    level: *l,
+                })
+                .collect(),
+            assignment_limit: limit,
+            distribution: None,
+        };
+        let mut with_sla = conv("c3", Some("billing"), Some("ana"), Some(-1200));
+        with_sla.sla = Some(Sla {
+            name: "Gold".into(),
+            status: SlaStatus::Active,
+            deadline: None,
+        });
+        let mut missed = conv("c4", Some("billing"), None, Some(-300));
+        missed.sla = Some(Sla {
+            name: "Gold".into(),
+            status: SlaStatus::Missed,
+            deadline: None,
+        });
+        let mut snoozed = conv("c6", Some("billing"), Some("ana"), None);
+        snoozed.state = ConversationState::Snoozed;
+        Snapshot {
+            taken_at: t(0),
+            workspace: Workspace::default(),
+            inboxes: vec![
+                inbox(
+                    "billing",
+                    Some(2),
+                    &[("ana", Level::Primary), ("bo", Level::Secondary)],
+                ),
+                inbox(
+                    "tech",
+                    None,
+                    &[("bo", Level::Primary), ("cy", Level::Primary)],
+                ),
+            ],
+            teammates: vec![
+                teammate("ana", false, &[("billing", Level::Primary)]),
+                teammate(
+                    "bo",
+                    false,
+                    &[("billing", Level::Secondary), ("tech", Level::Primary)],
+                ),
+                teammate("cy", true, &[("tech", Level::Primary)]),
+            ],
+            conversations: vec![
+                conv("c1", Some("billing"), Some("ana"), Some(-600)),
+                conv("c2", Some("billing"), Some("ana"), None),
+                with_sla,
+                missed,
+                conv("c5", Some("tech"), None, Some(-60)),
+                snoozed,
+                conv("c7", None, Some("bo"), None),
+            ],
+            away_reasons: vec![],
+            warnings: vec![],
+        }
+    }
+
+    fn policy() -> Policy {
+        Policy {
+            caps: crate::domain::policy::CapPolicy {
+                default: 5,
+                overrides: vec![("CY@example.com".into(), 1)],
+            },
+            sla_targets: vec![SlaTarget {
+                name: Some("Gold".into()),
+                priority: None,
+                first_response: SignedDuration::from_mins(30),
+                next_response: SignedDuration::from_hours(1),
+            }],
+            ..Policy::default()
+        }
+    }
+
+    #[test]
+    fn inbox_figures_count_open_conversations_only() {
+        let mut s = fixture();
+        let p = policy();
+        p.apply(&mut s);
+        let m = derive(&s, &p, t(0));
+        let billing = m.inbox(&InboxId("billing".into())).unwrap();
+        assert_eq!(billing.open, 4, "snoozed c6 is not open");
+        assert_eq!(billing.unassigned, 1);
+        assert_eq!(billing.waiting, 3);
+        assert_eq!(billing.oldest_wait, Some(SignedDuration::from_secs(1200)));
+        assert_eq!(billing.breached, 1, "c4 reported missed");
+        // c3 waits since -1200 with a 30 min first-response target: 600 s left, inside 15 min.
+        assert_eq!(billing.breaching_soon, 1);
+        assert_eq!((billing.on_duty, billing.away), (2, 0));
+        let tech = m.inbox(&InboxId("tech".into())).unwrap();
+        assert_eq!(
+            (tech.open, tech.unassigned, tech.on_duty, tech.away),
+            (1, 1, 1, 1)
+        );
+        assert_eq!(m.totals.open, 6);
+        assert_eq!(m.totals.unassigned, 2);
+    }
+
+    #[test]
+    fn teammate_load_against_cap() {
+        let mut s = fixture();
+        let p = policy();
+        p.apply(&mut s);
+        let m = derive(&s, &p, t(0));
+        let ana = m.teammate(&TeammateId("ana".into())).unwrap();
+        assert_eq!(ana.load, 3, "c1, c2, c3; snoozed c6 not counted");
+        assert_eq!(
+            ana.cap.map(|c| (c.value, c.source)),
+            Some((2, CapSource::TeamLimit))
+        );
+        assert!(ana.over_cap && !ana.has_capacity);
+        assert!((ana.utilisation - 1.5).abs() < 1e-9);
+        let bo = m.teammate(&TeammateId("bo".into())).unwrap();
+        assert_eq!(bo.load, 1);
+        assert_eq!(
+            bo.cap.map(|c| c.value),
+            Some(2),
+            "smallest team limit among inboxes"
+        );
+        assert!(bo.has_capacity && !bo.over_cap);
+        let cy = m.teammate(&TeammateId("cy".into())).unwrap();
+        assert_eq!(
+            cy.cap.map(|c| (c.value, c.source)),
+            Some((1, CapSource::Config))
+        );
+        assert!(!cy.has_capacity, "away teammates have no capacity");
+        assert_eq!(m.totals.over_cap, 1);
+        assert_eq!(m.totals.away, 1);
+    }
+
+    #[test]
+    fn zero_cap_with_load_is_over_cap() {
+        let mut s = fixture();
+        let p = Policy {
+            caps: crate::domain::policy::CapPolicy {
+                default: 0,
+                overrides: vec![("ana".into(), 0)],
+            },
+            ..policy()
+        };
+        p.apply(&mut s);
+        let m = derive(&s, &p, t(0));
+        let ana = m.teammate(&TeammateId("ana".into())).unwrap();
+        assert!(ana.over_cap);
+        assert!(ana.utilisation.is_infinite());
+    }
+
+    #[test]
+    fn sla_standing_moves_with_the_clock() {
+        let mut s = fixture();
+        let p = policy();
+        p.apply(&mut s);
+        let c3 = s.conversation(&ConversationId("c3".into())).unwrap();
+        let soon = p.breaching_soon;
+        assert_eq!(sla_standing(c3, t(-600), soon), SlaStanding::Later);
+        assert_eq!(sla_standing(c3, t(0), soon), SlaStanding::Soon);
+        assert_eq!(sla_standing(c3, t(600), soon), SlaStanding::Breached);
+        let c1 = s.conversation(&ConversationId("c1".into())).unwrap();
+        assert_eq!(sla_standing(c1, t(0), soon), SlaStanding::Unknown);
+    }
+
+    #[test]
+    fn conversations_of_an_inbox_follow_the_priority_rule() {
+        let mut s = fixture();
+        let p = policy();
+        p.apply(&mut s);
+        // Default rule: SLA deadline, priority, waiting time, created.
+        let ids = inbox_conversations(&s, &p, &InboxId("billing".into()));
+        let ids: Vec<&str> = ids.iter().map(|i| i.as_str()).collect();
+        assert_eq!(
+            ids,
+            ["c4", "c3", "c1", "c2"],
+            "missed, then deadline, then waiting"
+        );
+        let p2 = Policy {
+            order: vec![crate::domain::policy::SortKey::WaitingTime],
+            ..policy()
+        };
+        let ids = inbox_conversations(&s, &p2, &InboxId("billing".into()));
+        let ids: Vec<&str> = ids.iter().map(|i| i.as_str()).collect();
+        assert_eq!(ids, ["c3", "c1", "c4", "c2"]);
+        let ids = teammate_conversations(&s, &p, &TeammateId("ana".into()));
+        assert_eq!(ids.len(), 3);
+    }
+
+    #[test]
+    fn sla_queue_puts_misses_first_then_nearest_deadline() {
+        let mut s = fixture();
+        let p = policy();
+        p.apply(&mut s);
+        let m = derive(&s, &p, t(0));
+        let q: Vec<(&str, i64, bool)> = m
+            .sla_queue
+            .iter()
+            .map(|u| (u.conversation.as_str(), u.remaining.as_secs(), u.missed))
+            .collect();
+        assert_eq!(q, [("c4", 0, true), ("c3", 600, false)]);
+        assert!(m.sla_queue.iter().all(|u| !u.exact));
+    }
+}

@@ -1,6 +1,6 @@
 //! Ordering of conversations: the configurable priority rule and SLA urgency.
 
-use super::model::{Conversation, ConversationId, ConversationState, Snapshot};
+use super::model::{Conversation, ConversationId, ConversationState, SlaStatus, Snapshot};
 use super::policy::SortKey;
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -12,15 +12,18 @@ use std::collections::HashMap;
 pub struct SlaUrgency {
     /// The conversation.
     pub conversation: ConversationId,
-    /// Time left until breach; negative once breached.
+    /// Time left until breach; zero or negative once breached.
     pub remaining: SignedDuration,
     /// `true` when the deadline came from the backend, `false` when estimated.
     pub exact: bool,
+    /// The backend reports the SLA missed (sticky on Intercom once any target was missed).
+    pub missed: bool,
 }
 
-/// Open conversations with a known SLA deadline (or a reported miss), nearest to breach first.
+/// Open conversations with a known SLA deadline or a reported miss, nearest to breach first.
 ///
-/// Breached conversations come first, most overdue first; ties fall back to id for stability.
+/// Breached conversations come first, most overdue first; a reported miss counts as breached
+/// now even when the running target is still ahead. Ties fall back to id for stability.
 pub fn sla_queue(snapshot: &Snapshot, now: Timestamp) -> Vec<SlaUrgency> {
     let mut queue: Vec<SlaUrgency> = snapshot
         .conversations
@@ -28,11 +31,17 @@ pub fn sla_queue(snapshot: &Snapshot, now: Timestamp) -> Vec<SlaUrgency> {
         .filter(|c| c.state == ConversationState::Open)
         .filter_map(|c| {
             let sla = c.sla.as_ref()?;
-            let deadline = sla.deadline?;
+            let missed = sla.status == SlaStatus::Missed;
+            let remaining = sla.deadline.map(|d| d.at.duration_since(now));
+            let remaining = match (missed, remaining) {
+                (true, r) => r.unwrap_or_default().min(SignedDuration::ZERO),
+                (false, r) => r?,
+            };
             Some(SlaUrgency {
                 conversation: c.id.clone(),
-                remaining: deadline.at.duration_since(now),
-                exact: deadline.exact,
+                remaining,
+                exact: sla.deadline.is_some_and(|d| d.exact),
+                missed,
             })
         })
         .collect();
@@ -80,7 +89,7 @@ fn compare(
     }
     match key {
         SortKey::Priority => b.priority.cmp(&a.priority),
-        SortKey::SlaDeadline => some_first(deadline(a), deadline(b)),
+        SortKey::SlaDeadline => urgency(a).cmp(&urgency(b)),
         // The earliest `waiting_since` has waited longest.
         SortKey::WaitingTime => some_first(a.waiting_since, b.waiting_since),
         SortKey::CreatedAt => a.created_at.cmp(&b.created_at),
@@ -91,6 +100,127 @@ fn compare(
     }
 }
 
-fn deadline(c: &Conversation) -> Option<Timestamp> {
-    c.sla.as_ref().and_then(|s| s.deadline).map(|d| d.at)
+/// SLA urgency as a sort key: reported misses first, then by deadline, then no deadline.
+fn urgency(c: &Conversation) -> (u8, Option<Timestamp>) {
+    match &c.sla {
+        Some(s) if s.status == SlaStatus::Missed => (0, s.deadline.map(|d| d.at)),
+        Some(s) if s.deadline.is_some() => (1, s.deadline.map(|d| d.at)),
+        _ => (2, None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::model::*;
+    use proptest::prelude::*;
+
+    fn t(secs: i64) -> Timestamp {
+        Timestamp::from_second(1_800_000_000 + secs).unwrap()
+    }
+
+    prop_compose! {
+        fn arb_conversation()(
+            id in 0u32..50,
+            priority in 0usize..5,
+            inbox in proptest::option::of(0u8..3),
+            waiting in proptest::option::of(-10_000i64..0),
+            deadline in proptest::option::of(-5_000i64..5_000),
+            missed in any::<bool>(),
+            created in -50_000i64..0,
+        ) -> Conversation {
+            Conversation {
+                id: ConversationId(id.to_string()),
+                title: None,
+                state: ConversationState::Open,
+                priority: Priority::ALL[priority],
+                inbox: inbox.map(|i| InboxId(i.to_string())),
+                assignee: None,
+                created_at: t(created),
+                updated_at: t(0),
+                waiting_since: waiting.map(t),
+                snoozed_until: None,
+                first_reply_at: None,
+                sla: (deadline.is_some() || missed).then(|| Sla {
+                    name: "x".into(),
+                    status: if missed { SlaStatus::Missed } else { SlaStatus::Active },
+                    deadline: deadline.map(|d| Deadline { at: t(d), exact: false }),
+                }),
+            }
+        }
+    }
+
+    fn snapshot(conversations: Vec<Conversation>) -> Snapshot {
+        Snapshot {
+            taken_at: t(0),
+            workspace: Workspace::default(),
+            inboxes: (0..3)
+                .map(|i| Inbox {
+                    id: InboxId(i.to_string()),
+                    name: i.to_string(),
+                    members: vec![],
+                    assignment_limit: None,
+                    distribution: None,
+                })
+                .collect(),
+            teammates: vec![],
+            conversations,
+            away_reasons: vec![],
+            warnings: vec![],
+        }
+    }
+
+    const KEYS: [SortKey; 5] = [
+        SortKey::Priority,
+        SortKey::SlaDeadline,
+        SortKey::WaitingTime,
+        SortKey::CreatedAt,
+        SortKey::InboxOrder,
+    ];
+
+    proptest! {
+        #[test]
+        fn sort_is_a_deterministic_permutation_respecting_the_first_key(
+            convs in proptest::collection::vec(arb_conversation(), 0..40),
+            key_order in proptest::sample::subsequence(KEYS.to_vec(), 1..=5),
+        ) {
+            let mut convs = convs;
+            for (n, c) in convs.iter_mut().enumerate() {
+                c.id = ConversationId(format!("{n:03}"));
+            }
+            let s = snapshot(convs);
+            let mut a: Vec<&Conversation> = s.conversations.iter().collect();
+            let mut b: Vec<&Conversation> = s.conversations.iter().rev().collect();
+            sort(&mut a, &key_order, &s);
+            sort(&mut b, &key_order, &s);
+            // Input order does not matter: the order is total.
+            let ids_a: Vec<_> = a.iter().map(|c| &c.id).collect();
+            let ids_b: Vec<_> = b.iter().map(|c| &c.id).collect();
+            prop_assert_eq!(&ids_a, &ids_b);
+            prop_assert_eq!(ids_a.len(), s.conversations.len());
+            for w in a.windows(2) {
+                let first = compare(key_order[0], w[0], w[1], &HashMap::from_iter(
+                    s.inboxes.iter().enumerate().map(|(n, i)| (&i.id, n))));
+                prop_assert!(first != Ordering::Greater);
+            }
+        }
+
+        #[test]
+        fn sla_queue_is_sorted_and_breached_first(
+            convs in proptest::collection::vec(arb_conversation(), 0..40),
+        ) {
+            let s = snapshot(convs);
+            let q = sla_queue(&s, t(0));
+            for w in q.windows(2) {
+                prop_assert!(w[0].remaining <= w[1].remaining);
+            }
+            for u in &q {
+                if u.missed { prop_assert!(u.remaining <= SignedDuration::ZERO); }
+            }
+            let expected = s.conversations.iter()
+                .filter(|c| c.sla.as_ref().is_some_and(|x| x.deadline.is_some() || x.status == SlaStatus::Missed))
+                .count();
+            prop_assert_eq!(q.len(), expected);
+        }
+    }
 }

@@ -184,3 +184,171 @@ impl Policy {
 pub fn is_past(deadline: &Deadline, now: Timestamp) -> bool {
     deadline.at <= now
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::model::*;
+
+    fn t(secs: i64) -> Timestamp {
+        Timestamp::from_second(1_800_000_000 + secs).unwrap()
+    }
+
+    fn conv(
+        priority: Priority,
+        waiting: Option<i64>,
+        replied: bool,
+        sla: SlaStatus,
+    ) -> Conversation {
+        Conversation {
+            id: ConversationId("1".into()),
+            title: None,
+            state: ConversationState::Open,
+            priority,
+            inbox: None,
+            assignee: None,
+            created_at: t(-7200),
+            updated_at: t(0),
+            waiting_since: waiting.map(t),
+            snoozed_until: None,
+            first_reply_at: replied.then(|| t(-3600)),
+            sla: Some(Sla {
+                name: "Gold".into(),
+                status: sla,
+                deadline: None,
+            }),
+        }
+    }
+
+    fn policy() -> Policy {
+        Policy {
+            sla_targets: vec![
+                SlaTarget {
+                    name: Some("Gold".into()),
+                    priority: None,
+                    first_response: SignedDuration::from_mins(10),
+                    next_response: SignedDuration::from_mins(60),
+                },
+                SlaTarget {
+                    name: None,
+                    priority: Some(Priority::Urgent),
+                    first_response: SignedDuration::from_mins(5),
+                    next_response: SignedDuration::from_mins(20),
+                },
+            ],
+            ..Policy::default()
+        }
+    }
+
+    #[test]
+    fn first_response_target_until_first_reply_then_next_response() {
+        let p = policy();
+        let c = conv(Priority::None, Some(0), false, SlaStatus::Active);
+        let d = p.estimate_deadline(&c, c.sla.as_ref().unwrap()).unwrap();
+        assert_eq!((d.at, d.exact), (t(600), false));
+        let c = conv(Priority::None, Some(0), true, SlaStatus::Active);
+        let d = p.estimate_deadline(&c, c.sla.as_ref().unwrap()).unwrap();
+        assert_eq!(d.at, t(3600));
+    }
+
+    #[test]
+    fn nothing_owed_means_no_deadline() {
+        let p = policy();
+        for c in [
+            conv(Priority::None, None, true, SlaStatus::Active),
+            conv(Priority::None, Some(0), false, SlaStatus::Hit),
+            conv(Priority::None, Some(0), false, SlaStatus::Cancelled),
+        ] {
+            assert_eq!(p.estimate_deadline(&c, c.sla.as_ref().unwrap()), None);
+        }
+    }
+
+    #[test]
+    fn name_match_wins_over_priority_and_priority_is_the_fallback() {
+        let p = policy();
+        let c = conv(Priority::Urgent, Some(0), false, SlaStatus::Active);
+        assert_eq!(
+            p.estimate_deadline(&c, c.sla.as_ref().unwrap()).unwrap().at,
+            t(600)
+        );
+        let mut c = conv(Priority::Urgent, Some(0), false, SlaStatus::Active);
+        c.sla.as_mut().unwrap().name = "Unknown policy".into();
+        let sla = c.sla.clone().unwrap();
+        assert_eq!(p.estimate_deadline(&c, &sla).unwrap().at, t(300));
+        let mut c = conv(Priority::Low, Some(0), false, SlaStatus::Active);
+        c.sla.as_mut().unwrap().name = "Unknown policy".into();
+        let sla = c.sla.clone().unwrap();
+        assert_eq!(p.estimate_deadline(&c, &sla), None);
+    }
+
+    #[test]
+    fn apply_keeps_exact_deadlines_and_fills_estimates() {
+        let p = policy();
+        let mut exact = conv(Priority::None, Some(0), false, SlaStatus::Active);
+        exact.id = ConversationId("exact".into());
+        exact.sla.as_mut().unwrap().deadline = Some(Deadline {
+            at: t(42),
+            exact: true,
+        });
+        let estimated = conv(Priority::None, Some(0), false, SlaStatus::Active);
+        let mut s = Snapshot {
+            taken_at: t(0),
+            workspace: Workspace::default(),
+            inboxes: vec![],
+            teammates: vec![],
+            conversations: vec![exact, estimated],
+            away_reasons: vec![],
+            warnings: vec![],
+        };
+        p.apply(&mut s);
+        let d: Vec<_> = s
+            .conversations
+            .iter()
+            .map(|c| c.sla.as_ref().unwrap().deadline.unwrap())
+            .collect();
+        assert_eq!(
+            d[0],
+            Deadline {
+                at: t(42),
+                exact: true
+            }
+        );
+        assert_eq!(
+            d[1],
+            Deadline {
+                at: t(600),
+                exact: false
+            }
+        );
+    }
+
+    #[test]
+    fn cap_override_matches_id_or_email_case_insensitively() {
+        let caps = CapPolicy {
+            default: 8,
+            overrides: vec![("ANA@Example.com".into(), 3), ("77".into(), 4)],
+        };
+        let mut mate = Teammate {
+            id: TeammateId("1".into()),
+            name: "Ana".into(),
+            email: "ana@example.com".into(),
+            away: Away::default(),
+            memberships: vec![],
+            cap: None,
+            time_zone: None,
+            has_inbox_seat: true,
+        };
+        assert_eq!(caps.resolve(&mate, [5].into_iter()).value, 3);
+        mate.email = "x@example.com".into();
+        mate.id = TeammateId("77".into());
+        assert_eq!(
+            caps.resolve(&mate, [5].into_iter()).source,
+            CapSource::Config
+        );
+        mate.id = TeammateId("78".into());
+        let cap = caps.resolve(&mate, [5, 2].into_iter());
+        assert_eq!((cap.value, cap.source), (2, CapSource::TeamLimit));
+        let cap = caps.resolve(&mate, std::iter::empty());
+        assert_eq!((cap.value, cap.source), (8, CapSource::WorkspaceDefault));
+    }
+}
