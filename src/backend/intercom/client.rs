@@ -1,8 +1,24 @@
-//! The Intercom REST client. (Interface stub: the client helper replaces the body.)
+//! The Intercom REST client: reads a whole snapshot, performs the writes, tracks the rate-limit
+//! budget. Speaks to api.intercom.io (US/EU/AU) or, in demo and tests, to the simulator.
 
-use crate::backend::BackendError;
-use secrecy::SecretString;
+use super::{mapping, wire};
+use crate::backend::{AssignTarget, AwayChange, BackendError, Budget, Helpdesk};
+use crate::domain::capabilities::{Read, Write};
+use crate::domain::{
+    Capabilities, Conversation, ConversationId, Inbox, InboxId, Level, Member, Snapshot, Teammate,
+    TeammateId, Workspace,
+};
+use async_trait::async_trait;
+use jiff::Timestamp;
+use reqwest::{Method, StatusCode, Url};
+use secrecy::{ExposeSecret, SecretString};
+use serde::de::DeserializeOwned;
+use std::net::IpAddr;
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
+
+/// Largest page the search endpoint serves.
+pub const MAX_PER_PAGE: u32 = 150;
 
 /// How to reach an Intercom workspace.
 #[derive(Clone)]
@@ -19,16 +35,640 @@ pub struct IntercomSettings {
     pub label: String,
 }
 
+impl IntercomSettings {
+    /// Settings with the defaults: 10 s timeout, up to 15 s of waiting for a rate-limit reset.
+    pub fn new(base_url: impl Into<String>, token: SecretString, label: &str) -> Self {
+        Self {
+            base_url: base_url.into(),
+            token,
+            timeout: Duration::from_secs(10),
+            max_rate_wait: Duration::from_secs(15),
+            label: label.to_owned(),
+        }
+    }
+
+    /// The API base URL of a region: `us`, `eu` or `au`.
+    pub fn region_url(region: &str) -> Result<&'static str, BackendError> {
+        match region.to_ascii_lowercase().as_str() {
+            "us" => Ok("https://api.intercom.io"),
+            "eu" => Ok("https://api.eu.intercom.io"),
+            "au" => Ok("https://api.au.intercom.io"),
+            other => Err(BackendError::Config(format!(
+                "unknown region {other:?} (expected us, eu or au)"
+            ))),
+        }
+    }
+}
+
+impl std::fmt::Debug for IntercomSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IntercomSettings")
+            .field("base_url", &self.base_url)
+            .field("token", &"[redacted]")
+            .field("timeout", &self.timeout)
+            .field("label", &self.label)
+            .finish()
+    }
+}
+
+/// Checks a base URL: https anywhere, plain http only to loopback.
+pub fn validate_base_url(raw: &str) -> Result<Url, BackendError> {
+    let url = Url::parse(raw)
+        .map_err(|e| BackendError::Config(format!("base_url {raw:?} is not a URL: {e}")))?;
+    match url.scheme() {
+        "https" => Ok(url),
+        "http" if is_loopback(&url) => Ok(url),
+        "http" => Err(BackendError::Config(format!(
+            "base_url {raw:?} uses plain http to a non-loopback host; use https"
+        ))),
+        other => Err(BackendError::Config(format!(
+            "base_url {raw:?} has unsupported scheme {other:?}"
+        ))),
+    }
+}
+
+fn is_loopback(url: &Url) -> bool {
+    let Some(host) = url.host_str() else {
+        return false;
+    };
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+/// State learned while running.
+#[derive(Default)]
+struct Learned {
+    budget: Budget,
+    me: Option<String>,
+    membership_off: Option<String>,
+}
+
 /// An Intercom API client.
 pub struct IntercomClient {
-    _settings: IntercomSettings,
+    http: reqwest::Client,
+    base: Url,
+    token: SecretString,
+    timeout: Duration,
+    max_rate_wait: Duration,
+    label: String,
+    per_page: u32,
+    learned: Mutex<Learned>,
+}
+
+impl std::fmt::Debug for IntercomClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IntercomClient")
+            .field("base", &self.base.as_str())
+            .field("label", &self.label)
+            .finish_non_exhaustive()
+    }
+}
+
+/// API version header value of a request.
+#[derive(Clone, Copy)]
+enum Version {
+    Stable,
+    Preview,
 }
 
 impl IntercomClient {
     /// Builds a client; refuses plain `http://` to anything but loopback.
     pub fn new(settings: IntercomSettings) -> Result<Self, BackendError> {
+        let base = validate_base_url(&settings.base_url)?;
+        let http = reqwest::Client::builder()
+            .timeout(settings.timeout)
+            .connect_timeout(settings.timeout)
+            .user_agent(concat!("shiftlead/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| BackendError::Config(format!("HTTP client: {e}")))?;
         Ok(Self {
-            _settings: settings,
+            http,
+            base,
+            token: settings.token,
+            timeout: settings.timeout,
+            max_rate_wait: settings.max_rate_wait,
+            label: settings.label,
+            per_page: MAX_PER_PAGE,
+            learned: Mutex::new(Learned::default()),
         })
+    }
+
+    /// Uses a smaller search page (1..=150); for tests of paging.
+    pub fn with_page_size(mut self, per_page: u32) -> Self {
+        self.per_page = per_page.clamp(1, MAX_PER_PAGE);
+        self
+    }
+
+    fn learned(&self) -> std::sync::MutexGuard<'_, Learned> {
+        self.learned.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Sends one request and decodes the answer, waiting out a 429 once the window resets.
+    async fn call<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&dyn erased::Body>,
+        version: Version,
+    ) -> Result<T, BackendError> {
+        let endpoint = format!("{method} {path}");
+        let url = self
+            .base
+            .join(path.trim_start_matches('/'))
+            .map_err(|e| BackendError::Config(format!("bad path {path}: {e}")))?;
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            self.wait_for_budget().await?;
+            let mut req = self
+                .http
+                .request(method.clone(), url.clone())
+                .bearer_auth(self.token.expose_secret())
+                .header("Accept", "application/json")
+                .header(
+                    "Intercom-Version",
+                    match version {
+                        Version::Stable => wire::API_VERSION,
+                        Version::Preview => wire::PREVIEW_VERSION,
+                    },
+                );
+            if let Some(b) = body {
+                req = req
+                    .header("Content-Type", "application/json")
+                    .body(b.to_json());
+            }
+            let resp = req.send().await.map_err(|e| self.transport_error(e))?;
+            let status = resp.status();
+            self.record_budget(resp.headers());
+            let bytes = resp.bytes().await.map_err(|e| self.transport_error(e))?;
+            if status == StatusCode::TOO_MANY_REQUESTS && attempts < 3 {
+                // A 429 means nothing was applied, so retrying a write here is safe.
+                let reset = self.learned().budget.reset;
+                let wait = reset
+                    .map(|r| r.duration_since(Timestamp::now()))
+                    .and_then(|d| Duration::try_from(d).ok())
+                    .unwrap_or(Duration::from_secs(1));
+                if wait > self.max_rate_wait {
+                    return Err(BackendError::RateLimited {
+                        reset: reset.unwrap_or_else(Timestamp::now),
+                    });
+                }
+                tracing::warn!(%endpoint, ?wait, "rate limited; waiting for the window to reset");
+                tokio::time::sleep(wait).await;
+                continue;
+            }
+            if !status.is_success() {
+                return Err(api_error(status, &bytes));
+            }
+            return wire::from_body(&bytes).map_err(|e| BackendError::Decode {
+                endpoint,
+                detail: e.to_string(),
+            });
+        }
+    }
+
+    fn transport_error(&self, e: reqwest::Error) -> BackendError {
+        if e.is_timeout() {
+            BackendError::Timeout(self.timeout)
+        } else {
+            // reqwest errors name the URL but never headers, so the token cannot leak here.
+            BackendError::Network(e.without_url().to_string())
+        }
+    }
+
+    /// Waits (bounded) when the last answer said the window is used up.
+    async fn wait_for_budget(&self) -> Result<(), BackendError> {
+        let budget = self.learned().budget;
+        if let (Some(0), Some(reset)) = (budget.remaining, budget.reset) {
+            let now = Timestamp::now();
+            if reset > now {
+                let wait = Duration::try_from(reset.duration_since(now)).unwrap_or_default();
+                if wait > self.max_rate_wait {
+                    return Err(BackendError::RateLimited { reset });
+                }
+                tokio::time::sleep(wait).await;
+            }
+        }
+        Ok(())
+    }
+
+    fn record_budget(&self, headers: &reqwest::header::HeaderMap) {
+        let budget = parse_budget(headers);
+        if budget.limit.is_some() || budget.remaining.is_some() {
+            self.learned().budget = budget;
+        }
+    }
+
+    async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, BackendError> {
+        self.call(Method::GET, path, None, Version::Stable).await
+    }
+
+    async fn me(&self) -> Result<wire::Me, BackendError> {
+        let me: wire::Me = self.get("/me").await?;
+        self.learned().me = Some(me.id.clone());
+        Ok(me)
+    }
+
+    async fn me_id(&self) -> Result<String, BackendError> {
+        if let Some(id) = self.learned().me.clone() {
+            return Ok(id);
+        }
+        Ok(self.me().await?.id)
+    }
+
+    async fn reasons(&self) -> Result<Vec<crate::domain::AwayReason>, BackendError> {
+        let list: wire::AwayStatusReasonList = self.get("/away_status_reasons").await?;
+        Ok(list.data.iter().map(mapping::away_reason).collect())
+    }
+
+    async fn teams(&self) -> Result<Vec<Inbox>, BackendError> {
+        let list: wire::TeamList = self.get("/teams").await?;
+        Ok(list.teams.iter().map(mapping::inbox).collect())
+    }
+
+    async fn admins(&self) -> Result<Vec<wire::Admin>, BackendError> {
+        let list: wire::AdminList = self.get("/admins").await?;
+        Ok(list.admins)
+    }
+
+    /// All conversations matching `query`, following `pages.next.starting_after`.
+    pub async fn search_all(
+        &self,
+        query: wire::Query,
+    ) -> Result<(Vec<wire::Conversation>, Vec<String>), BackendError> {
+        let mut out = Vec::new();
+        let mut warnings = Vec::new();
+        let mut cursor: Option<String> = None;
+        let mut seen = std::collections::HashSet::new();
+        loop {
+            let req = wire::SearchRequest {
+                query: query.clone(),
+                pagination: Some(wire::StartingAfterPaging {
+                    per_page: Some(i64::from(self.per_page)),
+                    starting_after: cursor.clone(),
+                }),
+            };
+            let page: wire::ConversationList = self
+                .call(
+                    Method::POST,
+                    "/conversations/search",
+                    Some(&req),
+                    Version::Stable,
+                )
+                .await?;
+            out.extend(page.conversations);
+            let next = page
+                .pages
+                .and_then(|p| p.next)
+                .and_then(|n| n.starting_after);
+            match next {
+                Some(c) if !seen.insert(c.clone()) => {
+                    warnings.push(format!(
+                        "search paging repeated cursor {c:?}; stopped after {} conversations",
+                        out.len()
+                    ));
+                    break;
+                }
+                Some(c) => cursor = Some(c),
+                None => break,
+            }
+        }
+        Ok((out, warnings))
+    }
+
+    /// Assigns via the manage endpoint as the acting admin.
+    async fn post_assignment(
+        &self,
+        id: &ConversationId,
+        kind: &str,
+        assignee: &str,
+    ) -> Result<wire::Conversation, BackendError> {
+        let req = wire::AssignRequest {
+            message_type: "assignment".into(),
+            kind: kind.into(),
+            admin_id: self.me_id().await?,
+            assignee_id: assignee.into(),
+            body: None,
+        };
+        let path = format!("/conversations/{}/parts", segment(id.as_str()));
+        self.call(Method::POST, &path, Some(&req), Version::Stable)
+            .await
+    }
+}
+
+/// Percent-encodes an id for use as one path segment.
+fn segment(id: &str) -> String {
+    id.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// Reads `X-RateLimit-Limit/Remaining/Reset` (reset in Unix seconds).
+pub fn parse_budget(headers: &reqwest::header::HeaderMap) -> Budget {
+    let num = |name: &str| -> Option<i64> {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse().ok())
+    };
+    Budget {
+        limit: num("x-ratelimit-limit").and_then(|v| u32::try_from(v).ok()),
+        remaining: num("x-ratelimit-remaining").and_then(|v| u32::try_from(v).ok()),
+        reset: num("x-ratelimit-reset").and_then(|v| Timestamp::from_second(v).ok()),
+    }
+}
+
+/// A typed error from a non-2xx answer, using Intercom's error list when there is one.
+fn api_error(status: StatusCode, body: &[u8]) -> BackendError {
+    let list = wire::parse_error(body);
+    let first = list.as_ref().and_then(|l| l.errors.first());
+    BackendError::Api {
+        status: status.as_u16(),
+        code: first.map(|e| e.code.clone()),
+        message: first
+            .and_then(|e| e.message.clone())
+            .unwrap_or_else(|| status.canonical_reason().unwrap_or("error").to_owned()),
+    }
+}
+
+/// Request bodies as JSON, behind a trait object so `call` is not generic over them.
+mod erased {
+    /// A serialisable request body.
+    pub trait Body: Sync {
+        /// The JSON text.
+        fn to_json(&self) -> String;
+    }
+
+    impl<T: serde::Serialize + Sync> Body for T {
+        fn to_json(&self) -> String {
+            serde_json::to_string(self).unwrap_or_default()
+        }
+    }
+}
+
+fn intercom_capabilities() -> Capabilities {
+    Capabilities {
+        inboxes: Read::Exact,
+        member_levels: Read::Exact,
+        load: Read::Exact,
+        caps: Read::Estimated(
+            "from config or the team's assignment_limit: Intercom exposes no per-teammate cap"
+                .into(),
+        ),
+        sla_deadlines: Read::Estimated(
+            "from SLA targets in config and waiting_since: Intercom gives only SLA name and status"
+                .into(),
+        ),
+        away: Read::Exact,
+        away_since: Read::Unavailable("Intercom shows it only in admin activity logs".into()),
+        assign: Write::Available,
+        set_away: Write::Available,
+        membership: Write::Available,
+    }
+}
+
+#[async_trait]
+impl Helpdesk for IntercomClient {
+    fn capabilities(&self) -> Capabilities {
+        let mut caps = intercom_capabilities();
+        if let Some(reason) = self.learned().membership_off.clone() {
+            caps.membership = Write::Unavailable(reason);
+        }
+        caps
+    }
+
+    fn budget(&self) -> Budget {
+        self.learned().budget
+    }
+
+    async fn snapshot(&self) -> Result<Snapshot, BackendError> {
+        let open = wire::Query::filter("open", "=", true);
+        let (me, teams, admins, reasons, found) = tokio::join!(
+            self.me(),
+            self.teams(),
+            self.admins(),
+            self.reasons(),
+            self.search_all(open)
+        );
+        let mut warnings = Vec::new();
+        let me = me?;
+        let inboxes = teams?;
+        let admins = admins?;
+        let reasons = reasons.unwrap_or_else(|e| {
+            warnings.push(format!("away reasons unavailable: {e}"));
+            Vec::new()
+        });
+        let (conversations, paging_warnings) = found?;
+        warnings.extend(paging_warnings);
+        let teammates = admins
+            .iter()
+            .map(|a| mapping::teammate(a, &reasons, &inboxes))
+            .collect();
+        Ok(Snapshot {
+            taken_at: Timestamp::now(),
+            workspace: Workspace {
+                name: me.app.map(|a| a.name).unwrap_or_default(),
+                backend: self.label.clone(),
+                me: Some(TeammateId(me.id)),
+            },
+            inboxes,
+            teammates,
+            conversations: conversations.iter().map(mapping::conversation).collect(),
+            away_reasons: reasons,
+            warnings,
+        })
+    }
+
+    async fn conversation(&self, id: &ConversationId) -> Result<Conversation, BackendError> {
+        let c: wire::Conversation = self
+            .get(&format!("/conversations/{}", segment(id.as_str())))
+            .await?;
+        Ok(mapping::conversation(&c))
+    }
+
+    async fn teammate(&self, id: &TeammateId) -> Result<Teammate, BackendError> {
+        let path = format!("/admins/{}", segment(id.as_str()));
+        let (admin, teams, reasons) =
+            tokio::join!(self.get::<wire::Admin>(&path), self.teams(), self.reasons());
+        Ok(mapping::teammate(
+            &admin?,
+            &reasons.unwrap_or_default(),
+            &teams?,
+        ))
+    }
+
+    async fn inbox(&self, id: &InboxId) -> Result<Inbox, BackendError> {
+        let t: wire::Team = self
+            .get(&format!("/teams/{}", segment(id.as_str())))
+            .await?;
+        Ok(mapping::inbox(&t))
+    }
+
+    async fn assign(
+        &self,
+        id: &ConversationId,
+        target: &AssignTarget,
+    ) -> Result<Conversation, BackendError> {
+        let c = match target {
+            AssignTarget::Teammate(t) => self.post_assignment(id, "admin", t.as_str()).await?,
+            AssignTarget::Inbox(i) => self.post_assignment(id, "team", i.as_str()).await?,
+            AssignTarget::UnassignTeammate => self.post_assignment(id, "admin", "0").await?,
+            AssignTarget::UnassignInbox => self.post_assignment(id, "team", "0").await?,
+        };
+        Ok(mapping::conversation(&c))
+    }
+
+    async fn set_away(
+        &self,
+        id: &TeammateId,
+        change: &AwayChange,
+    ) -> Result<Teammate, BackendError> {
+        let reason = match &change.reason {
+            Some(r) if change.away => Some(r.as_str().parse::<i64>().map_err(|_| {
+                BackendError::Config(format!("away reason id {:?} is not numeric", r.as_str()))
+            })?),
+            _ => None,
+        };
+        let req = wire::AwayRequest {
+            away_mode_enabled: change.away,
+            away_mode_reassign: change.away && change.reassign,
+            away_status_reason_id: reason,
+        };
+        let path = format!("/admins/{}/away", segment(id.as_str()));
+        let admin: wire::Admin = self
+            .call(Method::PUT, &path, Some(&req), Version::Stable)
+            .await?;
+        let (teams, reasons) = tokio::join!(self.teams(), self.reasons());
+        Ok(mapping::teammate(
+            &admin,
+            &reasons.unwrap_or_default(),
+            &teams.unwrap_or_default(),
+        ))
+    }
+
+    async fn set_members(&self, id: &InboxId, members: &[Member]) -> Result<Inbox, BackendError> {
+        if let Some(reason) = self.learned().membership_off.clone() {
+            return Err(BackendError::Unsupported(reason));
+        }
+        let ids = |level: Option<Level>| -> Result<Vec<i64>, BackendError> {
+            members
+                .iter()
+                .filter(|m| level.is_none_or(|l| m.level == l))
+                .map(|m| {
+                    m.teammate.as_str().parse::<i64>().map_err(|_| {
+                        BackendError::Config(format!(
+                            "teammate id {:?} is not numeric",
+                            m.teammate.as_str()
+                        ))
+                    })
+                })
+                .collect()
+        };
+        let req = wire::UpdateTeamMembersRequest {
+            admin_ids: ids(None)?,
+            admin_priority_level: Some(wire::AdminPriorityLevel {
+                primary_admin_ids: Some(ids(Some(Level::Primary))?),
+                secondary_admin_ids: Some(ids(Some(Level::Secondary))?),
+            }),
+        };
+        let path = format!("/teams/{}", segment(id.as_str()));
+        match self
+            .call::<wire::Team>(Method::PUT, &path, Some(&req), Version::Preview)
+            .await
+        {
+            Ok(team) => Ok(mapping::inbox(&team)),
+            Err(e) if e.status() == Some(403) && e.code() == Some("api_plan_restricted") => {
+                let reason = format!("membership writes unavailable: {e}");
+                self.learned().membership_off = Some(reason);
+                Err(e)
+            }
+            Err(e) => Err(e),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::{HeaderMap, HeaderValue};
+
+    #[test]
+    fn plain_http_only_to_loopback() {
+        assert!(validate_base_url("https://api.intercom.io").is_ok());
+        assert!(validate_base_url("http://127.0.0.1:8080").is_ok());
+        assert!(validate_base_url("http://127.9.9.9").is_ok());
+        assert!(validate_base_url("http://localhost:1").is_ok());
+        assert!(validate_base_url("http://[::1]:80").is_ok());
+        for bad in [
+            "http://api.intercom.io",
+            "http://10.0.0.1",
+            "ftp://x",
+            "not a url",
+        ] {
+            assert!(
+                matches!(validate_base_url(bad), Err(BackendError::Config(_))),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn regions_map_to_base_urls() {
+        assert_eq!(
+            IntercomSettings::region_url("EU").unwrap(),
+            "https://api.eu.intercom.io"
+        );
+        assert!(IntercomSettings::region_url("mars").is_err());
+    }
+
+    #[test]
+    fn budget_headers_parse_and_junk_is_ignored() {
+        let mut h = HeaderMap::new();
+        h.insert("X-RateLimit-Limit", HeaderValue::from_static("167"));
+        h.insert("X-RateLimit-Remaining", HeaderValue::from_static(" 12 "));
+        h.insert("X-RateLimit-Reset", HeaderValue::from_static("1800000000"));
+        let b = parse_budget(&h);
+        assert_eq!((b.limit, b.remaining), (Some(167), Some(12)));
+        assert_eq!(b.reset.map(|r| r.as_second()), Some(1_800_000_000));
+        h.insert("X-RateLimit-Remaining", HeaderValue::from_static("-3"));
+        assert_eq!(parse_budget(&h).remaining, None);
+    }
+
+    #[test]
+    fn error_bodies_become_typed_errors() {
+        let e = api_error(
+            StatusCode::NOT_FOUND,
+            br#"{"type":"error.list","errors":[{"code":"admin_not_found","message":"Admin not found"}]}"#,
+        );
+        assert_eq!(e.status(), Some(404));
+        assert_eq!(e.code(), Some("admin_not_found"));
+        let e = api_error(StatusCode::BAD_GATEWAY, b"<html>oops</html>");
+        assert_eq!((e.status(), e.code()), (Some(502), None));
+        assert!(e.to_string().contains("Bad Gateway"));
+    }
+
+    #[test]
+    fn ids_are_escaped_as_one_path_segment() {
+        assert_eq!(segment("123"), "123");
+        assert_eq!(segment("a/../b"), "a%2F..%2Fb");
+    }
+
+    #[test]
+    fn debug_never_shows_the_token() {
+        let s = IntercomSettings::new(
+            "https://api.intercom.io",
+            SecretString::from("canary-token-123"),
+            "intercom",
+        );
+        assert!(!format!("{s:?}").contains("canary"));
+        let c = IntercomClient::new(s).unwrap();
+        assert!(!format!("{c:?}").contains("canary"));
     }
 }
