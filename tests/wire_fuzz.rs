@@ -76,7 +76,7 @@ fn mutate(value: &mut Value, mut choice: usize, replacement: Value) {
             let keys: Vec<String> = map.keys().cloned().collect();
             let key = &keys[choice % keys.len()];
             choice /= keys.len().max(1);
-            if choice % 3 == 0 {
+            if choice.is_multiple_of(3) {
                 map.insert(key.clone(), replacement);
             } else if choice % 3 == 1 {
                 map.remove(key);

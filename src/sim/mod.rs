@@ -1,8 +1,31 @@
 //! The embedded simulator: an in-process HTTP server speaking Intercom's REST API over a living,
-//! seeded workspace. (Interface stub: the sim helper replaces the body.)
+//! seeded workspace. Demo mode and the tests run the real client against it over loopback.
+//!
+//! - [`scenario`]: the workspace file (`assets/scenario.toml` by default).
+//! - [`world`]: state and dynamics, pure and deterministic for a seed and a clock.
+//! - [`search`]: the conversation search language.
+//! - [`writes`]: the writes, validated as the spec describes.
+//! - [`server`]: routes, auth, rate limits.
+
+pub mod scenario;
+pub mod search;
+pub mod server;
+pub mod world;
+pub mod writes;
+
+pub use scenario::Scenario;
+pub use server::{Control, Stats};
+pub use world::World;
+pub use writes::TeamConflict;
 
 use crate::clock::SharedClock;
+use color_eyre::eyre::WrapErr;
+use server::Shared;
 use std::net::SocketAddr;
+use std::sync::{Arc, MutexGuard, PoisonError};
+use std::time::Duration;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
 
 /// Everything needed to start a simulator.
 #[derive(Clone)]
@@ -17,6 +40,23 @@ pub struct SimConfig {
     pub preview_enabled: bool,
     /// The clock that drives the workspace.
     pub clock: SharedClock,
+    /// The workspace and its rates.
+    pub scenario: Scenario,
+}
+
+impl SimConfig {
+    /// The demo: the shipped scenario, seed 42, 1000 requests per 10 s, Preview on, and a
+    /// fresh random token (the client in the same process is handed it).
+    pub fn demo(clock: SharedClock) -> SimConfig {
+        SimConfig {
+            seed: 42,
+            token: format!("sim-{:016x}", rand::random::<u64>()),
+            rate_limit_per_window: 1000,
+            preview_enabled: true,
+            clock,
+            scenario: Scenario::default_demo(),
+        }
+    }
 }
 
 /// A running simulator.
@@ -25,6 +65,9 @@ pub struct SimHandle {
     pub addr: SocketAddr,
     /// The token it accepts.
     pub token: String,
+    shared: Arc<Shared>,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
 }
 
 impl SimHandle {
@@ -32,9 +75,125 @@ impl SimHandle {
     pub fn base_url(&self) -> String {
         format!("http://{}", self.addr)
     }
+
+    /// The world advanced to the clock's now, for tests to compare against.
+    pub fn world(&self) -> MutexGuard<'_, World> {
+        self.shared.world_now()
+    }
+
+    /// Runs `f` on the world (advanced to now).
+    pub fn with_world<R>(&self, f: impl FnOnce(&mut World) -> R) -> R {
+        f(&mut self.shared.world_now())
+    }
+
+    fn control(&self) -> MutexGuard<'_, Control> {
+        self.shared
+            .control
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Turns the Preview team-membership write on or off.
+    pub fn set_preview_enabled(&self, on: bool) {
+        self.control().preview_enabled = on;
+    }
+
+    /// Makes the next team update fail with a 409.
+    pub fn fail_next_team_update(&self, how: TeamConflict) {
+        self.control().team_conflict = Some(how);
+    }
+
+    /// Delays every answer (to provoke client timeouts).
+    pub fn set_response_delay(&self, delay: Duration) {
+        self.control().delay = delay;
+    }
+
+    /// Sets the requests allowed per 10-second window.
+    pub fn set_rate_limit(&self, per_window: u32) {
+        self.control().rate_limit = per_window;
+    }
+
+    /// Requests served so far.
+    pub fn stats(&self) -> Stats {
+        self.shared
+            .stats
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Stops serving and waits for the server task to end.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+
+    /// Waits until the server ends (it ends only after `shutdown` or a fatal error).
+    pub async fn serve_until(mut self, stop: impl std::future::Future<Output = ()>) {
+        stop.await;
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for SimHandle {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
 }
 
 /// Starts a simulator listening on `addr` (port 0 picks a free port).
-pub async fn start(_config: SimConfig, _addr: SocketAddr) -> color_eyre::Result<SimHandle> {
-    color_eyre::eyre::bail!("simulator not built yet")
+///
+/// The world is built at the clock's now minus the scenario's warm-up and run forward to now,
+/// so it opens on a realistic backlog.
+pub async fn start(config: SimConfig, addr: SocketAddr) -> color_eyre::Result<SimHandle> {
+    let now = config.clock.now();
+    let warm_up = jiff::SignedDuration::try_from(config.scenario.warm_up).unwrap_or_default();
+    let start = now.checked_sub(warm_up).unwrap_or(now);
+    let mut world = World::new(&config.scenario, config.seed, start);
+    world.advance_to(now);
+    let control = Control {
+        preview_enabled: config.preview_enabled,
+        team_conflict: None,
+        delay: Duration::ZERO,
+        rate_limit: config.rate_limit_per_window,
+    };
+    let shared = Arc::new(Shared::new(
+        world,
+        config.clock.clone(),
+        config.token.clone(),
+        control,
+    ));
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .wrap_err_with(|| format!("simulator could not listen on {addr}"))?;
+    let addr = listener.local_addr().wrap_err("simulator address")?;
+    let (stop, stopped) = oneshot::channel::<()>();
+    let app = server::router(shared.clone());
+    let task = tokio::spawn(async move {
+        let serve = axum::serve(listener, app).with_graceful_shutdown(async {
+            let _ = stopped.await;
+        });
+        if let Err(e) = serve.await {
+            tracing::error!(error = %e, "simulator stopped");
+        }
+    });
+    tracing::info!(%addr, "simulator listening");
+    Ok(SimHandle {
+        addr,
+        token: config.token,
+        shared,
+        stop: Some(stop),
+        task: Some(task),
+    })
 }

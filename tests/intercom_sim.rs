@@ -1,0 +1,414 @@
+//! The real Intercom client against the simulator over loopback HTTP: reads, paging, rate
+//! limits, every write and its error cases.
+
+use jiff::{SignedDuration, Timestamp};
+use secrecy::SecretString;
+use shiftlead::backend::intercom::{IntercomClient, IntercomSettings};
+use shiftlead::backend::{AssignTarget, AwayChange, BackendError, Helpdesk};
+use shiftlead::clock::{Clock, ManualClock};
+use shiftlead::domain::capabilities::Write;
+use shiftlead::domain::{
+    AwayReasonId, ConversationId, ConversationState, InboxId, Level, Member, TeammateId,
+};
+use shiftlead::sim::{self, SimConfig, SimHandle, TeamConflict};
+use std::sync::Arc;
+use std::time::Duration;
+
+fn start_time() -> Timestamp {
+    // 10:00 UTC on a weekday: the busy part of the simulated day.
+    "2026-11-24T10:00:00Z".parse().unwrap()
+}
+
+async fn setup() -> (SimHandle, IntercomClient, ManualClock) {
+    let clock = ManualClock::new(start_time());
+    let mut cfg = SimConfig::demo(Arc::new(clock.clone()));
+    cfg.token = "test-token".into();
+    let sim = sim::start(cfg, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let client = client_for(&sim, "test-token");
+    (sim, client, clock)
+}
+
+fn client_for(sim: &SimHandle, token: &str) -> IntercomClient {
+    let mut settings =
+        IntercomSettings::new(sim.base_url(), SecretString::from(token.to_owned()), "demo");
+    settings.timeout = Duration::from_secs(5);
+    IntercomClient::new(settings).unwrap()
+}
+
+#[tokio::test]
+async fn snapshot_agrees_with_the_simulators_own_state() {
+    let (sim, client, _clock) = setup().await;
+    let snap = client.snapshot().await.unwrap();
+    let w = sim.world();
+    assert_eq!(snap.workspace.name, w.workspace);
+    assert_eq!(snap.workspace.backend, "demo");
+    assert_eq!(snap.inboxes.len(), w.teams.len());
+    assert_eq!(snap.teammates.len(), w.admins.len());
+    assert_eq!(snap.conversations.len(), w.open_count());
+    assert!(
+        snap.conversations.len() > 40,
+        "the demo opens on a real backlog"
+    );
+    assert_eq!(snap.away_reasons.len(), w.reasons.len());
+    assert!(snap.warnings.is_empty(), "{:?}", snap.warnings);
+    // Memberships and levels come through.
+    for t in &w.teams {
+        let inbox = snap.inbox(&InboxId(t.id.to_string())).unwrap();
+        assert_eq!(inbox.members.len(), t.members.len());
+    }
+    let away = snap.teammates.iter().filter(|t| t.away.enabled).count();
+    assert_eq!(away, w.admins.iter().filter(|a| a.away).count());
+    assert!(snap.teammates.iter().any(|t| t.away.reason.is_some()));
+    // Assignees and inboxes agree per conversation.
+    for c in &snap.conversations {
+        let id: u64 = c.id.as_str().parse().unwrap();
+        let sc = &w.conversations[&id];
+        assert_eq!(
+            c.assignee.as_ref().map(|a| a.as_str().to_owned()),
+            (sc.admin != 0).then(|| sc.admin.to_string())
+        );
+        assert_eq!(
+            c.inbox.as_ref().map(|a| a.as_str().to_owned()),
+            (sc.team != 0).then(|| sc.team.to_string())
+        );
+    }
+}
+
+#[tokio::test]
+async fn paging_with_small_pages_returns_every_open_conversation_once() {
+    let (sim, client, _clock) = setup().await;
+    let client = client.with_page_size(7);
+    let snap = client.snapshot().await.unwrap();
+    let mut ids: Vec<&str> = snap.conversations.iter().map(|c| c.id.as_str()).collect();
+    let n = ids.len();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), n, "no duplicates");
+    assert_eq!(n, sim.world().open_count());
+    let searches = sim.stats().requests["POST /conversations/search"];
+    assert_eq!(searches as usize, n.div_ceil(7));
+}
+
+#[tokio::test]
+async fn a_bad_token_is_a_typed_401() {
+    let (sim, _client, _clock) = setup().await;
+    let bad = client_for(&sim, "wrong");
+    let e = bad.snapshot().await.unwrap_err();
+    assert_eq!(
+        (e.status(), e.code()),
+        (Some(401), Some("unauthorized")),
+        "{e}"
+    );
+    assert!(
+        !e.to_string().contains("wrong"),
+        "the token never shows in errors"
+    );
+}
+
+#[tokio::test]
+async fn rate_limit_headers_feed_the_budget_and_429_waits_for_the_reset() {
+    // The client waits for X-RateLimit-Reset in real time, so this simulator runs on a
+    // manual clock set to the real time, 1 s before the end of a 10 s window.
+    let now = Timestamp::now();
+    let window_end = now.as_second() - now.as_second().rem_euclid(10) + 10;
+    let clock = ManualClock::new(Timestamp::from_second(window_end - 1).unwrap());
+    let mut cfg = SimConfig::demo(Arc::new(clock.clone()));
+    cfg.token = "test-token".into();
+    cfg.rate_limit_per_window = 3;
+    let sim = sim::start(cfg, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let client = client_for(&sim, "test-token");
+    let team = InboxId("5017690".into());
+    client.inbox(&team).await.unwrap();
+    let b = client.budget();
+    assert_eq!((b.limit, b.remaining), (Some(3), Some(2)));
+    assert_eq!(b.reset.map(|r| r.as_second()), Some(window_end));
+    // Once the client has had to wait, move sim time into the next window.
+    let sim_clock = clock.clone();
+    let ticker = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        sim_clock.advance(SignedDuration::from_secs(2));
+    });
+    for _ in 0..4 {
+        client.inbox(&team).await.unwrap();
+    }
+    ticker.await.unwrap();
+    let b = client.budget();
+    assert_eq!(
+        b.reset.map(|r| r.as_second()),
+        Some(window_end + 10),
+        "a new window"
+    );
+    let _ = sim.stats();
+}
+
+#[tokio::test]
+async fn assign_to_teammate_inbox_and_unassign_is_confirmed_by_the_backend() {
+    let (sim, client, _clock) = setup().await;
+    let snap = client.snapshot().await.unwrap();
+    let c = snap
+        .conversations
+        .iter()
+        .find(|c| c.state == ConversationState::Open)
+        .unwrap();
+    let target = snap
+        .teammates
+        .iter()
+        .find(|t| Some(&t.id) != c.assignee.as_ref())
+        .unwrap();
+    let after = client
+        .assign(&c.id, &AssignTarget::Teammate(target.id.clone()))
+        .await
+        .unwrap();
+    assert_eq!(after.assignee.as_ref(), Some(&target.id));
+    let inbox = &snap.inboxes[1].id;
+    let after = client
+        .assign(&c.id, &AssignTarget::Inbox(inbox.clone()))
+        .await
+        .unwrap();
+    assert_eq!(after.inbox.as_ref(), Some(inbox));
+    assert_eq!(
+        after.assignee.as_ref(),
+        Some(&target.id),
+        "a team assignment keeps the admin"
+    );
+    let after = client
+        .assign(&c.id, &AssignTarget::UnassignTeammate)
+        .await
+        .unwrap();
+    assert_eq!(after.assignee, None);
+    let reread = client.conversation(&c.id).await.unwrap();
+    assert_eq!(reread.assignee, None);
+    let id: u64 = c.id.as_str().parse().unwrap();
+    assert_eq!(sim.world().conversations[&id].admin, 0);
+}
+
+#[tokio::test]
+async fn assign_errors_are_typed() {
+    let (_sim, client, _clock) = setup().await;
+    let e = client
+        .assign(
+            &ConversationId("999".into()),
+            &AssignTarget::UnassignTeammate,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!((e.status(), e.code()), (Some(404), Some("not_found")));
+    let snap = client.snapshot().await.unwrap();
+    let c = &snap.conversations[0];
+    let e = client
+        .assign(&c.id, &AssignTarget::Teammate(TeammateId("12345".into())))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (e.status(), e.code()),
+        (Some(400), Some("parameter_invalid"))
+    );
+}
+
+#[tokio::test]
+async fn away_and_back_with_reason_and_reassign() {
+    let (sim, client, _clock) = setup().await;
+    let snap = client.snapshot().await.unwrap();
+    let mate = snap.teammates.iter().find(|t| !t.away.enabled).unwrap();
+    let reason = snap.away_reasons.iter().find(|r| !r.deleted).unwrap();
+    let change = AwayChange {
+        away: true,
+        reassign: true,
+        reason: Some(reason.id.clone()),
+    };
+    let after = client.set_away(&mate.id, &change).await.unwrap();
+    assert!(after.away.enabled && after.away.reassign);
+    assert_eq!(after.away.reason.as_ref().map(|r| &r.id), Some(&reason.id));
+    let id: i64 = mate.id.as_str().parse().unwrap();
+    assert!(
+        sim.world()
+            .admins
+            .iter()
+            .any(|a| a.id == id && a.away && a.reassign)
+    );
+    let back = AwayChange {
+        away: false,
+        reassign: false,
+        reason: None,
+    };
+    let after = client.set_away(&mate.id, &back).await.unwrap();
+    assert!(!after.away.enabled && after.away.reason.is_none());
+}
+
+#[tokio::test]
+async fn away_errors_match_the_spec() {
+    let (_sim, client, _clock) = setup().await;
+    let snap = client.snapshot().await.unwrap();
+    let mate = &snap.teammates[0];
+    let deleted = snap.away_reasons.iter().find(|r| r.deleted).unwrap();
+    let e = client
+        .set_away(
+            &mate.id,
+            &AwayChange {
+                away: true,
+                reassign: false,
+                reason: Some(deleted.id.clone()),
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (e.status(), e.code()),
+        (Some(400), Some("parameter_invalid"))
+    );
+    assert!(e.to_string().contains("deleted"), "{e}");
+    let e = client
+        .set_away(
+            &TeammateId("1".into()),
+            &AwayChange {
+                away: true,
+                reassign: false,
+                reason: None,
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!((e.status(), e.code()), (Some(404), Some("admin_not_found")));
+    let e = client
+        .set_away(
+            &mate.id,
+            &AwayChange {
+                away: true,
+                reassign: false,
+                reason: Some(AwayReasonId("424242".into())),
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.status(), Some(400));
+}
+
+#[tokio::test]
+async fn move_teammate_between_inboxes_and_levels() {
+    let (sim, client, _clock) = setup().await;
+    let snap = client.snapshot().await.unwrap();
+    let balanced = snap
+        .inboxes
+        .iter()
+        .find(|i| i.assignment_limit.is_some())
+        .unwrap();
+    let outsider = snap
+        .teammates
+        .iter()
+        .find(|t| balanced.level_of(&t.id).is_none())
+        .unwrap();
+    let mut members = balanced.members.clone();
+    members.push(Member {
+        teammate: outsider.id.clone(),
+        level: Level::Secondary,
+    });
+    let after = client.set_members(&balanced.id, &members).await.unwrap();
+    assert_eq!(after.level_of(&outsider.id), Some(Level::Secondary));
+    // Promote to primary, then remove.
+    members.last_mut().unwrap().level = Level::Primary;
+    let after = client.set_members(&balanced.id, &members).await.unwrap();
+    assert_eq!(after.level_of(&outsider.id), Some(Level::Primary));
+    members.pop();
+    let after = client.set_members(&balanced.id, &members).await.unwrap();
+    assert_eq!(after.level_of(&outsider.id), None);
+    assert_eq!(after.members, balanced.members);
+    // The admin object follows the team.
+    let mate = client.teammate(&outsider.id).await.unwrap();
+    assert!(!mate.memberships.iter().any(|(i, _)| i == &balanced.id));
+    let _ = sim;
+}
+
+#[tokio::test]
+async fn membership_errors_403_turns_capability_off_and_409_reports() {
+    let (sim, client, _clock) = setup().await;
+    let snap = client.snapshot().await.unwrap();
+    let rr = snap
+        .inboxes
+        .iter()
+        .find(|i| i.assignment_limit.is_none() && !i.members.is_empty())
+        .unwrap();
+    // Secondary members only on load-balanced teams.
+    let mut members = rr.members.clone();
+    members[0].level = Level::Secondary;
+    let e = client.set_members(&rr.id, &members).await.unwrap_err();
+    assert_eq!(
+        (e.status(), e.code()),
+        (Some(400), Some("parameter_invalid"))
+    );
+    // 404.
+    let e = client
+        .set_members(&InboxId("1".into()), &rr.members)
+        .await
+        .unwrap_err();
+    assert_eq!((e.status(), e.code()), (Some(404), Some("team_not_found")));
+    // 409 declined: nothing applied.
+    sim.fail_next_team_update(TeamConflict::Declined);
+    let outsider = snap
+        .teammates
+        .iter()
+        .find(|t| rr.level_of(&t.id).is_none())
+        .unwrap();
+    let mut grown = rr.members.clone();
+    grown.push(Member {
+        teammate: outsider.id.clone(),
+        level: Level::Primary,
+    });
+    let e = client.set_members(&rr.id, &grown).await.unwrap_err();
+    assert_eq!((e.status(), e.code()), (Some(409), Some("conflict")));
+    assert_eq!(client.inbox(&rr.id).await.unwrap().members, rr.members);
+    // 409 partly applied: the additions landed; a re-read tells exactly what.
+    sim.fail_next_team_update(TeamConflict::PartlyApplied);
+    let mut swapped = grown.clone();
+    swapped.remove(0);
+    let e = client.set_members(&rr.id, &swapped).await.unwrap_err();
+    assert_eq!(e.status(), Some(409));
+    assert!(e.to_string().contains("partly applied"), "{e}");
+    let now = client.inbox(&rr.id).await.unwrap();
+    assert_eq!(now.members.len(), rr.members.len() + 1);
+    // 403 api_plan_restricted turns the capability off with the reason.
+    sim.set_preview_enabled(false);
+    assert!(client.capabilities().membership.is_available());
+    let e = client.set_members(&rr.id, &rr.members).await.unwrap_err();
+    assert_eq!(
+        (e.status(), e.code()),
+        (Some(403), Some("api_plan_restricted"))
+    );
+    match client.capabilities().membership {
+        Write::Unavailable(reason) => assert!(reason.contains("not available"), "{reason}"),
+        Write::Available => panic!("membership should be off"),
+    }
+    let e = client.set_members(&rr.id, &rr.members).await.unwrap_err();
+    assert!(matches!(e, BackendError::Unsupported(_)));
+}
+
+#[tokio::test]
+async fn a_slow_backend_is_a_timeout() {
+    let (sim, _client, _clock) = setup().await;
+    let mut settings =
+        IntercomSettings::new(sim.base_url(), SecretString::from("test-token"), "demo");
+    settings.timeout = Duration::from_millis(200);
+    let client = IntercomClient::new(settings).unwrap();
+    sim.set_response_delay(Duration::from_secs(2));
+    let e = client.inbox(&InboxId("5017690".into())).await.unwrap_err();
+    assert!(matches!(e, BackendError::Timeout(_)), "{e}");
+}
+
+#[tokio::test]
+async fn the_world_moves_with_the_clock_and_is_deterministic() {
+    let (sim_a, client_a, clock_a) = setup().await;
+    let (sim_b, client_b, clock_b) = setup().await;
+    for clock in [&clock_a, &clock_b] {
+        clock.advance(SignedDuration::from_mins(30));
+    }
+    let a = client_a.snapshot().await.unwrap();
+    let b = client_b.snapshot().await.unwrap();
+    assert_eq!(a.conversations, b.conversations);
+    assert_eq!(a.teammates, b.teammates);
+    let sim_now = sim_a.world().now;
+    assert!(sim_now <= clock_a.now() && clock_a.now().duration_since(sim_now).as_secs() < 10);
+    let _ = sim_b;
+}
