@@ -7,6 +7,8 @@ pub mod backend;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod connect;
 pub mod dashboard;
 pub mod domain;
+pub mod logging;
 pub mod sim;

@@ -1,1 +1,146 @@
-fn main() {}
+//! `shiftlead`: the dashboard, `snapshot --json` and `simulate`.
+
+use clap::Parser;
+use color_eyre::eyre::{WrapErr, eyre};
+use shiftlead::cli::{Cli, Command};
+use shiftlead::clock::{SharedClock, SystemClock};
+use shiftlead::config::{self, Config};
+use shiftlead::connect::connect;
+use shiftlead::dashboard::{self, DashboardOptions};
+use shiftlead::domain;
+use shiftlead::sim::{self, Scenario, SimConfig};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+fn main() -> ExitCode {
+    if let Err(e) = color_eyre::install() {
+        eprintln!("shiftlead: {e}");
+    }
+    let cli = Cli::parse();
+    let _log = shiftlead::logging::init();
+    let loaded = match config::load(cli.config.as_deref()) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("shiftlead: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    for w in &loaded.warnings {
+        tracing::warn!("{w}");
+        if cli.command.is_some() {
+            eprintln!("shiftlead: warning: {w}");
+        }
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("shiftlead: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(run(cli, loaded.config, loaded.warnings));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            // One line for expected failures; the chain joined with ": ".
+            let chain: Vec<String> = e.chain().map(|c| c.to_string()).collect();
+            eprintln!("shiftlead: {}", chain.join(": "));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli, config: Config, warnings: Vec<String>) -> color_eyre::Result<()> {
+    let clock: SharedClock = Arc::new(SystemClock);
+    match cli.command {
+        None => {
+            let conn = connect(&config, clock.clone()).await?;
+            let options = DashboardOptions {
+                refresh: config.ui.refresh,
+                policy: conn.policy.clone(),
+                demo: conn.is_demo(),
+                monochrome: config.ui.monochrome
+                    || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
+                clock,
+            };
+            let _ = warnings;
+            let backend = conn.backend.clone();
+            let result = dashboard::run(backend, options).await;
+            if let Some(sim) = conn.sim {
+                sim.shutdown().await;
+            }
+            result
+        }
+        Some(Command::Snapshot { json: _ }) => {
+            let conn = connect(&config, clock.clone()).await?;
+            let mut snapshot = conn
+                .backend
+                .snapshot()
+                .await
+                .map_err(|e| eyre!("{e}"))
+                .wrap_err("taking a snapshot")?;
+            conn.policy.apply(&mut snapshot);
+            let metrics = domain::derive(&snapshot, &conn.policy, clock.now());
+            let out = serde_json::json!({ "snapshot": snapshot, "metrics": metrics });
+            println!("{}", serde_json::to_string_pretty(&out)?);
+            if let Some(sim) = conn.sim {
+                sim.shutdown().await;
+            }
+            Ok(())
+        }
+        Some(Command::Simulate {
+            listen,
+            seed,
+            scenario,
+            token,
+            rate_limit,
+        }) => {
+            if !listen.ip().is_loopback() {
+                return Err(eyre!(
+                    "the simulator speaks plain HTTP and listens on loopback only; {listen} is not loopback"
+                ));
+            }
+            let mut sim_config = SimConfig::demo(clock);
+            sim_config.seed = seed;
+            sim_config.rate_limit_per_window = rate_limit;
+            if let Some(token) = token {
+                sim_config.token = token;
+            }
+            if let Some(path) = scenario {
+                let text = std::fs::read_to_string(&path)
+                    .wrap_err_with(|| format!("reading scenario {}", path.display()))?;
+                sim_config.scenario = Scenario::from_toml(&text)
+                    .map_err(|e| eyre!("scenario {}: {e}", path.display()))?;
+            }
+            let handle = sim::start(sim_config, listen).await?;
+            println!("shiftlead simulator listening on {}", handle.base_url());
+            println!("token: {}", handle.token);
+            println!(
+                "Use it with: [backend] kind = \"intercom\", base_url = \"{}\", and INTERCOM_TOKEN set to the token above.",
+                handle.base_url()
+            );
+            handle.serve_until(shutdown_signal()).await;
+            Ok(())
+        }
+    }
+}
+
+/// Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}

@@ -95,6 +95,8 @@ pub struct Policy {
     pub order: Vec<SortKey>,
     /// A deadline closer than this counts as "breaching soon".
     pub breaching_soon: SignedDuration,
+    /// IANA time zones keyed by teammate id or email (backends do not expose them).
+    pub time_zones: Vec<(String, String)>,
 }
 
 impl Default for Policy {
@@ -109,6 +111,7 @@ impl Default for Policy {
                 SortKey::CreatedAt,
             ],
             breaching_soon: SignedDuration::from_mins(15),
+            time_zones: Vec::new(),
         }
     }
 }
@@ -145,7 +148,7 @@ impl Policy {
         Some(Deadline { at, exact: false })
     }
 
-    /// Resolves caps and fills estimated SLA deadlines where the backend gave none.
+    /// Resolves caps, fills time zones, and estimates SLA deadlines where the backend gave none.
     pub fn apply(&self, snapshot: &mut Snapshot) {
         let limits: Vec<(String, u32)> = snapshot
             .inboxes
@@ -161,6 +164,11 @@ impl Policy {
             });
             let cap = self.caps.resolve(teammate, team_limits);
             teammate.cap = Some(cap);
+            if let Some((_, tz)) = self.time_zones.iter().find(|(key, _)| {
+                key == teammate.id.as_str() || key.eq_ignore_ascii_case(&teammate.email)
+            }) {
+                teammate.time_zone = Some(tz.clone());
+            }
         }
         for conversation in &mut snapshot.conversations {
             if conversation.state == ConversationState::Closed {

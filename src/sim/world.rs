@@ -15,6 +15,8 @@ const ADMIN_BASE: i64 = 991_267_400;
 const TEAM_BASE: i64 = 5_017_690;
 /// First conversation id.
 const CONVERSATION_BASE: u64 = 215_470_000_000;
+/// How often a member of a manual inbox picks up a conversation.
+const MANUAL_PICKS_PER_HOUR: f64 = 6.0;
 
 /// Membership level inside the simulator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -326,7 +328,40 @@ impl World {
         self.scheduled_events();
         self.breaks(dt);
         self.teammates_work(dt);
+        self.manual_picks(dt);
         self.assign_unassigned();
+    }
+
+    /// On `manual` inboxes, members on duty pick the oldest unassigned conversation now and
+    /// then — ignoring caps, as people do, which is how teammates end up over cap.
+    fn manual_picks(&mut self, dt: f64) {
+        let p = (MANUAL_PICKS_PER_HOUR * dt).clamp(0.0, 1.0);
+        let now = self.now;
+        for ti in 0..self.teams.len() {
+            if self.teams[ti].distribution != "manual" {
+                continue;
+            }
+            let team_id = self.teams[ti].id;
+            for (admin, _) in self.teams[ti].members.clone() {
+                let on_duty = self
+                    .admins
+                    .iter()
+                    .any(|a| a.id == admin && !a.away && a.idle_until.is_none() && a.seat);
+                if !on_duty || !self.rng.random_bool(p) {
+                    continue;
+                }
+                let oldest = self
+                    .conversations
+                    .values_mut()
+                    .filter(|c| c.state == SimState::Open && c.admin == 0 && c.team == team_id)
+                    .min_by_key(|c| (c.created_at, c.id));
+                if let Some(c) = oldest {
+                    c.admin = admin;
+                    c.last_assignment_at = Some(now);
+                    c.updated_at = now;
+                }
+            }
+        }
     }
 
     fn arrivals(&mut self, dt: f64) {

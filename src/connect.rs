@@ -1,0 +1,108 @@
+//! Builds the backend a configuration asks for: Intercom, or the embedded simulator with the
+//! real Intercom client pointed at it over loopback.
+
+use crate::backend::Helpdesk;
+use crate::backend::intercom::{IntercomClient, IntercomSettings};
+use crate::clock::SharedClock;
+use crate::config::{BackendKind, Config};
+use crate::domain::Policy;
+use crate::domain::policy::SlaTarget;
+use crate::sim::{self, SimConfig, SimHandle};
+use color_eyre::eyre::{WrapErr, eyre};
+use jiff::SignedDuration;
+use secrecy::SecretString;
+use std::sync::Arc;
+
+/// A connected backend.
+pub struct Connection {
+    /// The helpdesk.
+    pub backend: Arc<dyn Helpdesk>,
+    /// The embedded simulator, in demo mode (dropping it stops the server).
+    pub sim: Option<SimHandle>,
+    /// The local rules: the config's, plus the demo scenario's caps, SLA targets and time
+    /// zones in demo mode where the config sets none.
+    pub policy: Policy,
+}
+
+impl Connection {
+    /// `true` when running on the embedded simulator.
+    pub fn is_demo(&self) -> bool {
+        self.sim.is_some()
+    }
+}
+
+/// Connects as `config` says.
+pub async fn connect(config: &Config, clock: SharedClock) -> color_eyre::Result<Connection> {
+    let mut policy = config.policy();
+    match config.backend.kind {
+        BackendKind::Demo => {
+            let mut sim_config = SimConfig::demo(clock);
+            sim_config.seed = config.backend.seed;
+            demo_policy(&mut policy, &sim_config.scenario);
+            let handle = sim::start(sim_config, "127.0.0.1:0".parse()?)
+                .await
+                .wrap_err("starting the embedded demo simulator")?;
+            let mut settings = IntercomSettings::new(
+                handle.base_url(),
+                SecretString::from(handle.token.clone()),
+                "demo",
+            );
+            settings.timeout = config.backend.timeout;
+            let client = IntercomClient::new(settings).map_err(|e| eyre!("{e}"))?;
+            Ok(Connection {
+                backend: Arc::new(client),
+                sim: Some(handle),
+                policy,
+            })
+        }
+        BackendKind::Intercom => {
+            let base_url = match &config.backend.base_url {
+                Some(url) => url.clone(),
+                None => IntercomSettings::region_url(&config.backend.region)
+                    .map_err(|e| eyre!("{e}"))?
+                    .to_owned(),
+            };
+            let token = config.token().map_err(|e| eyre!(e))?;
+            let mut settings = IntercomSettings::new(base_url, token, "intercom");
+            settings.timeout = config.backend.timeout;
+            let client = IntercomClient::new(settings).map_err(|e| eyre!("{e}"))?;
+            Ok(Connection {
+                backend: Arc::new(client),
+                sim: None,
+                policy,
+            })
+        }
+    }
+}
+
+/// Adds what a lead would configure for the demo workspace: its teammates' caps and time
+/// zones and its SLA targets, wherever the config has none of its own.
+fn demo_policy(policy: &mut Policy, scenario: &sim::Scenario) {
+    if policy.caps.overrides.is_empty() {
+        policy.caps.overrides = scenario
+            .teammates
+            .iter()
+            .map(|t| (t.email.clone(), t.cap))
+            .collect();
+    }
+    if policy.time_zones.is_empty() {
+        policy.time_zones = scenario
+            .teammates
+            .iter()
+            .filter_map(|t| t.time_zone.clone().map(|tz| (t.email.clone(), tz)))
+            .collect();
+    }
+    if policy.sla_targets.is_empty() {
+        let signed = |d| SignedDuration::try_from(d).unwrap_or(SignedDuration::MAX);
+        policy.sla_targets = scenario
+            .sla
+            .iter()
+            .map(|s| SlaTarget {
+                name: Some(s.name.clone()),
+                priority: None,
+                first_response: signed(s.first_response),
+                next_response: signed(s.next_response),
+            })
+            .collect();
+    }
+}
