@@ -112,6 +112,9 @@ pub struct UiConfig {
     pub order: Vec<SortKey>,
     /// No colours (NO_COLOR also turns them off).
     pub monochrome: bool,
+    /// A teammate (not away) whose customer has waited this long is flagged idle.
+    #[serde(deserialize_with = "duration")]
+    pub idle_after: Duration,
 }
 
 impl Default for UiConfig {
@@ -122,6 +125,7 @@ impl Default for UiConfig {
             warn_under: Duration::from_secs(3600),
             order: Policy::default().order,
             monochrome: false,
+            idle_after: Duration::from_secs(30 * 60),
         }
     }
 }
@@ -397,6 +401,7 @@ impl Config {
                 .collect(),
             order: self.ui.order.clone(),
             breaching_soon: signed(self.ui.breaching_soon),
+            idle_after: signed(self.ui.idle_after),
             time_zones: self
                 .teammates
                 .iter()

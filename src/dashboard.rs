@@ -1,11 +1,19 @@
-//! The live dashboard: terminal UI over a polling sync task. (Interface stub: the UI helper
-//! replaces the body.)
+//! The live dashboard: one loop owning the terminal and the [`App`] state, selecting over
+//! terminal events, sync results, a 1 Hz tick and quit signals. Rendering never awaits the
+//! network; the sync task runs beside it.
 
+use crate::app::App;
 use crate::backend::Helpdesk;
 use crate::clock::SharedClock;
 use crate::domain::Policy;
+use crate::ui::{self, Ctx, theme::Theme};
+use crate::{sync, term};
+use crossterm::event::{Event, EventStream};
+use futures::StreamExt;
+use jiff::SignedDuration;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::{Notify, mpsc};
 
 /// How the dashboard runs.
 #[derive(Clone)]
@@ -20,13 +28,73 @@ pub struct DashboardOptions {
     pub monochrome: bool,
     /// The clock for countdowns and data age.
     pub clock: SharedClock,
+    /// SLA deadlines closer than this are highlighted.
+    pub warn_under: Duration,
 }
 
 /// Runs the dashboard until the user quits. Owns the terminal while it runs and restores it
 /// on every exit path.
-pub async fn run(
-    _backend: Arc<dyn Helpdesk>,
-    _options: DashboardOptions,
-) -> color_eyre::Result<()> {
-    color_eyre::eyre::bail!("dashboard not built yet")
+pub async fn run(backend: Arc<dyn Helpdesk>, options: DashboardOptions) -> color_eyre::Result<()> {
+    let mut app = App::new(options.policy.clone(), options.refresh, options.demo);
+    app.warn_under = SignedDuration::try_from(options.warn_under).unwrap_or(app.warn_under);
+    let theme = Theme {
+        monochrome: options.monochrome,
+    };
+    let (tx, mut rx) = mpsc::channel(4);
+    let refresh_now = Arc::new(Notify::new());
+    let poller = tokio::spawn(sync::run(
+        backend,
+        options.policy.clone(),
+        options.refresh,
+        tx,
+        refresh_now.clone(),
+    ));
+
+    let mut terminal = term::init();
+    let _guard = term::Guard;
+    let mut events = EventStream::new();
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let quit = term::quit_signal();
+    tokio::pin!(quit);
+
+    let result = loop {
+        if app.dirty {
+            let ctx = Ctx {
+                now: options.clock.now(),
+                theme,
+            };
+            let mut hits = None;
+            if let Err(e) = terminal.draw(|f| hits = Some(ui::draw(f, &app, ctx))) {
+                break Err(e.into());
+            }
+            app.hits = hits.unwrap_or_default();
+            app.dirty = false;
+        }
+        tokio::select! {
+            ev = events.next() => match ev {
+                Some(Ok(Event::Key(key))) => app.on_key(key),
+                Some(Ok(Event::Mouse(m))) => app.on_mouse(m),
+                Some(Ok(Event::Resize(_, _))) => app.dirty = true,
+                Some(Ok(_)) => {}
+                Some(Err(e)) => break Err(e.into()),
+                None => break Ok(()),
+            },
+            msg = rx.recv() => match msg {
+                Some(m) => app.on_sync(m, options.clock.now()),
+                None => app.last_error = Some("the sync task stopped".into()),
+            },
+            _ = tick.tick() => app.on_tick(),
+            _ = &mut quit => break Ok(()),
+        }
+        if app.refresh_requested {
+            app.refresh_requested = false;
+            refresh_now.notify_one();
+        }
+        if app.quit {
+            break Ok(());
+        }
+    };
+    poller.abort();
+    result
 }

@@ -3,6 +3,7 @@
 //! Layers: [`domain`] (pure types and metrics), [`backend`] (helpdesk clients), [`sim`] (the
 //! embedded Intercom-compatible simulator), [`config`], [`cli`].
 
+pub mod app;
 pub mod backend;
 pub mod cli;
 pub mod clock;
@@ -12,3 +13,6 @@ pub mod dashboard;
 pub mod domain;
 pub mod logging;
 pub mod sim;
+pub mod sync;
+pub mod term;
+pub mod ui;

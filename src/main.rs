@@ -66,6 +66,7 @@ async fn run(cli: Cli, config: Config, warnings: Vec<String>) -> color_eyre::Res
                 monochrome: config.ui.monochrome
                     || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
                 clock,
+                warn_under: config.ui.warn_under,
             };
             let _ = warnings;
             let backend = conn.backend.clone();

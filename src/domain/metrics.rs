@@ -51,6 +51,11 @@ pub struct TeammateMetrics {
     pub over_cap: bool,
     /// Not away, below cap: could take more.
     pub has_capacity: bool,
+    /// How long the longest-waiting customer among their conversations has waited.
+    pub oldest_wait: Option<SignedDuration>,
+    /// Not away, yet a customer of theirs has waited longer than the policy's idle threshold:
+    /// probably gone without setting away.
+    pub idle: bool,
 }
 
 /// Totals across the workspace.
@@ -168,6 +173,7 @@ pub fn derive(snapshot: &Snapshot, policy: &Policy, now: Timestamp) -> Metrics {
         .map(|(n, t)| (&t.id, n))
         .collect();
     let mut loads = vec![(0u32, 0u32); snapshot.teammates.len()];
+    let mut oldest: Vec<Option<SignedDuration>> = vec![None; snapshot.teammates.len()];
     let mut totals = Totals::default();
 
     for c in snapshot
@@ -201,6 +207,9 @@ pub fn derive(snapshot: &Snapshot, policy: &Policy, now: Timestamp) -> Metrics {
         if let Some(&n) = c.assignee.as_ref().and_then(|id| teammate_index.get(id)) {
             loads[n].0 += 1;
             loads[n].1 += u32::from(wait.is_some());
+            if let Some(w) = wait {
+                oldest[n] = Some(oldest[n].map_or(w, |o| o.max(w)));
+            }
         }
     }
 
@@ -208,7 +217,8 @@ pub fn derive(snapshot: &Snapshot, policy: &Policy, now: Timestamp) -> Metrics {
         .teammates
         .iter()
         .zip(&loads)
-        .map(|(t, &(load, waiting))| {
+        .zip(&oldest)
+        .map(|((t, &(load, waiting)), &oldest_wait)| {
             let utilisation = match t.cap {
                 Some(cap) if cap.value > 0 => f64::from(load) / f64::from(cap.value),
                 Some(_) if load > 0 => f64::INFINITY,
@@ -227,6 +237,8 @@ pub fn derive(snapshot: &Snapshot, policy: &Policy, now: Timestamp) -> Metrics {
                 utilisation,
                 over_cap,
                 has_capacity,
+                oldest_wait,
+                idle: !t.away.enabled && oldest_wait.is_some_and(|w| w > policy.idle_after),
             }
         })
         .collect();

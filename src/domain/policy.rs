@@ -97,6 +97,8 @@ pub struct Policy {
     pub breaching_soon: SignedDuration,
     /// IANA time zones keyed by teammate id or email (backends do not expose them).
     pub time_zones: Vec<(String, String)>,
+    /// A teammate (not away) whose customer has waited longer than this is flagged idle.
+    pub idle_after: SignedDuration,
 }
 
 impl Default for Policy {
@@ -112,6 +114,7 @@ impl Default for Policy {
             ],
             breaching_soon: SignedDuration::from_mins(15),
             time_zones: Vec::new(),
+            idle_after: SignedDuration::from_mins(30),
         }
     }
 }

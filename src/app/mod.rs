@@ -1,0 +1,290 @@
+//! Dashboard state and how it changes. Pure: no IO, no async; the loop in `dashboard` feeds it
+//! key events, sync results and ticks, and `ui` draws it.
+
+mod input;
+mod rows;
+
+pub use input::{COMMANDS, KEYS};
+pub use rows::{ConversationRow, SortMode, names};
+
+use crate::backend::Budget;
+use crate::domain::{self, InboxId, Metrics, Policy, Snapshot, TeammateId};
+use jiff::{SignedDuration, Timestamp};
+use std::collections::{HashMap, VecDeque};
+use std::time::Duration;
+
+/// Polls kept for the queue-depth sparklines.
+pub const HISTORY: usize = 60;
+
+/// A pane of the main view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Pane {
+    /// Queue depth per inbox.
+    Inboxes,
+    /// Load versus cap per teammate.
+    Teammates,
+    /// Conversations nearest to breach.
+    Sla,
+}
+
+impl Pane {
+    /// Panes in Tab order.
+    pub const ALL: [Pane; 3] = [Pane::Inboxes, Pane::Teammates, Pane::Sla];
+
+    fn index(self) -> usize {
+        match self {
+            Pane::Inboxes => 0,
+            Pane::Teammates => 1,
+            Pane::Sla => 2,
+        }
+    }
+
+    /// Title shown on the pane.
+    pub fn title(self) -> &'static str {
+        match self {
+            Pane::Inboxes => "Inboxes",
+            Pane::Teammates => "Teammates",
+            Pane::Sla => "SLA",
+        }
+    }
+}
+
+/// What fills the screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum View {
+    /// Inboxes, teammates, SLA.
+    Main,
+    /// One inbox: its conversations and members.
+    Inbox(InboxId),
+    /// One teammate: their conversations and memberships.
+    Teammate(TeammateId),
+}
+
+/// What keys currently do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mode {
+    /// Navigation.
+    Normal,
+    /// Typing a filter for the focused list.
+    Filter,
+    /// Typing a `:` command.
+    Command(String),
+}
+
+/// A result from the sync task.
+#[derive(Debug, Clone)]
+pub enum SyncMsg {
+    /// A fresh snapshot (policy already applied).
+    Snapshot {
+        /// The data.
+        snapshot: Box<Snapshot>,
+        /// How long the poll took.
+        took: Duration,
+        /// Budget after the poll.
+        budget: Budget,
+    },
+    /// A failed poll; the last good data stays on screen.
+    Failed {
+        /// Why.
+        error: String,
+        /// How long the attempt took.
+        took: Duration,
+        /// Budget after the attempt.
+        budget: Budget,
+    },
+}
+
+/// One clickable list of the last frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListHit {
+    /// The pane it belongs to (drill-down lists report the focused list).
+    pub pane: Pane,
+    /// Left column of the rows.
+    pub x: u16,
+    /// Screen row of the first visible row.
+    pub y: u16,
+    /// Width of the rows.
+    pub width: u16,
+    /// Number of visible rows.
+    pub height: u16,
+    /// Index of the first visible row.
+    pub offset: usize,
+}
+
+/// Screen areas of the last frame, for mouse clicks.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Hits {
+    /// Clickable lists.
+    pub lists: Vec<ListHit>,
+}
+
+/// The whole dashboard state.
+#[derive(Debug, Clone)]
+pub struct App {
+    /// Latest good data.
+    pub snapshot: Option<Snapshot>,
+    /// Figures derived from it.
+    pub metrics: Option<Metrics>,
+    /// Local rules.
+    pub policy: Policy,
+    /// Open conversations per inbox over the last polls.
+    pub history: HashMap<InboxId, VecDeque<u32>>,
+    /// When the latest good data arrived.
+    pub last_ok: Option<Timestamp>,
+    /// Duration of the last poll.
+    pub last_poll: Option<Duration>,
+    /// The last poll's error, cleared by a good poll.
+    pub last_error: Option<String>,
+    /// API budget as last reported.
+    pub budget: Budget,
+    /// Poll interval (for staleness).
+    pub refresh: Duration,
+    /// Deadlines closer than this are highlighted.
+    pub warn_under: SignedDuration,
+    /// Running on the embedded simulator.
+    pub demo: bool,
+    /// Focused pane of the main view.
+    pub focus: Pane,
+    /// Selected row per pane.
+    pub selected: [usize; 3],
+    /// Sort mode per pane.
+    pub sort: [SortMode; 3],
+    /// Filter text per pane.
+    pub filter: [String; 3],
+    /// Selected row in a drill-down.
+    pub detail_selected: usize,
+    /// Filter text in a drill-down.
+    pub detail_filter: String,
+    /// Input mode.
+    pub mode: Mode,
+    /// Current view.
+    pub view: View,
+    /// Help overlay shown.
+    pub help: bool,
+    /// A one-off message for the status line (e.g. an unknown command).
+    pub message: Option<String>,
+    /// Writes in flight (none yet: the dashboard is read-only for now).
+    pub pending_writes: usize,
+    /// Clickable areas of the last frame.
+    pub hits: Hits,
+    /// The user asked to quit.
+    pub quit: bool,
+    /// The user asked for an immediate refresh.
+    pub refresh_requested: bool,
+    /// Something visible changed since the last draw.
+    pub dirty: bool,
+}
+
+impl App {
+    /// A fresh dashboard with no data yet.
+    pub fn new(policy: Policy, refresh: Duration, demo: bool) -> App {
+        App {
+            snapshot: None,
+            metrics: None,
+            policy,
+            history: HashMap::new(),
+            last_ok: None,
+            last_poll: None,
+            last_error: None,
+            budget: Budget::default(),
+            refresh,
+            warn_under: SignedDuration::from_hours(1),
+            demo,
+            focus: Pane::Inboxes,
+            selected: [0; 3],
+            sort: [SortMode::Natural; 3],
+            filter: Default::default(),
+            detail_selected: 0,
+            detail_filter: String::new(),
+            mode: Mode::Normal,
+            view: View::Main,
+            help: false,
+            message: None,
+            pending_writes: 0,
+            hits: Hits::default(),
+            quit: false,
+            refresh_requested: false,
+            dirty: true,
+        }
+    }
+
+    /// Takes a sync result at `now`.
+    pub fn on_sync(&mut self, msg: SyncMsg, now: Timestamp) {
+        match msg {
+            SyncMsg::Snapshot {
+                snapshot,
+                took,
+                budget,
+            } => {
+                let metrics = domain::derive(&snapshot, &self.policy, now);
+                for m in &metrics.inboxes {
+                    let h = self.history.entry(m.inbox.clone()).or_default();
+                    h.push_back(m.open);
+                    while h.len() > HISTORY {
+                        h.pop_front();
+                    }
+                }
+                self.history
+                    .retain(|id, _| snapshot.inboxes.iter().any(|i| &i.id == id));
+                self.snapshot = Some(*snapshot);
+                self.metrics = Some(metrics);
+                self.last_ok = Some(now);
+                self.last_poll = Some(took);
+                self.last_error = None;
+                self.budget = budget;
+                self.clamp_selection();
+            }
+            SyncMsg::Failed {
+                error,
+                took,
+                budget,
+            } => {
+                self.last_error = Some(error);
+                self.last_poll = Some(took);
+                if budget.limit.is_some() {
+                    self.budget = budget;
+                }
+            }
+        }
+        self.dirty = true;
+    }
+
+    /// A second passed: countdowns and the data age move.
+    pub fn on_tick(&mut self) {
+        if self.snapshot.is_some() || self.last_error.is_some() {
+            self.dirty = true;
+        }
+    }
+
+    /// Age of the data at `now`.
+    pub fn data_age(&self, now: Timestamp) -> Option<SignedDuration> {
+        self.last_ok.map(|t| now.duration_since(t))
+    }
+
+    /// Data older than three refresh intervals is stale.
+    pub fn is_stale(&self, now: Timestamp) -> bool {
+        let limit = SignedDuration::try_from(self.refresh * 3).unwrap_or(SignedDuration::MAX);
+        self.data_age(now).is_some_and(|age| age > limit)
+    }
+
+    /// Rows shown in a pane after filter and sort (indices into the snapshot's lists, or
+    /// into the SLA queue).
+    pub fn rows(&self, pane: Pane) -> Vec<usize> {
+        rows::rows(self, pane)
+    }
+
+    /// Conversations listed in the current drill-down, filtered.
+    pub fn detail_rows(&self) -> Vec<ConversationRow<'_>> {
+        rows::detail_rows(self)
+    }
+
+    fn clamp_selection(&mut self) {
+        for pane in Pane::ALL {
+            let n = self.rows(pane).len();
+            let s = &mut self.selected[pane.index()];
+            *s = (*s).min(n.saturating_sub(1));
+        }
+        let n = self.detail_rows().len();
+        self.detail_selected = self.detail_selected.min(n.saturating_sub(1));
+    }
+}

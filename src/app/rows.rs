@@ -1,0 +1,196 @@
+//! Which rows each list shows: filter as typed, then the pane's sort mode.
+
+use super::{App, Pane, View};
+use crate::domain::metrics::{inbox_conversations, teammate_conversations};
+use crate::domain::{Conversation, Snapshot};
+use std::cmp::Reverse;
+
+/// How a list is sorted; `s` cycles through the modes of the focused pane.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortMode {
+    /// The natural order: backend order for inboxes and teammates, urgency for SLA.
+    Natural,
+    /// By name.
+    Name,
+    /// Most open conversations first.
+    Open,
+    /// Most unassigned first.
+    Unassigned,
+    /// Most breached first.
+    Breached,
+    /// Longest wait first.
+    OldestWait,
+    /// Highest load first.
+    Load,
+    /// Highest load/cap first.
+    Utilisation,
+    /// Highest priority first.
+    Priority,
+}
+
+impl SortMode {
+    /// The modes a pane offers, in cycle order.
+    pub fn modes(pane: Pane) -> &'static [SortMode] {
+        use SortMode::*;
+        match pane {
+            Pane::Inboxes => &[Natural, Open, Unassigned, Breached, OldestWait, Name],
+            Pane::Teammates => &[Natural, Utilisation, Load, OldestWait, Name],
+            Pane::Sla => &[Natural, Priority],
+        }
+    }
+
+    /// Short label for the pane title.
+    pub fn label(self) -> &'static str {
+        match self {
+            SortMode::Natural => "default",
+            SortMode::Name => "name",
+            SortMode::Open => "open",
+            SortMode::Unassigned => "unassigned",
+            SortMode::Breached => "breached",
+            SortMode::OldestWait => "oldest wait",
+            SortMode::Load => "load",
+            SortMode::Utilisation => "load/cap",
+            SortMode::Priority => "priority",
+        }
+    }
+
+    /// Parses a label (for `:sort`).
+    pub fn parse(pane: Pane, text: &str) -> Option<SortMode> {
+        let t = text.trim().to_ascii_lowercase().replace(['_', '-'], " ");
+        Self::modes(pane).iter().copied().find(|m| {
+            m.label() == t
+                || (t == "cap" && *m == SortMode::Utilisation)
+                || (t == "wait" && *m == SortMode::OldestWait)
+        })
+    }
+}
+
+fn contains(hay: &str, needle: &str) -> bool {
+    needle.is_empty() || hay.to_lowercase().contains(&needle.to_lowercase())
+}
+
+/// Names of a conversation's inbox and assignee, for filtering and display.
+pub fn names<'a>(s: &'a Snapshot, c: &Conversation) -> (&'a str, &'a str) {
+    let inbox = c
+        .inbox
+        .as_ref()
+        .and_then(|i| s.inbox(i))
+        .map_or("", |i| i.name.as_str());
+    let assignee = c
+        .assignee
+        .as_ref()
+        .and_then(|t| s.teammate(t))
+        .map_or("", |t| t.name.as_str());
+    (inbox, assignee)
+}
+
+fn conversation_matches(s: &Snapshot, c: &Conversation, filter: &str) -> bool {
+    if filter.is_empty() {
+        return true;
+    }
+    let (inbox, assignee) = names(s, c);
+    contains(c.title.as_deref().unwrap_or(""), filter)
+        || contains(inbox, filter)
+        || contains(assignee, filter)
+        || contains(c.id.as_str(), filter)
+        || contains(c.priority.as_str(), filter)
+}
+
+pub(super) fn rows(app: &App, pane: Pane) -> Vec<usize> {
+    let (Some(s), Some(m)) = (&app.snapshot, &app.metrics) else {
+        return Vec::new();
+    };
+    let filter = app.filter[pane.index()].as_str();
+    let sort = app.sort[pane.index()];
+    match pane {
+        Pane::Inboxes => {
+            let mut idx: Vec<usize> = (0..s.inboxes.len())
+                .filter(|&n| contains(&s.inboxes[n].name, filter))
+                .collect();
+            let fig = |n: usize| m.inbox(&s.inboxes[n].id);
+            match sort {
+                SortMode::Name => idx.sort_by_key(|&n| s.inboxes[n].name.to_lowercase()),
+                SortMode::Open => idx.sort_by_key(|&n| Reverse(fig(n).map_or(0, |f| f.open))),
+                SortMode::Unassigned => {
+                    idx.sort_by_key(|&n| Reverse(fig(n).map_or(0, |f| f.unassigned)))
+                }
+                SortMode::Breached => {
+                    idx.sort_by_key(|&n| Reverse(fig(n).map_or(0, |f| f.breached)))
+                }
+                SortMode::OldestWait => {
+                    idx.sort_by_key(|&n| Reverse(fig(n).and_then(|f| f.oldest_wait)))
+                }
+                _ => {}
+            }
+            idx
+        }
+        Pane::Teammates => {
+            let mut idx: Vec<usize> = (0..s.teammates.len())
+                .filter(|&n| {
+                    let t = &s.teammates[n];
+                    filter.is_empty()
+                        || contains(&t.name, filter)
+                        || contains(&t.email, filter)
+                        || (t.away.enabled && contains("away", filter))
+                        || t.memberships
+                            .iter()
+                            .any(|(i, _)| s.inbox(i).is_some_and(|i| contains(&i.name, filter)))
+                })
+                .collect();
+            let fig = |n: usize| m.teammate(&s.teammates[n].id);
+            match sort {
+                SortMode::Name => idx.sort_by_key(|&n| s.teammates[n].name.to_lowercase()),
+                SortMode::Load => idx.sort_by_key(|&n| Reverse(fig(n).map_or(0, |f| f.load))),
+                SortMode::Utilisation => idx.sort_by(|&a, &b| {
+                    let u = |n| fig(n).map_or(0.0, |f| f.utilisation);
+                    u(b).total_cmp(&u(a))
+                }),
+                SortMode::OldestWait => {
+                    idx.sort_by_key(|&n| Reverse(fig(n).and_then(|f| f.oldest_wait)))
+                }
+                _ => {}
+            }
+            idx
+        }
+        Pane::Sla => {
+            let mut idx: Vec<usize> = (0..m.sla_queue.len())
+                .filter(|&n| {
+                    s.conversation(&m.sla_queue[n].conversation)
+                        .is_some_and(|c| conversation_matches(s, c, filter))
+                })
+                .collect();
+            if sort == SortMode::Priority {
+                idx.sort_by_key(|&n| {
+                    Reverse(
+                        s.conversation(&m.sla_queue[n].conversation)
+                            .map(|c| c.priority),
+                    )
+                });
+            }
+            idx
+        }
+    }
+}
+
+/// One conversation row of a drill-down.
+#[derive(Debug, Clone, Copy)]
+pub struct ConversationRow<'a> {
+    /// The conversation.
+    pub conversation: &'a Conversation,
+}
+
+pub(super) fn detail_rows(app: &App) -> Vec<ConversationRow<'_>> {
+    let Some(s) = &app.snapshot else {
+        return Vec::new();
+    };
+    let ids = match &app.view {
+        View::Main => return Vec::new(),
+        View::Inbox(id) => inbox_conversations(s, &app.policy, id),
+        View::Teammate(id) => teammate_conversations(s, &app.policy, id),
+    };
+    ids.iter()
+        .filter_map(|id| s.conversation(id))
+        .filter(|c| conversation_matches(s, c, &app.detail_filter))
+        .map(|conversation| ConversationRow { conversation })
+        .collect()
+}

@@ -1,0 +1,278 @@
+//! Drill-downs: one inbox (its conversations and members) or one teammate (their
+//! conversations and memberships).
+
+use super::Ctx;
+use super::format::{fit, gauge, short};
+use super::panes::{badge, block, local_time, render_list, sla_cell};
+use super::theme::Role;
+use crate::app::{App, Hits, Pane, names};
+use crate::domain::{InboxId, Level, TeammateId};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Paragraph, Row, Table};
+
+fn conversations_table<'a>(
+    app: &'a App,
+    ctx: Ctx,
+    title: &str,
+    show_assignee: bool,
+) -> (Table<'a>, usize) {
+    let Some(s) = &app.snapshot else {
+        return (Table::default(), 0);
+    };
+    let rows_data = app.detail_rows();
+    let rows: Vec<Row> = rows_data
+        .iter()
+        .map(|r| {
+            let c = r.conversation;
+            let (text, style) = sla_cell(c, app, ctx);
+            let (inbox, who) = names(s, c);
+            let wait = c
+                .waiting_since
+                .map(|w| short(ctx.now.duration_since(w)))
+                .unwrap_or_else(|| "—".into());
+            Row::new(vec![
+                Cell::from(text).style(style),
+                Cell::from(c.priority.as_str()),
+                Cell::from(Line::from(wait).right_aligned()),
+                Cell::from(fit(
+                    if show_assignee {
+                        if who.is_empty() { "unassigned" } else { who }
+                    } else {
+                        inbox
+                    },
+                    16,
+                )),
+                Cell::from(c.title.clone().unwrap_or_default()),
+            ])
+        })
+        .collect();
+    let head = Row::new(vec![
+        "Breach in",
+        "Prio",
+        " Wait",
+        if show_assignee { "Assignee" } else { "Inbox" },
+        "Conversation",
+    ])
+    .style(ctx.theme.style(Role::Header));
+    let table = Table::new(
+        rows,
+        [
+            Constraint::Length(10),
+            Constraint::Length(6),
+            Constraint::Length(6),
+            Constraint::Length(16),
+            Constraint::Min(10),
+        ],
+    )
+    .header(head)
+    .block(block(title, true, None, &app.detail_filter, ctx))
+    .row_highlight_style(ctx.theme.style(Role::Selected));
+    (table, rows_data.len())
+}
+
+fn summary(frame: &mut Frame, area: Rect, lines: Vec<Line<'static>>) {
+    frame.render_widget(Paragraph::new(lines), area);
+}
+
+/// One inbox.
+pub(super) fn inbox(
+    frame: &mut Frame,
+    area: Rect,
+    app: &App,
+    ctx: Ctx,
+    id: &InboxId,
+    hits: &mut Hits,
+) {
+    let (Some(s), Some(m)) = (&app.snapshot, &app.metrics) else {
+        return;
+    };
+    let t = ctx.theme;
+    let Some(inbox) = s.inbox(id) else {
+        summary(
+            frame,
+            area,
+            vec![Line::from(Span::styled(
+                " This inbox is gone from the latest data. Esc to go back.",
+                t.style(Role::Warn),
+            ))],
+        );
+        return;
+    };
+    let f = m.inbox(id);
+    let [top, body] = Layout::vertical([Constraint::Length(2), Constraint::Min(0)]).areas(area);
+    let dist = inbox
+        .distribution
+        .as_ref()
+        .map(|d| format!("{d:?}"))
+        .unwrap_or_else(|| "unknown".into());
+    let limit = inbox
+        .assignment_limit
+        .map(|l| format!(" · assignment limit {l}"))
+        .unwrap_or_default();
+    summary(frame, top, vec![
+        Line::from(vec![
+            Span::styled(format!(" {} ", inbox.name), t.style(Role::Focus)),
+            Span::styled(format!("· distribution {dist}{limit} · Esc back"), t.style(Role::Dim)),
+        ]),
+        Line::from(f.map_or_else(String::new, |f| {
+            format!(
+                " open {} · unassigned {} · waiting {} · oldest {} · breached {} · soon {} · on duty {} · away {}",
+                f.open,
+                f.unassigned,
+                f.waiting,
+                f.oldest_wait.map(short).unwrap_or_else(|| "—".into()),
+                f.breached,
+                f.breaching_soon,
+                f.on_duty,
+                f.away
+            )
+        })),
+    ]);
+    let [left, right] =
+        Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)]).areas(body);
+    let (table, len) = conversations_table(app, ctx, "Conversations — priority order", true);
+    render_list(
+        frame,
+        left,
+        table,
+        Pane::Sla,
+        app.detail_selected,
+        len,
+        true,
+        hits,
+    );
+    let members: Vec<Row> = inbox
+        .members
+        .iter()
+        .map(|mem| {
+            let mate = s.teammate(&mem.teammate);
+            let fm = m.teammate(&mem.teammate);
+            let name = mate.map_or_else(|| mem.teammate.to_string(), |x| x.name.clone());
+            let load = fm.map_or(0, |f| f.load);
+            let cap = mate.and_then(|x| x.cap).map_or(0, |c| c.value);
+            let status = mate.map_or(Span::raw(""), |x| {
+                badge(
+                    x,
+                    fm.is_some_and(|f| f.over_cap),
+                    fm.is_some_and(|f| f.idle),
+                    fm.is_some_and(|f| f.has_capacity),
+                    ctx,
+                )
+            });
+            Row::new(vec![
+                Cell::from(fit(&name, 16)),
+                Cell::from(match mem.level {
+                    Level::Primary => "primary",
+                    Level::Secondary => "secondary",
+                }),
+                Cell::from(format!("{} {load}/{cap}", gauge(load, cap, 5))),
+                Cell::from(status),
+            ])
+        })
+        .collect();
+    let head = Row::new(vec!["Member", "Level", "Load", "Status"]).style(t.style(Role::Header));
+    let table = Table::new(
+        members,
+        [
+            Constraint::Length(16),
+            Constraint::Length(9),
+            Constraint::Length(11),
+            Constraint::Min(6),
+        ],
+    )
+    .header(head)
+    .block(block("Members", false, None, "", ctx));
+    frame.render_widget(table, right);
+}
+
+/// One teammate.
+pub(super) fn teammate(
+    frame: &mut Frame,
+    area: Rect,
+    app: &App,
+    ctx: Ctx,
+    id: &TeammateId,
+    hits: &mut Hits,
+) {
+    let (Some(s), Some(m)) = (&app.snapshot, &app.metrics) else {
+        return;
+    };
+    let t = ctx.theme;
+    let Some(mate) = s.teammate(id) else {
+        summary(
+            frame,
+            area,
+            vec![Line::from(Span::styled(
+                " This teammate is gone from the latest data. Esc to go back.",
+                t.style(Role::Warn),
+            ))],
+        );
+        return;
+    };
+    let f = m.teammate(id);
+    let load = f.map_or(0, |f| f.load);
+    let cap = mate.cap;
+    let cap_text = cap.map_or_else(
+        || "no cap".into(),
+        |c| format!("cap {} (from {})", c.value, c.source),
+    );
+    let time = local_time(mate, ctx);
+    let time = if time.is_empty() {
+        String::new()
+    } else {
+        format!(" · local time {time}")
+    };
+    let memberships: Vec<String> = mate
+        .memberships
+        .iter()
+        .map(|(i, l)| {
+            let name = s.inbox(i).map_or_else(|| i.to_string(), |x| x.name.clone());
+            format!("{name} ({l})")
+        })
+        .collect();
+    let [top, body] = Layout::vertical([Constraint::Length(3), Constraint::Min(0)]).areas(area);
+    summary(
+        frame,
+        top,
+        vec![
+            Line::from(vec![
+                Span::styled(format!(" {} ", mate.name), t.style(Role::Focus)),
+                Span::styled(
+                    format!("{}{time} · Esc back", mate.email),
+                    t.style(Role::Dim),
+                ),
+            ]),
+            Line::from(vec![
+                Span::raw(format!(" load {load} · {cap_text} · ")),
+                badge(
+                    mate,
+                    f.is_some_and(|f| f.over_cap),
+                    f.is_some_and(|f| f.idle),
+                    f.is_some_and(|f| f.has_capacity),
+                    ctx,
+                ),
+            ]),
+            Line::from(format!(
+                " inboxes: {}",
+                if memberships.is_empty() {
+                    "none".into()
+                } else {
+                    memberships.join(", ")
+                }
+            )),
+        ],
+    );
+    let (table, len) = conversations_table(app, ctx, "Their conversations — priority order", false);
+    render_list(
+        frame,
+        body,
+        table,
+        Pane::Sla,
+        app.detail_selected,
+        len,
+        true,
+        hits,
+    );
+}

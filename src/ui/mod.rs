@@ -1,0 +1,236 @@
+//! Drawing only: the dashboard state in, a frame out. Nothing here changes state or awaits.
+//!
+//! [`draw`] returns the clickable areas it drew, which the loop stores for mouse clicks.
+
+mod detail;
+pub mod format;
+mod overlay;
+mod panes;
+pub mod theme;
+
+use crate::app::{App, Hits, Mode, Pane, View};
+use jiff::Timestamp;
+use ratatui::Frame;
+use ratatui::layout::{Alignment, Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use theme::{Role, Theme};
+
+/// The smallest usable terminal.
+pub const MIN_WIDTH: u16 = 60;
+/// The smallest usable terminal.
+pub const MIN_HEIGHT: u16 = 16;
+
+/// Everything a draw needs besides the state.
+#[derive(Debug, Clone, Copy)]
+pub struct Ctx {
+    /// The current time (injected clock).
+    pub now: Timestamp,
+    /// The palette.
+    pub theme: Theme,
+}
+
+/// Draws the whole screen; returns the clickable list areas.
+pub fn draw(frame: &mut Frame, app: &App, ctx: Ctx) -> Hits {
+    let area = frame.area();
+    let mut hits = Hits::default();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        too_small(frame, area, ctx);
+        return hits;
+    }
+    let [header, body, status] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(0),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    frame.render_widget(Paragraph::new(header_line(app, ctx, header.width)), header);
+    match &app.view {
+        View::Main if app.snapshot.is_none() => waiting(frame, body, app, ctx),
+        View::Main => main_view(frame, body, app, ctx, &mut hits),
+        View::Inbox(id) => detail::inbox(frame, body, app, ctx, id, &mut hits),
+        View::Teammate(id) => detail::teammate(frame, body, app, ctx, id, &mut hits),
+    }
+    frame.render_widget(Paragraph::new(status_line(app, ctx, status.width)), status);
+    if app.help {
+        overlay::help(frame, body, ctx);
+    }
+    hits
+}
+
+fn too_small(frame: &mut Frame, area: Rect, ctx: Ctx) {
+    let text = vec![
+        Line::from(Span::styled(
+            "Terminal too small",
+            ctx.theme.style(Role::Bad),
+        )),
+        Line::from(format!(
+            "need {MIN_WIDTH}×{MIN_HEIGHT}, have {}×{}",
+            area.width, area.height
+        )),
+        Line::from("enlarge it, or press q to quit"),
+    ];
+    let h = (text.len() as u16).min(area.height);
+    let y = area.y + area.height.saturating_sub(h) / 2;
+    let r = Rect::new(area.x, y, area.width, h);
+    frame.render_widget(Paragraph::new(text).alignment(Alignment::Center), r);
+}
+
+fn waiting(frame: &mut Frame, area: Rect, app: &App, ctx: Ctx) {
+    let msg = match &app.last_error {
+        Some(e) => Line::from(vec![
+            Span::styled("Cannot load data: ", ctx.theme.style(Role::Bad)),
+            Span::raw(e.clone()),
+        ]),
+        None => Line::from("Loading the first snapshot…"),
+    };
+    let y = area.y + area.height / 2;
+    frame.render_widget(
+        Paragraph::new(msg).alignment(Alignment::Center),
+        Rect::new(area.x, y, area.width, 1),
+    );
+}
+
+fn main_view(frame: &mut Frame, area: Rect, app: &App, ctx: Ctx, hits: &mut Hits) {
+    let inbox_rows = app.snapshot.as_ref().map_or(0, |s| s.inboxes.len()) as u16;
+    if area.width >= 150 && area.height >= 30 {
+        // Rich: inboxes and SLA side by side, teammates below.
+        let top_h = (inbox_rows + 3).clamp(6, area.height / 2);
+        let [top, bottom] = Layout::vertical([
+            Constraint::Length(top_h.max(area.height * 2 / 5)),
+            Constraint::Min(0),
+        ])
+        .areas(area);
+        let [left, right] =
+            Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)]).areas(top);
+        panes::inboxes(frame, left, app, ctx, hits);
+        panes::sla(frame, right, app, ctx, hits);
+        panes::teammates(frame, bottom, app, ctx, hits);
+    } else {
+        let inbox_h = (inbox_rows + 3).min(area.height * 2 / 5).max(4);
+        let sla_h = (area.height / 4).max(4);
+        let [a, b, c] = Layout::vertical([
+            Constraint::Length(inbox_h),
+            Constraint::Min(4),
+            Constraint::Length(sla_h),
+        ])
+        .areas(area);
+        panes::inboxes(frame, a, app, ctx, hits);
+        panes::teammates(frame, b, app, ctx, hits);
+        panes::sla(frame, c, app, ctx, hits);
+    }
+}
+
+fn header_line(app: &App, ctx: Ctx, width: u16) -> Line<'static> {
+    let t = ctx.theme;
+    let mut spans = vec![Span::styled(" shiftlead ", t.style(Role::Header))];
+    if app.demo {
+        spans.push(Span::styled(" DEMO ", t.style(Role::Badge)));
+        spans.push(Span::raw(" "));
+    }
+    if let Some(s) = &app.snapshot {
+        spans.push(Span::raw(format!("{} ", s.workspace.name)));
+        spans.push(Span::styled(
+            format!("({}) ", s.workspace.backend),
+            t.style(Role::Dim),
+        ));
+    }
+    if let Some(m) = &app.metrics {
+        let x = &m.totals;
+        spans.push(Span::styled("│ ", t.style(Role::Dim)));
+        let mut fig = |label: &str, n: u32, role: Role| {
+            spans.push(Span::styled(
+                format!("{n}"),
+                if n > 0 {
+                    t.style(role)
+                } else {
+                    t.style(Role::Text)
+                },
+            ));
+            spans.push(Span::styled(format!(" {label}  "), t.style(Role::Dim)));
+        };
+        fig("open", x.open, Role::Text);
+        fig("unassigned", x.unassigned, Role::Warn);
+        fig("waiting", x.waiting, Role::Text);
+        fig("breached", x.breached, Role::Bad);
+        fig("soon", x.breaching_soon, Role::Warn);
+        if width >= 100 {
+            fig("away", x.away, Role::Away);
+            fig("over cap", x.over_cap, Role::Bad);
+        }
+    }
+    Line::from(spans)
+}
+
+fn status_line(app: &App, ctx: Ctx, width: u16) -> Line<'static> {
+    let t = ctx.theme;
+    match &app.mode {
+        Mode::Filter => {
+            let text = match app.view {
+                View::Main => app.filter[pane_index(app.focus)].clone(),
+                _ => app.detail_filter.clone(),
+            };
+            return Line::from(vec![
+                Span::styled(" / ", t.style(Role::Header)),
+                Span::raw(format!("{text}▏")),
+                Span::styled("  Enter keep · Esc clear", t.style(Role::Dim)),
+            ]);
+        }
+        Mode::Command(text) => {
+            return Line::from(vec![
+                Span::styled(" : ", t.style(Role::Header)),
+                Span::raw(format!("{text}▏")),
+                Span::styled("  Enter run · Esc cancel · :help", t.style(Role::Dim)),
+            ]);
+        }
+        Mode::Normal => {}
+    }
+    let mut spans = Vec::new();
+    match app.data_age(ctx.now) {
+        Some(age) if app.is_stale(ctx.now) => spans.push(Span::styled(
+            format!(" STALE data {} old ", format::short(age)),
+            t.style(Role::Bad),
+        )),
+        Some(age) => spans.push(Span::styled(
+            format!(" ● data {} old ", format::short(age)),
+            t.style(Role::Good),
+        )),
+        None => spans.push(Span::styled(" ○ no data yet ", t.style(Role::Dim))),
+    }
+    if let Some(p) = app.last_poll {
+        spans.push(Span::styled(
+            format!("· poll {}ms ", p.as_millis()),
+            t.style(Role::Dim),
+        ));
+    }
+    if let (Some(rem), Some(limit)) = (app.budget.remaining, app.budget.limit) {
+        let role = if rem * 10 < limit {
+            Role::Warn
+        } else {
+            Role::Dim
+        };
+        spans.push(Span::styled(format!("· API {rem}/{limit} "), t.style(role)));
+    }
+    spans.push(Span::styled(
+        format!("· writes {} pending ", app.pending_writes),
+        t.style(Role::Dim),
+    ));
+    if let Some(m) = &app.message {
+        spans.push(Span::styled(format!("· {m} "), t.style(Role::Warn)));
+    } else if let Some(e) = &app.last_error {
+        spans.push(Span::styled(format!("· error: {e} "), t.style(Role::Bad)));
+    }
+    let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
+    let hint = "?:help /:filter :cmd q:quit ";
+    if usize::from(width) > used + hint.len() {
+        spans.push(Span::raw(
+            " ".repeat(usize::from(width) - used - hint.len()),
+        ));
+        spans.push(Span::styled(hint, t.style(Role::Dim)));
+    }
+    Line::from(spans)
+}
+
+fn pane_index(p: Pane) -> usize {
+    Pane::ALL.iter().position(|x| *x == p).unwrap_or(0)
+}
