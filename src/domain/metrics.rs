@@ -53,8 +53,10 @@ pub struct TeammateMetrics {
     pub has_capacity: bool,
     /// How long the longest-waiting customer among their conversations has waited.
     pub oldest_wait: Option<SignedDuration>,
-    /// Not away, yet a customer of theirs has waited longer than the policy's idle threshold:
-    /// probably gone without setting away.
+    /// Their latest reply in any of their open conversations.
+    pub last_reply: Option<Timestamp>,
+    /// Not away, a customer of theirs has waited longer than the policy's idle threshold, and
+    /// they have not replied anywhere for as long: probably gone without setting away.
     pub idle: bool,
 }
 
@@ -174,6 +176,7 @@ pub fn derive(snapshot: &Snapshot, policy: &Policy, now: Timestamp) -> Metrics {
         .collect();
     let mut loads = vec![(0u32, 0u32); snapshot.teammates.len()];
     let mut oldest: Vec<Option<SignedDuration>> = vec![None; snapshot.teammates.len()];
+    let mut last_reply: Vec<Option<Timestamp>> = vec![None; snapshot.teammates.len()];
     let mut totals = Totals::default();
 
     for c in snapshot
@@ -210,6 +213,9 @@ pub fn derive(snapshot: &Snapshot, policy: &Policy, now: Timestamp) -> Metrics {
             if let Some(w) = wait {
                 oldest[n] = Some(oldest[n].map_or(w, |o| o.max(w)));
             }
+            if c.last_reply_at.is_some() {
+                last_reply[n] = last_reply[n].max(c.last_reply_at);
+            }
         }
     }
 
@@ -218,7 +224,8 @@ pub fn derive(snapshot: &Snapshot, policy: &Policy, now: Timestamp) -> Metrics {
         .iter()
         .zip(&loads)
         .zip(&oldest)
-        .map(|((t, &(load, waiting)), &oldest_wait)| {
+        .zip(&last_reply)
+        .map(|(((t, &(load, waiting)), &oldest_wait), &last_reply)| {
             let utilisation = match t.cap {
                 Some(cap) if cap.value > 0 => f64::from(load) / f64::from(cap.value),
                 Some(_) if load > 0 => f64::INFINITY,
@@ -238,7 +245,10 @@ pub fn derive(snapshot: &Snapshot, policy: &Policy, now: Timestamp) -> Metrics {
                 over_cap,
                 has_capacity,
                 oldest_wait,
-                idle: !t.away.enabled && oldest_wait.is_some_and(|w| w > policy.idle_after),
+                last_reply,
+                idle: !t.away.enabled
+                    && oldest_wait.is_some_and(|w| w > policy.idle_after)
+                    && last_reply.is_none_or(|r| now.duration_since(r) > policy.idle_after),
             }
         })
         .collect();
@@ -330,6 +340,7 @@ mod tests {
             waiting_since: waiting.map(t),
             snoozed_until: None,
             first_reply_at: None,
+            last_reply_at: None,
             sla: None,
         }
     }
@@ -470,6 +481,27 @@ mod tests {
         assert!(!cy.has_capacity, "away teammates have no capacity");
         assert_eq!(m.totals.over_cap, 1);
         assert_eq!(m.totals.away, 1);
+    }
+
+    #[test]
+    fn idle_means_a_customer_waits_and_no_recent_reply_anywhere() {
+        let mut s = fixture();
+        let p = Policy {
+            idle_after: SignedDuration::from_mins(15),
+            ..policy()
+        };
+        p.apply(&mut s);
+        // Ana's c3 has waited 20 minutes and she never replied: idle.
+        let m = derive(&s, &p, t(0));
+        assert!(m.teammate(&TeammateId("ana".into())).unwrap().idle);
+        // A reply of hers 5 minutes ago in another conversation: not idle.
+        s.conversations[1].last_reply_at = Some(t(-300));
+        let m = derive(&s, &p, t(0));
+        let ana = m.teammate(&TeammateId("ana".into())).unwrap();
+        assert!(!ana.idle);
+        assert_eq!(ana.last_reply, Some(t(-300)));
+        // Away teammates are never idle.
+        assert!(!m.teammate(&TeammateId("cy".into())).unwrap().idle);
     }
 
     #[test]

@@ -322,6 +322,8 @@ pub struct Conversation {
     pub snoozed_until: Option<Timestamp>,
     /// When a teammate first replied; `None` while the first response is still owed.
     pub first_reply_at: Option<Timestamp>,
+    /// When a teammate last replied, if ever.
+    pub last_reply_at: Option<Timestamp>,
     /// The SLA applied, when any.
     pub sla: Option<Sla>,
 }

@@ -141,6 +141,7 @@ mod tests {
                 waiting_since: waiting.map(t),
                 snoozed_until: None,
                 first_reply_at: None,
+                last_reply_at: None,
                 sla: (deadline.is_some() || missed).then(|| Sla {
                     name: "x".into(),
                     status: if missed { SlaStatus::Missed } else { SlaStatus::Active },

@@ -223,6 +223,7 @@ mod tests {
             waiting_since: waiting.map(t),
             snoozed_until: None,
             first_reply_at: replied.then(|| t(-3600)),
+            last_reply_at: replied.then(|| t(-3600)),
             sla: Some(Sla {
                 name: "Gold".into(),
                 status: sla,

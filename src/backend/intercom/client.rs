@@ -282,9 +282,16 @@ impl IntercomClient {
         Ok(list.data.iter().map(mapping::away_reason).collect())
     }
 
-    async fn teams(&self) -> Result<Vec<Inbox>, BackendError> {
+    async fn teams(&self) -> Result<Vec<wire::Team>, BackendError> {
         let list: wire::TeamList = self.get("/teams").await?;
-        Ok(list.teams.iter().map(mapping::inbox).collect())
+        Ok(list.teams)
+    }
+
+    /// Teams and admins as domain inboxes, with levels reconciled.
+    fn inboxes(teams: &[wire::Team], admins: &[wire::Admin]) -> Vec<Inbox> {
+        let mut inboxes: Vec<Inbox> = teams.iter().map(mapping::inbox).collect();
+        mapping::apply_admin_levels(&mut inboxes, teams, admins);
+        inboxes
     }
 
     async fn admins(&self) -> Result<Vec<wire::Admin>, BackendError> {
@@ -459,8 +466,8 @@ impl Helpdesk for IntercomClient {
         );
         let mut warnings = Vec::new();
         let me = me?;
-        let inboxes = teams?;
         let admins = admins?;
+        let inboxes = Self::inboxes(&teams?, &admins);
         let reasons = reasons.unwrap_or_else(|e| {
             warnings.push(format!("away reasons unavailable: {e}"));
             Vec::new()
@@ -497,10 +504,12 @@ impl Helpdesk for IntercomClient {
         let path = format!("/admins/{}", segment(id.as_str()));
         let (admin, teams, reasons) =
             tokio::join!(self.get::<wire::Admin>(&path), self.teams(), self.reasons());
+        let admin = admin?;
+        let inboxes = Self::inboxes(&teams?, std::slice::from_ref(&admin));
         Ok(mapping::teammate(
-            &admin?,
+            &admin,
             &reasons.unwrap_or_default(),
-            &teams?,
+            &inboxes,
         ))
     }
 
@@ -546,10 +555,11 @@ impl Helpdesk for IntercomClient {
             .call(Method::PUT, &path, Some(&req), Version::Stable)
             .await?;
         let (teams, reasons) = tokio::join!(self.teams(), self.reasons());
+        let inboxes = Self::inboxes(&teams.unwrap_or_default(), std::slice::from_ref(&admin));
         Ok(mapping::teammate(
             &admin,
             &reasons.unwrap_or_default(),
-            &teams.unwrap_or_default(),
+            &inboxes,
         ))
     }
 

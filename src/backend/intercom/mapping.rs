@@ -56,6 +56,30 @@ pub fn inbox(team: &wire::Team) -> Inbox {
     }
 }
 
+/// Teams that do not balance load report no `admin_priority_level`; their members' levels
+/// then come from each admin's own `team_priority_level`.
+pub fn apply_admin_levels(inboxes: &mut [Inbox], teams: &[wire::Team], admins: &[wire::Admin]) {
+    for (inbox, team) in inboxes.iter_mut().zip(teams) {
+        if team.admin_priority_level.is_some() {
+            continue;
+        }
+        let Ok(team_id) = team.id.parse::<i64>() else {
+            continue;
+        };
+        for member in &mut inbox.members {
+            let secondary = admins
+                .iter()
+                .find(|a| a.id == member.teammate.as_str())
+                .and_then(|a| a.team_priority_level.as_ref())
+                .and_then(|l| l.secondary_team_ids.as_ref())
+                .is_some_and(|ids| ids.contains(&team_id));
+            if secondary {
+                member.level = Level::Secondary;
+            }
+        }
+    }
+}
+
 fn distribution(method: &str) -> Distribution {
     match method {
         "round_robin" => Distribution::RoundRobin,
@@ -167,6 +191,10 @@ pub fn conversation(c: &wire::Conversation) -> Conversation {
             .statistics
             .as_ref()
             .and_then(|s| opt_time(s.first_admin_reply_at)),
+        last_reply_at: c
+            .statistics
+            .as_ref()
+            .and_then(|s| opt_time(s.last_admin_reply_at)),
         sla,
     }
 }
@@ -227,6 +255,29 @@ mod tests {
         assert_eq!(i.level_of(&TeammateId("2".into())), Some(Level::Secondary));
         assert_eq!(i.assignment_limit, Some(10));
         assert_eq!(i.distribution, Some(Distribution::LoadBalanced));
+    }
+
+    #[test]
+    fn levels_of_unbalanced_teams_come_from_the_admins() {
+        let team: wire::Team = serde_json::from_str(
+            r#"{"type":"team","id":"5","name":"VIP","admin_ids":[1,2],"distribution_method":"round_robin"}"#,
+        )
+        .unwrap();
+        let admins: Vec<wire::Admin> = serde_json::from_str(
+            r#"[{"id":"1","team_priority_level":{"primary_team_ids":[5]}},
+                {"id":"2","team_priority_level":{"secondary_team_ids":[5]}}]"#,
+        )
+        .unwrap();
+        let mut inboxes = vec![inbox(&team)];
+        apply_admin_levels(&mut inboxes, &[team], &admins);
+        assert_eq!(
+            inboxes[0].level_of(&TeammateId("1".into())),
+            Some(Level::Primary)
+        );
+        assert_eq!(
+            inboxes[0].level_of(&TeammateId("2".into())),
+            Some(Level::Secondary)
+        );
     }
 
     #[test]
