@@ -77,7 +77,7 @@ pub async fn connect(config: &Config, clock: SharedClock) -> color_eyre::Result<
 
 /// Adds what a lead would configure for the demo workspace: its teammates' caps and time
 /// zones and its SLA targets, wherever the config has none of its own.
-fn demo_policy(policy: &mut Policy, scenario: &sim::Scenario) {
+pub fn demo_policy(policy: &mut Policy, scenario: &sim::Scenario) {
     if policy.caps.overrides.is_empty() {
         policy.caps.overrides = scenario
             .teammates

@@ -101,6 +101,17 @@ pub enum Distribution {
     Other(String),
 }
 
+impl fmt::Display for Distribution {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Distribution::RoundRobin => f.write_str("round robin"),
+            Distribution::LoadBalanced => f.write_str("load balanced"),
+            Distribution::Manual => f.write_str("manual"),
+            Distribution::Other(s) => f.write_str(s),
+        }
+    }
+}
+
 /// A team inbox and its members.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Inbox {

@@ -105,7 +105,7 @@ pub(super) fn inbox(
     let dist = inbox
         .distribution
         .as_ref()
-        .map(|d| format!("{d:?}"))
+        .map(|d| d.to_string())
         .unwrap_or_else(|| "unknown".into());
     let limit = inbox
         .assignment_limit
@@ -131,7 +131,7 @@ pub(super) fn inbox(
         })),
     ]);
     let [left, right] =
-        Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)]).areas(body);
+        Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)]).areas(body);
     let (table, len) = conversations_table(app, ctx, "Conversations — priority order", true);
     render_list(
         frame,
@@ -162,12 +162,12 @@ pub(super) fn inbox(
                 )
             });
             Row::new(vec![
-                Cell::from(fit(&name, 16)),
+                Cell::from(fit(&name, 14)),
                 Cell::from(match mem.level {
                     Level::Primary => "primary",
                     Level::Secondary => "secondary",
                 }),
-                Cell::from(format!("{} {load}/{cap}", gauge(load, cap, 5))),
+                Cell::from(format!("{} {load}/{cap}", gauge(load, cap, 4))),
                 Cell::from(status),
             ])
         })

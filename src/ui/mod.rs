@@ -130,10 +130,12 @@ fn header_line(app: &App, ctx: Ctx, width: u16) -> Line<'static> {
     }
     if let Some(s) = &app.snapshot {
         spans.push(Span::raw(format!("{} ", s.workspace.name)));
-        spans.push(Span::styled(
-            format!("({}) ", s.workspace.backend),
-            t.style(Role::Dim),
-        ));
+        if !app.demo {
+            spans.push(Span::styled(
+                format!("({}) ", s.workspace.backend),
+                t.style(Role::Dim),
+            ));
+        }
     }
     if let Some(m) = &app.metrics {
         let x = &m.totals;
@@ -151,10 +153,10 @@ fn header_line(app: &App, ctx: Ctx, width: u16) -> Line<'static> {
         };
         fig("open", x.open, Role::Text);
         fig("unassigned", x.unassigned, Role::Warn);
-        fig("waiting", x.waiting, Role::Text);
         fig("breached", x.breached, Role::Bad);
         fig("soon", x.breaching_soon, Role::Warn);
         if width >= 100 {
+            fig("waiting", x.waiting, Role::Text);
             fig("away", x.away, Role::Away);
             fig("over cap", x.over_cap, Role::Bad);
         }

@@ -1,0 +1,225 @@
+//! The dashboard state driven by key sequences: focus, selection, filter, drill-down, back,
+//! help, the command line and sorting.
+
+mod ui_support;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+use shiftlead::app::{App, Mode, Pane, SortMode, SyncMsg, View};
+use shiftlead::backend::Budget;
+use std::time::Duration;
+use ui_support::{demo_app, render};
+
+fn press(app: &mut App, keys: &str) {
+    for c in keys.chars() {
+        app.on_key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+    }
+}
+
+fn code(app: &mut App, code: KeyCode) {
+    app.on_key(KeyEvent::new(code, KeyModifiers::NONE));
+}
+
+#[tokio::test]
+async fn tab_and_shift_tab_cycle_focus() {
+    let mut app = demo_app().await;
+    assert_eq!(app.focus, Pane::Inboxes);
+    code(&mut app, KeyCode::Tab);
+    assert_eq!(app.focus, Pane::Teammates);
+    code(&mut app, KeyCode::Tab);
+    code(&mut app, KeyCode::Tab);
+    assert_eq!(app.focus, Pane::Inboxes);
+    code(&mut app, KeyCode::BackTab);
+    assert_eq!(app.focus, Pane::Sla);
+    press(&mut app, "2");
+    assert_eq!(app.focus, Pane::Teammates);
+}
+
+#[tokio::test]
+async fn movement_keys_stay_in_bounds() {
+    let mut app = demo_app().await;
+    press(&mut app, "2");
+    let n = app.rows(Pane::Teammates).len();
+    press(&mut app, "jjj");
+    assert_eq!(app.selected[1], 3);
+    press(&mut app, "k");
+    assert_eq!(app.selected[1], 2);
+    press(&mut app, "G");
+    assert_eq!(app.selected[1], n - 1);
+    press(&mut app, "j");
+    assert_eq!(app.selected[1], n - 1, "no wrap past the end");
+    press(&mut app, "g");
+    assert_eq!(app.selected[1], 0);
+    code(&mut app, KeyCode::PageDown);
+    assert_eq!(app.selected[1], 10.min(n - 1));
+    code(&mut app, KeyCode::Up);
+    code(&mut app, KeyCode::PageUp);
+    assert_eq!(app.selected[1], 0);
+    press(&mut app, "k");
+    assert_eq!(app.selected[1], 0);
+}
+
+#[tokio::test]
+async fn filter_narrows_the_focused_list_as_you_type() {
+    let mut app = demo_app().await;
+    press(&mut app, "2/");
+    assert_eq!(app.mode, Mode::Filter);
+    press(&mut app, "ana");
+    assert_eq!(app.filter[1], "ana");
+    let names: Vec<String> = app
+        .rows(Pane::Teammates)
+        .iter()
+        .map(|&n| app.snapshot.as_ref().unwrap().teammates[n].name.clone())
+        .collect();
+    assert!(!names.is_empty());
+    assert!(
+        names.iter().all(|n| n.to_lowercase().contains("ana")),
+        "{names:?}"
+    );
+    code(&mut app, KeyCode::Backspace);
+    assert_eq!(app.filter[1], "an");
+    code(&mut app, KeyCode::Enter);
+    assert_eq!(app.mode, Mode::Normal);
+    assert_eq!(app.filter[1], "an", "Enter keeps the filter");
+    // Other panes are unaffected; Esc in normal mode clears the filter.
+    assert!(app.filter[0].is_empty());
+    code(&mut app, KeyCode::Esc);
+    assert!(app.filter[1].is_empty());
+    // Esc while typing clears and leaves.
+    press(&mut app, "/zzz");
+    assert!(app.rows(Pane::Teammates).is_empty());
+    code(&mut app, KeyCode::Esc);
+    assert_eq!(app.mode, Mode::Normal);
+    assert!(app.filter[1].is_empty());
+}
+
+#[tokio::test]
+async fn enter_drills_down_and_esc_goes_back() {
+    let mut app = demo_app().await;
+    press(&mut app, "j");
+    let second = app.snapshot.as_ref().unwrap().inboxes[1].id.clone();
+    code(&mut app, KeyCode::Enter);
+    assert_eq!(app.view, View::Inbox(second));
+    assert!(!app.detail_rows().is_empty());
+    press(&mut app, "jj");
+    assert_eq!(app.detail_selected, 2);
+    code(&mut app, KeyCode::Esc);
+    assert_eq!(app.view, View::Main);
+    // Teammates drill into a teammate; the SLA pane into the conversation's inbox.
+    press(&mut app, "2");
+    code(&mut app, KeyCode::Enter);
+    assert!(matches!(app.view, View::Teammate(_)));
+    code(&mut app, KeyCode::Esc);
+    press(&mut app, "3");
+    code(&mut app, KeyCode::Enter);
+    assert!(matches!(app.view, View::Inbox(_)));
+}
+
+#[tokio::test]
+async fn help_opens_and_closes_without_quitting() {
+    let mut app = demo_app().await;
+    press(&mut app, "?");
+    assert!(app.help);
+    press(&mut app, "q");
+    assert!(!app.help && !app.quit, "q closes help first");
+    press(&mut app, "?");
+    code(&mut app, KeyCode::Esc);
+    assert!(!app.help);
+    press(&mut app, "q");
+    assert!(app.quit);
+}
+
+#[tokio::test]
+async fn ctrl_c_quits_from_any_mode() {
+    let mut app = demo_app().await;
+    press(&mut app, "/ab");
+    app.on_key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
+    assert!(app.quit);
+}
+
+#[tokio::test]
+async fn sort_cycles_and_orders_rows() {
+    let mut app = demo_app().await;
+    press(&mut app, "s");
+    assert_eq!(app.sort[0], SortMode::Open);
+    let s = app.snapshot.clone().unwrap();
+    let m = app.metrics.clone().unwrap();
+    let opens: Vec<u32> = app
+        .rows(Pane::Inboxes)
+        .iter()
+        .map(|&n| m.inbox(&s.inboxes[n].id).unwrap().open)
+        .collect();
+    assert!(opens.windows(2).all(|w| w[0] >= w[1]), "{opens:?}");
+    for _ in 0..SortMode::modes(Pane::Inboxes).len() - 1 {
+        press(&mut app, "s");
+    }
+    assert_eq!(app.sort[0], SortMode::Natural, "cycles back");
+}
+
+#[tokio::test]
+async fn command_line_runs_commands_and_reports_unknown_ones() {
+    let mut app = demo_app().await;
+    press(&mut app, ":sort unassigned");
+    assert!(matches!(app.mode, Mode::Command(ref t) if t == "sort unassigned"));
+    code(&mut app, KeyCode::Enter);
+    assert_eq!(app.sort[0], SortMode::Unassigned);
+    press(&mut app, ":filter tech");
+    code(&mut app, KeyCode::Enter);
+    assert_eq!(app.rows(Pane::Inboxes).len(), 1);
+    press(&mut app, ":teammate lena");
+    code(&mut app, KeyCode::Enter);
+    assert!(matches!(app.view, View::Teammate(_)));
+    press(&mut app, ":bogus");
+    code(&mut app, KeyCode::Enter);
+    assert!(
+        app.message
+            .as_deref()
+            .unwrap_or("")
+            .contains("unknown command")
+    );
+    press(&mut app, ":help");
+    code(&mut app, KeyCode::Enter);
+    assert!(app.help);
+    code(&mut app, KeyCode::Esc);
+    press(&mut app, ":q");
+    code(&mut app, KeyCode::Enter);
+    assert!(app.quit);
+}
+
+#[tokio::test]
+async fn a_click_selects_the_row_under_the_mouse() {
+    let mut app = demo_app().await;
+    render(&mut app, 120, 40);
+    let hit = app
+        .hits
+        .lists
+        .iter()
+        .find(|h| h.pane == Pane::Teammates)
+        .copied()
+        .unwrap();
+    app.on_mouse(MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column: hit.x + 2,
+        row: hit.y + 3,
+        modifiers: KeyModifiers::NONE,
+    });
+    assert_eq!(app.focus, Pane::Teammates);
+    assert_eq!(app.selected[1], 3);
+}
+
+#[tokio::test]
+async fn a_failed_poll_keeps_the_data_and_shows_the_error() {
+    let mut app = demo_app().await;
+    let before = app.snapshot.clone();
+    app.on_sync(
+        SyncMsg::Failed {
+            error: "HTTP 503: unavailable".into(),
+            took: Duration::from_millis(5),
+            budget: Budget::default(),
+        },
+        ui_support::now(),
+    );
+    assert_eq!(app.snapshot, before);
+    assert_eq!(app.last_error.as_deref(), Some("HTTP 503: unavailable"));
+    let screen = ui_support::text(&render(&mut app, 120, 40));
+    assert!(screen.contains("error: HTTP 503"), "{screen}");
+}
