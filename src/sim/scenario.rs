@@ -194,6 +194,24 @@ impl Scenario {
                     return Err(format!("teammate {:?}: unknown inbox {name:?}", t.email));
                 }
             }
+            for name in &t.secondary {
+                if t.primary.contains(name) {
+                    return Err(format!(
+                        "teammate {:?}: {name:?} is both primary and secondary",
+                        t.email
+                    ));
+                }
+                let balanced = self
+                    .inboxes
+                    .iter()
+                    .any(|i| &i.name == name && i.distribution == "load_balanced");
+                if !balanced {
+                    return Err(format!(
+                        "teammate {:?}: secondary membership of {name:?} needs a load_balanced inbox",
+                        t.email
+                    ));
+                }
+            }
             if let Some(reason) = &t.away
                 && !self.away_reasons.iter().any(|r| &r.label == reason)
             {

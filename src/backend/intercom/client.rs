@@ -583,9 +583,12 @@ impl Helpdesk for IntercomClient {
         };
         let req = wire::UpdateTeamMembersRequest {
             admin_ids: ids(None)?,
+            // Secondary levels are refused on teams that do not balance load, so an empty
+            // secondary list is left out rather than sent.
             admin_priority_level: Some(wire::AdminPriorityLevel {
                 primary_admin_ids: Some(ids(Some(Level::Primary))?),
-                secondary_admin_ids: Some(ids(Some(Level::Secondary))?),
+                secondary_admin_ids: Some(ids(Some(Level::Secondary))?)
+                    .filter(|v: &Vec<i64>| !v.is_empty()),
             }),
         };
         let path = format!("/teams/{}", segment(id.as_str()));
