@@ -1,0 +1,219 @@
+//! `shiftlead snapshot --json` and `shiftlead simulate`, as a user runs them.
+
+use assert_cmd::Command;
+use jiff::Timestamp;
+use serde_json::Value;
+use shiftlead::clock::ManualClock;
+use shiftlead::sim::{self, SimConfig};
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
+use std::sync::Arc;
+
+fn shiftlead(home: &tempfile::TempDir) -> Command {
+    let mut cmd = Command::cargo_bin("shiftlead").unwrap();
+    // No user config, logs in a temp dir.
+    cmd.env("HOME", home.path())
+        .env("XDG_CONFIG_HOME", home.path().join("config"))
+        .env("XDG_STATE_HOME", home.path().join("state"))
+        .env_remove("SHIFTLEAD_CONFIG");
+    cmd
+}
+
+fn write_config(home: &tempfile::TempDir, base_url: &str) -> std::path::PathBuf {
+    let path = home.path().join("shiftlead.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "[backend]\nkind = \"intercom\"\nbase_url = \"{base_url}\"\ntoken_env = \"SHIFTLEAD_TEST_TOKEN\"\n"
+        ),
+    )
+    .unwrap();
+    path
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn snapshot_json_counts_agree_with_the_simulators_own_state() {
+    let clock = ManualClock::new("2026-11-24T10:00:00Z".parse::<Timestamp>().unwrap());
+    let mut cfg = SimConfig::demo(Arc::new(clock));
+    cfg.token = "cli-token".into();
+    let sim = sim::start(cfg, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let config = write_config(&home, &sim.base_url());
+    let out = tokio::task::spawn_blocking(move || {
+        shiftlead(&home)
+            .args(["snapshot", "--json", "--config"])
+            .arg(&config)
+            .env("SHIFTLEAD_TEST_TOKEN", "cli-token")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let snap = &json["snapshot"];
+    let w = sim.world();
+    assert_eq!(snap["inboxes"].as_array().unwrap().len(), w.teams.len());
+    assert_eq!(snap["teammates"].as_array().unwrap().len(), w.admins.len());
+    assert_eq!(
+        snap["conversations"].as_array().unwrap().len(),
+        w.open_count()
+    );
+    assert_eq!(snap["workspace"]["name"], w.workspace.as_str());
+    assert_eq!(
+        json["metrics"]["inboxes"].as_array().unwrap().len(),
+        w.teams.len()
+    );
+    let open = w
+        .conversations
+        .values()
+        .filter(|c| c.state == sim::world::SimState::Open)
+        .count();
+    assert_eq!(
+        json["metrics"]["totals"]["open"].as_u64().unwrap() as usize,
+        open
+    );
+    // The token never appears in the output.
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("cli-token"));
+}
+
+#[test]
+fn snapshot_json_without_config_uses_the_embedded_demo() {
+    let home = tempfile::tempdir().unwrap();
+    let out = shiftlead(&home)
+        .args(["snapshot", "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["snapshot"]["workspace"]["backend"], "demo");
+    assert_eq!(json["snapshot"]["inboxes"].as_array().unwrap().len(), 5);
+}
+
+#[test]
+fn snapshot_failure_is_one_line_and_non_zero() {
+    let home = tempfile::tempdir().unwrap();
+    // Nothing listens on port 9 of loopback.
+    let config = write_config(&home, "http://127.0.0.1:9");
+    let out = shiftlead(&home)
+        .args(["snapshot", "--json", "--config"])
+        .arg(&config)
+        .env("SHIFTLEAD_TEST_TOKEN", "x")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.starts_with("shiftlead: "), "{err}");
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn a_bad_config_names_file_line_and_key() {
+    let home = tempfile::tempdir().unwrap();
+    let path = home.path().join("bad.toml");
+    std::fs::write(&path, "[ui]\nrefresh = \"soon\"\n").unwrap();
+    let out = shiftlead(&home)
+        .args(["snapshot", "--json", "--config"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bad.toml line 2"), "{err}");
+    assert!(err.contains("key ui.refresh"), "{err}");
+}
+
+#[test]
+fn missing_token_is_a_clear_error() {
+    let home = tempfile::tempdir().unwrap();
+    let config = write_config(&home, "http://127.0.0.1:9");
+    let out = shiftlead(&home)
+        .args(["snapshot", "--json", "--config"])
+        .arg(&config)
+        .env_remove("SHIFTLEAD_TEST_TOKEN")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("SHIFTLEAD_TEST_TOKEN"));
+}
+
+#[test]
+fn help_and_version() {
+    let home = tempfile::tempdir().unwrap();
+    let out = shiftlead(&home).arg("--help").output().unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(help.contains("snapshot") && help.contains("simulate") && help.contains("--config"));
+    let out = shiftlead(&home).arg("--version").output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains(env!("CARGO_PKG_VERSION")));
+}
+
+#[test]
+fn simulate_serves_what_snapshot_reads() {
+    let home = tempfile::tempdir().unwrap();
+    let bin = assert_cmd::cargo::cargo_bin("shiftlead");
+    let mut server = std::process::Command::new(&bin)
+        .args([
+            "simulate",
+            "--listen",
+            "127.0.0.1:0",
+            "--seed",
+            "7",
+            "--token",
+            "sim-cli",
+        ])
+        .env("HOME", home.path())
+        .env("XDG_STATE_HOME", home.path().join("state"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let url = first.rsplit(' ').next().unwrap().to_owned();
+    assert!(url.starts_with("http://127.0.0.1:"), "{first}");
+    let config = write_config(&home, &url);
+    let out = shiftlead(&home)
+        .args(["snapshot", "--json", "--config"])
+        .arg(&config)
+        .env("SHIFTLEAD_TEST_TOKEN", "sim-cli")
+        .output()
+        .unwrap();
+    let _ = server.kill();
+    let _ = server.wait();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["snapshot"]["inboxes"].as_array().unwrap().len(), 5);
+    assert_eq!(json["snapshot"]["teammates"].as_array().unwrap().len(), 25);
+    assert!(
+        !json["snapshot"]["conversations"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[test]
+fn simulate_refuses_a_non_loopback_address() {
+    let home = tempfile::tempdir().unwrap();
+    let out = shiftlead(&home)
+        .args(["simulate", "--listen", "0.0.0.0:0"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("loopback"));
+}
