@@ -333,3 +333,274 @@ impl World {
         Ok(self.wire_team(&self.teams[ti]))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::Scenario;
+    use serde_json::json;
+
+    fn world() -> World {
+        World::new(
+            &Scenario::default_demo(),
+            1,
+            "2026-11-24T08:00:00Z".parse().unwrap(),
+        )
+    }
+
+    fn balanced(w: &World) -> (String, Vec<i64>) {
+        let t = w
+            .teams
+            .iter()
+            .find(|t| t.distribution == "load_balanced")
+            .unwrap();
+        (
+            t.id.to_string(),
+            t.members.iter().map(|(id, _)| *id).collect(),
+        )
+    }
+
+    fn outsider(w: &World, team: &str) -> i64 {
+        let t = w.teams.iter().find(|t| t.id.to_string() == team).unwrap();
+        w.admins
+            .iter()
+            .find(|a| !t.members.iter().any(|(m, _)| *m == a.id))
+            .unwrap()
+            .id
+    }
+
+    fn code(r: Result<wire::Team, ApiError>) -> (u16, String) {
+        let e = r.unwrap_err();
+        (e.status, e.message)
+    }
+
+    #[test]
+    fn team_update_validation_follows_the_preview_spec() {
+        let mut w = world();
+        let (team, ids) = balanced(&w);
+        let out = outsider(&w, &team);
+        let bad = [
+            json!({"admin_ids": ids, "name": "x"}),
+            json!({"admin_ids": ids, "colour": "red"}),
+            json!({"admin_ids": ["abc"]}),
+            json!({"admin_ids": []}),
+            json!({"admin_ids": (0..1001).collect::<Vec<i64>>()}),
+            json!({"admin_ids": [1]}),
+            json!({"admin_priority_level": {"primary_admin_ids": [ids[0]]}}),
+            json!({"admin_ids": ids, "admin_priority_level": {"primary_admin_ids": [ids[0]], "secondary_admin_ids": [ids[0]]}}),
+            json!({"admin_ids": ids, "admin_priority_level": {"primary_admin_ids": [out]}}),
+            json!("not an object"),
+        ];
+        for body in bad {
+            let (status, msg) = code(w.update_team(&team, &body, None));
+            assert_eq!(status, 400, "{body} → {msg}");
+        }
+        assert_eq!(
+            code(w.update_team("1", &json!({"admin_ids": ids}), None)).0,
+            404
+        );
+        // Sending the team back unchanged is accepted and changes nothing.
+        let current = serde_json::to_value(
+            w.wire_team(w.teams.iter().find(|t| t.id.to_string() == team).unwrap()),
+        )
+        .unwrap();
+        let same = w.update_team(&team, &current, None).unwrap();
+        assert_eq!(serde_json::to_value(&same).unwrap(), current);
+    }
+
+    #[test]
+    fn newcomers_default_to_primary_and_members_keep_their_level() {
+        let mut w = world();
+        let (team, mut ids) = balanced(&w);
+        let out = outsider(&w, &team);
+        let levels_before = w
+            .teams
+            .iter()
+            .find(|t| t.id.to_string() == team)
+            .unwrap()
+            .members
+            .clone();
+        ids.push(out);
+        let t = w
+            .update_team(&team, &json!({"admin_ids": ids}), None)
+            .unwrap();
+        let level = |t: &wire::Team, id: i64, secondary: bool| {
+            let l = t.admin_priority_level.as_ref().unwrap();
+            let list = if secondary {
+                &l.secondary_admin_ids
+            } else {
+                &l.primary_admin_ids
+            };
+            list.as_ref().unwrap().contains(&id)
+        };
+        assert!(level(&t, out, false), "newcomer is primary");
+        for (id, l) in &levels_before {
+            assert!(
+                level(&t, *id, *l == SimLevel::Secondary),
+                "{id} kept its level"
+            );
+        }
+        // The admin object follows.
+        let a = w.admins.iter().find(|a| a.id == out).unwrap().clone();
+        assert!(
+            w.wire_admin(&a)
+                .team_ids
+                .contains(&team.parse::<i64>().unwrap())
+        );
+    }
+
+    #[test]
+    fn secondary_levels_only_on_load_balanced_teams() {
+        let mut w = world();
+        let t = w
+            .teams
+            .iter()
+            .find(|t| t.distribution == "round_robin")
+            .unwrap()
+            .clone();
+        let ids: Vec<i64> = t.members.iter().map(|(id, _)| *id).collect();
+        let body =
+            json!({"admin_ids": ids, "admin_priority_level": {"secondary_admin_ids": [ids[0]]}});
+        assert_eq!(code(w.update_team(&t.id.to_string(), &body, None)).0, 400);
+        // Round-robin teams report no levels back.
+        let ok = w
+            .update_team(&t.id.to_string(), &json!({"admin_ids": ids}), None)
+            .unwrap();
+        assert!(ok.admin_priority_level.is_none() && ok.assignment_limit.is_none());
+    }
+
+    #[test]
+    fn conflicts_decline_or_apply_part() {
+        let mut w = world();
+        let (team, ids) = balanced(&w);
+        let out = outsider(&w, &team);
+        let before = w
+            .teams
+            .iter()
+            .find(|t| t.id.to_string() == team)
+            .unwrap()
+            .members
+            .clone();
+        let mut next: Vec<i64> = ids[1..].to_vec();
+        next.push(out);
+        let body = json!({"admin_ids": next});
+        let e = w
+            .update_team(&team, &body, Some(TeamConflict::Declined))
+            .unwrap_err();
+        assert_eq!((e.status, e.code), (409, "conflict"));
+        assert_eq!(
+            w.teams
+                .iter()
+                .find(|t| t.id.to_string() == team)
+                .unwrap()
+                .members,
+            before
+        );
+        let e = w
+            .update_team(&team, &body, Some(TeamConflict::PartlyApplied))
+            .unwrap_err();
+        assert!(e.message.contains("partly applied"));
+        let now = &w
+            .teams
+            .iter()
+            .find(|t| t.id.to_string() == team)
+            .unwrap()
+            .members;
+        assert!(now.iter().any(|(m, _)| *m == out), "the addition landed");
+        assert!(now.iter().any(|(m, _)| *m == ids[0]), "the removal did not");
+    }
+
+    #[test]
+    fn away_validation() {
+        let mut w = world();
+        let id = w.admins[0].id.to_string();
+        let bad = [
+            json!({"away_mode_enabled": true}),
+            json!({"away_mode_enabled": "yes", "away_mode_reassign": false}),
+            json!({"away_mode_enabled": false, "away_mode_reassign": false, "away_status_reason_id": 1}),
+            json!({"away_mode_enabled": true, "away_mode_reassign": false, "away_status_reason_id": 999}),
+        ];
+        for body in bad {
+            assert_eq!(w.set_away(&id, &body).unwrap_err().status, 400, "{body}");
+        }
+        assert_eq!(
+            w.set_away(
+                "1",
+                &json!({"away_mode_enabled": true, "away_mode_reassign": false})
+            )
+            .unwrap_err()
+            .code,
+            "admin_not_found"
+        );
+        let a = w.set_away(&id, &json!({"away_mode_enabled": true, "away_mode_reassign": true, "away_status_reason_id": "2"})).unwrap();
+        assert!(a.away_mode_enabled && a.away_mode_reassign);
+        assert_eq!(a.away_status_reason_id, Some(2));
+        let a = w
+            .set_away(
+                &id,
+                &json!({"away_mode_enabled": false, "away_mode_reassign": true}),
+            )
+            .unwrap();
+        assert!(!a.away_mode_enabled && !a.away_mode_reassign && a.away_status_reason_id.is_none());
+    }
+
+    #[test]
+    fn manage_conversation_validation() {
+        let mut w = world();
+        w.advance_to("2026-11-24T08:30:00Z".parse().unwrap());
+        let cid = w.conversations.keys().next().unwrap().to_string();
+        let me = w.me.to_string();
+        assert_eq!(
+            w.manage_conversation("1", &json!({"message_type":"open","admin_id":me}))
+                .unwrap_err()
+                .status,
+            404
+        );
+        assert_eq!(
+            w.manage_conversation(&cid, &json!({"message_type":"open","admin_id":"1"}))
+                .unwrap_err()
+                .code,
+            "admin_not_found"
+        );
+        assert_eq!(
+            w.manage_conversation(&cid, &json!({"message_type":"dance","admin_id":me}))
+                .unwrap_err()
+                .status,
+            400
+        );
+        assert_eq!(
+            w.manage_conversation(
+                &cid,
+                &json!({"message_type":"assignment","type":"bot","admin_id":me,"assignee_id":"0"})
+            )
+            .unwrap_err()
+            .status,
+            400
+        );
+        let c = w
+            .manage_conversation(
+                &cid,
+                &json!({"message_type":"assignment","type":"admin","admin_id":me,"assignee_id":me}),
+            )
+            .unwrap();
+        assert_eq!(c.admin_assignee_id, Some(w.me));
+        let c = w
+            .manage_conversation(
+                &cid,
+                &json!({"message_type":"close","type":"admin","admin_id":me}),
+            )
+            .unwrap();
+        assert_eq!(c.state, "closed");
+        let c = w
+            .manage_conversation(
+                &cid,
+                &json!({"message_type":"assignment","type":"team","admin_id":me,"assignee_id":"0"}),
+            )
+            .unwrap();
+        assert_eq!(
+            (c.state.as_str(), c.team_assignee_id),
+            ("open", Some(0)),
+            "assignment reopens"
+        );
+    }
+}
