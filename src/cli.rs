@@ -21,6 +21,10 @@ pub struct Cli {
     )]
     pub config: Option<PathBuf>,
 
+    /// No writes: every write path is refused (keys show "read-only").
+    #[arg(long, global = true)]
+    pub read_only: bool,
+
     /// What to do; without a command the dashboard opens.
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -34,6 +38,51 @@ pub enum Command {
         /// Print JSON (the only format for now).
         #[arg(long, required = true)]
         json: bool,
+    },
+    /// Assign a conversation to a teammate or an inbox, or unassign it.
+    #[command(group(clap::ArgGroup::new("target").required(true).args(["to", "inbox", "unassign"])))]
+    Assign {
+        /// Conversation id.
+        conversation: String,
+        /// Teammate: id, email or unique name prefix.
+        #[arg(long)]
+        to: Option<String>,
+        /// Inbox: id or name.
+        #[arg(long)]
+        inbox: Option<String>,
+        /// Remove the teammate assignee.
+        #[arg(long)]
+        unassign: bool,
+    },
+    /// Add a teammate to an inbox (primary unless --secondary), optionally leaving another.
+    Move {
+        /// Teammate: id, email or unique name prefix.
+        teammate: String,
+        /// Inbox to join (or change level in): id or name.
+        #[arg(long)]
+        to: String,
+        /// Join as a secondary member.
+        #[arg(long)]
+        secondary: bool,
+        /// Inbox to leave: id or name.
+        #[arg(long)]
+        from: Option<String>,
+    },
+    /// Set a teammate away.
+    Away {
+        /// Teammate: id, email or unique name prefix.
+        teammate: String,
+        /// Away reason (label, e.g. "On a break", or id).
+        #[arg(long)]
+        reason: Option<String>,
+        /// Reassign new replies to their conversations while away.
+        #[arg(long)]
+        reassign: bool,
+    },
+    /// Set a teammate back from away.
+    Back {
+        /// Teammate: id, email or unique name prefix.
+        teammate: String,
     },
     /// Run the Intercom-compatible simulator as a server until Ctrl-C.
     Simulate {

@@ -4,9 +4,11 @@
 //! embedded Intercom-compatible simulator), [`config`], [`cli`].
 
 pub mod app;
+pub mod audit;
 pub mod backend;
 pub mod cli;
 pub mod clock;
+pub mod commands;
 pub mod config;
 pub mod connect;
 pub mod dashboard;
@@ -16,3 +18,4 @@ pub mod sim;
 pub mod sync;
 pub mod term;
 pub mod ui;
+pub mod writes;

@@ -2,13 +2,16 @@
 
 use clap::Parser;
 use color_eyre::eyre::{WrapErr, eyre};
+use shiftlead::audit::Audit;
 use shiftlead::cli::{Cli, Command};
 use shiftlead::clock::{SharedClock, SystemClock};
+use shiftlead::commands;
 use shiftlead::config::{self, Config};
 use shiftlead::connect::connect;
 use shiftlead::dashboard::{self, DashboardOptions};
 use shiftlead::domain;
 use shiftlead::sim::{self, Scenario, SimConfig};
+use shiftlead::writes::Executor;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -54,8 +57,21 @@ fn main() -> ExitCode {
     }
 }
 
+/// The audit log, or `None` (with a log line) when it cannot be opened.
+fn open_audit() -> Option<Arc<Audit>> {
+    let path = Audit::default_path()?;
+    match Audit::open(&path) {
+        Ok(a) => Some(Arc::new(a)),
+        Err(e) => {
+            tracing::error!(path = %path.display(), error = %e, "cannot open the audit log");
+            None
+        }
+    }
+}
+
 async fn run(cli: Cli, config: Config, warnings: Vec<String>) -> color_eyre::Result<()> {
     let clock: SharedClock = Arc::new(SystemClock);
+    let read_only = cli.read_only;
     match cli.command {
         None => {
             let conn = connect(&config, clock.clone()).await?;
@@ -92,6 +108,26 @@ async fn run(cli: Cli, config: Config, warnings: Vec<String>) -> color_eyre::Res
                 sim.shutdown().await;
             }
             Ok(())
+        }
+        Some(
+            command @ (Command::Assign { .. }
+            | Command::Move { .. }
+            | Command::Away { .. }
+            | Command::Back { .. }),
+        ) => {
+            let conn = connect(&config, clock.clone()).await?;
+            let audit = open_audit();
+            if audit.is_none() && !read_only {
+                return Err(eyre!(
+                    "cannot open the audit log; refusing to write without it (see the log file)"
+                ));
+            }
+            let executor = Executor::new(conn.backend.clone(), audit, clock, read_only);
+            let result = commands::run(conn.backend.as_ref(), &executor, &command).await;
+            if let Some(sim) = conn.sim {
+                sim.shutdown().await;
+            }
+            result
         }
         Some(Command::Simulate {
             listen,

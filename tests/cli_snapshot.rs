@@ -217,3 +217,137 @@ fn simulate_refuses_a_non_loopback_address() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("loopback"));
 }
+
+/// Runs a write command against an in-process simulator; returns (success, stdout, stderr).
+async fn write_cmd(
+    sim: &sim::SimHandle,
+    home: &tempfile::TempDir,
+    args: &[&str],
+) -> (bool, String, String) {
+    let config = write_config(home, &sim.base_url());
+    let mut cmd = shiftlead(home);
+    cmd.args(args)
+        .arg("--config")
+        .arg(&config)
+        .env("SHIFTLEAD_TEST_TOKEN", "cli-token")
+        .env("XDG_DATA_HOME", home.path().join("data"));
+    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn write_commands_apply_and_are_audited() {
+    let clock = ManualClock::new("2026-11-24T10:00:00Z".parse::<Timestamp>().unwrap());
+    let mut cfg = SimConfig::demo(Arc::new(clock));
+    cfg.token = "cli-token".into();
+    let sim = sim::start(cfg, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let (cid, team) = sim.with_world(|w| {
+        let c = w
+            .conversations
+            .values()
+            .find(|c| c.state == sim::world::SimState::Open)
+            .unwrap();
+        (c.id, w.teams[1].name.clone())
+    });
+    let cid = cid.to_string();
+
+    let (ok, out, err) = write_cmd(
+        &sim,
+        &home,
+        &["assign", &cid, "--to", "ana@northwind.example"],
+    )
+    .await;
+    assert!(ok, "{out}{err}");
+    assert!(out.starts_with("✓ move #"), "{out}");
+    let ana = sim.with_world(|w| {
+        w.admins
+            .iter()
+            .find(|a| a.email.starts_with("ana"))
+            .unwrap()
+            .id
+    });
+    assert_eq!(
+        sim.with_world(|w| w.conversations[&cid.parse::<u64>().unwrap()].admin),
+        ana
+    );
+
+    let (ok, _, err) = write_cmd(&sim, &home, &["assign", &cid, "--inbox", &team]).await;
+    assert!(ok, "{err}");
+    let (ok, _, err) = write_cmd(&sim, &home, &["assign", &cid, "--unassign"]).await;
+    assert!(ok, "{err}");
+    assert_eq!(
+        sim.with_world(|w| w.conversations[&cid.parse::<u64>().unwrap()].admin),
+        0
+    );
+
+    let (ok, out, err) = write_cmd(
+        &sim,
+        &home,
+        &[
+            "move",
+            "Omar",
+            "--to",
+            "Billing",
+            "--secondary",
+            "--from",
+            "Onboarding",
+        ],
+    )
+    .await;
+    assert!(ok, "{out}{err}");
+    assert_eq!(out.lines().count(), 2, "{out}");
+    let (ok, _, err) = write_cmd(
+        &sim,
+        &home,
+        &[
+            "away",
+            "omar@northwind.example",
+            "--reason",
+            "On a break",
+            "--reassign",
+        ],
+    )
+    .await;
+    assert!(ok, "{err}");
+    assert!(sim.with_world(|w| {
+        w.admins
+            .iter()
+            .any(|a| a.name == "Omar Farouk" && a.away && a.reassign)
+    }));
+    let (ok, _, err) = write_cmd(&sim, &home, &["back", "Omar"]).await;
+    assert!(ok, "{err}");
+
+    // Failures: one line, non-zero.
+    let (ok, _, err) = write_cmd(&sim, &home, &["assign", "1", "--unassign"]).await;
+    assert!(!ok);
+    assert!(err.contains("no open conversation 1"), "{err}");
+    let (ok, _, err) = write_cmd(&sim, &home, &["away", "Nobody"]).await;
+    assert!(!ok && err.contains("no teammate matches"), "{err}");
+    let (ok, _, err) = write_cmd(&sim, &home, &["back", "Le"]).await;
+    assert!(!ok && err.contains("be more specific"), "{err}");
+    let (ok, _, err) = write_cmd(&sim, &home, &["away", "Omar", "--reason", "Lunch (old)"]).await;
+    assert!(!ok && err.contains("no away reason"), "{err}");
+    sim.set_preview_enabled(false);
+    let (ok, _, err) = write_cmd(&sim, &home, &["move", "Omar", "--to", "Technical"]).await;
+    assert!(!ok, "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("api_plan_restricted"), "{err}");
+    let (ok, _, err) = write_cmd(&sim, &home, &["--read-only", "back", "Dana"]).await;
+    assert!(!ok && err.contains("read-only"), "{err}");
+
+    let log = shiftlead::audit::read_recent(&home.path().join("data/shiftlead/audit.log"), 100);
+    assert_eq!(log.len(), 9, "{log:#?}");
+    assert!(
+        log.iter()
+            .all(|e| !serde_json::to_string(e).unwrap().contains("cli-token"))
+    );
+}

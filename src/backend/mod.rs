@@ -6,9 +6,10 @@
 
 pub mod intercom;
 
+pub use crate::domain::actions::{AssignTarget, AwayChange};
 use crate::domain::{
-    AwayReasonId, Capabilities, Conversation, ConversationId, Inbox, InboxId, Member, Snapshot,
-    Teammate, TeammateId,
+    Capabilities, Conversation, ConversationId, Inbox, InboxId, Member, Snapshot, Teammate,
+    TeammateId,
 };
 use async_trait::async_trait;
 use jiff::Timestamp;
@@ -82,30 +83,6 @@ pub struct Budget {
     pub remaining: Option<u32>,
     /// When the window resets.
     pub reset: Option<Timestamp>,
-}
-
-/// Where to assign a conversation.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AssignTarget {
-    /// To a teammate.
-    Teammate(TeammateId),
-    /// To an inbox (team).
-    Inbox(InboxId),
-    /// Remove the teammate assignee.
-    UnassignTeammate,
-    /// Remove the inbox assignee.
-    UnassignInbox,
-}
-
-/// A change of away state.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AwayChange {
-    /// Away on (`true`) or back (`false`).
-    pub away: bool,
-    /// Reassign new replies while away.
-    pub reassign: bool,
-    /// Reason, only when going away.
-    pub reason: Option<AwayReasonId>,
 }
 
 /// A helpdesk the dashboard can read and steer.

@@ -1,5 +1,6 @@
 //! Pure domain logic: types, policies, derived metrics and ordering. No IO, no async.
 
+pub mod actions;
 pub mod capabilities;
 pub mod metrics;
 pub mod model;

@@ -1,0 +1,147 @@
+//! The audit log: one JSON line per write attempt, appended and fsynced, in the platform data
+//! dir. It records what was asked, the state before and after, and the outcome — never a
+//! token (writes carry none).
+
+use crate::domain::actions::{State, Write};
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use std::fs::{File, OpenOptions};
+use std::io::{BufRead, BufReader, Write as _};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// One line of the audit log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Entry {
+    /// When the outcome was known.
+    pub time: Timestamp,
+    /// What was asked, in words.
+    pub action: String,
+    /// The object, e.g. "conversation 123".
+    pub target: String,
+    /// The write as sent.
+    pub write: Write,
+    /// The state the lead saw.
+    pub before: State,
+    /// The state read back after the attempt, when known.
+    pub after: Option<State>,
+    /// `applied`, `partly_applied`, `not_applied`, `conflict` or `unknown`.
+    pub outcome: String,
+    /// Why it failed, when it did.
+    pub error: Option<String>,
+    /// Set on writes made by undo.
+    #[serde(default)]
+    pub undo: bool,
+}
+
+/// An append-only audit file.
+#[derive(Debug)]
+pub struct Audit {
+    path: PathBuf,
+    file: Mutex<File>,
+}
+
+impl Audit {
+    /// The default location: `<data dir>/audit.log`.
+    pub fn default_path() -> Option<PathBuf> {
+        directories::ProjectDirs::from("dev", "shiftlead", "shiftlead")
+            .map(|d| d.data_dir().join("audit.log"))
+    }
+
+    /// Opens (creating) the log at `path`.
+    pub fn open(path: &Path) -> std::io::Result<Audit> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let file = OpenOptions::new().create(true).append(true).open(path)?;
+        Ok(Audit {
+            path: path.to_path_buf(),
+            file: Mutex::new(file),
+        })
+    }
+
+    /// Where the log is.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Appends one entry and flushes it to disk.
+    pub fn append(&self, entry: &Entry) -> std::io::Result<()> {
+        let mut line = serde_json::to_string(entry).map_err(std::io::Error::other)?;
+        line.push('\n');
+        let mut f = self
+            .file
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        f.write_all(line.as_bytes())?;
+        f.sync_data()
+    }
+
+    /// The last `n` entries (lines that do not parse are skipped).
+    pub fn recent(&self, n: usize) -> Vec<Entry> {
+        read_recent(&self.path, n)
+    }
+}
+
+/// The last `n` parseable entries of the log at `path`.
+pub fn read_recent(path: &Path, n: usize) -> Vec<Entry> {
+    let Ok(f) = File::open(path) else {
+        return Vec::new();
+    };
+    let mut all: Vec<Entry> = BufReader::new(f)
+        .lines()
+        .map_while(Result::ok)
+        .filter_map(|l| serde_json::from_str(&l).ok())
+        .collect();
+    let skip = all.len().saturating_sub(n);
+    all.drain(..skip);
+    all
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::TeammateId;
+    use crate::domain::actions::{AwayChange, State, Write};
+
+    #[test]
+    fn entries_round_trip_and_recent_keeps_the_tail() {
+        let dir = tempfile::tempdir().unwrap();
+        let audit = Audit::open(&dir.path().join("sub/audit.log")).unwrap();
+        for n in 0..5 {
+            audit
+                .append(&Entry {
+                    time: Timestamp::from_second(1_800_000_000 + n).unwrap(),
+                    action: format!("set T{n} back"),
+                    target: "teammate 1".into(),
+                    write: Write::SetAway {
+                        teammate: TeammateId("1".into()),
+                        change: AwayChange {
+                            away: false,
+                            reassign: false,
+                            reason: None,
+                        },
+                    },
+                    before: State::Away {
+                        enabled: true,
+                        reassign: false,
+                        reason: None,
+                    },
+                    after: None,
+                    outcome: "applied".into(),
+                    error: None,
+                    undo: false,
+                })
+                .unwrap();
+        }
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(audit.path())
+            .unwrap()
+            .write_all(b"not json\n")
+            .unwrap();
+        let recent = audit.recent(2);
+        assert_eq!(recent.len(), 2);
+        assert_eq!(recent[1].action, "set T4 back");
+    }
+}

@@ -1,0 +1,409 @@
+//! Every write kind through the executor against the simulator: success, conflict (changed
+//! under us), 404, 403 capability off, 409 partly applied, timeout — and the audit log and
+//! undo for each.
+
+use jiff::Timestamp;
+use secrecy::SecretString;
+use shiftlead::audit::{self, Audit};
+use shiftlead::backend::Helpdesk;
+use shiftlead::backend::intercom::{IntercomClient, IntercomSettings};
+use shiftlead::clock::ManualClock;
+use shiftlead::domain::actions::{self, AssignTarget, AwayChange, MemberChange, Planned, State};
+use shiftlead::domain::{ConversationId, Level, Snapshot};
+use shiftlead::sim::{self, SimConfig, SimHandle, TeamConflict};
+use shiftlead::writes::{Executor, Outcome};
+use std::sync::Arc;
+use std::time::Duration;
+
+struct Rig {
+    sim: SimHandle,
+    client: Arc<IntercomClient>,
+    exec: Executor,
+    audit: Arc<Audit>,
+    _dir: tempfile::TempDir,
+}
+
+async fn rig() -> Rig {
+    let clock = ManualClock::new("2026-11-24T10:00:00Z".parse::<Timestamp>().unwrap());
+    let mut cfg = SimConfig::demo(Arc::new(clock.clone()));
+    cfg.token = "w".into();
+    let sim = sim::start(cfg, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let mut settings = IntercomSettings::new(sim.base_url(), SecretString::from("w"), "demo");
+    settings.timeout = Duration::from_millis(500);
+    let client = Arc::new(IntercomClient::new(settings).unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let audit = Arc::new(Audit::open(&dir.path().join("audit.log")).unwrap());
+    let exec = Executor::new(client.clone(), Some(audit.clone()), Arc::new(clock), false);
+    Rig {
+        sim,
+        client,
+        exec,
+        audit,
+        _dir: dir,
+    }
+}
+
+impl Rig {
+    async fn snapshot(&self) -> Snapshot {
+        self.client.snapshot().await.unwrap()
+    }
+
+    async fn state_of(&self, p: &Planned) -> State {
+        match &p.write {
+            actions::Write::Assign { conversation, .. } => {
+                State::of_conversation(&self.client.conversation(conversation).await.unwrap())
+            }
+            actions::Write::SetMembers { inbox, .. } => {
+                State::of_inbox(&self.client.inbox(inbox).await.unwrap())
+            }
+            actions::Write::SetAway { teammate, .. } => {
+                State::of_teammate(&self.client.teammate(teammate).await.unwrap())
+            }
+        }
+    }
+
+    /// Runs `p`, checks it applied, undoes it, checks the exact before-state is back.
+    async fn apply_and_undo(&self, p: Planned) {
+        let report = self.exec.run(p.clone(), false).await;
+        let Outcome::Applied { after } = &report.outcome else {
+            panic!("{}: {:?}", p.label, report.outcome)
+        };
+        assert_eq!(after, &p.write.expected(&p.before), "{}", p.label);
+        assert_eq!(&self.state_of(&p).await, after);
+        let undo = Planned {
+            write: p.write.undo(&p.before).unwrap(),
+            before: after.clone(),
+            label: format!("undo: {}", p.label),
+        };
+        let report = self.exec.run(undo, true).await;
+        assert!(
+            matches!(report.outcome, Outcome::Applied { .. }),
+            "{:?}",
+            report.outcome
+        );
+        assert_eq!(
+            self.state_of(&p).await,
+            p.before,
+            "undo restores {}",
+            p.label
+        );
+    }
+}
+
+#[tokio::test]
+async fn every_action_applies_is_confirmed_and_undoes_exactly() {
+    let r = rig().await;
+    let s = r.snapshot().await;
+    let c = s
+        .conversations
+        .iter()
+        .find(|c| c.assignee.is_some() && c.inbox.is_some())
+        .unwrap();
+    let other = s
+        .teammates
+        .iter()
+        .find(|t| Some(&t.id) != c.assignee.as_ref() && !t.away.enabled)
+        .unwrap();
+    let other_inbox = s
+        .inboxes
+        .iter()
+        .find(|i| Some(&i.id) != c.inbox.as_ref())
+        .unwrap();
+    for target in [
+        AssignTarget::Teammate(other.id.clone()),
+        AssignTarget::Inbox(other_inbox.id.clone()),
+        AssignTarget::UnassignTeammate,
+        AssignTarget::UnassignInbox,
+    ] {
+        let p = actions::plan_assign(&s, std::slice::from_ref(&c.id), &target).remove(0);
+        r.apply_and_undo(p).await;
+    }
+    let balanced = s
+        .inboxes
+        .iter()
+        .find(|i| i.assignment_limit.is_some())
+        .unwrap();
+    let outsider = s
+        .teammates
+        .iter()
+        .find(|t| balanced.level_of(&t.id).is_none())
+        .unwrap();
+    let member = &balanced.members[0];
+    for (who, change) in [
+        (&outsider.id, MemberChange::Set(Level::Secondary)),
+        (&outsider.id, MemberChange::Set(Level::Primary)),
+        (&member.teammate, MemberChange::Remove),
+        (&member.teammate, MemberChange::Set(Level::Secondary)),
+    ] {
+        let p = actions::plan_membership(&s, who, &balanced.id, change).unwrap();
+        r.apply_and_undo(p).await;
+    }
+    let here = s.teammates.iter().find(|t| !t.away.enabled).unwrap();
+    let away = s
+        .teammates
+        .iter()
+        .find(|t| t.away.enabled && t.away.reason.is_some())
+        .unwrap();
+    let reason = s.away_reasons.iter().find(|x| !x.deleted).unwrap();
+    for (who, change) in [
+        (
+            &here.id,
+            AwayChange {
+                away: true,
+                reassign: true,
+                reason: Some(reason.id.clone()),
+            },
+        ),
+        (
+            &away.id,
+            AwayChange {
+                away: false,
+                reassign: false,
+                reason: None,
+            },
+        ),
+    ] {
+        let p = actions::plan_away(&s, who, change).unwrap();
+        r.apply_and_undo(p).await;
+    }
+    // Every attempt is in the audit log, undos marked.
+    let log = r.audit.recent(100);
+    assert_eq!(log.len(), 20);
+    assert!(log.iter().all(|e| e.outcome == "applied"));
+    assert_eq!(log.iter().filter(|e| e.undo).count(), 10);
+    assert!(log.iter().all(|e| e.after.is_some()));
+}
+
+#[tokio::test]
+async fn a_conversation_changed_under_us_is_not_overwritten() {
+    let r = rig().await;
+    let s = r.snapshot().await;
+    let c = s
+        .conversations
+        .iter()
+        .find(|c| c.assignee.is_some())
+        .unwrap();
+    let mine = s
+        .teammates
+        .iter()
+        .find(|t| Some(&t.id) != c.assignee.as_ref())
+        .unwrap();
+    let p = actions::plan_assign(
+        &s,
+        std::slice::from_ref(&c.id),
+        &AssignTarget::Teammate(mine.id.clone()),
+    )
+    .remove(0);
+    // Someone else unassigns it first.
+    r.client
+        .assign(&c.id, &AssignTarget::UnassignTeammate)
+        .await
+        .unwrap();
+    let report = r.exec.run(p, false).await;
+    let Outcome::Conflict { now } = &report.outcome else {
+        panic!("{:?}", report.outcome)
+    };
+    assert_eq!(
+        now,
+        &State::Conversation {
+            assignee: None,
+            inbox: c.inbox.clone()
+        }
+    );
+    assert_eq!(
+        r.client.conversation(&c.id).await.unwrap().assignee,
+        None,
+        "nothing written"
+    );
+    assert!(report.line().contains("changed since it was shown"));
+    assert_eq!(r.audit.recent(1)[0].outcome, "conflict");
+}
+
+#[tokio::test]
+async fn a_missing_conversation_is_a_404_not_applied() {
+    let r = rig().await;
+    let mut s = r.snapshot().await;
+    // Pretend the screen still shows a conversation the backend no longer has.
+    s.conversations[0].id = ConversationId("999".into());
+    let p = actions::plan_assign(
+        &s,
+        &[ConversationId("999".into())],
+        &AssignTarget::UnassignTeammate,
+    )
+    .remove(0);
+    let report = r.exec.run(p, false).await;
+    let Outcome::NotApplied { error } = &report.outcome else {
+        panic!("{:?}", report.outcome)
+    };
+    assert!(error.contains("404"), "{error}");
+}
+
+#[tokio::test]
+async fn membership_403_409_and_partial_are_reported_truthfully() {
+    let r = rig().await;
+    let s = r.snapshot().await;
+    let balanced = s
+        .inboxes
+        .iter()
+        .find(|i| i.assignment_limit.is_some())
+        .unwrap();
+    let outsider = s
+        .teammates
+        .iter()
+        .find(|t| balanced.level_of(&t.id).is_none())
+        .unwrap();
+    let member = balanced.members[0].teammate.clone();
+    // 409 declined: nothing applied.
+    r.sim.fail_next_team_update(TeamConflict::Declined);
+    let add = actions::plan_membership(
+        &s,
+        &outsider.id,
+        &balanced.id,
+        MemberChange::Set(Level::Primary),
+    )
+    .unwrap();
+    let report = r.exec.run(add.clone(), false).await;
+    assert!(
+        matches!(report.outcome, Outcome::NotApplied { .. }),
+        "{:?}",
+        report.outcome
+    );
+    assert_eq!(
+        State::of_inbox(&r.client.inbox(&balanced.id).await.unwrap()),
+        add.before
+    );
+    // 409 partly applied: a swap (add one, remove another) where only the addition lands.
+    let mut members = balanced.members.clone();
+    members.retain(|m| m.teammate != member);
+    members.push(shiftlead::domain::Member {
+        teammate: outsider.id.clone(),
+        level: Level::Primary,
+    });
+    let swap = Planned {
+        write: actions::Write::SetMembers {
+            inbox: balanced.id.clone(),
+            members,
+        },
+        before: State::of_inbox(balanced),
+        label: "swap".into(),
+    };
+    r.sim.fail_next_team_update(TeamConflict::PartlyApplied);
+    let report = r.exec.run(swap, false).await;
+    let Outcome::PartlyApplied { after, error } = &report.outcome else {
+        panic!("{:?}", report.outcome)
+    };
+    assert!(error.contains("409"), "{error}");
+    let State::Members { members } = after else {
+        panic!()
+    };
+    assert!(
+        members.iter().any(|m| m.teammate == outsider.id),
+        "the addition is reported"
+    );
+    assert!(
+        members.iter().any(|m| m.teammate == member),
+        "the removal is reported as not done"
+    );
+    // 403 api_plan_restricted: not applied, and the capability turns off with the reason.
+    r.sim.set_preview_enabled(false);
+    let s2 = r.snapshot().await;
+    let p = actions::plan_membership(&s2, &member, &balanced.id, MemberChange::Remove).unwrap();
+    let report = r.exec.run(p, false).await;
+    let Outcome::NotApplied { error } = &report.outcome else {
+        panic!("{:?}", report.outcome)
+    };
+    assert!(
+        error.contains("403") && error.contains("api_plan_restricted"),
+        "{error}"
+    );
+    assert!(!r.client.capabilities().membership.is_available());
+}
+
+#[tokio::test]
+async fn a_timeout_is_never_reported_as_success() {
+    let r = rig().await;
+    let s = r.snapshot().await;
+    let t = s.teammates.iter().find(|t| !t.away.enabled).unwrap();
+    let p = actions::plan_away(
+        &s,
+        &t.id,
+        AwayChange {
+            away: true,
+            reassign: false,
+            reason: None,
+        },
+    )
+    .unwrap();
+    r.sim.set_response_delay(Duration::from_secs(2));
+    let report = r.exec.run(p, false).await;
+    assert!(
+        matches!(
+            report.outcome,
+            Outcome::NotApplied { .. } | Outcome::Unknown { .. }
+        ),
+        "{:?}",
+        report.outcome
+    );
+    assert!(report.line().contains("timed out"), "{}", report.line());
+    r.sim.set_response_delay(Duration::ZERO);
+    let entry = &r.audit.recent(1)[0];
+    assert_ne!(entry.outcome, "applied");
+    assert!(entry.error.as_deref().unwrap_or("").contains("timed out"));
+}
+
+#[tokio::test]
+async fn read_only_refuses_every_write_below_the_ui() {
+    let r = rig().await;
+    let s = r.snapshot().await;
+    let exec = Executor::new(
+        r.client.clone(),
+        Some(r.audit.clone()),
+        Arc::new(shiftlead::clock::SystemClock),
+        true,
+    );
+    let t = &s.teammates[0];
+    let p = actions::plan_away(
+        &s,
+        &t.id,
+        AwayChange {
+            away: !t.away.enabled,
+            reassign: false,
+            reason: None,
+        },
+    )
+    .unwrap();
+    let before = p.before.clone();
+    let report = exec.run(p.clone(), false).await;
+    assert!(
+        matches!(&report.outcome, Outcome::NotApplied { error } if error.contains("read-only"))
+    );
+    assert_eq!(r.state_of(&p).await, before);
+}
+
+#[tokio::test]
+async fn bulk_writes_report_per_item_in_order() {
+    let r = rig().await;
+    let s = r.snapshot().await;
+    let inbox = &s.inboxes[0];
+    let ids: Vec<ConversationId> = s
+        .conversations
+        .iter()
+        .filter(|c| c.inbox.as_ref() != Some(&inbox.id))
+        .take(6)
+        .map(|c| c.id.clone())
+        .collect();
+    let plan = actions::plan_assign(&s, &ids, &AssignTarget::Inbox(inbox.id.clone()));
+    let reports = r.exec.run_all(plan, false).await;
+    assert_eq!(reports.len(), 6);
+    for (report, id) in reports.iter().zip(&ids) {
+        assert!(matches!(report.outcome, Outcome::Applied { .. }));
+        assert!(report.planned.label.contains(id.as_str()));
+        assert_eq!(
+            r.client.conversation(id).await.unwrap().inbox.as_ref(),
+            Some(&inbox.id)
+        );
+    }
+    assert_eq!(audit::read_recent(r.audit.path(), 10).len(), 6);
+}
