@@ -2,11 +2,13 @@
 //! terminal events, sync results, a 1 Hz tick and quit signals. Rendering never awaits the
 //! network; the sync task runs beside it.
 
-use crate::app::App;
+use crate::app::{App, Effect};
+use crate::audit::Audit;
 use crate::backend::Helpdesk;
 use crate::clock::SharedClock;
 use crate::domain::Policy;
 use crate::ui::{self, Ctx, theme::Theme};
+use crate::writes::{Executor, Report};
 use crate::{sync, term};
 use crossterm::event::{Event, EventStream};
 use futures::StreamExt;
@@ -30,12 +32,32 @@ pub struct DashboardOptions {
     pub clock: SharedClock,
     /// SLA deadlines closer than this are highlighted.
     pub warn_under: Duration,
+    /// No writes (keys say why).
+    pub read_only: bool,
+    /// Where writes are logged.
+    pub audit: Option<Arc<Audit>>,
+}
+
+/// Results of background work for the loop.
+enum Done {
+    Writes(Vec<Report>, bool),
+    Audit(Vec<crate::audit::Entry>),
 }
 
 /// Runs the dashboard until the user quits. Owns the terminal while it runs and restores it
 /// on every exit path.
 pub async fn run(backend: Arc<dyn Helpdesk>, options: DashboardOptions) -> color_eyre::Result<()> {
     let mut app = App::new(options.policy.clone(), options.refresh, options.demo);
+    if options.read_only {
+        app.read_only = Some("started with --read-only".into());
+    }
+    let executor = Arc::new(Executor::new(
+        backend.clone(),
+        options.audit.clone(),
+        options.clock.clone(),
+        options.read_only,
+    ));
+    let (done_tx, mut done_rx) = mpsc::unbounded_channel::<Done>();
     app.warn_under = SignedDuration::try_from(options.warn_under).unwrap_or(app.warn_under);
     let theme = Theme {
         monochrome: options.monochrome,
@@ -43,7 +65,7 @@ pub async fn run(backend: Arc<dyn Helpdesk>, options: DashboardOptions) -> color
     let (tx, mut rx) = mpsc::channel(4);
     let refresh_now = Arc::new(Notify::new());
     let poller = tokio::spawn(sync::run(
-        backend,
+        backend.clone(),
         options.policy.clone(),
         options.refresh,
         tx,
@@ -84,8 +106,32 @@ pub async fn run(backend: Arc<dyn Helpdesk>, options: DashboardOptions) -> color
                 Some(m) => app.on_sync(m, options.clock.now()),
                 None => app.last_error = Some("the sync task stopped".into()),
             },
+            done = done_rx.recv() => match done {
+                Some(Done::Writes(reports, undo)) => app.on_writes(reports, undo, options.clock.now()),
+                Some(Done::Audit(entries)) => app.on_audit(entries),
+                None => {}
+            },
             _ = tick.tick() => app.on_tick(),
             _ = &mut quit => break Ok(()),
+        }
+        for effect in app.take_effects() {
+            let tx = done_tx.clone();
+            match effect {
+                Effect::Run { plan, undo } => {
+                    let executor = executor.clone();
+                    tokio::spawn(async move {
+                        let reports = executor.run_all(plan, undo).await;
+                        let _ = tx.send(Done::Writes(reports, undo));
+                    });
+                }
+                Effect::LoadAudit => {
+                    let audit = options.audit.clone();
+                    tokio::task::spawn_blocking(move || {
+                        let entries = audit.map(|a| a.recent(200)).unwrap_or_default();
+                        let _ = tx.send(Done::Audit(entries));
+                    });
+                }
+            }
         }
         if app.refresh_requested {
             app.refresh_requested = false;

@@ -83,6 +83,8 @@ async fn run(cli: Cli, config: Config, warnings: Vec<String>) -> color_eyre::Res
                     || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
                 clock,
                 warn_under: config.ui.warn_under,
+                read_only,
+                audit: open_audit(),
             };
             let _ = warnings;
             let backend = conn.backend.clone();

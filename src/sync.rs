@@ -29,6 +29,7 @@ pub async fn run(
                     snapshot: Box::new(snapshot),
                     took,
                     budget,
+                    capabilities: Box::new(backend.capabilities()),
                 }
             }
             Err(e) => {

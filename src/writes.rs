@@ -6,114 +6,13 @@
 use crate::audit::{Audit, Entry};
 use crate::backend::{BackendError, Helpdesk};
 use crate::clock::SharedClock;
+pub use crate::domain::actions::{Outcome, Report};
 use crate::domain::actions::{Planned, State, Write};
 use futures::StreamExt;
-use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 /// Most writes in flight at once for a bulk action (well inside any API budget).
 pub const CONCURRENCY: usize = 4;
-
-/// How one write ended.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "outcome", rename_all = "snake_case")]
-pub enum Outcome {
-    /// The backend now has the intended state (confirmed by a re-read).
-    Applied {
-        /// The state read back.
-        after: State,
-    },
-    /// The object changed since the lead saw it; nothing was written.
-    Conflict {
-        /// What it is now.
-        now: State,
-    },
-    /// The write failed and the object is as it was.
-    NotApplied {
-        /// Why.
-        error: String,
-    },
-    /// Part of the change landed (e.g. Intercom's 409 on team members); `after` is exact.
-    PartlyApplied {
-        /// The state read back.
-        after: State,
-        /// Why.
-        error: String,
-    },
-    /// The write may or may not have applied and the re-read failed too.
-    Unknown {
-        /// Why.
-        error: String,
-    },
-}
-
-impl Outcome {
-    /// The word written to the audit log.
-    pub fn word(&self) -> &'static str {
-        match self {
-            Outcome::Applied { .. } => "applied",
-            Outcome::Conflict { .. } => "conflict",
-            Outcome::NotApplied { .. } => "not_applied",
-            Outcome::PartlyApplied { .. } => "partly_applied",
-            Outcome::Unknown { .. } => "unknown",
-        }
-    }
-
-    /// The state known after the attempt.
-    pub fn after(&self) -> Option<&State> {
-        match self {
-            Outcome::Applied { after } | Outcome::PartlyApplied { after, .. } => Some(after),
-            Outcome::Conflict { now } => Some(now),
-            _ => None,
-        }
-    }
-
-    /// The error text, when there is one.
-    pub fn error(&self) -> Option<&str> {
-        match self {
-            Outcome::NotApplied { error }
-            | Outcome::PartlyApplied { error, .. }
-            | Outcome::Unknown { error } => Some(error),
-            Outcome::Conflict { .. } => Some("changed since it was shown; nothing written"),
-            Outcome::Applied { .. } => None,
-        }
-    }
-}
-
-/// A write and how it ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Report {
-    /// The write.
-    pub planned: Planned,
-    /// Its outcome.
-    pub outcome: Outcome,
-}
-
-impl Report {
-    /// One line for a status bar or a terminal.
-    pub fn line(&self) -> String {
-        match &self.outcome {
-            Outcome::Applied { .. } => format!("✓ {}", self.planned.label),
-            Outcome::Conflict { .. } => format!(
-                "✗ {}: it changed since it was shown — nothing written; look again",
-                self.planned.label
-            ),
-            Outcome::NotApplied { error } => format!("✗ {}: {error}", self.planned.label),
-            Outcome::PartlyApplied { error, .. } => {
-                format!(
-                    "⚠ {}: partly applied ({error}); the screen shows what landed",
-                    self.planned.label
-                )
-            }
-            Outcome::Unknown { error } => {
-                format!(
-                    "? {}: outcome unknown ({error}); check before retrying",
-                    self.planned.label
-                )
-            }
-        }
-    }
-}
 
 /// Runs writes; refuses them all in read-only mode.
 pub struct Executor {

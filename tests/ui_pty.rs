@@ -116,10 +116,10 @@ fn the_demo_opens_answers_keys_and_exits_cleanly() {
     tmux.wait_for("Enter keep");
     tmux.keys(&["b", "i", "l"]);
     // Only Billing is left in the inbox list (other inboxes may still be named elsewhere).
-    let filtered = tmux.wait_until(|s| s.contains("/bil") && !s.contains("│Technical "));
-    assert!(filtered.contains("│Billing "), "{filtered}");
+    let filtered = tmux.wait_until(|s| s.contains("/bil") && !s.contains("│ Technical "));
+    assert!(filtered.contains("│ Billing "), "{filtered}");
     tmux.keys(&["Escape"]);
-    tmux.wait_until(|s| s.contains("│Technical "));
+    tmux.wait_until(|s| s.contains("│ Technical "));
 
     tmux.keys(&["q"]);
     let after = tmux.wait_for("speed");

@@ -14,6 +14,15 @@ pub const KEYS: &[(&str, &str)] = &[
     ("g G  Home End", "first / last row"),
     ("PgDn PgUp  Ctrl-d Ctrl-u", "page down / up"),
     ("Enter", "drill down into the selected inbox or teammate"),
+    ("Space", "mark / unmark the row (bulk actions)"),
+    ("a", "assign the conversation(s) to a teammate or inbox"),
+    (
+        "m",
+        "inbox membership of the teammate(s): add, primary/secondary, remove",
+    ),
+    ("w", "set the teammate(s) away (reason, reassign) or back"),
+    ("u", "undo the last write"),
+    ("L", "recent audit log"),
     ("Esc", "back / clear filter / close"),
     ("/", "filter the focused list as you type"),
     ("s", "cycle the sort of the focused list"),
@@ -47,6 +56,10 @@ impl App {
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         if ctrl && key.code == KeyCode::Char('c') {
             self.quit = true;
+            return;
+        }
+        if self.overlay.is_some() {
+            self.overlay_key(key);
             return;
         }
         match self.mode.clone() {
@@ -90,8 +103,72 @@ impl App {
             KeyCode::Char('/') => self.mode = Mode::Filter,
             KeyCode::Char(':') => self.mode = Mode::Command(String::new()),
             KeyCode::Char('s') => self.cycle_sort(),
+            KeyCode::Char(' ') => self.toggle_mark(),
+            KeyCode::Char('a') => self.open_assign_picker(),
+            KeyCode::Char('m') => self.open_membership_picker(),
+            KeyCode::Char('w') => self.open_away(),
+            KeyCode::Char('u') => self.undo_last(),
+            KeyCode::Char('L') => self.effects.push(super::Effect::LoadAudit),
             _ => {}
         }
+    }
+
+    fn overlay_key(&mut self, key: KeyEvent) {
+        use super::Overlay;
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        let Some(overlay) = self.overlay.take() else {
+            return;
+        };
+        match overlay {
+            Overlay::Audit(entries) => {
+                if !matches!(
+                    key.code,
+                    KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('L')
+                ) {
+                    self.overlay = Some(Overlay::Audit(entries));
+                }
+            }
+            Overlay::Confirm(c) => match key.code {
+                KeyCode::Char('y') | KeyCode::Enter => self.run(c.plan, c.undo),
+                KeyCode::Char('n') | KeyCode::Esc | KeyCode::Char('q') => {
+                    self.message = Some("cancelled".into());
+                }
+                _ => self.overlay = Some(Overlay::Confirm(c)),
+            },
+            Overlay::Picker(mut p) => {
+                let n = p.visible().len();
+                match key.code {
+                    KeyCode::Esc => return,
+                    KeyCode::Enter => {
+                        let chosen = p.visible().get(p.selected).map(|&i| p.items[i].clone());
+                        if let Some(item) = chosen {
+                            self.choose(&p, &item);
+                        }
+                        return;
+                    }
+                    KeyCode::Down => p.selected = (p.selected + 1).min(n.saturating_sub(1)),
+                    KeyCode::Char('n' | 'j') if ctrl => {
+                        p.selected = (p.selected + 1).min(n.saturating_sub(1))
+                    }
+                    KeyCode::Up => p.selected = p.selected.saturating_sub(1),
+                    KeyCode::Char('p' | 'k') if ctrl => p.selected = p.selected.saturating_sub(1),
+                    KeyCode::Backspace => {
+                        p.query.pop();
+                        p.selected = 0;
+                    }
+                    KeyCode::Char(c) => {
+                        p.query.push(c);
+                        p.selected = 0;
+                    }
+                    _ => {}
+                }
+                self.overlay = Some(Overlay::Picker(p));
+            }
+        }
+    }
+
+    pub(super) fn move_down_one(&mut self) {
+        self.move_by(1);
     }
 
     fn filter_key(&mut self, key: KeyEvent) {

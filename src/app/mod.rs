@@ -1,15 +1,20 @@
 //! Dashboard state and how it changes. Pure: no IO, no async; the loop in `dashboard` feeds it
 //! key events, sync results and ticks, and `ui` draws it.
 
+mod actions;
 mod input;
 mod rows;
 
+pub use actions::{Choice, Confirm, Effect, Overlay, PickItem, Picker};
 pub use input::{COMMANDS, KEYS};
 pub use rows::{ConversationRow, SortMode, names};
 
 use crate::backend::Budget;
-use crate::domain::{self, InboxId, Metrics, Policy, Snapshot, TeammateId};
+use crate::domain::actions::{Planned, State};
+use crate::domain::capabilities::{Capabilities, Read, Write as WriteCap};
+use crate::domain::{self, ConversationId, InboxId, Metrics, Policy, Snapshot, TeammateId};
 use jiff::{SignedDuration, Timestamp};
+use std::collections::HashSet;
 use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
 
@@ -82,6 +87,8 @@ pub enum SyncMsg {
         took: Duration,
         /// Budget after the poll.
         budget: Budget,
+        /// What the backend can do now.
+        capabilities: Box<Capabilities>,
     },
     /// A failed poll; the last good data stays on screen.
     Failed {
@@ -163,8 +170,24 @@ pub struct App {
     pub help: bool,
     /// A one-off message for the status line (e.g. an unknown command).
     pub message: Option<String>,
-    /// Writes in flight (none yet: the dashboard is read-only for now).
+    /// Writes in flight.
     pub pending_writes: usize,
+    /// Objects with a write in flight ("conversation 1", "inbox 2", "teammate 3").
+    pub pending: HashSet<String>,
+    /// Conversations marked with Space.
+    pub marked: HashSet<ConversationId>,
+    /// Teammates marked with Space.
+    pub marked_mates: HashSet<TeammateId>,
+    /// A picker, confirmation or the audit view.
+    pub overlay: Option<Overlay>,
+    /// Work for the loop.
+    pub effects: Vec<Effect>,
+    /// The last applied writes with the state read back, for undo.
+    pub last_applied: Option<Vec<(Planned, State)>>,
+    /// Why writes are off (read-only mode).
+    pub read_only: Option<String>,
+    /// What the backend can do.
+    pub capabilities: Capabilities,
     /// Clickable areas of the last frame.
     pub hits: Hits,
     /// The user asked to quit.
@@ -201,6 +224,25 @@ impl App {
             help: false,
             message: None,
             pending_writes: 0,
+            pending: HashSet::new(),
+            marked: HashSet::new(),
+            marked_mates: HashSet::new(),
+            overlay: None,
+            effects: Vec::new(),
+            last_applied: None,
+            read_only: None,
+            capabilities: Capabilities {
+                inboxes: Read::Exact,
+                member_levels: Read::Exact,
+                load: Read::Exact,
+                caps: Read::Exact,
+                sla_deadlines: Read::Exact,
+                away: Read::Exact,
+                away_since: Read::Exact,
+                assign: WriteCap::Available,
+                set_away: WriteCap::Available,
+                membership: WriteCap::Available,
+            },
             hits: Hits::default(),
             quit: false,
             refresh_requested: false,
@@ -215,7 +257,9 @@ impl App {
                 snapshot,
                 took,
                 budget,
+                capabilities,
             } => {
+                self.capabilities = *capabilities;
                 let metrics = domain::derive(&snapshot, &self.policy, now);
                 for m in &metrics.inboxes {
                     let h = self.history.entry(m.inbox.clone()).or_default();
@@ -276,6 +320,11 @@ impl App {
     /// Conversations listed in the current drill-down, filtered.
     pub fn detail_rows(&self) -> Vec<ConversationRow<'_>> {
         rows::detail_rows(self)
+    }
+
+    /// Takes the work queued for the loop.
+    pub fn take_effects(&mut self) -> Vec<Effect> {
+        std::mem::take(&mut self.effects)
     }
 
     fn clamp_selection(&mut self) {

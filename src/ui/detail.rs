@@ -28,12 +28,17 @@ fn conversations_table<'a>(
             let c = r.conversation;
             let (text, style) = sla_cell(c, app, ctx);
             let (inbox, who) = names(s, c);
+            let m = super::panes::mark(
+                app,
+                &format!("conversation {}", c.id),
+                app.marked.contains(&c.id),
+            );
             let wait = c
                 .waiting_since
                 .map(|w| short(ctx.now.duration_since(w)))
                 .unwrap_or_else(|| "—".into());
             Row::new(vec![
-                Cell::from(text).style(style),
+                Cell::from(format!("{m}{text}")).style(style),
                 Cell::from(c.priority.as_str()),
                 Cell::from(Line::from(wait).right_aligned()),
                 Cell::from(fit(
@@ -49,7 +54,7 @@ fn conversations_table<'a>(
         })
         .collect();
     let head = Row::new(vec![
-        "Breach in",
+        " Breach in",
         "Prio",
         " Wait",
         if show_assignee { "Assignee" } else { "Inbox" },
@@ -59,7 +64,7 @@ fn conversations_table<'a>(
     let table = Table::new(
         rows,
         [
-            Constraint::Length(10),
+            Constraint::Length(11),
             Constraint::Length(6),
             Constraint::Length(6),
             Constraint::Length(16),

@@ -52,6 +52,7 @@ pub fn draw(frame: &mut Frame, app: &App, ctx: Ctx) -> Hits {
         View::Teammate(id) => detail::teammate(frame, body, app, ctx, id, &mut hits),
     }
     frame.render_widget(Paragraph::new(status_line(app, ctx, status.width)), status);
+    overlay::draw(frame, body, app, ctx);
     if app.help {
         overlay::help(frame, body, ctx);
     }
@@ -126,6 +127,10 @@ fn header_line(app: &App, ctx: Ctx, width: u16) -> Line<'static> {
     let mut spans = vec![Span::styled(" shiftlead ", t.style(Role::Header))];
     if app.demo {
         spans.push(Span::styled(" DEMO ", t.style(Role::Badge)));
+        spans.push(Span::raw(" "));
+    }
+    if app.read_only.is_some() {
+        spans.push(Span::styled(" READ-ONLY ", t.style(Role::Badge)));
         spans.push(Span::raw(" "));
     }
     if let Some(s) = &app.snapshot {

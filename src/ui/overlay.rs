@@ -2,11 +2,14 @@
 
 use super::Ctx;
 use super::theme::Role;
-use crate::app::{COMMANDS, KEYS};
+use crate::app::{App, COMMANDS, Confirm, KEYS, Overlay, Picker};
+use crate::audit::Entry;
 use ratatui::Frame;
+use ratatui::layout::Constraint;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
+use ratatui::widgets::{Cell, Row, Table};
 
 /// Help: every key and command, centred over `area`.
 pub(super) fn help(frame: &mut Frame, area: Rect, ctx: Ctx) {
@@ -28,7 +31,7 @@ pub(super) fn help(frame: &mut Frame, area: Rect, ctx: Ctx) {
     }
     lines.push(Line::from(""));
     lines.push(Line::from(Span::styled(
-        "  ! breached · ⚠ under 15m · • under 1h · ≈ estimated · ▲ over cap · z idle · ⇄ away-and-reassign",
+        "  ! breached · ⚠ under 15m · • under 1h · ≈ estimated · ▲ over cap · z idle · ⇄ away-and-reassign · ● marked · … writing",
         t.style(Role::Dim),
     )));
     let w = 100.min(area.width);
@@ -51,4 +54,171 @@ pub(super) fn help(frame: &mut Frame, area: Rect, ctx: Ctx) {
         ),
         r,
     );
+}
+
+/// A centred rectangle of at most `w`×`h` inside `area`.
+fn centred(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    )
+}
+
+fn boxed<'a>(title: String, ctx: Ctx) -> Block<'a> {
+    Block::bordered()
+        .title(Span::styled(
+            format!(" {title} "),
+            ctx.theme.style(Role::Focus),
+        ))
+        .border_style(ctx.theme.style(Role::Focus))
+}
+
+/// The overlay of `app`, if any.
+pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App, ctx: Ctx) {
+    match &app.overlay {
+        Some(Overlay::Picker(p)) => picker(frame, area, p, ctx),
+        Some(Overlay::Confirm(c)) => confirm(frame, area, c, ctx),
+        Some(Overlay::Audit(entries)) => audit(frame, area, entries, ctx),
+        None => {}
+    }
+}
+
+fn picker(frame: &mut Frame, area: Rect, p: &Picker, ctx: Ctx) {
+    let t = ctx.theme;
+    let visible = p.visible();
+    let h = (visible.len() as u16 + 3).clamp(8, 24);
+    let r = centred(area, 76, h);
+    frame.render_widget(Clear, r);
+    let block = boxed(p.title.clone(), ctx);
+    let inner = block.inner(r);
+    frame.render_widget(block, r);
+    if inner.height < 2 {
+        return;
+    }
+    let query = Line::from(vec![
+        Span::styled("filter: ", t.style(Role::Dim)),
+        Span::raw(format!("{}▏", p.query)),
+        Span::styled("   ↑↓ choose · Enter pick · Esc cancel", t.style(Role::Dim)),
+    ]);
+    frame.render_widget(
+        Paragraph::new(query),
+        Rect::new(inner.x, inner.y, inner.width, 1),
+    );
+    let list = Rect::new(inner.x, inner.y + 1, inner.width, inner.height - 1);
+    if visible.is_empty() {
+        frame.render_widget(
+            Paragraph::new(Span::styled("no match", t.style(Role::Dim))),
+            list,
+        );
+        return;
+    }
+    let rows: Vec<Row> = visible
+        .iter()
+        .map(|&n| {
+            let item = &p.items[n];
+            let role = if item.detail.contains("AWAY") || item.detail.contains("over cap") {
+                Role::Warn
+            } else {
+                Role::Dim
+            };
+            Row::new(vec![
+                Cell::from(item.label.clone()),
+                Cell::from(item.detail.clone()).style(t.style(role)),
+            ])
+        })
+        .collect();
+    let selected = p.selected.min(visible.len() - 1);
+    let mut state = super::panes::state(selected, visible.len(), list.height, true);
+    let table = Table::new(rows, [Constraint::Min(20), Constraint::Length(26)])
+        .row_highlight_style(t.style(Role::Selected))
+        .highlight_symbol("▶ ");
+    frame.render_stateful_widget(table, list, &mut state);
+}
+
+fn confirm(frame: &mut Frame, area: Rect, c: &Confirm, ctx: Ctx) {
+    let t = ctx.theme;
+    let n = c.plan.len();
+    let mut lines: Vec<Line> = vec![Line::from(Span::styled(
+        format!(
+            "{n} write{} — each re-checked against the backend first, then confirmed:",
+            if n == 1 { "" } else { "s" }
+        ),
+        t.style(Role::Dim),
+    ))];
+    let room = usize::from(area.height.saturating_sub(6))
+        .saturating_sub(c.warnings.len())
+        .max(1);
+    for p in c.plan.iter().take(room) {
+        lines.push(Line::from(format!("  • {}", p.label)));
+    }
+    if n > room {
+        lines.push(Line::from(format!("  … and {} more", n - room)));
+    }
+    for w in &c.warnings {
+        lines.push(Line::from(Span::styled(
+            format!("  ⚠ {w}"),
+            t.style(Role::Warn),
+        )));
+    }
+    lines.push(Line::from(vec![
+        Span::styled(" y ", t.style(Role::Badge)),
+        Span::raw(" run    "),
+        Span::styled(" n ", t.style(Role::Focus)),
+        Span::raw(" cancel"),
+    ]));
+    let h = lines.len() as u16 + 2;
+    let r = centred(area, 92, h);
+    frame.render_widget(Clear, r);
+    frame.render_widget(
+        Paragraph::new(lines).block(boxed(format!("Confirm — {}", c.title), ctx)),
+        r,
+    );
+}
+
+fn audit(frame: &mut Frame, area: Rect, entries: &[Entry], ctx: Ctx) {
+    let t = ctx.theme;
+    let r = centred(
+        area,
+        area.width.saturating_sub(4),
+        area.height.saturating_sub(2),
+    );
+    frame.render_widget(Clear, r);
+    let rows: Vec<Row> = entries
+        .iter()
+        .rev()
+        .map(|e| {
+            let role = match e.outcome.as_str() {
+                "applied" => Role::Good,
+                "partly_applied" | "unknown" | "conflict" => Role::Warn,
+                _ => Role::Bad,
+            };
+            Row::new(vec![
+                Cell::from(e.time.strftime("%Y-%m-%d %H:%M:%S").to_string()),
+                Cell::from(e.outcome.clone()).style(t.style(role)),
+                Cell::from(format!("{}{}", if e.undo { "↶ " } else { "" }, e.action)),
+                Cell::from(e.error.clone().unwrap_or_default()).style(t.style(Role::Dim)),
+            ])
+        })
+        .collect();
+    let empty = rows.is_empty();
+    let table = Table::new(
+        rows,
+        [
+            Constraint::Length(19),
+            Constraint::Length(14),
+            Constraint::Min(44),
+            Constraint::Min(10),
+        ],
+    )
+    .header(Row::new(vec!["Time (UTC)", "Outcome", "Action", "Error"]).style(t.style(Role::Header)))
+    .block(boxed("Audit log — newest first · Esc to close".into(), ctx));
+    frame.render_widget(table, r);
+    if empty && r.height > 3 {
+        let inner = Rect::new(r.x + 2, r.y + 2, r.width.saturating_sub(4), 1);
+        frame.render_widget(Paragraph::new("No writes recorded yet."), inner);
+    }
 }

@@ -86,6 +86,17 @@ pub(super) fn render_list(
     });
 }
 
+/// A row's leading mark: `…` while a write to it is in flight, `●` when marked.
+pub(super) fn mark(app: &App, target: &str, marked: bool) -> &'static str {
+    if app.pending.contains(target) {
+        "…"
+    } else if marked {
+        "●"
+    } else {
+        " "
+    }
+}
+
 fn header<'a>(cells: &[&'a str], ctx: Ctx) -> Row<'a> {
     Row::new(cells.iter().map(|c| Cell::from(*c))).style(ctx.theme.style(Role::Header))
 }
@@ -124,8 +135,9 @@ pub(super) fn inboxes(frame: &mut Frame, area: Rect, app: &App, ctx: Ctx, hits: 
                 Some(w) if w > SignedDuration::from_mins(15) => Role::Warn,
                 _ => Role::Text,
             };
+            let m = mark(app, &format!("inbox {}", inbox.id), false);
             let mut cells = vec![
-                Cell::from(fit(&inbox.name, 18)),
+                Cell::from(format!("{m}{}", fit(&inbox.name, 17))),
                 num(f.open, Role::Text, ctx),
                 num(f.unassigned, Role::Warn, ctx),
                 num(f.waiting, Role::Text, ctx),
@@ -157,7 +169,7 @@ pub(super) fn inboxes(frame: &mut Frame, area: Rect, app: &App, ctx: Ctx, hits: 
         })
         .collect();
     let mut head = vec![
-        "Inbox",
+        " Inbox",
         " Open",
         "Unasg",
         " Wait",
@@ -279,8 +291,13 @@ pub(super) fn teammates(frame: &mut Frame, area: Rect, app: &App, ctx: Ctx, hits
             } else {
                 Role::Good
             };
+            let m = mark(
+                app,
+                &format!("teammate {}", t.id),
+                app.marked_mates.contains(&t.id),
+            );
             let mut cells = vec![
-                Cell::from(fit(&t.name, 18)),
+                Cell::from(format!("{m}{}", fit(&t.name, 17))),
                 Cell::from(Line::from(vec![
                     Span::styled(gauge(load, cap, gauge_w), ctx.theme.style(g_role)),
                     Span::raw(format!(" {load:>2}/{cap:<2}")),
@@ -300,7 +317,7 @@ pub(super) fn teammates(frame: &mut Frame, area: Rect, app: &App, ctx: Ctx, hits
             Row::new(cells)
         })
         .collect();
-    let mut head = vec!["Teammate", "Load / cap", "Status", "Primary"];
+    let mut head = vec![" Teammate", "Load / cap", "Status", "Primary"];
     let mut widths = vec![
         Constraint::Length(18),
         Constraint::Length(gauge_w as u16 + 7),
@@ -399,8 +416,13 @@ pub(super) fn sla(frame: &mut Frame, area: Rect, app: &App, ctx: Ctx, hits: &mut
             };
             let (text, style) = sla_cell(c, app, ctx);
             let (inbox, who) = crate::app::names(s, c);
+            let m = mark(
+                app,
+                &format!("conversation {}", c.id),
+                app.marked.contains(&c.id),
+            );
             let mut cells = vec![
-                Cell::from(text).style(style),
+                Cell::from(format!("{m}{text}")).style(style),
                 Cell::from(c.priority.as_str()),
                 Cell::from(fit(inbox, 12)),
                 Cell::from(fit(if who.is_empty() { "unassigned" } else { who }, 16)),
@@ -414,9 +436,9 @@ pub(super) fn sla(frame: &mut Frame, area: Rect, app: &App, ctx: Ctx, hits: &mut
             Row::new(cells)
         })
         .collect();
-    let mut head = vec!["Breach in", "Prio", "Inbox", "Assignee"];
+    let mut head = vec![" Breach in", "Prio", "Inbox", "Assignee"];
     let mut widths = vec![
-        Constraint::Length(10),
+        Constraint::Length(11),
         Constraint::Length(6),
         Constraint::Length(12),
         Constraint::Length(16),

@@ -52,6 +52,7 @@ pub async fn demo_app() -> App {
                 remaining: Some(996),
                 reset: None,
             },
+            capabilities: Box::new(client.capabilities()),
         },
         now(),
     );

@@ -1,0 +1,590 @@
+//! The lead's writes from the keyboard: marking rows, pickers, confirmation, pending rows,
+//! results, undo and the audit view. Pure: keys produce [`Effect`]s the loop carries out.
+
+use super::{App, Pane, View};
+use crate::audit::Entry;
+use crate::domain::actions::{
+    self, AssignTarget, AwayChange, MemberChange, Outcome, Planned, Report, State, Write,
+};
+use crate::domain::{self, ConversationId, Level, TeammateId};
+use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
+use nucleo_matcher::{Config, Matcher, Utf32Str};
+
+/// Something the loop must do for the app.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Run these writes (`undo` marks them as an undo in the audit log).
+    Run {
+        /// The writes.
+        plan: Vec<Planned>,
+        /// Made by undo.
+        undo: bool,
+    },
+    /// Load the recent audit log.
+    LoadAudit,
+}
+
+/// What a picker choice does.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Choice {
+    /// Assign the conversations to this target.
+    Assign(AssignTarget),
+    /// Change the teammates' membership of an inbox.
+    Membership(domain::InboxId, MemberChange),
+    /// Set the teammates away like this.
+    Away(AwayChange),
+}
+
+/// One entry of a picker.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PickItem {
+    /// Main text (matched by the filter).
+    pub label: String,
+    /// Secondary text: load/cap, away state, current level.
+    pub detail: String,
+    /// What choosing it does.
+    pub choice: Choice,
+}
+
+/// A fuzzy-filtered list to choose a target from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Picker {
+    /// Title, e.g. "Assign 3 conversations to…".
+    pub title: String,
+    /// Everything on offer.
+    pub items: Vec<PickItem>,
+    /// Typed filter.
+    pub query: String,
+    /// Selected row among the visible ones.
+    pub selected: usize,
+    /// Conversations the choice applies to.
+    pub conversations: Vec<ConversationId>,
+    /// Teammates the choice applies to.
+    pub teammates: Vec<TeammateId>,
+}
+
+impl Picker {
+    /// Indices of the items matching the query, best first (all, in order, when empty).
+    pub fn visible(&self) -> Vec<usize> {
+        if self.query.trim().is_empty() {
+            return (0..self.items.len()).collect();
+        }
+        let mut matcher = Matcher::new(Config::DEFAULT);
+        let pattern = Pattern::parse(&self.query, CaseMatching::Ignore, Normalization::Smart);
+        let mut buf = Vec::new();
+        let mut scored: Vec<(u32, usize)> = self
+            .items
+            .iter()
+            .enumerate()
+            .filter_map(|(n, item)| {
+                let hay = Utf32Str::new(&item.label, &mut buf);
+                pattern.score(hay, &mut matcher).map(|s| (s, n))
+            })
+            .collect();
+        scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        scored.into_iter().map(|(_, n)| n).collect()
+    }
+}
+
+/// A plan waiting for the lead's yes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Confirm {
+    /// Title.
+    pub title: String,
+    /// The writes, one line each.
+    pub plan: Vec<Planned>,
+    /// Things to know first (over cap, away, …).
+    pub warnings: Vec<String>,
+    /// Made by undo.
+    pub undo: bool,
+}
+
+/// An overlay over the current view.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Overlay {
+    /// Choosing a target.
+    Picker(Picker),
+    /// Confirming a plan.
+    Confirm(Confirm),
+    /// The recent audit log.
+    Audit(Vec<Entry>),
+}
+
+impl App {
+    /// The conversations a write applies to: the marked ones, else the selected one.
+    pub fn target_conversations(&self) -> Vec<ConversationId> {
+        if !self.marked.is_empty() {
+            let mut v: Vec<ConversationId> = self.marked.iter().cloned().collect();
+            v.sort();
+            return v;
+        }
+        self.selected_conversation().into_iter().collect()
+    }
+
+    /// The conversation under the cursor (SLA pane or a drill-down list).
+    pub fn selected_conversation(&self) -> Option<ConversationId> {
+        match self.view {
+            View::Main if self.focus == Pane::Sla => {
+                let m = self.metrics.as_ref()?;
+                let rows = self.rows(Pane::Sla);
+                let n = *rows.get(self.selected[2])?;
+                Some(m.sla_queue.get(n)?.conversation.clone())
+            }
+            View::Main => None,
+            _ => self
+                .detail_rows()
+                .get(self.detail_selected)
+                .map(|r| r.conversation.id.clone()),
+        }
+    }
+
+    /// The teammates a write applies to: the marked ones, else the selected one.
+    pub fn target_teammates(&self) -> Vec<TeammateId> {
+        if !self.marked_mates.is_empty() {
+            let mut v: Vec<TeammateId> = self.marked_mates.iter().cloned().collect();
+            v.sort();
+            return v;
+        }
+        let s = self.snapshot.as_ref();
+        match &self.view {
+            View::Teammate(id) => vec![id.clone()],
+            View::Main if self.focus == Pane::Teammates => {
+                let rows = self.rows(Pane::Teammates);
+                rows.get(self.selected[1])
+                    .and_then(|&n| s.map(|s| s.teammates[n].id.clone()))
+                    .into_iter()
+                    .collect()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// Space: mark or unmark the row under the cursor.
+    pub(super) fn toggle_mark(&mut self) {
+        if self.view == View::Main && self.focus == Pane::Teammates {
+            if let Some(t) = self.target_teammates_unmarked()
+                && !self.marked_mates.remove(&t)
+            {
+                self.marked_mates.insert(t);
+            }
+        } else if let Some(c) = self.selected_conversation()
+            && !self.marked.remove(&c)
+        {
+            self.marked.insert(c);
+        }
+        self.move_down_one();
+    }
+
+    fn target_teammates_unmarked(&self) -> Option<TeammateId> {
+        let rows = self.rows(Pane::Teammates);
+        let s = self.snapshot.as_ref()?;
+        rows.get(self.selected[1])
+            .map(|&n| s.teammates[n].id.clone())
+    }
+
+    fn writes_blocked(&mut self, capability: &crate::domain::capabilities::Write) -> bool {
+        if let Some(reason) = &self.read_only {
+            self.message = Some(format!("read-only: {reason}"));
+            return true;
+        }
+        if let crate::domain::capabilities::Write::Unavailable(reason) = capability {
+            self.message = Some(format!("unavailable: {reason}"));
+            return true;
+        }
+        false
+    }
+
+    /// `a`: pick where the target conversations go.
+    pub(super) fn open_assign_picker(&mut self) {
+        if self.writes_blocked(&self.capabilities.assign.clone()) {
+            return;
+        }
+        let conversations = self.target_conversations();
+        let (Some(s), Some(m)) = (&self.snapshot, &self.metrics) else {
+            return;
+        };
+        if conversations.is_empty() {
+            self.message = Some("select a conversation (SLA pane or a drill-down) first".into());
+            return;
+        }
+        let mut items = vec![PickItem {
+            label: "Unassign (no teammate)".into(),
+            detail: "leave it in its inbox".into(),
+            choice: Choice::Assign(AssignTarget::UnassignTeammate),
+        }];
+        for t in &s.teammates {
+            let f = m.teammate(&t.id);
+            let load = f.map_or(0, |f| f.load);
+            let cap = t.cap.map_or_else(|| "?".into(), |c| c.value.to_string());
+            let mut detail = format!("{load}/{cap}");
+            if t.away.enabled {
+                detail.push_str("  AWAY");
+            } else if f.is_some_and(|f| f.over_cap) {
+                detail.push_str("  over cap");
+            } else if f.is_some_and(|f| f.has_capacity) {
+                detail.push_str("  spare");
+            }
+            items.push(PickItem {
+                label: t.name.clone(),
+                detail,
+                choice: Choice::Assign(AssignTarget::Teammate(t.id.clone())),
+            });
+        }
+        for i in &s.inboxes {
+            let open = m.inbox(&i.id).map_or(0, |f| f.open);
+            items.push(PickItem {
+                label: format!("Inbox: {}", i.name),
+                detail: format!("{open} open"),
+                choice: Choice::Assign(AssignTarget::Inbox(i.id.clone())),
+            });
+        }
+        let n = conversations.len();
+        self.overlay = Some(super::actions::Overlay::Picker(Picker {
+            title: format!(
+                "Assign {n} conversation{} to…",
+                if n == 1 { "" } else { "s" }
+            ),
+            items,
+            query: String::new(),
+            selected: 0,
+            conversations,
+            teammates: Vec::new(),
+        }));
+    }
+
+    /// `m`: pick an inbox membership change for the target teammates.
+    pub(super) fn open_membership_picker(&mut self) {
+        if self.writes_blocked(&self.capabilities.membership.clone()) {
+            return;
+        }
+        let teammates = self.target_teammates();
+        let Some(s) = &self.snapshot else { return };
+        if teammates.is_empty() {
+            self.message = Some("select a teammate first".into());
+            return;
+        }
+        let mut items = Vec::new();
+        for i in &s.inboxes {
+            let levels: Vec<Option<Level>> = teammates.iter().map(|t| i.level_of(t)).collect();
+            let now = if teammates.len() == 1 {
+                levels[0].map_or_else(|| "not a member".into(), |l| format!("now {l}"))
+            } else {
+                format!(
+                    "{} of {} are members",
+                    levels.iter().flatten().count(),
+                    teammates.len()
+                )
+            };
+            let balanced = i.distribution == Some(domain::Distribution::LoadBalanced);
+            for (label, change) in [
+                ("primary", MemberChange::Set(Level::Primary)),
+                ("secondary", MemberChange::Set(Level::Secondary)),
+                ("remove", MemberChange::Remove),
+            ] {
+                if label == "secondary" && !balanced {
+                    continue;
+                }
+                let useful = match change {
+                    MemberChange::Set(l) => levels.iter().any(|x| *x != Some(l)),
+                    MemberChange::Remove => levels.iter().any(Option::is_some),
+                };
+                if !useful {
+                    continue;
+                }
+                let text = match change {
+                    MemberChange::Remove => format!("{}: remove", i.name),
+                    _ => format!("{}: make {label}", i.name),
+                };
+                items.push(PickItem {
+                    label: text,
+                    detail: now.clone(),
+                    choice: Choice::Membership(i.id.clone(), change),
+                });
+            }
+        }
+        let who = self.names_of(&teammates);
+        self.overlay = Some(Overlay::Picker(Picker {
+            title: format!("Inbox membership of {who}…"),
+            items,
+            query: String::new(),
+            selected: 0,
+            conversations: Vec::new(),
+            teammates,
+        }));
+    }
+
+    /// `w`: set the target teammates away (pick a reason) or, if all are away, back.
+    pub(super) fn open_away(&mut self) {
+        if self.writes_blocked(&self.capabilities.set_away.clone()) {
+            return;
+        }
+        let teammates = self.target_teammates();
+        let Some(s) = &self.snapshot else { return };
+        if teammates.is_empty() {
+            self.message = Some("select a teammate first".into());
+            return;
+        }
+        let all_away = teammates
+            .iter()
+            .all(|t| s.teammate(t).is_some_and(|x| x.away.enabled));
+        if all_away {
+            let change = AwayChange {
+                away: false,
+                reassign: false,
+                reason: None,
+            };
+            let plan: Vec<Planned> = teammates
+                .iter()
+                .filter_map(|t| actions::plan_away(s, t, change.clone()))
+                .collect();
+            self.confirm(
+                format!("Set {} back", self.names_of(&teammates)),
+                plan,
+                false,
+            );
+            return;
+        }
+        let mut items = Vec::new();
+        let reasons: Vec<(Option<domain::AwayReasonId>, String)> =
+            std::iter::once((None, "Away (no reason)".to_owned()))
+                .chain(s.away_reasons.iter().filter(|r| !r.deleted).map(|r| {
+                    let emoji = r
+                        .emoji
+                        .as_deref()
+                        .map(|e| format!("{e} "))
+                        .unwrap_or_default();
+                    (Some(r.id.clone()), format!("{emoji}{}", r.label))
+                }))
+                .collect();
+        for reassign in [false, true] {
+            for (id, label) in &reasons {
+                items.push(PickItem {
+                    label: if reassign {
+                        format!("{label} · reassign new replies")
+                    } else {
+                        label.clone()
+                    },
+                    detail: if reassign {
+                        "away-and-reassign".into()
+                    } else {
+                        String::new()
+                    },
+                    choice: Choice::Away(AwayChange {
+                        away: true,
+                        reassign,
+                        reason: id.clone(),
+                    }),
+                });
+            }
+        }
+        let who = self.names_of(&teammates);
+        self.overlay = Some(Overlay::Picker(Picker {
+            title: format!("Set {who} away…"),
+            items,
+            query: String::new(),
+            selected: 0,
+            conversations: Vec::new(),
+            teammates,
+        }));
+    }
+
+    fn names_of(&self, teammates: &[TeammateId]) -> String {
+        let Some(s) = &self.snapshot else {
+            return String::new();
+        };
+        match teammates {
+            [one] => s
+                .teammate(one)
+                .map_or_else(|| one.to_string(), |t| t.name.clone()),
+            many => format!("{} teammates", many.len()),
+        }
+    }
+
+    /// The picker's choice → a plan to confirm.
+    pub(super) fn choose(&mut self, picker: &Picker, item: &PickItem) {
+        let (Some(s), Some(m)) = (&self.snapshot, &self.metrics) else {
+            return;
+        };
+        let plan: Vec<Planned> = match &item.choice {
+            Choice::Assign(target) => actions::plan_assign(s, &picker.conversations, target),
+            Choice::Membership(inbox, change) => picker
+                .teammates
+                .iter()
+                .filter_map(|t| actions::plan_membership(s, t, inbox, *change))
+                .collect(),
+            Choice::Away(change) => picker
+                .teammates
+                .iter()
+                .filter_map(|t| actions::plan_away(s, t, change.clone()))
+                .collect(),
+        };
+        if plan.is_empty() {
+            self.message = Some("nothing to change".into());
+            return;
+        }
+        let warnings = actions::warnings(s, m, &plan);
+        // Single, unremarkable writes run straight away; bulk or risky ones ask first.
+        let title = picker.title.trim_end_matches('…').to_owned() + ": " + &item.label;
+        if plan.len() == 1 && warnings.is_empty() {
+            self.run(plan, false);
+        } else {
+            self.overlay = Some(Overlay::Confirm(Confirm {
+                title,
+                plan,
+                warnings,
+                undo: false,
+            }));
+        }
+    }
+
+    fn confirm(&mut self, title: String, plan: Vec<Planned>, undo: bool) {
+        if plan.is_empty() {
+            self.message = Some("nothing to change".into());
+            return;
+        }
+        let warnings = match (&self.snapshot, &self.metrics) {
+            (Some(s), Some(m)) => actions::warnings(s, m, &plan),
+            _ => Vec::new(),
+        };
+        self.overlay = Some(Overlay::Confirm(Confirm {
+            title,
+            plan,
+            warnings,
+            undo,
+        }));
+    }
+
+    /// Starts writes: rows show them pending until the reports arrive.
+    pub(super) fn run(&mut self, plan: Vec<Planned>, undo: bool) {
+        for p in &plan {
+            self.pending.insert(p.write.target());
+        }
+        self.pending_writes += plan.len();
+        self.message = Some(format!(
+            "writing: {}",
+            plan.iter()
+                .map(|p| p.label.as_str())
+                .collect::<Vec<_>>()
+                .join("; ")
+        ));
+        self.effects.push(Effect::Run { plan, undo });
+        self.marked.clear();
+        self.marked_mates.clear();
+    }
+
+    /// `u`: undo the last successful write (or bulk write), after confirmation.
+    pub(super) fn undo_last(&mut self) {
+        if let Some(reason) = &self.read_only {
+            self.message = Some(format!("read-only: {reason}"));
+            return;
+        }
+        let Some(done) = self.last_applied.clone() else {
+            self.message = Some("nothing to undo".into());
+            return;
+        };
+        let plan: Vec<Planned> = done
+            .iter()
+            .filter_map(|(p, after)| {
+                Some(Planned {
+                    write: p.write.undo(&p.before)?,
+                    before: after.clone(),
+                    label: format!("undo: {}", p.label),
+                })
+            })
+            .collect();
+        self.confirm(
+            format!(
+                "Undo {} write{}",
+                plan.len(),
+                if plan.len() == 1 { "" } else { "s" }
+            ),
+            plan,
+            true,
+        );
+    }
+
+    /// Reports of finished writes: the screen takes the states read back, the status line
+    /// says how it went, and the applied ones become the undo step.
+    pub fn on_writes(&mut self, reports: Vec<Report>, undo: bool, now: jiff::Timestamp) {
+        self.pending_writes = self.pending_writes.saturating_sub(reports.len());
+        let mut applied = Vec::new();
+        for r in &reports {
+            self.pending.remove(&r.planned.write.target());
+            if let Some(after) = r.outcome.after() {
+                self.apply_state(&r.planned.write, after);
+            }
+            if let Outcome::Applied { after } = &r.outcome {
+                applied.push((r.planned.clone(), after.clone()));
+            }
+        }
+        let failed: Vec<String> = reports
+            .iter()
+            .filter(|r| !matches!(r.outcome, Outcome::Applied { .. }))
+            .map(Report::line)
+            .collect();
+        self.message = Some(match (failed.as_slice(), reports.len()) {
+            ([], 1) => reports[0].line(),
+            ([], n) => format!("✓ all {n} writes applied"),
+            ([one], 1) => one.clone(),
+            (f, n) => format!("{} of {n} applied; {}", n - f.len(), f[0]),
+        });
+        if !applied.is_empty() {
+            self.last_applied = if undo { None } else { Some(applied) };
+        }
+        if let (Some(s), true) = (&self.snapshot, !reports.is_empty()) {
+            self.metrics = Some(domain::derive(s, &self.policy, now));
+        }
+        self.refresh_requested = true;
+        self.dirty = true;
+    }
+
+    /// Puts a state read back from the backend onto the held snapshot.
+    fn apply_state(&mut self, write: &Write, state: &State) {
+        let Some(s) = self.snapshot.as_mut() else {
+            return;
+        };
+        match (write, state) {
+            (Write::Assign { conversation, .. }, State::Conversation { assignee, inbox }) => {
+                if let Some(c) = s.conversations.iter_mut().find(|c| &c.id == conversation) {
+                    c.assignee = assignee.clone();
+                    c.inbox = inbox.clone();
+                }
+            }
+            (Write::SetMembers { inbox, .. }, State::Members { members }) => {
+                if let Some(i) = s.inboxes.iter_mut().find(|i| &i.id == inbox) {
+                    i.members = members.clone();
+                }
+                for t in &mut s.teammates {
+                    t.memberships.retain(|(i, _)| i != inbox);
+                    if let Some(m) = members.iter().find(|m| m.teammate == t.id) {
+                        t.memberships.push((inbox.clone(), m.level));
+                    }
+                }
+            }
+            (
+                Write::SetAway { teammate, .. },
+                State::Away {
+                    enabled,
+                    reassign,
+                    reason,
+                },
+            ) => {
+                let reason = reason
+                    .as_ref()
+                    .and_then(|r| s.away_reasons.iter().find(|x| &x.id == r).cloned());
+                if let Some(t) = s.teammates.iter_mut().find(|t| &t.id == teammate) {
+                    t.away.enabled = *enabled;
+                    t.away.reassign = *reassign;
+                    t.away.reason = reason;
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The audit view's entries arrived.
+    pub fn on_audit(&mut self, entries: Vec<Entry>) {
+        self.overlay = Some(Overlay::Audit(entries));
+        self.dirty = true;
+    }
+}
