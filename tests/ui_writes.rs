@@ -1,0 +1,359 @@
+//! Writes driven by keys: the app state gets key events, its effects run through the real
+//! executor against the simulator, and the results come back — as in the dashboard loop.
+
+mod ui_support;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use secrecy::SecretString;
+use shiftlead::app::{App, Effect, Overlay, SyncMsg};
+use shiftlead::audit::Audit;
+use shiftlead::backend::intercom::{IntercomClient, IntercomSettings};
+use shiftlead::backend::{AssignTarget, Budget, Helpdesk};
+use shiftlead::clock::ManualClock;
+use shiftlead::connect::demo_policy;
+use shiftlead::domain::Policy;
+use shiftlead::sim::{self, SimConfig, SimHandle};
+use shiftlead::writes::Executor;
+use std::sync::Arc;
+use std::time::Duration;
+use ui_support::{now, render, text};
+
+struct Rig {
+    app: App,
+    sim: SimHandle,
+    client: Arc<IntercomClient>,
+    exec: Executor,
+    audit: Arc<Audit>,
+    _dir: tempfile::TempDir,
+}
+
+async fn rig() -> Rig {
+    let clock = ManualClock::new(now());
+    let mut cfg = SimConfig::demo(Arc::new(clock.clone()));
+    cfg.token = "keys".into();
+    let mut policy = Policy::default();
+    demo_policy(&mut policy, &cfg.scenario);
+    let sim = sim::start(cfg, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let client = Arc::new(
+        IntercomClient::new(IntercomSettings::new(
+            sim.base_url(),
+            SecretString::from("keys"),
+            "demo",
+        ))
+        .unwrap(),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let audit = Arc::new(Audit::open(&dir.path().join("audit.log")).unwrap());
+    let exec = Executor::new(client.clone(), Some(audit.clone()), Arc::new(clock), false);
+    let app = App::new(policy, Duration::from_secs(5), true);
+    let mut rig = Rig {
+        app,
+        sim,
+        client,
+        exec,
+        audit,
+        _dir: dir,
+    };
+    rig.poll().await;
+    rig
+}
+
+impl Rig {
+    async fn poll(&mut self) {
+        let mut snapshot = self.client.snapshot().await.unwrap();
+        self.app.policy.apply(&mut snapshot);
+        self.app.on_sync(
+            SyncMsg::Snapshot {
+                snapshot: Box::new(snapshot),
+                took: Duration::from_millis(42),
+                budget: Budget {
+                    limit: Some(1000),
+                    remaining: Some(990),
+                    reset: None,
+                },
+                capabilities: Box::new(self.client.capabilities()),
+            },
+            now(),
+        );
+    }
+
+    fn keys(&mut self, keys: &str) {
+        for c in keys.chars() {
+            self.app
+                .on_key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+        }
+    }
+
+    fn key(&mut self, code: KeyCode) {
+        self.app.on_key(KeyEvent::new(code, KeyModifiers::NONE));
+    }
+
+    /// Runs queued effects the way the dashboard loop does.
+    async fn settle(&mut self) {
+        for effect in self.app.take_effects() {
+            match effect {
+                Effect::Run { plan, undo } => {
+                    let reports = self.exec.run_all(plan, undo).await;
+                    self.app.on_writes(reports, undo, now());
+                }
+                Effect::LoadAudit => self.app.on_audit(self.audit.recent(50)),
+            }
+        }
+    }
+
+    fn message(&self) -> String {
+        self.app.message.clone().unwrap_or_default()
+    }
+}
+
+#[tokio::test]
+async fn assign_via_keys_then_undo() {
+    let mut r = rig().await;
+    r.keys("3");
+    let conv = r.app.selected_conversation().unwrap();
+    let before = r.client.conversation(&conv).await.unwrap().assignee;
+    r.keys("a");
+    assert!(matches!(r.app.overlay, Some(Overlay::Picker(_))));
+    r.keys("omar");
+    insta::assert_snapshot!("assign_picker", render(&mut r.app, 100, 30).backend());
+    r.key(KeyCode::Enter);
+    // One unremarkable write runs straight away and shows as pending.
+    assert_eq!(r.app.pending_writes, 1);
+    assert!(text(&render(&mut r.app, 120, 40)).contains("writes 1 pending"));
+    r.settle().await;
+    assert!(r.message().starts_with("✓ move #"), "{}", r.message());
+    let omar = r
+        .app
+        .snapshot
+        .as_ref()
+        .unwrap()
+        .teammates
+        .iter()
+        .find(|t| t.name == "Omar Farouk")
+        .unwrap()
+        .id
+        .clone();
+    assert_eq!(
+        r.client
+            .conversation(&conv)
+            .await
+            .unwrap()
+            .assignee
+            .as_ref(),
+        Some(&omar)
+    );
+    let shown = r
+        .app
+        .snapshot
+        .as_ref()
+        .unwrap()
+        .conversation(&conv)
+        .unwrap()
+        .assignee
+        .clone();
+    assert_eq!(
+        shown.as_ref(),
+        Some(&omar),
+        "the screen shows the state read back"
+    );
+    // Undo asks, then restores the exact before-state.
+    r.keys("u");
+    assert!(matches!(r.app.overlay, Some(Overlay::Confirm(_))));
+    r.keys("y");
+    r.settle().await;
+    assert_eq!(r.client.conversation(&conv).await.unwrap().assignee, before);
+    assert!(r.message().contains("undo"), "{}", r.message());
+}
+
+#[tokio::test]
+async fn bulk_assign_asks_first_and_reports_per_item() {
+    let mut r = rig().await;
+    r.keys("3   ");
+    assert_eq!(r.app.marked.len(), 3);
+    let marked: Vec<_> = r.app.target_conversations();
+    r.keys("a");
+    r.keys("inbox: onb");
+    r.key(KeyCode::Enter);
+    let Some(Overlay::Confirm(c)) = &r.app.overlay else {
+        panic!("{:?}", r.app.overlay)
+    };
+    assert_eq!(c.plan.len(), 3);
+    insta::assert_snapshot!("bulk_confirmation", render(&mut r.app, 100, 30).backend());
+    r.keys("y");
+    r.settle().await;
+    assert_eq!(r.message(), "✓ all 3 writes applied");
+    let onboarding = r
+        .app
+        .snapshot
+        .as_ref()
+        .unwrap()
+        .inboxes
+        .iter()
+        .find(|i| i.name == "Onboarding")
+        .unwrap()
+        .id
+        .clone();
+    for id in marked {
+        assert_eq!(
+            r.client.conversation(&id).await.unwrap().inbox.as_ref(),
+            Some(&onboarding)
+        );
+    }
+    assert!(r.app.marked.is_empty());
+}
+
+#[tokio::test]
+async fn warnings_before_assigning_to_someone_away() {
+    let mut r = rig().await;
+    r.keys("3a");
+    r.keys("dana");
+    r.key(KeyCode::Enter);
+    let Some(Overlay::Confirm(c)) = &r.app.overlay else {
+        panic!("{:?}", r.app.overlay)
+    };
+    assert!(
+        c.warnings.iter().any(|w| w == "Dana Kim is away"),
+        "{:?}",
+        c.warnings
+    );
+    r.keys("n");
+    assert!(r.app.overlay.is_none() && r.app.effects.is_empty());
+    assert_eq!(r.message(), "cancelled");
+}
+
+#[tokio::test]
+async fn a_conflict_leaves_the_screen_true() {
+    let mut r = rig().await;
+    r.keys("3");
+    let conv = r.app.selected_conversation().unwrap();
+    // Someone else unassigns it after we saw it.
+    r.client
+        .assign(&conv, &AssignTarget::UnassignTeammate)
+        .await
+        .unwrap();
+    r.keys("aomar");
+    r.key(KeyCode::Enter);
+    r.settle().await;
+    assert!(
+        r.message().contains("changed since it was shown"),
+        "{}",
+        r.message()
+    );
+    let shown = r
+        .app
+        .snapshot
+        .as_ref()
+        .unwrap()
+        .conversation(&conv)
+        .unwrap();
+    assert_eq!(shown.assignee, None, "the screen now shows the real state");
+    assert_eq!(
+        r.client.conversation(&conv).await.unwrap().assignee,
+        None,
+        "nothing written"
+    );
+}
+
+#[tokio::test]
+async fn membership_via_keys_and_403_turns_it_off() {
+    let mut r = rig().await;
+    // Teammates pane, first teammate (Lena): make her a secondary member of Billing.
+    r.keys("2m");
+    r.keys("billing second");
+    r.key(KeyCode::Enter);
+    r.settle().await;
+    assert!(
+        r.message()
+            .contains("add Lena Fischer to Billing as secondary"),
+        "{}",
+        r.message()
+    );
+    let billing = r
+        .app
+        .snapshot
+        .as_ref()
+        .unwrap()
+        .inboxes
+        .iter()
+        .find(|i| i.name == "Billing")
+        .unwrap()
+        .clone();
+    let lena = r.app.snapshot.as_ref().unwrap().teammates[0].id.clone();
+    assert_eq!(
+        billing.level_of(&lena),
+        Some(shiftlead::domain::Level::Secondary)
+    );
+    // Preview switched off: the write fails with the reason and the key reports it next time.
+    r.sim.set_preview_enabled(false);
+    r.keys("m");
+    r.keys("billing remove");
+    r.key(KeyCode::Enter);
+    r.settle().await;
+    assert!(
+        r.message().contains("403") && r.message().contains("api_plan_restricted"),
+        "{}",
+        r.message()
+    );
+    r.poll().await;
+    r.keys("m");
+    assert!(r.app.overlay.is_none());
+    assert!(
+        r.message()
+            .starts_with("unavailable: membership writes unavailable"),
+        "{}",
+        r.message()
+    );
+}
+
+#[tokio::test]
+async fn away_and_back_via_keys() {
+    let mut r = rig().await;
+    r.keys("2");
+    let lena = r.app.target_teammates()[0].clone();
+    r.keys("w");
+    r.keys("break reassign");
+    r.key(KeyCode::Enter);
+    r.settle().await;
+    let t = r.client.teammate(&lena).await.unwrap();
+    assert!(t.away.enabled && t.away.reassign);
+    assert_eq!(
+        t.away.reason.map(|x| x.label).as_deref(),
+        Some("On a break")
+    );
+    // On someone away, `w` offers to set them back.
+    r.keys("w");
+    let Some(Overlay::Confirm(c)) = &r.app.overlay else {
+        panic!("{:?}", r.app.overlay)
+    };
+    assert_eq!(c.plan[0].label, "set Lena Fischer back");
+    r.keys("y");
+    r.settle().await;
+    assert!(!r.client.teammate(&lena).await.unwrap().away.enabled);
+    // The audit view lists both, newest first.
+    r.keys("L");
+    r.settle().await;
+    insta::assert_snapshot!("audit_view", render(&mut r.app, 110, 20).backend());
+    r.key(KeyCode::Esc);
+    assert!(r.app.overlay.is_none());
+}
+
+#[tokio::test]
+async fn read_only_mode_blocks_every_write_key() {
+    let mut r = rig().await;
+    r.app.read_only = Some("started with --read-only".into());
+    for keys in ["3a", "2m", "2w", "u"] {
+        r.keys(keys);
+        assert!(
+            r.app.overlay.is_none() && r.app.effects.is_empty(),
+            "{keys}"
+        );
+        assert!(
+            r.message().starts_with("read-only"),
+            "{keys}: {}",
+            r.message()
+        );
+    }
+    assert!(text(&render(&mut r.app, 120, 40)).contains("READ-ONLY"));
+}
