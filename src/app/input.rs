@@ -42,6 +42,8 @@ pub const COMMANDS: &[(&str, &str)] = &[
     (":inbox <name>", "open an inbox"),
     (":teammate <name>", "open a teammate"),
     (":refresh", "refresh now"),
+    (":undo", "undo the last write"),
+    (":audit", "show the audit log"),
 ];
 
 const PAGE: usize = 10;
@@ -220,6 +222,8 @@ impl App {
             "q" | "quit" | "q!" => self.quit = true,
             "help" | "h" => self.help = true,
             "refresh" => self.refresh_requested = true,
+            "undo" => self.undo_last(),
+            "audit" | "log" => self.effects.push(super::Effect::LoadAudit),
             "sort" => {
                 let pane = self.focus;
                 match SortMode::parse(pane, arg) {
