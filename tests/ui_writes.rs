@@ -36,14 +36,9 @@ async fn rig() -> Rig {
     let sim = sim::start(cfg, "127.0.0.1:0".parse().unwrap())
         .await
         .unwrap();
-    let client = Arc::new(
-        IntercomClient::new(IntercomSettings::new(
-            sim.base_url(),
-            SecretString::from("keys"),
-            "demo",
-        ))
-        .unwrap(),
-    );
+    let mut settings = IntercomSettings::new(sim.base_url(), SecretString::from("keys"), "demo");
+    settings.timeout = Duration::from_secs(1);
+    let client = Arc::new(IntercomClient::new(settings).unwrap());
     let dir = tempfile::tempdir().unwrap();
     let audit = Arc::new(Audit::open(&dir.path().join("audit.log")).unwrap());
     let exec = Executor::new(client.clone(), Some(audit.clone()), Arc::new(clock), false);
@@ -356,4 +351,40 @@ async fn read_only_mode_blocks_every_write_key() {
         );
     }
     assert!(text(&render(&mut r.app, 120, 40)).contains("READ-ONLY"));
+}
+
+#[tokio::test]
+async fn conflicts_and_timeouts_via_keys_say_what_really_happened() {
+    let mut r = rig().await;
+    // Two teammates marked, both added to Billing as secondary: the first write is declined
+    // (409), the other goes through; the message says so and the screen shows the members
+    // read back.
+    r.keys("2");
+    r.keys("j j ");
+    r.sim
+        .fail_next_team_update(shiftlead::sim::TeamConflict::Declined);
+    r.keys("m");
+    r.keys("billing second");
+    r.key(KeyCode::Enter);
+    let Some(Overlay::Confirm(_)) = &r.app.overlay else {
+        panic!("{:?}", r.app.overlay)
+    };
+    r.keys("y");
+    r.settle().await;
+    assert!(r.message().contains("1 of 2 applied"), "{}", r.message());
+    assert!(r.message().contains("409"), "{}", r.message());
+    // A timeout is reported as such, never as success.
+    r.sim.set_response_delay(Duration::from_secs(2));
+    r.keys("3aomar");
+    r.key(KeyCode::Enter);
+    r.settle().await;
+    r.sim.set_response_delay(Duration::ZERO);
+    assert!(r.message().contains("timed out"), "{}", r.message());
+    assert!(!r.message().starts_with('✓'));
+    assert_eq!(r.app.pending_writes, 0);
+    let log = r.audit.recent(10);
+    assert!(
+        log.iter().any(|e| e.outcome == "not_applied"
+            && e.error.as_deref().unwrap_or("").contains("timed out"))
+    );
 }
