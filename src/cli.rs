@@ -25,6 +25,14 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub read_only: bool,
 
+    /// Poll interval, e.g. "10s" (overrides ui.refresh).
+    #[arg(long, global = true, value_name = "DURATION", value_parser = parse_duration)]
+    pub refresh: Option<std::time::Duration>,
+
+    /// Hide conversation titles and customer details on screen (overrides ui.privacy).
+    #[arg(long, global = true)]
+    pub privacy: bool,
+
     /// What to do; without a command the dashboard opens.
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -84,6 +92,31 @@ pub enum Command {
         /// Teammate: id, email or unique name prefix.
         teammate: String,
     },
+    /// Write a commented config file to the platform config dir (mode 600).
+    Init {
+        /// Backend to configure.
+        #[arg(long, value_parser = ["intercom", "demo"], default_value = "intercom")]
+        backend: String,
+        /// Intercom region: us, eu or au.
+        #[arg(long, default_value = "us")]
+        region: String,
+        /// Write here instead of the platform config dir.
+        #[arg(long, value_name = "FILE")]
+        path: Option<std::path::PathBuf>,
+        /// Replace an existing file.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Check connectivity, the token, the acting admin and what this workspace allows.
+    Check,
+    /// Print a shell completion script.
+    Completions {
+        /// bash, zsh or fish.
+        #[arg(value_parser = ["bash", "zsh", "fish"])]
+        shell: String,
+    },
+    /// Print the man page (roff).
+    Man,
     /// Run the Intercom-compatible simulator as a server until Ctrl-C.
     Simulate {
         /// Address to listen on (loopback only: the simulator speaks plain HTTP).
@@ -104,6 +137,34 @@ pub enum Command {
     },
 }
 
+fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let d = humantime::parse_duration(s.trim()).map_err(|e| format!("{e} (e.g. 5s, 1m)"))?;
+    if d < std::time::Duration::from_secs(1) {
+        return Err("must be at least 1s".into());
+    }
+    Ok(d)
+}
+
+/// Writes the completion script for `shell` (bash, zsh or fish).
+pub fn completions(shell: &str, out: &mut dyn std::io::Write) -> Result<(), String> {
+    use clap::CommandFactory;
+    use clap_complete::Shell;
+    let shell = match shell {
+        "bash" => Shell::Bash,
+        "zsh" => Shell::Zsh,
+        "fish" => Shell::Fish,
+        other => return Err(format!("unsupported shell {other:?}")),
+    };
+    clap_complete::generate(shell, &mut Cli::command(), "shiftlead", out);
+    Ok(())
+}
+
+/// Writes the man page (roff) generated from the CLI definition.
+pub fn man(out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    use clap::CommandFactory;
+    clap_mangen::Man::new(Cli::command()).render(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,5 +181,33 @@ mod tests {
         let b = Cli::parse_from(["shiftlead", "snapshot", "--json", "--config", "a.toml"]);
         assert_eq!(a.config, b.config);
         assert!(matches!(b.command, Some(Command::Snapshot { json: true })));
+    }
+
+    #[test]
+    fn completions_and_man_page_are_generated_from_the_definition() {
+        for shell in ["bash", "zsh", "fish"] {
+            let mut out = Vec::new();
+            completions(shell, &mut out).unwrap();
+            let text = String::from_utf8(out).unwrap();
+            assert!(
+                text.contains("shiftlead") && text.contains("snapshot"),
+                "{shell}"
+            );
+        }
+        assert!(completions("tcsh", &mut Vec::new()).is_err());
+        let mut out = Vec::new();
+        man(&mut out).unwrap();
+        let roff = String::from_utf8(out).unwrap();
+        assert!(
+            roff.contains(".TH shiftlead") && roff.contains("simulate"),
+            "{roff}"
+        );
+    }
+
+    #[test]
+    fn refresh_flag_is_validated() {
+        let c = Cli::parse_from(["shiftlead", "--refresh", "10s"]);
+        assert_eq!(c.refresh, Some(std::time::Duration::from_secs(10)));
+        assert!(Cli::try_parse_from(["shiftlead", "--refresh", "10ms"]).is_err());
     }
 }

@@ -115,6 +115,8 @@ pub struct UiConfig {
     /// A teammate (not away) whose customer has waited this long is flagged idle.
     #[serde(deserialize_with = "duration")]
     pub idle_after: Duration,
+    /// Hide conversation titles and customer details on screen (shared screens).
+    pub privacy: bool,
 }
 
 impl Default for UiConfig {
@@ -126,6 +128,7 @@ impl Default for UiConfig {
             order: Policy::default().order,
             monochrome: false,
             idle_after: Duration::from_secs(30 * 60),
+            privacy: false,
         }
     }
 }
@@ -136,6 +139,35 @@ impl Default for UiConfig {
 pub struct TeammateConfig {
     /// IANA time zone, e.g. `Europe/Dublin`.
     pub time_zone: Option<String>,
+}
+
+/// One key or several.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum Keys {
+    /// One key, e.g. `"A"`.
+    One(String),
+    /// Several, e.g. `["A", "ctrl-a"]`.
+    Many(Vec<String>),
+}
+
+/// `[theme]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ThemeConfig {
+    /// `default`, `high-contrast` or `monochrome`.
+    pub name: String,
+    /// Colour overrides by role.
+    pub colors: BTreeMap<String, String>,
+}
+
+impl Default for ThemeConfig {
+    fn default() -> Self {
+        Self {
+            name: "default".into(),
+            colors: BTreeMap::new(),
+        }
+    }
 }
 
 /// The whole configuration.
@@ -152,6 +184,10 @@ pub struct Config {
     pub ui: UiConfig,
     /// `[teammates.*]`.
     pub teammates: BTreeMap<String, TeammateConfig>,
+    /// `[keys]`: action → key(s).
+    pub keys: BTreeMap<String, Keys>,
+    /// `[theme]`.
+    pub theme: ThemeConfig,
 }
 
 /// Where the configuration came from.
@@ -363,6 +399,9 @@ impl Config {
                 ));
             }
         }
+        self.keymap()
+            .map_err(|(action, e)| fail(&format!("keys.{action}"), e))?;
+        self.theme(false).map_err(|(key, e)| fail(&key, e))?;
         for (who, t) in &self.teammates {
             if let Some(tz) = &t.time_zone
                 && jiff::tz::TimeZone::get(tz).is_err()
@@ -374,6 +413,30 @@ impl Config {
             }
         }
         Ok(())
+    }
+
+    /// The key bindings: defaults with `[keys]` applied.
+    pub fn keymap(&self) -> Result<crate::app::keymap::Keymap, (String, String)> {
+        let overrides = self
+            .keys
+            .iter()
+            .map(|(k, v)| {
+                let keys = match v {
+                    Keys::One(k) => vec![k.clone()],
+                    Keys::Many(ks) => ks.clone(),
+                };
+                (k.clone(), keys)
+            })
+            .collect();
+        crate::app::keymap::Keymap::with_overrides(&overrides)
+    }
+
+    /// The colours: `[theme]`, or monochrome when `no_color` (NO_COLOR) or `ui.monochrome`.
+    pub fn theme(&self, no_color: bool) -> Result<crate::ui::theme::Theme, (String, String)> {
+        let mut t =
+            crate::ui::theme::Theme::from_config(&self.theme.name, self.theme.colors.iter())?;
+        t.monochrome |= no_color || self.ui.monochrome;
+        Ok(t)
     }
 
     /// The local rules for metrics: caps, SLA targets, ordering, "soon".
@@ -520,6 +583,27 @@ mod tests {
         assert!(e.to_string().contains("Mars/Olympus"));
         let e = p("[[sla]]\nfirst_response = \"1h\"\nnext_response = \"2h\"\n").unwrap_err();
         assert!(e.to_string().contains("name or a priority"));
+    }
+
+    #[test]
+    fn keys_and_theme_errors_name_the_key() {
+        let e = p("[keys]\nassign = \"hyper-a\"\n").unwrap_err();
+        assert_eq!((e.line, e.key.as_deref()), (Some(2), Some("keys.assign")));
+        assert!(e.message.contains("unknown key"), "{e}");
+        let e = p("[keys]\nassign = \"q\"\n").unwrap_err();
+        assert!(e.message.contains("bound to both"), "{e}");
+        let e = p("[theme]\nname = \"neon\"\n").unwrap_err();
+        assert_eq!((e.line, e.key.as_deref()), (Some(2), Some("theme.name")));
+        let e = p("[theme.colors]\nbad = \"reddish\"\n").unwrap_err();
+        assert_eq!(
+            (e.line, e.key.as_deref()),
+            (Some(2), Some("theme.colors.bad"))
+        );
+        let (c, _) =
+            p("[keys]\nassign = [\"A\", \"ctrl-a\"]\n[theme]\nname = \"high-contrast\"\n").unwrap();
+        assert!(c.theme(false).unwrap().high_contrast);
+        assert!(c.theme(true).unwrap().monochrome);
+        assert!(c.keymap().is_ok());
     }
 
     #[test]

@@ -26,14 +26,18 @@ pub struct DashboardOptions {
     pub policy: Policy,
     /// Marks the screen DEMO (embedded simulator).
     pub demo: bool,
-    /// Monochrome output (NO_COLOR or a monochrome theme).
-    pub monochrome: bool,
+    /// Colours (monochrome under NO_COLOR).
+    pub theme: Theme,
+    /// Key bindings.
+    pub keymap: crate::app::keymap::Keymap,
     /// The clock for countdowns and data age.
     pub clock: SharedClock,
     /// SLA deadlines closer than this are highlighted.
     pub warn_under: Duration,
     /// No writes (keys say why).
     pub read_only: bool,
+    /// Hide conversation titles.
+    pub privacy: bool,
     /// Where writes are logged.
     pub audit: Option<Arc<Audit>>,
 }
@@ -48,6 +52,7 @@ enum Done {
 /// on every exit path.
 pub async fn run(backend: Arc<dyn Helpdesk>, options: DashboardOptions) -> color_eyre::Result<()> {
     let mut app = App::new(options.policy.clone(), options.refresh, options.demo);
+    app.privacy = options.privacy;
     if options.read_only {
         app.read_only = Some("started with --read-only".into());
     }
@@ -59,9 +64,8 @@ pub async fn run(backend: Arc<dyn Helpdesk>, options: DashboardOptions) -> color
     ));
     let (done_tx, mut done_rx) = mpsc::unbounded_channel::<Done>();
     app.warn_under = SignedDuration::try_from(options.warn_under).unwrap_or(app.warn_under);
-    let theme = Theme {
-        monochrome: options.monochrome,
-    };
+    let theme = options.theme;
+    app.keymap = options.keymap.clone();
     let (tx, mut rx) = mpsc::channel(4);
     let refresh_now = Arc::new(Notify::new());
     let poller = tokio::spawn(sync::run(

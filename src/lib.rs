@@ -6,6 +6,7 @@
 pub mod app;
 pub mod audit;
 pub mod backend;
+pub mod check;
 pub mod cli;
 pub mod clock;
 pub mod commands;
@@ -13,6 +14,7 @@ pub mod config;
 pub mod connect;
 pub mod dashboard;
 pub mod domain;
+pub mod init;
 pub mod logging;
 pub mod sim;
 pub mod sync;

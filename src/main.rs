@@ -20,6 +20,57 @@ fn main() -> ExitCode {
         eprintln!("shiftlead: {e}");
     }
     let cli = Cli::parse();
+    // Commands that need no config.
+    match &cli.command {
+        Some(Command::Completions { shell }) => {
+            return match shiftlead::cli::completions(shell, &mut std::io::stdout()) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("shiftlead: {e}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
+        Some(Command::Man) => {
+            return match shiftlead::cli::man(&mut std::io::stdout()) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("shiftlead: {e}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
+        Some(Command::Init {
+            backend,
+            region,
+            path,
+            force,
+        }) => {
+            let target = path.clone().or_else(config::default_path);
+            let result = target
+                .ok_or_else(|| eyre!("no config dir on this platform; pass --path"))
+                .and_then(|p| {
+                    let text = shiftlead::init::render(backend, region)?;
+                    shiftlead::init::write(&p, &text, *force)
+                });
+            return match result {
+                Ok(p) => {
+                    println!("wrote {} (mode 600)", p.display());
+                    if backend == "intercom" {
+                        println!(
+                            "next: export INTERCOM_TOKEN=… (or set backend.token_command), then run `shiftlead check`"
+                        );
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("shiftlead: {e}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
+        _ => {}
+    }
     let _log = shiftlead::logging::init();
     let loaded = match config::load(cli.config.as_deref()) {
         Ok(l) => l,
@@ -72,15 +123,21 @@ fn open_audit() -> Option<Arc<Audit>> {
 async fn run(cli: Cli, config: Config, warnings: Vec<String>) -> color_eyre::Result<()> {
     let clock: SharedClock = Arc::new(SystemClock);
     let read_only = cli.read_only;
+    let (refresh, privacy) = (cli.refresh, cli.privacy);
     match cli.command {
         None => {
             let conn = connect(&config, clock.clone()).await?;
             let options = DashboardOptions {
-                refresh: config.ui.refresh,
+                refresh: refresh.unwrap_or(config.ui.refresh),
+                privacy: privacy || config.ui.privacy,
                 policy: conn.policy.clone(),
                 demo: conn.is_demo(),
-                monochrome: config.ui.monochrome
-                    || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
+                theme: config
+                    .theme(std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()))
+                    .map_err(|(k, e)| eyre!("config key {k}: {e}"))?,
+                keymap: config
+                    .keymap()
+                    .map_err(|(k, e)| eyre!("config key keys.{k}: {e}"))?,
                 clock,
                 warn_under: config.ui.warn_under,
                 read_only,
@@ -131,6 +188,23 @@ async fn run(cli: Cli, config: Config, warnings: Vec<String>) -> color_eyre::Res
             }
             result
         }
+        Some(Command::Check) => {
+            let conn = connect(&config, clock.clone()).await?;
+            let where_ = match (&config.backend.kind, &config.backend.base_url) {
+                (config::BackendKind::Demo, _) => "embedded demo simulator".to_owned(),
+                (_, Some(url)) => url.clone(),
+                (_, None) => format!("Intercom ({})", config.backend.region),
+            };
+            let result = shiftlead::check::run(conn.backend.as_ref(), &where_, read_only).await;
+            if let Some(sim) = conn.sim {
+                sim.shutdown().await;
+            }
+            for line in result? {
+                println!("{line}");
+            }
+            Ok(())
+        }
+        Some(Command::Init { .. } | Command::Completions { .. } | Command::Man) => Ok(()),
         Some(Command::Simulate {
             listen,
             seed,

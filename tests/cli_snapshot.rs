@@ -351,3 +351,111 @@ async fn write_commands_apply_and_are_audited() {
             .all(|e| !serde_json::to_string(e).unwrap().contains("cli-token"))
     );
 }
+
+#[test]
+fn init_writes_a_commented_private_config_that_loads() {
+    let home = tempfile::tempdir().unwrap();
+    let out = shiftlead(&home)
+        .args(["init", "--region", "eu"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let path = home.path().join("config/shiftlead/config.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains("kind = \"intercom\"") && text.contains("region = \"eu\""));
+    assert!(
+        text.contains("# Intercom exposes no per-teammate assignment limit"),
+        "commented"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    // Found without --config, and a second init refuses to overwrite.
+    let out = shiftlead(&home).args(["init"]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--force"));
+    let out = shiftlead(&home)
+        .args(["check"])
+        .env_remove("INTERCOM_TOKEN")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("INTERCOM_TOKEN"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn check_reports_identity_and_capabilities_with_and_without_preview() {
+    let clock = ManualClock::new("2026-11-24T10:00:00Z".parse::<Timestamp>().unwrap());
+    let mut cfg = SimConfig::demo(Arc::new(clock));
+    cfg.token = "cli-token".into();
+    let sim = sim::start(cfg, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let (ok, out, err) = write_cmd(&sim, &home, &["check"]).await;
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("acting as Lena Fischer <lena@northwind.example>"),
+        "{out}"
+    );
+    assert!(out.contains("membership write available"), "{out}");
+    assert!(out.contains("SLA deadlines    estimated"), "{out}");
+    assert!(out.contains("away since       unavailable"), "{out}");
+    assert!(!out.contains("cli-token"));
+    let before = sim.with_world(|w| {
+        w.teams
+            .iter()
+            .map(|t| t.members.clone())
+            .collect::<Vec<_>>()
+    });
+    sim.set_preview_enabled(false);
+    let (ok, out, err) = write_cmd(&sim, &home, &["check"]).await;
+    assert!(ok, "{err}");
+    assert!(out.contains("membership       unavailable"), "{out}");
+    assert!(out.contains("api_plan_restricted"), "{out}");
+    let after = sim.with_world(|w| {
+        w.teams
+            .iter()
+            .map(|t| t.members.clone())
+            .collect::<Vec<_>>()
+    });
+    assert_eq!(before, after, "the probe changed nothing");
+    // A bad token fails clearly.
+    let config = write_config(&home, &sim.base_url());
+    let mut cmd = shiftlead(&home);
+    cmd.args(["check", "--config"])
+        .arg(&config)
+        .env("SHIFTLEAD_TEST_TOKEN", "wrong");
+    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("401"));
+}
+
+#[test]
+fn completions_and_man_page() {
+    let home = tempfile::tempdir().unwrap();
+    for shell in ["bash", "zsh", "fish"] {
+        let out = shiftlead(&home)
+            .args(["completions", shell])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("snapshot"),
+            "{shell}"
+        );
+    }
+    let out = shiftlead(&home).arg("man").output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains(".TH shiftlead"));
+}

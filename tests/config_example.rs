@@ -20,9 +20,11 @@ fn example_config_with_every_comment_removed_still_parses() {
     let uncommented: String = text
         .lines()
         .map(|l| match l.strip_prefix("# ") {
+            // Documented examples are "# key = value" at the start; indented lines are prose.
             Some(rest)
-                if rest.starts_with('[')
-                    || rest.contains(" = ")
+                if !rest.starts_with(' ') && rest.starts_with('[')
+                    || !rest.starts_with(' ')
+                        && rest.contains(" = ")
                         && !rest.contains("e.g.")
                         && !rest.starts_with("Where") =>
             {

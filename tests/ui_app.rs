@@ -7,7 +7,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent,
 use shiftlead::app::{App, Mode, Pane, SortMode, SyncMsg, View};
 use shiftlead::backend::Budget;
 use std::time::Duration;
-use ui_support::{demo_app, render};
+use ui_support::{demo_app, render, text};
 
 fn press(app: &mut App, keys: &str) {
     for c in keys.chars() {
@@ -129,6 +129,21 @@ async fn help_opens_and_closes_without_quitting() {
 }
 
 #[tokio::test]
+async fn help_scrolls_on_a_small_screen() {
+    let mut app = demo_app().await;
+    press(&mut app, "?");
+    let first = text(&render(&mut app, 80, 24));
+    assert!(first.contains("j/k scroll"), "{first}");
+    assert!(!first.contains(":audit"), "{first}");
+    for _ in 0..60 {
+        press(&mut app, "j");
+    }
+    let last = text(&render(&mut app, 80, 24));
+    assert!(last.contains(":audit"), "the end of the help is reachable:\n{last}");
+    assert!(app.help && !app.quit);
+}
+
+#[tokio::test]
 async fn ctrl_c_quits_from_any_mode() {
     let mut app = demo_app().await;
     press(&mut app, "/ab");
@@ -222,4 +237,30 @@ async fn a_failed_poll_keeps_the_data_and_shows_the_error() {
     assert_eq!(app.last_error.as_deref(), Some("HTTP 503: unavailable"));
     let screen = ui_support::text(&render(&mut app, 120, 40));
     assert!(screen.contains("error: HTTP 503"), "{screen}");
+}
+
+#[tokio::test]
+async fn a_remapped_key_drives_its_action() {
+    let mut app = demo_app().await;
+    let mut overrides = std::collections::BTreeMap::new();
+    overrides.insert("quit".to_owned(), vec!["x".to_owned()]);
+    overrides.insert("down".to_owned(), vec!["n".to_owned()]);
+    app.keymap = shiftlead::app::keymap::Keymap::with_overrides(&overrides).unwrap();
+    press(&mut app, "n");
+    assert_eq!(app.selected[0], 1, "n moves down now");
+    press(&mut app, "j");
+    assert_eq!(app.selected[0], 1, "j no longer does");
+    press(&mut app, "q");
+    assert!(!app.quit, "q no longer quits");
+    press(&mut app, "?");
+    let screen = ui_support::text(&render(&mut app, 120, 45));
+    let line = screen
+        .lines()
+        .find(|l| l.contains("quit (Ctrl-c"))
+        .unwrap_or_default();
+    let keys = line.split('│').nth(2).unwrap_or_default().trim_start();
+    assert!(keys.starts_with("x "), "help shows the binding: {line}");
+    code(&mut app, KeyCode::Esc);
+    press(&mut app, "x");
+    assert!(app.quit);
 }

@@ -6,33 +6,6 @@ use crossterm::event::{
     KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
 };
 
-/// Every key, for the help overlay: (keys, what they do).
-pub const KEYS: &[(&str, &str)] = &[
-    ("Tab / Shift-Tab", "next / previous pane"),
-    ("1 2 3", "focus Inboxes / Teammates / SLA"),
-    ("j k  ↓ ↑", "move down / up"),
-    ("g G  Home End", "first / last row"),
-    ("PgDn PgUp  Ctrl-d Ctrl-u", "page down / up"),
-    ("Enter", "drill down into the selected inbox or teammate"),
-    ("Space", "mark / unmark the row (bulk actions)"),
-    ("a", "assign the conversation(s) to a teammate or inbox"),
-    (
-        "m",
-        "inbox membership of the teammate(s): add, primary/secondary, remove",
-    ),
-    ("w", "set the teammate(s) away (reason, reassign) or back"),
-    ("u", "undo the last write"),
-    ("L", "recent audit log"),
-    ("Esc", "back / clear filter / close"),
-    ("/", "filter the focused list as you type"),
-    ("s", "cycle the sort of the focused list"),
-    (":", "command line (:help for the list)"),
-    ("Ctrl-r  F5", "refresh now"),
-    ("?", "this help"),
-    ("q  Ctrl-c", "quit"),
-    ("mouse click", "select a row"),
-];
-
 /// Every `:` command: (usage, what it does).
 pub const COMMANDS: &[(&str, &str)] = &[
     (":q  :quit", "quit"),
@@ -67,51 +40,60 @@ impl App {
         match self.mode.clone() {
             Mode::Filter => self.filter_key(key),
             Mode::Command(text) => self.command_key(key, text),
-            Mode::Normal => self.normal_key(key, ctrl),
+            Mode::Normal => self.normal_key(key),
         }
     }
 
-    fn normal_key(&mut self, key: KeyEvent, ctrl: bool) {
+    fn normal_key(&mut self, key: KeyEvent) {
+        use super::keymap::Action as A;
+        let action = self.keymap.action(&key);
         if self.help {
-            if matches!(
-                key.code,
-                KeyCode::Esc | KeyCode::Char('?') | KeyCode::Char('q')
-            ) {
-                self.help = false;
+            match action {
+                Some(A::Down) => self.help_scroll = self.help_scroll.saturating_add(1),
+                Some(A::Up) => self.help_scroll = self.help_scroll.saturating_sub(1),
+                Some(A::PageDown) => {
+                    self.help_scroll = self.help_scroll.saturating_add(PAGE as u16)
+                }
+                Some(A::PageUp) => self.help_scroll = self.help_scroll.saturating_sub(PAGE as u16),
+                Some(A::Top) => self.help_scroll = 0,
+                _ if matches!(action, Some(A::Back | A::Help | A::Quit))
+                    || key.code == KeyCode::Esc =>
+                {
+                    self.help = false;
+                    self.help_scroll = 0;
+                }
+                _ => {}
             }
             return;
         }
         self.message = None;
-        match key.code {
-            KeyCode::Char('q') => self.quit = true,
-            KeyCode::Char('?') => self.help = true,
-            KeyCode::Esc => self.back(),
-            KeyCode::Tab => self.cycle_focus(1),
-            KeyCode::BackTab => self.cycle_focus(Pane::ALL.len() - 1),
-            KeyCode::Char('1') => self.focus_pane(Pane::Inboxes),
-            KeyCode::Char('2') => self.focus_pane(Pane::Teammates),
-            KeyCode::Char('3') => self.focus_pane(Pane::Sla),
-            KeyCode::Char('j') | KeyCode::Down => self.move_by(1),
-            KeyCode::Char('k') | KeyCode::Up => self.move_by(-1),
-            KeyCode::Char('g') | KeyCode::Home => self.move_to(0),
-            KeyCode::Char('G') | KeyCode::End => self.move_to(usize::MAX),
-            KeyCode::PageDown => self.move_by(PAGE as isize),
-            KeyCode::PageUp => self.move_by(-(PAGE as isize)),
-            KeyCode::Char('d') if ctrl => self.move_by(PAGE as isize),
-            KeyCode::Char('u') if ctrl => self.move_by(-(PAGE as isize)),
-            KeyCode::Char('r') if ctrl => self.refresh_requested = true,
-            KeyCode::F(5) => self.refresh_requested = true,
-            KeyCode::Enter => self.drill_down(),
-            KeyCode::Char('/') => self.mode = Mode::Filter,
-            KeyCode::Char(':') => self.mode = Mode::Command(String::new()),
-            KeyCode::Char('s') => self.cycle_sort(),
-            KeyCode::Char(' ') => self.toggle_mark(),
-            KeyCode::Char('a') => self.open_assign_picker(),
-            KeyCode::Char('m') => self.open_membership_picker(),
-            KeyCode::Char('w') => self.open_away(),
-            KeyCode::Char('u') => self.undo_last(),
-            KeyCode::Char('L') => self.effects.push(super::Effect::LoadAudit),
-            _ => {}
+        let Some(action) = action else { return };
+        match action {
+            A::Quit => self.quit = true,
+            A::Help => self.help = true,
+            A::Back => self.back(),
+            A::NextPane => self.cycle_focus(1),
+            A::PrevPane => self.cycle_focus(Pane::ALL.len() - 1),
+            A::FocusInboxes => self.focus_pane(Pane::Inboxes),
+            A::FocusTeammates => self.focus_pane(Pane::Teammates),
+            A::FocusSla => self.focus_pane(Pane::Sla),
+            A::Down => self.move_by(1),
+            A::Up => self.move_by(-1),
+            A::Top => self.move_to(0),
+            A::Bottom => self.move_to(usize::MAX),
+            A::PageDown => self.move_by(PAGE as isize),
+            A::PageUp => self.move_by(-(PAGE as isize)),
+            A::Refresh => self.refresh_requested = true,
+            A::Open => self.drill_down(),
+            A::Filter => self.mode = Mode::Filter,
+            A::Command => self.mode = Mode::Command(String::new()),
+            A::Sort => self.cycle_sort(),
+            A::Mark => self.toggle_mark(),
+            A::Assign => self.open_assign_picker(),
+            A::Membership => self.open_membership_picker(),
+            A::Away => self.open_away(),
+            A::Undo => self.undo_last(),
+            A::Audit => self.effects.push(super::Effect::LoadAudit),
         }
     }
 

@@ -3,11 +3,12 @@
 
 mod actions;
 mod input;
+pub mod keymap;
 mod rows;
 
 pub use actions::{Choice, Confirm, Effect, Overlay, PickItem, Picker};
-pub use input::{COMMANDS, KEYS};
-pub use rows::{ConversationRow, SortMode, names};
+pub use input::COMMANDS;
+pub use rows::{ConversationRow, SortMode, names, title};
 
 use crate::backend::Budget;
 use crate::domain::actions::{Planned, State};
@@ -168,6 +169,8 @@ pub struct App {
     pub view: View,
     /// Help overlay shown.
     pub help: bool,
+    /// First line of the help overlay shown (it scrolls on small screens).
+    pub help_scroll: u16,
     /// A one-off message for the status line (e.g. an unknown command).
     pub message: Option<String>,
     /// Writes in flight.
@@ -186,6 +189,10 @@ pub struct App {
     pub last_applied: Option<Vec<(Planned, State)>>,
     /// Why writes are off (read-only mode).
     pub read_only: Option<String>,
+    /// Hide conversation titles and customer details.
+    pub privacy: bool,
+    /// Key bindings.
+    pub keymap: keymap::Keymap,
     /// What the backend can do.
     pub capabilities: Capabilities,
     /// Clickable areas of the last frame.
@@ -222,6 +229,7 @@ impl App {
             mode: Mode::Normal,
             view: View::Main,
             help: false,
+            help_scroll: 0,
             message: None,
             pending_writes: 0,
             pending: HashSet::new(),
@@ -231,6 +239,8 @@ impl App {
             effects: Vec::new(),
             last_applied: None,
             read_only: None,
+            privacy: false,
+            keymap: keymap::Keymap::default(),
             capabilities: Capabilities {
                 inboxes: Read::Exact,
                 member_levels: Read::Exact,

@@ -84,6 +84,15 @@ pub fn names<'a>(s: &'a Snapshot, c: &Conversation) -> (&'a str, &'a str) {
     (inbox, assignee)
 }
 
+/// What the screen shows as a conversation's title: the title, or its id in privacy mode.
+pub fn title(app: &App, c: &Conversation) -> String {
+    if app.privacy {
+        format!("#{} (hidden)", c.id)
+    } else {
+        c.title.clone().unwrap_or_default()
+    }
+}
+
 fn conversation_matches(s: &Snapshot, c: &Conversation, filter: &str) -> bool {
     if filter.is_empty() {
         return true;

@@ -49,7 +49,7 @@ fn conversations_table<'a>(
                     },
                     16,
                 )),
-                Cell::from(c.title.clone().unwrap_or_default()),
+                Cell::from(crate::app::title(app, c)),
             ])
         })
         .collect();

@@ -54,7 +54,7 @@ pub fn draw(frame: &mut Frame, app: &App, ctx: Ctx) -> Hits {
     frame.render_widget(Paragraph::new(status_line(app, ctx, status.width)), status);
     overlay::draw(frame, body, app, ctx);
     if app.help {
-        overlay::help(frame, body, ctx);
+        overlay::help(frame, body, app, ctx);
     }
     hits
 }

@@ -2,7 +2,7 @@
 
 use super::Ctx;
 use super::theme::Role;
-use crate::app::{App, COMMANDS, Confirm, KEYS, Overlay, Picker};
+use crate::app::{App, COMMANDS, Confirm, Overlay, Picker};
 use crate::audit::Entry;
 use ratatui::Frame;
 use ratatui::layout::Constraint;
@@ -12,13 +12,13 @@ use ratatui::widgets::{Block, Clear, Paragraph};
 use ratatui::widgets::{Cell, Row, Table};
 
 /// Help: every key and command, centred over `area`.
-pub(super) fn help(frame: &mut Frame, area: Rect, ctx: Ctx) {
+pub(super) fn help(frame: &mut Frame, area: Rect, app: &App, ctx: Ctx) {
     let t = ctx.theme;
     let mut lines = vec![Line::from(Span::styled("Keys", t.style(Role::Header)))];
-    for (k, what) in KEYS {
+    for (k, what) in app.keymap.help() {
         lines.push(Line::from(vec![
             Span::styled(format!("  {k:<26}"), t.style(Role::Focus)),
-            Span::raw(*what),
+            Span::raw(what),
         ]));
     }
     lines.push(Line::from(""));
@@ -35,7 +35,17 @@ pub(super) fn help(frame: &mut Frame, area: Rect, ctx: Ctx) {
         t.style(Role::Dim),
     )));
     let w = 100.min(area.width);
-    let h = (lines.len() as u16 + 2).min(area.height);
+    let total = lines.len() as u16;
+    let h = (total + 2).min(area.height);
+    // Scrolling stops once the last line is visible.
+    let scroll = app
+        .help_scroll
+        .min(total.saturating_sub(h.saturating_sub(2)));
+    let title = if total + 2 > h {
+        " Help — j/k scroll · Esc or ? to close "
+    } else {
+        " Help — Esc or ? to close "
+    };
     let r = Rect::new(
         area.x + (area.width - w) / 2,
         area.y + (area.height - h) / 2,
@@ -44,12 +54,9 @@ pub(super) fn help(frame: &mut Frame, area: Rect, ctx: Ctx) {
     );
     frame.render_widget(Clear, r);
     frame.render_widget(
-        Paragraph::new(lines).block(
+        Paragraph::new(lines).scroll((scroll, 0)).block(
             Block::bordered()
-                .title(Span::styled(
-                    " Help — Esc or ? to close ",
-                    t.style(Role::Focus),
-                ))
+                .title(Span::styled(title, t.style(Role::Focus)))
                 .border_style(t.style(Role::Focus)),
         ),
         r,

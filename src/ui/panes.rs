@@ -428,10 +428,7 @@ pub(super) fn sla(frame: &mut Frame, area: Rect, app: &App, ctx: Ctx, hits: &mut
                 Cell::from(fit(if who.is_empty() { "unassigned" } else { who }, 16)),
             ];
             if wide {
-                cells.push(
-                    Cell::from(c.title.clone().unwrap_or_default())
-                        .style(ctx.theme.style(Role::Dim)),
-                );
+                cells.push(Cell::from(crate::app::title(app, c)).style(ctx.theme.style(Role::Dim)));
             }
             Row::new(cells)
         })

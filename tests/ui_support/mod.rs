@@ -70,7 +70,10 @@ pub fn render_at(
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
     let ctx = Ctx {
         now: at,
-        theme: Theme { monochrome },
+        theme: Theme {
+            monochrome,
+            ..Theme::default()
+        },
     };
     let mut hits = None;
     terminal
