@@ -105,8 +105,13 @@ impl Executor {
                 },
             },
             Err(e) => {
-                let ambiguous = matches!(e, BackendError::Timeout(_) | BackendError::Network(_))
-                    || e.status().is_some_and(|s| s >= 500)
+                // A lost or garbled answer says nothing about whether the write landed.
+                let ambiguous = matches!(
+                    e,
+                    BackendError::Timeout(_)
+                        | BackendError::Network(_)
+                        | BackendError::Decode { .. }
+                ) || e.status().is_some_and(|s| s >= 500)
                     || e.status() == Some(409);
                 if !ambiguous {
                     return Outcome::NotApplied {

@@ -108,41 +108,95 @@ async fn a_bad_token_is_a_typed_401() {
 }
 
 #[tokio::test]
-async fn rate_limit_headers_feed_the_budget_and_429_waits_for_the_reset() {
-    // The client waits for X-RateLimit-Reset in real time, so this simulator runs on a
-    // manual clock set to the real time, 1 s before the end of a 10 s window.
-    let now = Timestamp::now();
-    let window_end = now.as_second() - now.as_second().rem_euclid(10) + 10;
-    let clock = ManualClock::new(Timestamp::from_second(window_end - 1).unwrap());
+async fn rate_limit_headers_feed_the_budget_and_reads_leave_a_reserve_for_writes() {
+    // Client and simulator share a manual clock: waiting for a window's reset moves it.
+    let clock = ManualClock::new(start_time());
+    let window_end = start_time().as_second() + 10;
+    let mut cfg = SimConfig::demo(Arc::new(clock.clone()));
+    cfg.token = "test-token".into();
+    cfg.rate_limit_per_window = 4;
+    let sim = sim::start(cfg, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let mut settings =
+        IntercomSettings::new(sim.base_url(), SecretString::from("test-token"), "demo");
+    settings.clock = Arc::new(clock.clone());
+    let client = IntercomClient::new(settings).unwrap();
+    let team = InboxId("5017690".into());
+    client.inbox(&team).await.unwrap();
+    client.inbox(&team).await.unwrap();
+    let b = client.budget();
+    assert_eq!((b.limit, b.remaining), (Some(4), Some(2)));
+    assert_eq!(b.reset.map(|r| r.as_second()), Some(window_end));
+    client.inbox(&team).await.unwrap();
+    assert_eq!(
+        client.budget().remaining,
+        Some(1),
+        "the writes' reserve is left"
+    );
+    // A write may spend the reserve at once: polling never starves it.
+    let at = clock.now();
+    let t = sim.world().admins[1].id.to_string();
+    client
+        .set_away(
+            &TeammateId(t),
+            &AwayChange {
+                away: false,
+                reassign: false,
+                reason: None,
+            },
+        )
+        .await
+        .unwrap();
+    let applied = sim.applied();
+    assert_eq!(applied.len(), 1);
+    assert_eq!(
+        applied[0].at, at,
+        "the write went at once, before the window reset"
+    );
+    // A read now waits for the next window instead of drawing a 429.
+    client.inbox(&team).await.unwrap();
+    assert!(clock.now().as_second() >= window_end, "the read waited");
+    assert_eq!(
+        client.budget().reset.map(|r| r.as_second()),
+        Some(window_end + 10),
+        "a new window"
+    );
+    assert_eq!(sim.stats().rate_limited, 0);
+}
+
+#[tokio::test]
+async fn a_429_waits_for_the_announced_reset_then_succeeds() {
+    let clock = ManualClock::new(start_time());
     let mut cfg = SimConfig::demo(Arc::new(clock.clone()));
     cfg.token = "test-token".into();
     cfg.rate_limit_per_window = 3;
     let sim = sim::start(cfg, "127.0.0.1:0".parse().unwrap())
         .await
         .unwrap();
-    let client = client_for(&sim, "test-token");
+    let mut settings =
+        IntercomSettings::new(sim.base_url(), SecretString::from("test-token"), "demo");
+    settings.clock = Arc::new(clock.clone());
+    let client = IntercomClient::new(settings).unwrap();
+    // Someone else (another tool on the same token) uses the window up.
+    let http = reqwest::Client::new();
+    for _ in 0..3 {
+        let r = http
+            .get(format!("{}/teams", sim.base_url()))
+            .bearer_auth("test-token")
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success());
+    }
     let team = InboxId("5017690".into());
     client.inbox(&team).await.unwrap();
-    let b = client.budget();
-    assert_eq!((b.limit, b.remaining), (Some(3), Some(2)));
-    assert_eq!(b.reset.map(|r| r.as_second()), Some(window_end));
-    // Once the client has had to wait, move sim time into the next window.
-    let sim_clock = clock.clone();
-    let ticker = tokio::spawn(async move {
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        sim_clock.advance(SignedDuration::from_secs(2));
-    });
-    for _ in 0..4 {
-        client.inbox(&team).await.unwrap();
-    }
-    ticker.await.unwrap();
-    let b = client.budget();
     assert_eq!(
-        b.reset.map(|r| r.as_second()),
-        Some(window_end + 10),
-        "a new window"
+        sim.stats().rate_limited,
+        1,
+        "one 429, then a wait, then success"
     );
-    let _ = sim.stats();
+    assert!(clock.now().as_second() >= start_time().as_second() + 10);
 }
 
 #[tokio::test]

@@ -6,15 +6,18 @@
 //! - [`search`]: the conversation search language.
 //! - [`writes`]: the writes, validated as the spec describes.
 //! - [`server`]: routes, auth, rate limits.
+//! - [`faults`]: injected failures (5xx, 429 storms, slow answers, resets, bad bodies).
 
+pub mod faults;
 pub mod scenario;
 pub mod search;
 pub mod server;
 pub mod world;
 pub mod writes;
 
+pub use faults::FaultProfile;
 pub use scenario::Scenario;
-pub use server::{Control, Stats};
+pub use server::{AppliedWrite, Control, Stats};
 pub use world::World;
 pub use writes::TeamConflict;
 
@@ -42,6 +45,8 @@ pub struct SimConfig {
     pub clock: SharedClock,
     /// The workspace and its rates.
     pub scenario: Scenario,
+    /// Injected failures (none by default).
+    pub faults: FaultProfile,
 }
 
 impl SimConfig {
@@ -55,6 +60,7 @@ impl SimConfig {
             preview_enabled: true,
             clock,
             scenario: Scenario::default_demo(),
+            faults: FaultProfile::none(),
         }
     }
 }
@@ -111,6 +117,34 @@ impl SimHandle {
     /// Sets the requests allowed per 10-second window.
     pub fn set_rate_limit(&self, per_window: u32) {
         self.control().rate_limit = per_window;
+    }
+
+    /// Switches the injected faults (e.g. to `FaultProfile::none()` to end an outage).
+    pub fn set_faults(&self, profile: FaultProfile) {
+        self.shared
+            .faults
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .profile = profile;
+    }
+
+    /// Refuses every request with 429 for `length` of sim time, starting now.
+    pub fn start_storm(&self, length: Duration) {
+        let now = self.shared.clock.now();
+        self.shared
+            .faults
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .start_storm(now, length);
+    }
+
+    /// Every write applied through the API so far, in order: the simulator's own record.
+    pub fn applied(&self) -> Vec<AppliedWrite> {
+        self.shared
+            .applied
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     /// Requests served so far.
@@ -173,6 +207,7 @@ pub async fn start(config: SimConfig, addr: SocketAddr) -> color_eyre::Result<Si
         config.clock.clone(),
         config.token.clone(),
         control,
+        faults::Faults::new(config.faults.clone(), config.seed),
     ));
     let listener = tokio::net::TcpListener::bind(addr)
         .await

@@ -1,6 +1,7 @@
 //! The simulator's HTTP surface: Intercom's routes, bearer auth, `X-RateLimit-*` headers and
 //! 429s, error lists — all on the simulator's clock.
 
+use super::faults::{Fault, Faults, MALFORMED_BODY, RequestKind};
 use super::search;
 use super::world::{SimState, World};
 use super::writes::{ApiError, TeamConflict};
@@ -39,8 +40,25 @@ pub struct Control {
 pub struct Stats {
     /// Requests per `METHOD path-template`.
     pub requests: std::collections::BTreeMap<String, u64>,
-    /// Requests answered 429.
+    /// Requests answered 429 (the budget or an injected storm).
     pub rate_limited: u64,
+    /// Injected faults by kind.
+    pub faults: std::collections::BTreeMap<String, u64>,
+}
+
+/// A write the simulator applied through the API: its own record, to check clients against.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AppliedWrite {
+    /// Sim time it was applied.
+    pub at: jiff::Timestamp,
+    /// `METHOD path-template`, e.g. `PUT /admins/{id}/away`.
+    pub endpoint: String,
+    /// The id in the path.
+    pub target: String,
+    /// The status the handler answered (200, or 409 when partly applied).
+    pub status: u16,
+    /// The fault injected into the answer, if any (e.g. `lost_response`).
+    pub fault: Option<&'static str>,
 }
 
 /// Server state shared by the handlers.
@@ -53,10 +71,14 @@ pub struct Shared {
     pub token: String,
     /// Test knobs.
     pub control: Mutex<Control>,
+    /// Injected faults.
+    pub faults: Mutex<Faults>,
     /// (window start, requests in it).
     window: Mutex<(i64, u32)>,
     /// Counters.
     pub stats: Mutex<Stats>,
+    /// Writes applied through the API, in order.
+    pub applied: Mutex<Vec<AppliedWrite>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -65,14 +87,22 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl Shared {
     /// Wraps a world.
-    pub fn new(world: World, clock: SharedClock, token: String, control: Control) -> Self {
+    pub fn new(
+        world: World,
+        clock: SharedClock,
+        token: String,
+        control: Control,
+        faults: Faults,
+    ) -> Self {
         Self {
             world: Mutex::new(world),
             clock,
             token,
             control: Mutex::new(control),
+            faults: Mutex::new(faults),
             window: Mutex::new((0, 0)),
             stats: Mutex::new(Stats::default()),
+            applied: Mutex::new(Vec::new()),
         }
     }
 
@@ -122,7 +152,7 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// Auth, rate limit, delay and stats around every route.
+/// Auth, rate limit, injected faults, delay and stats around every route.
 async fn guard(State(s): State<Arc<Shared>>, req: Request, next: Next) -> Response {
     let authorized = req
         .headers()
@@ -133,21 +163,120 @@ async fn guard(State(s): State<Arc<Shared>>, req: Request, next: Next) -> Respon
     if !authorized {
         return error(401, "unauthorized", "Access Token Invalid");
     }
-    let key = format!("{} {}", req.method(), template(req.uri().path()));
-    *lock(&s.stats).requests.entry(key).or_default() += 1;
+    let path = req.uri().path().to_owned();
+    if path.starts_with("/_sim/") {
+        // The simulator's own surface: no budget, no faults, not counted.
+        return next.run(req).await;
+    }
+    let key = format!("{} {}", req.method(), template(&path));
+    *lock(&s.stats).requests.entry(key.clone()).or_default() += 1;
+    let kind = match (req.method().as_str(), path.as_str()) {
+        ("GET", _) | ("POST", "/conversations/search") => RequestKind::Read,
+        ("PUT", p) if p.starts_with("/teams/") => RequestKind::TeamWrite,
+        _ => RequestKind::Write,
+    };
+    let fault = lock(&s.faults).draw(kind, s.clock.now());
+    if fault != Fault::None {
+        *lock(&s.stats)
+            .faults
+            .entry(fault.name().into())
+            .or_default() += 1;
+        tracing::debug!(%key, fault = fault.name(), "injecting a fault");
+    }
     let budget = s.take_budget();
     let delay = lock(&s.control).delay;
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }
-    let (mut resp, (limit, remaining, reset)) = match budget {
-        Ok(b) => (next.run(req).await, b),
+    let (limit, remaining, reset) = match budget {
+        Ok(b) => b,
         Err((limit, reset)) => {
             lock(&s.stats).rate_limited += 1;
             let msg = format!("Exceeded rate limit of {limit} in {WINDOW_SECS}_seconds");
-            (error(429, "rate_limit_exceeded", &msg), (limit, 0, reset))
+            return with_budget(error(429, "rate_limit_exceeded", &msg), (limit, 0, reset));
         }
     };
+    let budget = (limit, remaining, reset);
+    match fault {
+        Fault::RateLimited { headers } => {
+            lock(&s.stats).rate_limited += 1;
+            let resp = error(429, "rate_limit_exceeded", "Too many requests; slow down");
+            return if headers {
+                with_budget(resp, (limit, 0, reset))
+            } else {
+                resp
+            };
+        }
+        Fault::ServerError(status) => {
+            return with_budget(
+                error(
+                    status,
+                    "server_error",
+                    "The server had a problem; try again",
+                ),
+                budget,
+            );
+        }
+        Fault::Reset => return connection_reset(),
+        Fault::Conflict => {
+            lock(&s.control).team_conflict = Some(TeamConflict::PartlyApplied);
+        }
+        _ => {}
+    }
+    let resp = next.run(req).await;
+    let status = resp.status();
+    if kind != RequestKind::Read
+        && (status.is_success() || (fault == Fault::Conflict && status.as_u16() == 409))
+    {
+        let target = path
+            .split('/')
+            .find(|seg| !seg.is_empty() && seg.bytes().all(|b| b.is_ascii_digit()))
+            .unwrap_or_default()
+            .to_owned();
+        lock(&s.applied).push(AppliedWrite {
+            at: s.clock.now(),
+            endpoint: key,
+            target,
+            status: status.as_u16(),
+            fault: (fault != Fault::None).then(|| fault.name()),
+        });
+    }
+    let resp = match fault {
+        Fault::Slow(d) => {
+            tokio::time::sleep(d).await;
+            resp
+        }
+        Fault::LostReset if status.is_success() => connection_reset(),
+        Fault::LostBadGateway if status.is_success() => error(502, "bad_gateway", "Bad Gateway"),
+        Fault::Truncated | Fault::Malformed | Fault::Unexpected if status.is_success() => {
+            let (mut parts, body) = resp.into_parts();
+            let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+                return connection_reset();
+            };
+            let bytes = match fault {
+                Fault::Truncated => {
+                    let cut = lock(&s.faults).cut(bytes.len());
+                    bytes.slice(..cut)
+                }
+                Fault::Malformed => axum::body::Bytes::from_static(MALFORMED_BODY.as_bytes()),
+                _ => match serde_json::from_slice::<Value>(&bytes) {
+                    Ok(mut v) => {
+                        lock(&s.faults).garble(&mut v);
+                        serde_json::to_vec(&v).unwrap_or_default().into()
+                    }
+                    Err(_) => bytes,
+                },
+            };
+            parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+            Response::from_parts(parts, axum::body::Body::from(bytes))
+        }
+        _ => resp,
+    };
+    with_budget(resp, budget)
+}
+
+/// Adds `X-RateLimit-Limit`, `-Remaining` and `-Reset` to an answer.
+fn with_budget(mut resp: Response, (limit, remaining, reset): (u32, u32, i64)) -> Response {
     let h = resp.headers_mut();
     for (name, value) in [
         ("x-ratelimit-limit", i64::from(limit)),
@@ -158,6 +287,22 @@ async fn guard(State(s): State<Arc<Shared>>, req: Request, next: Next) -> Respon
             h.insert(name, v);
         }
     }
+    resp
+}
+
+/// A 200 whose body breaks off: the client sees the connection drop mid-answer.
+fn connection_reset() -> Response {
+    let broken = futures::stream::once(async {
+        Err::<axum::body::Bytes, std::io::Error>(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "simulated connection reset",
+        ))
+    });
+    let mut resp = Response::new(axum::body::Body::from_stream(broken));
+    resp.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     resp
 }
 
@@ -450,6 +595,7 @@ async fn manage_conversation(
 
 async fn stats(State(s): State<Arc<Shared>>) -> Response {
     let st = lock(&s.stats).clone();
+    let profile = lock(&s.faults).profile.name.clone();
     let w = s.world_now();
     let open = w
         .conversations
@@ -459,6 +605,9 @@ async fn stats(State(s): State<Arc<Shared>>) -> Response {
     Json(serde_json::json!({
         "requests": st.requests,
         "rate_limited": st.rate_limited,
+        "faults": st.faults,
+        "fault_profile": profile,
+        "writes_applied": lock(&s.applied).len(),
         "open_conversations": open,
         "sim_time": w.now.as_second(),
     }))

@@ -3,6 +3,7 @@
 
 use super::{mapping, wire};
 use crate::backend::{AssignTarget, AwayChange, BackendError, Budget, Helpdesk};
+use crate::clock::{SharedClock, SystemClock};
 use crate::domain::capabilities::{Read, Write};
 use crate::domain::{
     Capabilities, Conversation, ConversationId, Inbox, InboxId, Level, Member, Snapshot, Teammate,
@@ -14,7 +15,7 @@ use reqwest::{Method, StatusCode, Url};
 use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
 use std::net::IpAddr;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 /// Largest page the search endpoint serves.
@@ -33,6 +34,15 @@ pub struct IntercomSettings {
     pub max_rate_wait: Duration,
     /// Label shown as the backend ("intercom" or "demo").
     pub label: String,
+    /// Tries per read (1 = no retry). Writes are never retried, except after a 429, which
+    /// guarantees nothing was applied.
+    pub read_attempts: u32,
+    /// First retry delay; doubles per retry (with jitter) up to `backoff_max`.
+    pub backoff_base: Duration,
+    /// Longest retry delay.
+    pub backoff_max: Duration,
+    /// The clock for rate-limit resets and retry waits.
+    pub clock: SharedClock,
 }
 
 impl IntercomSettings {
@@ -44,7 +54,17 @@ impl IntercomSettings {
             timeout: Duration::from_secs(10),
             max_rate_wait: Duration::from_secs(15),
             label: label.to_owned(),
+            read_attempts: 4,
+            backoff_base: Duration::from_millis(250),
+            backoff_max: Duration::from_secs(4),
+            clock: Arc::new(SystemClock),
         }
+    }
+
+    /// The same settings on another clock (tests drive retries on a manual clock).
+    pub fn with_clock(mut self, clock: SharedClock) -> Self {
+        self.clock = clock;
+        self
     }
 
     /// The API base URL of a region: `us`, `eu` or `au`.
@@ -67,7 +87,8 @@ impl std::fmt::Debug for IntercomSettings {
             .field("token", &"[redacted]")
             .field("timeout", &self.timeout)
             .field("label", &self.label)
-            .finish()
+            .field("read_attempts", &self.read_attempts)
+            .finish_non_exhaustive()
     }
 }
 
@@ -113,6 +134,10 @@ pub struct IntercomClient {
     max_rate_wait: Duration,
     label: String,
     per_page: u32,
+    read_attempts: u32,
+    backoff_base: Duration,
+    backoff_max: Duration,
+    clock: SharedClock,
     learned: Mutex<Learned>,
 }
 
@@ -130,6 +155,29 @@ impl std::fmt::Debug for IntercomClient {
 enum Version {
     Stable,
     Preview,
+}
+
+/// Whether a request only reads (safe to retry) or writes (never retried blindly).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Kind {
+    Read,
+    Write,
+}
+
+/// Most 429s one request waits out before giving up.
+const MAX_RATE_LIMITED: u32 = 3;
+
+/// The share of each rate-limit window that polling leaves for writes: reads wait for the
+/// next window once only this much is left, so a write is never starved by the sync loop.
+fn write_reserve(limit: u32) -> u32 {
+    (limit / 10).max(1)
+}
+
+/// "Equal jitter" exponential backoff: half the doubled delay plus a random other half.
+fn backoff(base: Duration, max: Duration, retry: u32) -> Duration {
+    let full = base.saturating_mul(1u32 << retry.min(16)).min(max);
+    let half = full / 2;
+    half + half.mul_f64(rand::random::<f64>())
 }
 
 impl IntercomClient {
@@ -150,6 +198,10 @@ impl IntercomClient {
             max_rate_wait: settings.max_rate_wait,
             label: settings.label,
             per_page: MAX_PER_PAGE,
+            read_attempts: settings.read_attempts.max(1),
+            backoff_base: settings.backoff_base,
+            backoff_max: settings.backoff_max,
+            clock: settings.clock,
             learned: Mutex::new(Learned::default()),
         })
     }
@@ -164,7 +216,11 @@ impl IntercomClient {
         self.learned.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Sends one request and decodes the answer, waiting out a 429 once the window resets.
+    /// Sends one request and decodes the answer. Reads are retried on network errors,
+    /// timeouts, 5xx and undecodable bodies with jittered exponential backoff; a 429 waits for
+    /// the window's reset (or backs off when the answer gave none) for reads and writes alike,
+    /// since a 429 means nothing was applied. Any other failure of a write is returned as is:
+    /// the caller re-reads to learn what happened.
     async fn call<T: DeserializeOwned>(
         &self,
         method: Method,
@@ -172,15 +228,19 @@ impl IntercomClient {
         body: Option<&dyn erased::Body>,
         version: Version,
     ) -> Result<T, BackendError> {
+        let kind = if method == Method::GET || path == "/conversations/search" {
+            Kind::Read
+        } else {
+            Kind::Write
+        };
         let endpoint = format!("{method} {path}");
         let url = self
             .base
             .join(path.trim_start_matches('/'))
             .map_err(|e| BackendError::Config(format!("bad path {path}: {e}")))?;
-        let mut attempts = 0;
+        let (mut failures, mut rate_limited) = (0u32, 0u32);
         loop {
-            attempts += 1;
-            self.wait_for_budget().await?;
+            self.wait_for_budget(kind).await?;
             let mut req = self
                 .http
                 .request(method.clone(), url.clone())
@@ -198,34 +258,60 @@ impl IntercomClient {
                     .header("Content-Type", "application/json")
                     .body(b.to_json());
             }
-            let resp = req.send().await.map_err(|e| self.transport_error(e))?;
-            let status = resp.status();
-            self.record_budget(resp.headers());
-            let bytes = resp.bytes().await.map_err(|e| self.transport_error(e))?;
-            if status == StatusCode::TOO_MANY_REQUESTS && attempts < 3 {
-                // A 429 means nothing was applied, so retrying a write here is safe.
-                let reset = self.learned().budget.reset;
-                let wait = reset
-                    .map(|r| r.duration_since(Timestamp::now()))
-                    .and_then(|d| Duration::try_from(d).ok())
-                    .unwrap_or(Duration::from_secs(1));
-                if wait > self.max_rate_wait {
-                    return Err(BackendError::RateLimited {
-                        reset: reset.unwrap_or_else(Timestamp::now),
-                    });
+            let error = match self.send(req).await {
+                Ok((status, reset, bytes)) if status == StatusCode::TOO_MANY_REQUESTS => {
+                    rate_limited += 1;
+                    let wait = match reset {
+                        Some(r) => Duration::try_from(r.duration_since(self.clock.now()))
+                            .unwrap_or_default(),
+                        None => backoff(self.backoff_base, self.backoff_max, rate_limited),
+                    };
+                    if rate_limited > MAX_RATE_LIMITED || wait > self.max_rate_wait {
+                        return Err(match reset {
+                            Some(reset) => BackendError::RateLimited { reset },
+                            None => api_error(status, &bytes),
+                        });
+                    }
+                    tracing::warn!(%endpoint, ?wait, "rate limited; waiting before trying again");
+                    self.clock.sleep(wait).await;
+                    continue;
                 }
-                tracing::warn!(%endpoint, ?wait, "rate limited; waiting for the window to reset");
-                tokio::time::sleep(wait).await;
-                continue;
+                Ok((status, _, bytes)) if status.is_success() => match wire::from_body(&bytes) {
+                    Ok(v) => return Ok(v),
+                    Err(e) => BackendError::Decode {
+                        endpoint: endpoint.clone(),
+                        detail: e.to_string(),
+                    },
+                },
+                Ok((status, _, bytes)) => api_error(status, &bytes),
+                Err(e) => e,
+            };
+            let transient = match &error {
+                BackendError::Network(_) | BackendError::Timeout(_) => true,
+                BackendError::Decode { .. } => true,
+                e => e.status().is_some_and(|s| s >= 500),
+            };
+            failures += 1;
+            if kind == Kind::Write || !transient || failures >= self.read_attempts {
+                return Err(error);
             }
-            if !status.is_success() {
-                return Err(api_error(status, &bytes));
-            }
-            return wire::from_body(&bytes).map_err(|e| BackendError::Decode {
-                endpoint,
-                detail: e.to_string(),
-            });
+            let wait = backoff(self.backoff_base, self.backoff_max, failures - 1);
+            tracing::warn!(%endpoint, %error, ?wait, attempt = failures, "read failed; retrying");
+            self.clock.sleep(wait).await;
         }
+    }
+
+    /// Sends a request: its status, the rate-limit reset it announced, and its body.
+    async fn send(
+        &self,
+        req: reqwest::RequestBuilder,
+    ) -> Result<(StatusCode, Option<Timestamp>, Vec<u8>), BackendError> {
+        let resp = req.send().await.map_err(|e| self.transport_error(e))?;
+        let status = resp.status();
+        let reset = parse_budget(resp.headers()).reset;
+        self.record_budget(resp.headers());
+        let bytes = resp.bytes().await.map_err(|e| self.transport_error(e))?;
+        Ok((status, reset, bytes.to_vec()))
     }
 
     fn transport_error(&self, e: reqwest::Error) -> BackendError {
@@ -237,18 +323,30 @@ impl IntercomClient {
         }
     }
 
-    /// Waits (bounded) when the last answer said the window is used up.
-    async fn wait_for_budget(&self) -> Result<(), BackendError> {
+    /// Waits (bounded) for the next window when the last answer said this one is used up —
+    /// for reads, when only the writes' reserve is left.
+    async fn wait_for_budget(&self, kind: Kind) -> Result<(), BackendError> {
         let budget = self.learned().budget;
-        if let (Some(0), Some(reset)) = (budget.remaining, budget.reset) {
-            let now = Timestamp::now();
-            if reset > now {
-                let wait = Duration::try_from(reset.duration_since(now)).unwrap_or_default();
-                if wait > self.max_rate_wait {
-                    return Err(BackendError::RateLimited { reset });
-                }
-                tokio::time::sleep(wait).await;
+        let (Some(remaining), Some(reset)) = (budget.remaining, budget.reset) else {
+            return Ok(());
+        };
+        let floor = match kind {
+            Kind::Read => budget.limit.map(write_reserve).unwrap_or(1),
+            Kind::Write => 0,
+        };
+        let now = self.clock.now();
+        if remaining <= floor && reset > now {
+            let wait = Duration::try_from(reset.duration_since(now)).unwrap_or_default();
+            if wait > self.max_rate_wait {
+                return Err(BackendError::RateLimited { reset });
             }
+            tracing::debug!(
+                ?kind,
+                remaining,
+                ?wait,
+                "waiting for the next rate-limit window"
+            );
+            self.clock.sleep(wait).await;
         }
         Ok(())
     }
