@@ -139,7 +139,10 @@ async fn help_scrolls_on_a_small_screen() {
         press(&mut app, "j");
     }
     let last = text(&render(&mut app, 80, 24));
-    assert!(last.contains(":audit"), "the end of the help is reachable:\n{last}");
+    assert!(
+        last.contains(":audit"),
+        "the end of the help is reachable:\n{last}"
+    );
     assert!(app.help && !app.quit);
 }
 
