@@ -134,6 +134,9 @@ pub enum Command {
         /// Requests allowed per 10-second window.
         #[arg(long, default_value_t = 1000)]
         rate_limit: u32,
+        /// Injected faults: none, flaky, chaos, or a fault-profile TOML file.
+        #[arg(long, value_name = "PROFILE", default_value = "none")]
+        faults: String,
     },
 }
 

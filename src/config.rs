@@ -39,6 +39,11 @@ pub struct BackendConfig {
     pub token_env: String,
     /// Shell command printing the token (used when the env var is unset).
     pub token_command: Option<String>,
+    /// The token itself (discouraged; the file must then be private: mode 600).
+    #[serde(deserialize_with = "secret")]
+    pub token: Option<SecretString>,
+    /// Demo only: injected faults, `none`, `flaky`, `chaos` or a fault-profile file.
+    pub faults: String,
     /// Per-request timeout.
     #[serde(deserialize_with = "duration")]
     pub timeout: Duration,
@@ -54,6 +59,8 @@ impl Default for BackendConfig {
             base_url: None,
             token_env: "INTERCOM_TOKEN".into(),
             token_command: None,
+            token: None,
+            faults: "none".into(),
             timeout: Duration::from_secs(10),
             seed: 42,
         }
@@ -243,6 +250,13 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
+/// A secret string, wrapped at once so it never reaches a `Debug` or log.
+fn secret<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<SecretString>, D::Error> {
+    let s = String::deserialize(d)?;
+    let s = s.trim();
+    Ok((!s.is_empty()).then(|| SecretString::from(s.to_owned())))
+}
+
 /// A humantime duration ("5s", "15m") from a string.
 pub(crate) fn duration<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
     let s = String::deserialize(d)?;
@@ -283,11 +297,50 @@ pub fn load(explicit: Option<&Path>) -> Result<Loaded, ConfigError> {
         message: format!("cannot read: {e}"),
     })?;
     let (config, warnings) = parse(&text, &path)?;
+    if config.backend.token.is_some() {
+        refuse_if_shared(&path, &text)?;
+    }
     Ok(Loaded {
         config,
         source: Source::File(path),
         warnings,
     })
+}
+
+/// A file holding a token inline must be readable by its owner only.
+fn refuse_if_shared(path: &Path, text: &str) -> Result<(), ConfigError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path)
+            .map(|m| m.permissions().mode() & 0o777)
+            .unwrap_or(0);
+        if mode & 0o077 != 0 {
+            let line = text
+                .lines()
+                .position(|l| {
+                    l.trim_start()
+                        .strip_prefix("token")
+                        .is_some_and(|rest| rest.trim_start().starts_with('='))
+                })
+                .map(|n| n + 1);
+            return Err(ConfigError {
+                file: path.to_path_buf(),
+                line,
+                column: None,
+                key: Some("backend.token".into()),
+                message: format!(
+                    "the file holds an API token but other users can read it (mode {mode:o}); \
+                     run `chmod 600 {}`, or move the token to ${{INTERCOM_TOKEN}} or \
+                     backend.token_command",
+                    path.display()
+                ),
+            });
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (path, text);
+    Ok(())
 }
 
 /// Parses configuration text; `path` is used in messages only.
@@ -490,6 +543,9 @@ impl Config {
         {
             return Ok(SecretString::from(v.trim().to_owned()));
         }
+        if let Some(token) = &self.backend.token {
+            return Ok(token.clone());
+        }
         let Some(cmd) = &self.backend.token_command else {
             return Err(format!(
                 "no API token: set {} or backend.token_command in the config",
@@ -519,6 +575,33 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn an_inline_token_in_a_file_others_can_read_is_refused_with_the_fix() {
+        use secrecy::ExposeSecret;
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        std::fs::write(
+            &path,
+            "[backend]\nkind = \"intercom\"\ntoken = \"canary-inline-7f3\"\n",
+        )
+        .unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let e = load(Some(&path)).unwrap_err();
+        assert_eq!(e.line, Some(3));
+        assert_eq!(e.key.as_deref(), Some("backend.token"));
+        let msg = e.to_string();
+        assert!(msg.contains("chmod 600") && msg.contains("644"), "{msg}");
+        assert!(!msg.contains("canary-inline-7f3"), "{msg}");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let loaded = load(Some(&path)).unwrap();
+        let mut c = loaded.config;
+        c.backend.token_env = "SHIFTLEAD_TEST_UNSET_VAR_inline".into();
+        assert_eq!(c.token().unwrap().expose_secret(), "canary-inline-7f3");
+        assert!(!format!("{c:?}").contains("canary-inline-7f3"));
+    }
 
     fn p(text: &str) -> Result<(Config, Vec<String>), ConfigError> {
         parse(text, Path::new("/etc/x/config.toml"))

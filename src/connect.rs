@@ -38,6 +38,8 @@ pub async fn connect(config: &Config, clock: SharedClock) -> color_eyre::Result<
         BackendKind::Demo => {
             let mut sim_config = SimConfig::demo(clock);
             sim_config.seed = config.backend.seed;
+            sim_config.faults = sim::FaultProfile::load(&config.backend.faults)
+                .map_err(|e| eyre!("config key backend.faults: {e}"))?;
             demo_policy(&mut policy, &sim_config.scenario);
             let handle = sim::start(sim_config, "127.0.0.1:0".parse()?)
                 .await

@@ -211,6 +211,7 @@ async fn run(cli: Cli, config: Config, warnings: Vec<String>) -> color_eyre::Res
             scenario,
             token,
             rate_limit,
+            faults,
         }) => {
             if !listen.ip().is_loopback() {
                 return Err(eyre!(
@@ -220,6 +221,7 @@ async fn run(cli: Cli, config: Config, warnings: Vec<String>) -> color_eyre::Res
             let mut sim_config = SimConfig::demo(clock);
             sim_config.seed = seed;
             sim_config.rate_limit_per_window = rate_limit;
+            sim_config.faults = sim::FaultProfile::load(&faults).map_err(|e| eyre!("{e}"))?;
             if let Some(token) = token {
                 sim_config.token = token;
             }
@@ -231,6 +233,9 @@ async fn run(cli: Cli, config: Config, warnings: Vec<String>) -> color_eyre::Res
             }
             let handle = sim::start(sim_config, listen).await?;
             println!("shiftlead simulator listening on {}", handle.base_url());
+            if faults != "none" {
+                println!("injecting faults: {faults} (counts at {}/_sim/stats)", handle.base_url());
+            }
             println!("token: {}", handle.token);
             println!(
                 "Use it with: [backend] kind = \"intercom\", base_url = \"{}\", and INTERCOM_TOKEN set to the token above.",

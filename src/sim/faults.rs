@@ -122,6 +122,17 @@ impl FaultProfile {
         }
     }
 
+    /// A built-in profile by name, or else a TOML profile file at that path.
+    pub fn load(spec: &str) -> Result<Self, String> {
+        if let Some(p) = Self::builtin(spec) {
+            return Ok(p);
+        }
+        let text = std::fs::read_to_string(spec).map_err(|e| {
+            format!("fault profile {spec:?} is neither none, flaky, chaos nor a readable file: {e}")
+        })?;
+        Self::from_toml(&text).map_err(|e| format!("fault profile {spec}: {e}"))
+    }
+
     /// A profile from TOML; missing rates are 0. Errors name the key.
     pub fn from_toml(text: &str) -> Result<Self, String> {
         let profile: Self = toml::from_str(text).map_err(|e| e.to_string())?;
