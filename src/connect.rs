@@ -10,7 +10,7 @@ use crate::domain::policy::SlaTarget;
 use crate::sim::{self, SimConfig, SimHandle};
 use color_eyre::eyre::{WrapErr, eyre};
 use jiff::SignedDuration;
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use std::sync::Arc;
 
 /// A connected backend.
@@ -65,6 +65,7 @@ pub async fn connect(config: &Config, clock: SharedClock) -> color_eyre::Result<
                     .to_owned(),
             };
             let token = config.token().map_err(|e| eyre!(e))?;
+            crate::crash::register_secret(token.expose_secret());
             let mut settings = IntercomSettings::new(base_url, token, "intercom");
             settings.timeout = config.backend.timeout;
             let client = IntercomClient::new(settings).map_err(|e| eyre!("{e}"))?;

@@ -76,8 +76,8 @@ pub async fn run(backend: Arc<dyn Helpdesk>, options: DashboardOptions) -> color
         refresh_now.clone(),
     ));
 
-    let mut terminal = term::init();
     let _guard = term::Guard;
+    let mut terminal = term::init()?;
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -96,6 +96,11 @@ pub async fn run(backend: Arc<dyn Helpdesk>, options: DashboardOptions) -> color
             }
             app.hits = hits.unwrap_or_default();
             app.dirty = false;
+            // A deliberate crash after the first frame, so the tests can prove the panic path
+            // (terminal restored, report written) on the real binary.
+            if std::env::var_os("SHIFTLEAD_TEST_PANIC").is_some() {
+                panic!("SHIFTLEAD_TEST_PANIC is set: a deliberate panic");
+            }
         }
         tokio::select! {
             ev = events.next() => match ev {

@@ -12,6 +12,7 @@ pub mod clock;
 pub mod commands;
 pub mod config;
 pub mod connect;
+pub mod crash;
 pub mod dashboard;
 pub mod domain;
 pub mod init;

@@ -16,9 +16,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 fn main() -> ExitCode {
-    if let Err(e) = color_eyre::install() {
-        eprintln!("shiftlead: {e}");
-    }
+    shiftlead::crash::install(shiftlead::logging::log_dir());
     let cli = Cli::parse();
     // Commands that need no config.
     match &cli.command {
@@ -234,7 +232,10 @@ async fn run(cli: Cli, config: Config, warnings: Vec<String>) -> color_eyre::Res
             let handle = sim::start(sim_config, listen).await?;
             println!("shiftlead simulator listening on {}", handle.base_url());
             if faults != "none" {
-                println!("injecting faults: {faults} (counts at {}/_sim/stats)", handle.base_url());
+                println!(
+                    "injecting faults: {faults} (counts at {}/_sim/stats)",
+                    handle.base_url()
+                );
             }
             println!("token: {}", handle.token);
             println!(

@@ -1,5 +1,7 @@
 //! The real binary in a real terminal (tmux): the demo opens, `?` `/` Esc work, `q` exits 0
-//! and the terminal is restored. Skips with a message when tmux is not installed.
+//! and the terminal is restored — also after SIGTERM, SIGHUP and a panic (whose report goes to
+//! a file), and through a resize storm down to 1×1. Skips with a message when tmux is not
+//! installed.
 
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -60,6 +62,157 @@ impl Tmux {
         args.extend_from_slice(keys);
         self.run(&args);
     }
+}
+
+/// The binary's process id: the child of the pane's shell.
+fn child_pid(tmux: &Tmux) -> String {
+    let start = Instant::now();
+    loop {
+        let shell = tmux.run(&["display", "-p", "-t", "t", "#{pane_pid}"]);
+        let out = Command::new("pgrep")
+            .args(["-P", shell.trim()])
+            .output()
+            .expect("pgrep runs");
+        let pid = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .next()
+            .unwrap_or("")
+            .to_owned();
+        if !pid.is_empty() {
+            return pid;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "no child process"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Starts the binary in a fresh tmux server with a clean HOME; after it exits the pane shows
+/// `EXIT=<code>` and `stty -a`. `None` (with a message) when tmux is missing.
+fn start(env: &str) -> Option<(Tmux, tempfile::TempDir)> {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("skipping: tmux is not installed");
+        return None;
+    }
+    let home = tempfile::tempdir().unwrap();
+    let bin = env!("CARGO_BIN_EXE_shiftlead");
+    let tmux = Tmux {
+        socket: format!(
+            "shiftlead-test-{}-{}",
+            std::process::id(),
+            home.path().file_name().unwrap().to_string_lossy()
+        ),
+    };
+    let script = format!(
+        "HOME={home} XDG_CONFIG_HOME={home}/config XDG_STATE_HOME={home}/state {env} {bin}; \
+         echo EXIT=$?; stty -a; sleep 60",
+        home = home.path().display()
+    );
+    tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "t",
+        "-x",
+        "100",
+        "-y",
+        "30",
+        &script,
+    ]);
+    Some((tmux, home))
+}
+
+/// Raw mode is off again (canonical input and echo are back) and the alternate screen is gone.
+fn assert_restored(after: &str) {
+    assert!(
+        after.contains(" icanon") && after.contains(" echo"),
+        "{after}"
+    );
+    assert!(
+        !after.contains("Teammates"),
+        "the alternate screen is gone: {after}"
+    );
+}
+
+#[test]
+fn sigterm_and_sighup_leave_the_terminal_restored() {
+    for signal in ["TERM", "HUP"] {
+        let Some((tmux, _home)) = start("") else {
+            return;
+        };
+        tmux.wait_for("Teammates");
+        let pid = child_pid(&tmux);
+        let killed = Command::new("kill")
+            .args([&format!("-{signal}"), &pid])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let after = tmux.wait_for("speed");
+        assert!(after.contains("EXIT="), "{signal}: {after}");
+        assert_restored(&after);
+    }
+}
+
+#[test]
+fn a_panic_restores_the_terminal_and_says_where_the_report_is() {
+    let Some((tmux, home)) = start("SHIFTLEAD_TEST_PANIC=1") else {
+        return;
+    };
+    let after = tmux.wait_for("speed");
+    assert!(after.contains("shiftlead crashed"), "{after}");
+    assert!(after.contains("EXIT=101"), "{after}");
+    assert_restored(&after);
+    let dir = home.path().join("state/shiftlead");
+    let report = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(Result::ok)
+        .find(|e| e.file_name().to_string_lossy().starts_with("panic-"))
+        .expect("a panic report file");
+    let text = std::fs::read_to_string(report.path()).unwrap();
+    assert!(text.contains("deliberate panic"), "{text}");
+    let joined: String = after.lines().map(str::trim_end).collect();
+    assert!(joined.contains("panic-"), "the path is printed: {after}");
+}
+
+#[test]
+fn a_resize_storm_down_to_1x1_does_not_panic() {
+    let Some((tmux, _home)) = start("") else {
+        return;
+    };
+    tmux.wait_for("Teammates");
+    let sizes = [
+        (1, 1),
+        (200, 60),
+        (2, 1),
+        (80, 24),
+        (10, 3),
+        (1, 40),
+        (300, 1),
+        (45, 12),
+        (79, 23),
+        (120, 36),
+    ];
+    for round in 0..6 {
+        for (w, h) in sizes {
+            let (w, h) = (w + round, h);
+            tmux.run(&[
+                "resize-window",
+                "-t",
+                "t",
+                "-x",
+                &w.to_string(),
+                "-y",
+                &h.to_string(),
+            ]);
+        }
+    }
+    tmux.run(&["resize-window", "-t", "t", "-x", "100", "-y", "30"]);
+    tmux.wait_until(|s| s.contains("Teammates") && s.contains("Inboxes"));
+    tmux.keys(&["q"]);
+    let after = tmux.wait_for("speed");
+    assert!(after.contains("EXIT=0"), "{after}");
 }
 
 impl Drop for Tmux {
