@@ -45,7 +45,10 @@ fn files(dir: &Path) -> Vec<std::path::PathBuf> {
 }
 
 fn assert_clean(what: &str, text: &str) {
-    assert!(!text.contains(CANARY), "the token leaked into {what}:\n{text}");
+    assert!(
+        !text.contains(CANARY),
+        "the token leaked into {what}:\n{text}"
+    );
 }
 
 /// The dashboard in tmux: the screen it shows, then a deliberate panic's report.
@@ -75,7 +78,17 @@ fn screen_and_panic(home: &Path, config: &Path) -> Vec<String> {
             "{env} {extra} {bin} --config {}; echo EXIT=$?; sleep 30",
             config.display()
         );
-        tmux(&["new-session", "-d", "-s", "t", "-x", "160", "-y", "40", &script]);
+        tmux(&[
+            "new-session",
+            "-d",
+            "-s",
+            "t",
+            "-x",
+            "160",
+            "-y",
+            "40",
+            &script,
+        ]);
         let start = Instant::now();
         let screen = loop {
             let s = tmux(&["capture-pane", "-p", "-t", "t"]);
@@ -150,10 +163,7 @@ async fn the_token_never_appears_in_output_files_screens_or_reports() {
             shiftlead(h, &config).args(["snapshot", "--json"])
         ));
         assert!(run("check", shiftlead(h, &config).arg("check")));
-        assert!(run(
-            "away",
-            shiftlead(h, &config).args(["away", &teammate])
-        ));
+        assert!(run("away", shiftlead(h, &config).args(["away", &teammate])));
         assert!(run("back", shiftlead(h, &config).args(["back", &teammate])));
         assert!(!run(
             "assign to nobody",
@@ -201,5 +211,9 @@ async fn the_token_never_appears_in_output_files_screens_or_reports() {
     }
     // The trace log did record requests, so the check above means something.
     let log = std::fs::read_to_string(home.path().join("state/shiftlead/shiftlead.log")).unwrap();
-    assert!(log.len() > 1000, "trace logging wrote little: {}", log.len());
+    assert!(
+        log.len() > 1000,
+        "trace logging wrote little: {}",
+        log.len()
+    );
 }
