@@ -6,6 +6,7 @@ pub mod metrics;
 pub mod model;
 pub mod ordering;
 pub mod policy;
+pub mod rebalance;
 
 pub use capabilities::Capabilities;
 pub use metrics::{Metrics, derive};

@@ -1,0 +1,745 @@
+//! Rebalancing proposals: move open conversations off over-cap teammates and out of an inbox's
+//! unassigned backlog, to teammates of the same inbox who have room under their cap.
+//!
+//! Nothing is written here; a plan is a list of [`Move`]s a lead can review, and
+//! [`to_planned`] turns it into the checked writes of [`super::actions`].
+
+use super::actions::{self, AssignTarget, Planned};
+use super::metrics::Metrics;
+use super::model::{
+    Conversation, ConversationId, ConversationState, Inbox, InboxId, Level, Snapshot, TeammateId,
+};
+use super::ordering;
+use super::policy::{Policy, SortKey};
+use serde::{Deserialize, Serialize};
+use std::cmp::Ordering;
+use std::collections::{HashMap, HashSet};
+
+/// Where a moved conversation comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "id", rename_all = "snake_case")]
+pub enum Source {
+    /// The inbox's unassigned backlog.
+    Unassigned,
+    /// A teammate over their cap.
+    Teammate(TeammateId),
+}
+
+/// One proposed reassignment of a conversation within its inbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Move {
+    /// The conversation.
+    pub conversation: ConversationId,
+    /// Who holds it now.
+    pub from: Source,
+    /// Who should take it.
+    pub to: TeammateId,
+    /// The conversation's inbox, of which `to` is a member.
+    pub inbox: InboxId,
+    /// The level at which `to` belongs to `inbox`.
+    pub level: Level,
+    /// Why, e.g. "Ana over cap 8/6 → Bo 2/6 (primary)".
+    pub reason: String,
+}
+
+/// A teammate's load while a plan is being built.
+struct Book<'a> {
+    name: &'a str,
+    load: u32,
+    cap: Option<u32>,
+    /// Not away and holding an inbox seat.
+    assignable: bool,
+}
+
+impl Book<'_> {
+    fn over_cap(&self) -> bool {
+        self.cap.is_some_and(|c| self.load > c)
+    }
+
+    fn has_room(&self) -> bool {
+        self.assignable && self.cap.is_some_and(|c| self.load < c)
+    }
+
+    /// "Bo 2/6"; only called for teammates with a cap.
+    fn label(&self) -> String {
+        format!("{} {}/{}", self.name, self.load, self.cap.unwrap_or(0))
+    }
+}
+
+/// Proposes moves that relieve over-cap teammates and drain unassigned backlogs.
+///
+/// Candidates are the open conversations of a known inbox that are unassigned or held by a
+/// teammate over their cap, most urgent SLA first (then the policy's priority rule, then id).
+/// Each goes to the member of its inbox with room (not away, holding a seat, load below a
+/// known cap) who is least utilised. Primary members are used first everywhere, in a first
+/// pass; only what is left is offered to secondary members, so a secondary member's room goes
+/// to their primary inboxes first. Loads count the moves already planned: nobody is pushed
+/// over their cap, an over-cap teammate gives up no more than their excess, and no
+/// conversation moves twice. The plan depends only on the data, not on the order of
+/// conversations or teammates in the snapshot.
+///
+/// Loads and caps are read from `metrics`; conversations without an inbox are left alone.
+pub fn plan(snapshot: &Snapshot, metrics: &Metrics, policy: &Policy) -> Vec<Move> {
+    let mut books: HashMap<&TeammateId, Book> = metrics
+        .teammates
+        .iter()
+        .filter_map(|m| {
+            let t = snapshot.teammate(&m.teammate)?;
+            let book = Book {
+                name: &t.name,
+                load: m.load,
+                cap: m.cap.map(|c| c.value),
+                assignable: !t.away.enabled && t.has_inbox_seat,
+            };
+            Some((&t.id, book))
+        })
+        .collect();
+
+    let mut candidates: Vec<&Conversation> = snapshot
+        .conversations
+        .iter()
+        .filter(|c| c.state == ConversationState::Open)
+        .filter(|c| c.inbox.as_ref().and_then(|i| snapshot.inbox(i)).is_some())
+        .filter(|c| match &c.assignee {
+            None => true,
+            Some(a) => books.get(a).is_some_and(Book::over_cap),
+        })
+        .collect();
+    ordering::sort(&mut candidates, &urgency_first(policy), snapshot);
+
+    let mut moves = Vec::new();
+    let mut moved: HashSet<&ConversationId> = HashSet::new();
+    for allow_secondary in [false, true] {
+        for c in &candidates {
+            if moved.contains(&c.id) {
+                continue;
+            }
+            let Some(inbox) = c.inbox.as_ref().and_then(|i| snapshot.inbox(i)) else {
+                continue;
+            };
+            let source = match &c.assignee {
+                Some(a) if books.get(a).is_some_and(Book::over_cap) => Some(a),
+                Some(_) => continue,
+                None => None,
+            };
+            let Some((to, level)) = best_target(inbox, &books, allow_secondary) else {
+                continue;
+            };
+            let Some(target) = books.get(to) else {
+                continue;
+            };
+            let from_text = match source.and_then(|a| books.get(a)) {
+                Some(b) => format!("{} over cap {}/{}", b.name, b.load, b.cap.unwrap_or(0)),
+                None => format!("unassigned in {}", inbox.name),
+            };
+            let reason = format!("{from_text} → {} ({level})", target.label());
+            if let Some(b) = source.and_then(|a| books.get_mut(a)) {
+                b.load -= 1;
+            }
+            if let Some(b) = books.get_mut(to) {
+                b.load += 1;
+            }
+            moved.insert(&c.id);
+            moves.push(Move {
+                conversation: c.id.clone(),
+                from: source.map_or(Source::Unassigned, |a| Source::Teammate(a.clone())),
+                to: to.clone(),
+                inbox: inbox.id.clone(),
+                level,
+                reason,
+            });
+        }
+    }
+    moves
+}
+
+/// The policy's priority rule with the SLA deadline put first.
+fn urgency_first(policy: &Policy) -> Vec<SortKey> {
+    std::iter::once(SortKey::SlaDeadline)
+        .chain(
+            policy
+                .order
+                .iter()
+                .copied()
+                .filter(|k| *k != SortKey::SlaDeadline),
+        )
+        .collect()
+}
+
+/// The member of `inbox` with room who should take the next conversation: primary before
+/// secondary, then least utilised, then lightest load, then id.
+fn best_target<'a>(
+    inbox: &'a Inbox,
+    books: &HashMap<&TeammateId, Book>,
+    allow_secondary: bool,
+) -> Option<(&'a TeammateId, Level)> {
+    inbox
+        .members
+        .iter()
+        .filter(|m| allow_secondary || m.level == Level::Primary)
+        .filter_map(|m| Some((m, books.get(&m.teammate).filter(|b| b.has_room())?)))
+        .min_by(|(ma, a), (mb, b)| {
+            ma.level
+                .cmp(&mb.level)
+                .then_with(|| compare_utilisation(a, b))
+                .then_with(|| a.load.cmp(&b.load))
+                .then_with(|| ma.teammate.cmp(&mb.teammate))
+        })
+        .map(|(m, _)| (&m.teammate, m.level))
+}
+
+/// Compares `load / cap` without floats (caps of teammates with room are at least 1).
+fn compare_utilisation(a: &Book, b: &Book) -> Ordering {
+    let (ca, cb) = (u64::from(a.cap.unwrap_or(1)), u64::from(b.cap.unwrap_or(1)));
+    (u64::from(a.load) * cb).cmp(&(u64::from(b.load) * ca))
+}
+
+/// Turns moves into assign writes (see [`actions::plan_assign`]), labelled with their reason.
+///
+/// Moves whose conversation is not in `snapshot` are skipped.
+pub fn to_planned(snapshot: &Snapshot, moves: &[Move]) -> Vec<Planned> {
+    moves
+        .iter()
+        .flat_map(|m| {
+            let target = AssignTarget::Teammate(m.to.clone());
+            actions::plan_assign(snapshot, std::slice::from_ref(&m.conversation), &target)
+                .into_iter()
+                .map(|mut p| {
+                    p.label = format!("{} ({})", p.label, m.reason);
+                    p
+                })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::actions::{State, Write};
+    use crate::domain::metrics::derive;
+    use crate::domain::model::*;
+    use jiff::Timestamp;
+    use proptest::prelude::*;
+
+    fn t(secs: i64) -> Timestamp {
+        Timestamp::from_second(1_800_000_000 + secs).unwrap()
+    }
+
+    fn mate(id: &str, name: &str, cap: Option<u32>, away: bool) -> Teammate {
+        Teammate {
+            id: TeammateId(id.into()),
+            name: name.into(),
+            email: format!("{id}@example.com"),
+            away: Away {
+                enabled: away,
+                ..Away::default()
+            },
+            memberships: vec![],
+            cap: cap.map(|value| Cap {
+                value,
+                source: CapSource::Config,
+            }),
+            time_zone: None,
+            has_inbox_seat: true,
+        }
+    }
+
+    fn conv(id: &str, inbox: Option<&str>, assignee: Option<&str>) -> Conversation {
+        Conversation {
+            id: ConversationId(id.into()),
+            title: None,
+            state: ConversationState::Open,
+            priority: Priority::None,
+            inbox: inbox.map(|i| InboxId(i.into())),
+            assignee: assignee.map(|a| TeammateId(a.into())),
+            created_at: t(-3600),
+            updated_at: t(-60),
+            waiting_since: None,
+            snoozed_until: None,
+            first_reply_at: None,
+            last_reply_at: None,
+            sla: None,
+        }
+    }
+
+    fn with_deadline(mut c: Conversation, secs: i64) -> Conversation {
+        c.sla = Some(Sla {
+            name: "Gold".into(),
+            status: SlaStatus::Active,
+            deadline: Some(Deadline {
+                at: t(secs),
+                exact: true,
+            }),
+        });
+        c
+    }
+
+    fn inbox(id: &str, name: &str, members: &[(&str, Level)]) -> Inbox {
+        Inbox {
+            id: InboxId(id.into()),
+            name: name.into(),
+            members: members
+                .iter()
+                .map(|(m, level)| Member {
+                    teammate: TeammateId((*m).into()),
+                    level: *level,
+                })
+                .collect(),
+            assignment_limit: None,
+            distribution: None,
+        }
+    }
+
+    fn snapshot(
+        inboxes: Vec<Inbox>,
+        teammates: Vec<Teammate>,
+        conversations: Vec<Conversation>,
+    ) -> Snapshot {
+        Snapshot {
+            taken_at: t(0),
+            workspace: Workspace::default(),
+            inboxes,
+            teammates,
+            conversations,
+            away_reasons: vec![],
+            warnings: vec![],
+        }
+    }
+
+    fn run(s: &Snapshot) -> Vec<Move> {
+        let p = Policy::default();
+        plan(s, &derive(s, &p, s.taken_at), &p)
+    }
+
+    /// Ana holds `load` conversations of billing, c0 the most urgent.
+    fn ana_loaded(load: usize) -> Vec<Conversation> {
+        (0..load)
+            .map(|n| {
+                with_deadline(
+                    conv(&format!("c{n}"), Some("billing"), Some("ana")),
+                    600 + n as i64 * 60,
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn over_cap_excess_goes_to_the_primary_with_room_most_urgent_first() {
+        let mut convs = ana_loaded(8);
+        convs.extend((0..2).map(|n| conv(&format!("b{n}"), Some("billing"), Some("bo"))));
+        let s = snapshot(
+            vec![inbox(
+                "billing",
+                "Billing",
+                &[("ana", Level::Primary), ("bo", Level::Primary)],
+            )],
+            vec![
+                mate("ana", "Ana", Some(6), false),
+                mate("bo", "Bo", Some(6), false),
+            ],
+            convs,
+        );
+        let moves = run(&s);
+        let got: Vec<(&str, &str)> = moves
+            .iter()
+            .map(|m| (m.conversation.as_str(), m.reason.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("c0", "Ana over cap 8/6 → Bo 2/6 (primary)"),
+                ("c1", "Ana over cap 7/6 → Bo 3/6 (primary)"),
+            ]
+        );
+        assert!(
+            moves
+                .iter()
+                .all(|m| m.from == Source::Teammate(TeammateId("ana".into())))
+        );
+    }
+
+    #[test]
+    fn never_to_away_seatless_or_uncapped_teammates_nor_outside_the_inbox() {
+        let mut no_seat = mate("di", "Di", Some(6), false);
+        no_seat.has_inbox_seat = false;
+        let s = snapshot(
+            vec![
+                inbox(
+                    "billing",
+                    "Billing",
+                    &[
+                        ("ana", Level::Primary),
+                        ("bo", Level::Primary),
+                        ("cy", Level::Primary),
+                        ("di", Level::Primary),
+                    ],
+                ),
+                inbox("tech", "Tech", &[("ed", Level::Primary)]),
+            ],
+            vec![
+                mate("ana", "Ana", Some(1), false),
+                mate("bo", "Bo", Some(6), true),
+                mate("cy", "Cy", None, false),
+                no_seat,
+                mate("ed", "Ed", Some(6), false),
+            ],
+            ana_loaded(3),
+        );
+        assert_eq!(run(&s), []);
+    }
+
+    #[test]
+    fn secondary_members_only_take_what_primaries_cannot() {
+        let s = snapshot(
+            vec![inbox(
+                "billing",
+                "Billing",
+                &[("bo", Level::Secondary), ("cy", Level::Primary)],
+            )],
+            vec![
+                mate("bo", "Bo", Some(5), false),
+                mate("cy", "Cy", Some(2), false),
+            ],
+            vec![
+                with_deadline(conv("u1", Some("billing"), None), 100),
+                with_deadline(conv("u2", Some("billing"), None), 200),
+                with_deadline(conv("u3", Some("billing"), None), 300),
+                conv("u4", Some("tech"), None),
+                conv("u5", None, None),
+            ],
+        );
+        let got: Vec<(String, String, Level)> = run(&s)
+            .into_iter()
+            .map(|m| (m.conversation.0, m.to.0, m.level))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("u1".into(), "cy".into(), Level::Primary),
+                ("u2".into(), "cy".into(), Level::Primary),
+                ("u3".into(), "bo".into(), Level::Secondary),
+            ],
+            "unknown inbox and no inbox are left alone"
+        );
+    }
+
+    #[test]
+    fn secondary_room_goes_to_their_primary_inbox_first() {
+        // Bo is primary in tech and secondary in billing; billing's conversation is more
+        // urgent, but tech's backlog is his first duty.
+        let s = snapshot(
+            vec![
+                inbox("billing", "Billing", &[("bo", Level::Secondary)]),
+                inbox("tech", "Tech", &[("bo", Level::Primary)]),
+            ],
+            vec![mate("bo", "Bo", Some(1), false)],
+            vec![
+                with_deadline(conv("b1", Some("billing"), None), 60),
+                with_deadline(conv("t1", Some("tech"), None), 600),
+            ],
+        );
+        let moves = run(&s);
+        assert_eq!(moves.len(), 1);
+        assert_eq!(moves[0].conversation.as_str(), "t1");
+        assert_eq!(moves[0].reason, "unassigned in Tech → Bo 0/1 (primary)");
+    }
+
+    #[test]
+    fn least_utilised_member_first_and_snoozed_conversations_stay() {
+        let mut snoozed = conv("z", Some("billing"), None);
+        snoozed.state = ConversationState::Snoozed;
+        let mut convs = vec![
+            conv("u1", Some("billing"), None),
+            snoozed,
+            conv("x1", Some("billing"), Some("bo")),
+        ];
+        convs.extend((0..2).map(|n| conv(&format!("y{n}"), Some("billing"), Some("cy"))));
+        let s = snapshot(
+            vec![inbox(
+                "billing",
+                "Billing",
+                &[("bo", Level::Primary), ("cy", Level::Primary)],
+            )],
+            // Bo 1/2 is 50 % used, Cy 2/8 only 25 %.
+            vec![
+                mate("bo", "Bo", Some(2), false),
+                mate("cy", "Cy", Some(8), false),
+            ],
+            convs,
+        );
+        let moves = run(&s);
+        assert_eq!(moves.len(), 1);
+        assert_eq!(
+            (moves[0].conversation.as_str(), moves[0].to.as_str()),
+            ("u1", "cy")
+        );
+    }
+
+    #[test]
+    fn plan_converts_to_checked_assign_writes_without_warnings() {
+        let s = snapshot(
+            vec![inbox(
+                "billing",
+                "Billing",
+                &[("ana", Level::Primary), ("bo", Level::Primary)],
+            )],
+            vec![
+                mate("ana", "Ana", Some(1), false),
+                mate("bo", "Bo", Some(3), false),
+            ],
+            ana_loaded(2),
+        );
+        let moves = run(&s);
+        let planned = to_planned(&s, &moves);
+        assert_eq!(planned.len(), 1);
+        assert_eq!(
+            planned[0].write,
+            Write::Assign {
+                conversation: ConversationId("c0".into()),
+                target: AssignTarget::Teammate(TeammateId("bo".into())),
+            }
+        );
+        assert_eq!(
+            planned[0].before,
+            State::Conversation {
+                assignee: Some(TeammateId("ana".into())),
+                inbox: Some(InboxId("billing".into())),
+            }
+        );
+        assert_eq!(
+            planned[0].label,
+            "move #c0 to Bo (Ana over cap 2/1 → Bo 0/3 (primary))"
+        );
+        let m = derive(&s, &Policy::default(), s.taken_at);
+        assert!(actions::warnings(&s, &m, &planned).is_empty());
+    }
+
+    // --- properties over generated snapshots ---------------------------------------------
+
+    const INBOXES: usize = 3;
+
+    /// Membership of one teammate in each inbox: 0 none, 1 primary, 2 secondary.
+    type MateSpec = (bool, Option<u32>, bool, Vec<u8>);
+    /// State (0 closed, 1 snoozed, else open), inbox, assignee, deadline, missed, priority.
+    type ConvSpec = (u8, Option<usize>, Option<usize>, Option<i64>, bool, usize);
+
+    fn build(mates: Vec<MateSpec>, convs: Vec<ConvSpec>) -> Snapshot {
+        let inboxes = (0..INBOXES)
+            .map(|i| Inbox {
+                id: InboxId(format!("i{i}")),
+                name: format!("Inbox {i}"),
+                members: mates
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(n, (_, _, _, levels))| {
+                        let level = match levels[i] {
+                            1 => Level::Primary,
+                            2 => Level::Secondary,
+                            _ => return None,
+                        };
+                        Some(Member {
+                            teammate: TeammateId(format!("t{n}")),
+                            level,
+                        })
+                    })
+                    .collect(),
+                assignment_limit: None,
+                distribution: None,
+            })
+            .collect::<Vec<_>>();
+        let teammates = mates
+            .iter()
+            .enumerate()
+            .map(|(n, (away, cap, seat, _))| {
+                let mut m = mate(&format!("t{n}"), &format!("T{n}"), *cap, *away);
+                m.has_inbox_seat = *seat;
+                m.memberships = inboxes
+                    .iter()
+                    .filter_map(|i| Some((i.id.clone(), i.level_of(&m.id)?)))
+                    .collect();
+                m
+            })
+            .collect::<Vec<_>>();
+        let conversations = convs
+            .into_iter()
+            .enumerate()
+            .map(|(n, (state, inbox, assignee, deadline, missed, priority))| {
+                let mut c = conv(&format!("c{n:02}"), None, None);
+                c.state = match state {
+                    0 => ConversationState::Closed,
+                    1 => ConversationState::Snoozed,
+                    _ => ConversationState::Open,
+                };
+                // Index INBOXES is an inbox the snapshot does not know.
+                c.inbox = inbox.map(|i| InboxId(format!("i{}", i % (INBOXES + 1))));
+                c.assignee = assignee.map(|a| TeammateId(format!("t{}", a % (mates.len() + 1))));
+                c.priority = Priority::ALL[priority];
+                if deadline.is_some() || missed {
+                    c.sla = Some(Sla {
+                        name: "Gold".into(),
+                        status: if missed {
+                            SlaStatus::Missed
+                        } else {
+                            SlaStatus::Active
+                        },
+                        deadline: deadline.map(|d| Deadline {
+                            at: t(d),
+                            exact: true,
+                        }),
+                    });
+                }
+                c
+            })
+            .collect();
+        snapshot(inboxes, teammates, conversations)
+    }
+
+    fn arb_snapshot() -> impl Strategy<Value = Snapshot> {
+        let mate = (
+            prop::bool::weighted(0.2),
+            prop::option::weighted(0.9, 0u32..5),
+            prop::bool::weighted(0.9),
+            prop::collection::vec(0u8..3, INBOXES),
+        );
+        let conv = (
+            0u8..8,
+            prop::option::weighted(0.9, 0usize..INBOXES + 1),
+            prop::option::weighted(0.7, 0usize..8),
+            prop::option::of(-3_000i64..3_000),
+            prop::bool::weighted(0.1),
+            0usize..5,
+        );
+        (
+            prop::collection::vec(mate, 1..7),
+            prop::collection::vec(conv, 0..40),
+        )
+            .prop_map(|(m, c)| build(m, c))
+    }
+
+    /// A snapshot and the same snapshot with conversations, teammates and members shuffled.
+    fn arb_snapshot_and_shuffle() -> impl Strategy<Value = (Snapshot, Snapshot)> {
+        arb_snapshot().prop_flat_map(|s| {
+            let convs = Just(s.conversations.clone()).prop_shuffle();
+            let mates = Just(s.teammates.clone()).prop_shuffle();
+            (Just(s), convs, mates).prop_map(|(s, convs, mates)| {
+                let mut shuffled = s.clone();
+                shuffled.conversations = convs;
+                shuffled.teammates = mates;
+                for i in &mut shuffled.inboxes {
+                    i.members.reverse();
+                }
+                (s, shuffled)
+            })
+        })
+    }
+
+    fn apply(s: &Snapshot, moves: &[Move]) -> Snapshot {
+        let mut after = s.clone();
+        for m in moves {
+            for c in after.conversations.iter_mut().filter(|c| c.id == m.conversation) {
+                c.assignee = Some(m.to.clone());
+            }
+        }
+        after
+    }
+
+    /// Largest `load − cap` over teammates with a cap.
+    fn worst_overload(m: &Metrics) -> Option<i64> {
+        m.teammates
+            .iter()
+            .filter_map(|t| Some(i64::from(t.load) - i64::from(t.cap?.value)))
+            .max()
+    }
+
+    fn has_room(s: &Snapshot, m: &Metrics, id: &TeammateId) -> bool {
+        let (Some(t), Some(f)) = (s.teammate(id), m.teammate(id)) else {
+            return false;
+        };
+        !t.away.enabled && t.has_inbox_seat && f.cap.is_some_and(|c| f.load < c.value)
+    }
+
+    proptest! {
+        #[test]
+        fn moves_respect_caps_away_and_inboxes(s in arb_snapshot()) {
+            let p = Policy::default();
+            let before = derive(&s, &p, s.taken_at);
+            let moves = plan(&s, &before, &p);
+            let after_s = apply(&s, &moves);
+            let after = derive(&after_s, &p, s.taken_at);
+
+            let mut seen = HashSet::new();
+            for m in &moves {
+                prop_assert!(seen.insert(&m.conversation), "moved twice: {}", m.conversation);
+                let c = s.conversation(&m.conversation).unwrap();
+                prop_assert_eq!(c.state, ConversationState::Open);
+                prop_assert_eq!(c.inbox.as_ref(), Some(&m.inbox));
+                let inbox = s.inbox(&m.inbox).unwrap();
+                prop_assert_eq!(inbox.level_of(&m.to), Some(m.level));
+                let to = s.teammate(&m.to).unwrap();
+                prop_assert!(!to.away.enabled && to.has_inbox_seat);
+                match &m.from {
+                    Source::Unassigned => prop_assert!(c.assignee.is_none()),
+                    Source::Teammate(a) => {
+                        prop_assert_eq!(c.assignee.as_ref(), Some(a));
+                        prop_assert!(before.teammate(a).unwrap().over_cap);
+                    }
+                }
+                let cap = after.teammate(&m.to).unwrap().cap.unwrap().value;
+                prop_assert!(after.teammate(&m.to).unwrap().load <= cap);
+            }
+            for (b, a) in before.teammates.iter().zip(&after.teammates) {
+                if let Some(cap) = b.cap {
+                    prop_assert!(a.load <= b.load.max(cap.value), "{} pushed over cap", a.teammate);
+                }
+                if b.over_cap {
+                    prop_assert!(a.load >= b.cap.unwrap().value, "{} gave up too much", a.teammate);
+                }
+            }
+            prop_assert!(worst_overload(&after) <= worst_overload(&before));
+            let planned = to_planned(&s, &moves);
+            prop_assert_eq!(planned.len(), moves.len());
+            prop_assert!(actions::warnings(&s, &before, &planned).is_empty());
+        }
+
+        #[test]
+        fn plan_is_maximal_and_uses_primaries_first(s in arb_snapshot()) {
+            let p = Policy::default();
+            let moves = plan(&s, &derive(&s, &p, s.taken_at), &p);
+            let after_s = apply(&s, &moves);
+            let after = derive(&after_s, &p, s.taken_at);
+            // Whatever still needs a home has no member with room left in its inbox.
+            for c in after_s.conversations.iter().filter(|c| c.state == ConversationState::Open) {
+                let Some(inbox) = c.inbox.as_ref().and_then(|i| after_s.inbox(i)) else { continue };
+                let needs_home = match &c.assignee {
+                    None => true,
+                    Some(a) => after.teammate(a).is_some_and(|f| f.over_cap),
+                };
+                if needs_home {
+                    for m in &inbox.members {
+                        prop_assert!(!has_room(&after_s, &after, &m.teammate),
+                            "{} left while {} has room", c.id, m.teammate);
+                    }
+                }
+            }
+            // A secondary member got a conversation only when no primary had room.
+            for m in moves.iter().filter(|m| m.level == Level::Secondary) {
+                let inbox = s.inbox(&m.inbox).unwrap();
+                for member in inbox.members.iter().filter(|x| x.level == Level::Primary) {
+                    prop_assert!(!has_room(&after_s, &after, &member.teammate));
+                }
+            }
+        }
+
+        #[test]
+        fn plan_is_deterministic_and_independent_of_input_order(
+            (s, shuffled) in arb_snapshot_and_shuffle(),
+        ) {
+            let p = Policy::default();
+            let a = plan(&s, &derive(&s, &p, s.taken_at), &p);
+            let again = plan(&s, &derive(&s, &p, s.taken_at), &p);
+            let b = plan(&shuffled, &derive(&shuffled, &p, s.taken_at), &p);
+            prop_assert_eq!(&a, &again);
+            prop_assert_eq!(&a, &b);
+        }
+    }
+}
