@@ -58,22 +58,27 @@ fn screen_and_panic(home: &Path, config: &Path) -> Vec<String> {
         return Vec::new();
     }
     let bin = env!("CARGO_BIN_EXE_shiftlead");
-    let socket = format!("shiftlead-secrets-{}", std::process::id());
-    let tmux = |args: &[&str]| {
-        let out = Process::new("tmux")
-            .args(["-L", &socket])
-            .args(args)
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    };
-    let env = format!(
-        "HOME={h} XDG_CONFIG_HOME={h}/config XDG_STATE_HOME={h}/state XDG_DATA_HOME={h}/data \
-         SHIFTLEAD_LOG=trace INTERCOM_TOKEN={CANARY}",
-        h = home.display()
-    );
     let mut screens = Vec::new();
-    for extra in ["", "SHIFTLEAD_TEST_PANIC=1"] {
+    for (n, extra) in ["", "SHIFTLEAD_TEST_PANIC=1"].into_iter().enumerate() {
+        // A server per run: reusing a socket right after kill-server races its shutdown.
+        let socket = format!("shiftlead-secrets-{}-{n}", std::process::id());
+        let tmux = |args: &[&str]| {
+            let out = Process::new("tmux")
+                .args(["-L", &socket])
+                .args(args)
+                .output()
+                .unwrap();
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            )
+        };
+        let env = format!(
+            "HOME={h} XDG_CONFIG_HOME={h}/config XDG_STATE_HOME={h}/state XDG_DATA_HOME={h}/data \
+         SHIFTLEAD_LOG=trace INTERCOM_TOKEN={CANARY}",
+            h = home.display()
+        );
         let script = format!(
             "{env} {extra} {bin} --config {}; echo EXIT=$?; sleep 30",
             config.display()

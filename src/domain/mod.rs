@@ -2,6 +2,8 @@
 
 pub mod actions;
 pub mod capabilities;
+pub mod coverage;
+pub mod forecast;
 pub mod metrics;
 pub mod model;
 pub mod ordering;

@@ -563,33 +563,36 @@ mod tests {
         let conversations = convs
             .into_iter()
             .enumerate()
-            .map(|(n, (state, inbox, assignee, deadline, missed, priority))| {
-                let mut c = conv(&format!("c{n:02}"), None, None);
-                c.state = match state {
-                    0 => ConversationState::Closed,
-                    1 => ConversationState::Snoozed,
-                    _ => ConversationState::Open,
-                };
-                // Index INBOXES is an inbox the snapshot does not know.
-                c.inbox = inbox.map(|i| InboxId(format!("i{}", i % (INBOXES + 1))));
-                c.assignee = assignee.map(|a| TeammateId(format!("t{}", a % (mates.len() + 1))));
-                c.priority = Priority::ALL[priority];
-                if deadline.is_some() || missed {
-                    c.sla = Some(Sla {
-                        name: "Gold".into(),
-                        status: if missed {
-                            SlaStatus::Missed
-                        } else {
-                            SlaStatus::Active
-                        },
-                        deadline: deadline.map(|d| Deadline {
-                            at: t(d),
-                            exact: true,
-                        }),
-                    });
-                }
-                c
-            })
+            .map(
+                |(n, (state, inbox, assignee, deadline, missed, priority))| {
+                    let mut c = conv(&format!("c{n:02}"), None, None);
+                    c.state = match state {
+                        0 => ConversationState::Closed,
+                        1 => ConversationState::Snoozed,
+                        _ => ConversationState::Open,
+                    };
+                    // Index INBOXES is an inbox the snapshot does not know.
+                    c.inbox = inbox.map(|i| InboxId(format!("i{}", i % (INBOXES + 1))));
+                    c.assignee =
+                        assignee.map(|a| TeammateId(format!("t{}", a % (mates.len() + 1))));
+                    c.priority = Priority::ALL[priority];
+                    if deadline.is_some() || missed {
+                        c.sla = Some(Sla {
+                            name: "Gold".into(),
+                            status: if missed {
+                                SlaStatus::Missed
+                            } else {
+                                SlaStatus::Active
+                            },
+                            deadline: deadline.map(|d| Deadline {
+                                at: t(d),
+                                exact: true,
+                            }),
+                        });
+                    }
+                    c
+                },
+            )
             .collect();
         snapshot(inboxes, teammates, conversations)
     }
@@ -636,19 +639,26 @@ mod tests {
     fn apply(s: &Snapshot, moves: &[Move]) -> Snapshot {
         let mut after = s.clone();
         for m in moves {
-            for c in after.conversations.iter_mut().filter(|c| c.id == m.conversation) {
+            for c in after
+                .conversations
+                .iter_mut()
+                .filter(|c| c.id == m.conversation)
+            {
                 c.assignee = Some(m.to.clone());
             }
         }
         after
     }
 
-    /// Largest `load − cap` over teammates with a cap.
-    fn worst_overload(m: &Metrics) -> Option<i64> {
+    /// Largest `load − cap` over teammates with a cap, 0 when nobody is over.
+    ///
+    /// Clamped at 0: filling a teammate from 2/6 to 3/6 raises `load − cap` from −4 to −3
+    /// without overloading anyone.
+    fn worst_overload(m: &Metrics) -> i64 {
         m.teammates
             .iter()
             .filter_map(|t| Some(i64::from(t.load) - i64::from(t.cap?.value)))
-            .max()
+            .fold(0, i64::max)
     }
 
     fn has_room(s: &Snapshot, m: &Metrics, id: &TeammateId) -> bool {
