@@ -3,105 +3,12 @@
 
 mod ui_support;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use secrecy::SecretString;
-use shiftlead::app::{App, Effect, Overlay, SyncMsg};
-use shiftlead::audit::Audit;
-use shiftlead::backend::intercom::{IntercomClient, IntercomSettings};
-use shiftlead::backend::{AssignTarget, Budget, Helpdesk};
-use shiftlead::clock::ManualClock;
-use shiftlead::connect::demo_policy;
-use shiftlead::domain::Policy;
-use shiftlead::sim::{self, SimConfig, SimHandle};
-use shiftlead::writes::Executor;
-use std::sync::Arc;
+use crossterm::event::KeyCode;
+use shiftlead::app::Overlay;
+use shiftlead::backend::{AssignTarget, Helpdesk};
 use std::time::Duration;
-use ui_support::{now, render, text};
-
-struct Rig {
-    app: App,
-    sim: SimHandle,
-    client: Arc<IntercomClient>,
-    exec: Executor,
-    audit: Arc<Audit>,
-    _dir: tempfile::TempDir,
-}
-
-async fn rig() -> Rig {
-    let clock = ManualClock::new(now());
-    let mut cfg = SimConfig::demo(Arc::new(clock.clone()));
-    cfg.token = "keys".into();
-    let mut policy = Policy::default();
-    demo_policy(&mut policy, &cfg.scenario);
-    let sim = sim::start(cfg, "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
-    let mut settings = IntercomSettings::new(sim.base_url(), SecretString::from("keys"), "demo");
-    settings.timeout = Duration::from_secs(1);
-    let client = Arc::new(IntercomClient::new(settings).unwrap());
-    let dir = tempfile::tempdir().unwrap();
-    let audit = Arc::new(Audit::open(&dir.path().join("audit.log")).unwrap());
-    let exec = Executor::new(client.clone(), Some(audit.clone()), Arc::new(clock), false);
-    let app = App::new(policy, Duration::from_secs(5), true);
-    let mut rig = Rig {
-        app,
-        sim,
-        client,
-        exec,
-        audit,
-        _dir: dir,
-    };
-    rig.poll().await;
-    rig
-}
-
-impl Rig {
-    async fn poll(&mut self) {
-        let mut snapshot = self.client.snapshot().await.unwrap();
-        self.app.policy.apply(&mut snapshot);
-        self.app.on_sync(
-            SyncMsg::Snapshot {
-                snapshot: Box::new(snapshot),
-                took: Duration::from_millis(42),
-                budget: Budget {
-                    limit: Some(1000),
-                    remaining: Some(990),
-                    reset: None,
-                },
-                capabilities: Box::new(self.client.capabilities()),
-            },
-            now(),
-        );
-    }
-
-    fn keys(&mut self, keys: &str) {
-        for c in keys.chars() {
-            self.app
-                .on_key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
-        }
-    }
-
-    fn key(&mut self, code: KeyCode) {
-        self.app.on_key(KeyEvent::new(code, KeyModifiers::NONE));
-    }
-
-    /// Runs queued effects the way the dashboard loop does.
-    async fn settle(&mut self) {
-        for effect in self.app.take_effects() {
-            match effect {
-                Effect::Run { plan, undo } => {
-                    let reports = self.exec.run_all(plan, undo).await;
-                    self.app.on_writes(reports, undo, now());
-                }
-                Effect::LoadAudit => self.app.on_audit(self.audit.recent(50)),
-            }
-        }
-    }
-
-    fn message(&self) -> String {
-        self.app.message.clone().unwrap_or_default()
-    }
-}
+use ui_support::rig::rig;
+use ui_support::{render, text};
 
 #[tokio::test]
 async fn assign_via_keys_then_undo() {

@@ -108,6 +108,8 @@ pub enum Overlay {
     Confirm(Confirm),
     /// The recent audit log.
     Audit(Vec<Entry>),
+    /// A proposed rebalance under review.
+    Rebalance(super::Rebalance),
 }
 
 impl App {

@@ -17,6 +17,7 @@ pub const COMMANDS: &[(&str, &str)] = &[
     (":refresh", "refresh now"),
     (":undo", "undo the last write"),
     (":audit", "show the audit log"),
+    (":rebalance", "propose a rebalance (as r)"),
 ];
 
 const PAGE: usize = 10;
@@ -94,6 +95,8 @@ impl App {
             A::Away => self.open_away(),
             A::Undo => self.undo_last(),
             A::Audit => self.effects.push(super::Effect::LoadAudit),
+            A::Rebalance => self.open_rebalance(),
+            A::IdleAway => self.idle_away(),
         }
     }
 
@@ -104,6 +107,7 @@ impl App {
             return;
         };
         match overlay {
+            Overlay::Rebalance(r) => self.rebalance_key(r, key),
             Overlay::Audit(entries) => {
                 if !matches!(
                     key.code,
@@ -206,6 +210,7 @@ impl App {
             "refresh" => self.refresh_requested = true,
             "undo" => self.undo_last(),
             "audit" | "log" => self.effects.push(super::Effect::LoadAudit),
+            "rebalance" => self.open_rebalance(),
             "sort" => {
                 let pane = self.focus;
                 match SortMode::parse(pane, arg) {

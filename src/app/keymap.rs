@@ -58,6 +58,10 @@ pub enum Action {
     Audit,
     /// Refresh now.
     Refresh,
+    /// Propose a rebalance.
+    Rebalance,
+    /// Set the selected idle teammate away.
+    IdleAway,
 }
 
 impl Action {
@@ -136,6 +140,18 @@ impl Action {
             "membership",
             "inbox membership of the teammate(s)",
             &["m"],
+        ),
+        (
+            Action::Rebalance,
+            "rebalance",
+            "propose a rebalance: review (Space drops a move), Enter to apply",
+            &["r"],
+        ),
+        (
+            Action::IdleAway,
+            "idle_away",
+            "set the selected idle teammate (z idle?) away and reassign",
+            &["z"],
         ),
         (
             Action::Away,

@@ -2,11 +2,13 @@
 //! key events, sync results and ticks, and `ui` draws it.
 
 mod actions;
+mod copilot;
 mod input;
 pub mod keymap;
 mod rows;
 
 pub use actions::{Choice, Confirm, Effect, Overlay, PickItem, Picker};
+pub use copilot::{Rebalance, loads as copilot_loads};
 pub use input::COMMANDS;
 pub use rows::{ConversationRow, SortMode, names, title};
 

@@ -69,11 +69,12 @@ impl Book<'_> {
 /// Proposes moves that relieve over-cap teammates and drain unassigned backlogs.
 ///
 /// Candidates are the open conversations of a known inbox that are unassigned or held by a
-/// teammate over their cap, most urgent SLA first (then the policy's priority rule, then id).
+/// teammate over their cap, most urgent SLA first (then the policy's priority rule, then id);
+/// those of over-cap teammates are placed before the unassigned backlog.
 /// Each goes to the member of its inbox with room (not away, holding a seat, load below a
-/// known cap) who is least utilised. Primary members are used first everywhere, in a first
-/// pass; only what is left is offered to secondary members, so a secondary member's room goes
-/// to their primary inboxes first. Loads count the moves already planned: nobody is pushed
+/// known cap) who is least utilised. Within each of the two groups, primary members are used
+/// first everywhere; only what is left is offered to secondary members, so a secondary
+/// member's room goes to their primary inboxes first. Loads count the moves already planned: nobody is pushed
 /// over their cap, an over-cap teammate gives up no more than their excess, and no
 /// conversation moves twice. The plan depends only on the data, not on the order of
 /// conversations or teammates in the snapshot.
@@ -109,9 +110,12 @@ pub fn plan(snapshot: &Snapshot, metrics: &Metrics, policy: &Policy) -> Vec<Move
 
     let mut moves = Vec::new();
     let mut moved: HashSet<&ConversationId> = HashSet::new();
-    for allow_secondary in [false, true] {
+    // Overloads are relieved before backlog is drained: an over-cap teammate's customers are
+    // stuck, while the helpdesk itself hands unassigned conversations to whoever has room.
+    let passes = [(true, false), (true, true), (false, false), (false, true)];
+    for (relief_only, allow_secondary) in passes {
         for c in &candidates {
-            if moved.contains(&c.id) {
+            if moved.contains(&c.id) || (relief_only && c.assignee.is_none()) {
                 continue;
             }
             let Some(inbox) = c.inbox.as_ref().and_then(|i| snapshot.inbox(i)) else {
@@ -356,6 +360,32 @@ mod tests {
                 .iter()
                 .all(|m| m.from == Source::Teammate(TeammateId("ana".into())))
         );
+    }
+
+    #[test]
+    fn overloads_are_relieved_before_more_urgent_backlog() {
+        let mut convs = ana_loaded(7);
+        // An unassigned conversation breaching sooner than any of Ana's.
+        convs.push(with_deadline(conv("u0", Some("billing"), None), 60));
+        let s = snapshot(
+            vec![inbox(
+                "billing",
+                "Billing",
+                &[("ana", Level::Primary), ("bo", Level::Primary)],
+            )],
+            vec![
+                mate("ana", "Ana", Some(6), false),
+                mate("bo", "Bo", Some(5), false),
+            ],
+            convs
+                .into_iter()
+                .chain((0..4).map(|n| conv(&format!("b{n}"), Some("billing"), Some("bo"))))
+                .collect(),
+        );
+        // Bo has room for one: it goes to Ana's excess, not to the backlog.
+        let moves = run(&s);
+        assert_eq!(moves.len(), 1);
+        assert_eq!(moves[0].from, Source::Teammate(TeammateId("ana".into())));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //!
 //! [`draw`] returns the clickable areas it drew, which the loop stores for mouse clicks.
 
+mod copilot;
 mod detail;
 pub mod format;
 mod overlay;

@@ -90,6 +90,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App, ctx: Ctx) {
         Some(Overlay::Picker(p)) => picker(frame, area, p, ctx),
         Some(Overlay::Confirm(c)) => confirm(frame, area, c, ctx),
         Some(Overlay::Audit(entries)) => audit(frame, area, entries, ctx),
+        Some(Overlay::Rebalance(r)) => super::copilot::rebalance(frame, area, app, r, ctx),
         None => {}
     }
 }

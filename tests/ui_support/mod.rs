@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod rig;
+
 use jiff::Timestamp;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;

@@ -1,0 +1,226 @@
+//! The co-pilot's keys: a reviewable rebalance plan (`r`), one-key away for an idle teammate
+//! (`z`). Pure: they build overlays and plans; the writes go through the normal, audited path.
+
+use super::{App, Confirm, Overlay, Pane};
+use crate::domain::actions::{self, AwayChange};
+use crate::domain::rebalance::{self, Move, Source};
+use crate::domain::{Snapshot, TeammateId};
+use std::collections::HashMap;
+
+/// A proposed rebalance under review: the lead drops items with Space, applies with Enter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rebalance {
+    /// The proposed moves, most urgent first.
+    pub moves: Vec<Move>,
+    /// Per move: still in the plan.
+    pub keep: Vec<bool>,
+    /// Cursor.
+    pub selected: usize,
+    /// Teammates over their cap now.
+    pub over_before: Vec<TeammateId>,
+    /// Unassigned open conversations now (in inboxes the plan can fill).
+    pub unassigned_before: u32,
+}
+
+impl Rebalance {
+    /// The kept moves.
+    pub fn kept(&self) -> Vec<Move> {
+        self.moves
+            .iter()
+            .zip(&self.keep)
+            .filter(|(_, k)| **k)
+            .map(|(m, _)| m.clone())
+            .collect()
+    }
+
+    /// Teammates still over cap after the kept moves, given current loads and caps.
+    pub fn over_after(&self, loads: &HashMap<TeammateId, (u32, Option<u32>)>) -> Vec<TeammateId> {
+        let mut loads = loads.clone();
+        for m in self.kept() {
+            if let Source::Teammate(from) = &m.from
+                && let Some((load, _)) = loads.get_mut(from)
+            {
+                *load = load.saturating_sub(1);
+            }
+            if let Some((load, _)) = loads.get_mut(&m.to) {
+                *load += 1;
+            }
+        }
+        let mut over: Vec<TeammateId> = loads
+            .into_iter()
+            .filter(|(_, (load, cap))| cap.is_some_and(|c| *load > c))
+            .map(|(t, _)| t)
+            .collect();
+        over.sort();
+        over
+    }
+}
+
+/// Load and cap per teammate, from the metrics.
+pub fn loads(app: &App) -> HashMap<TeammateId, (u32, Option<u32>)> {
+    app.metrics
+        .as_ref()
+        .map(|m| {
+            m.teammates
+                .iter()
+                .map(|t| {
+                    (
+                        t.teammate.clone(),
+                        (t.load, t.cap.as_ref().map(|c| c.value)),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn unassigned(s: &Snapshot) -> u32 {
+    s.conversations
+        .iter()
+        .filter(|c| c.state == crate::domain::ConversationState::Open && c.assignee.is_none())
+        .count() as u32
+}
+
+impl App {
+    /// `r`: proposes a rebalance of the current data for review.
+    pub(super) fn open_rebalance(&mut self) {
+        if let Some(reason) = &self.read_only {
+            self.message = Some(format!("read-only: {reason}"));
+            return;
+        }
+        let (Some(s), Some(m)) = (&self.snapshot, &self.metrics) else {
+            self.message = Some("no data yet".into());
+            return;
+        };
+        let moves = rebalance::plan(s, m, &self.policy);
+        if moves.is_empty() {
+            self.message = Some(
+                "rebalance: nothing to move — nobody over cap with a teammate free in the same inbox, no backlog with room to take it".into(),
+            );
+            return;
+        }
+        let over_before = {
+            let mut v: Vec<TeammateId> = m
+                .teammates
+                .iter()
+                .filter(|t| t.over_cap)
+                .map(|t| t.teammate.clone())
+                .collect();
+            v.sort();
+            v
+        };
+        self.overlay = Some(Overlay::Rebalance(Rebalance {
+            keep: vec![true; moves.len()],
+            moves,
+            selected: 0,
+            over_before,
+            unassigned_before: unassigned(s),
+        }));
+    }
+
+    /// Keys while reviewing a rebalance.
+    pub(super) fn rebalance_key(&mut self, mut r: Rebalance, key: crossterm::event::KeyEvent) {
+        use super::keymap::Action as A;
+        use crossterm::event::KeyCode;
+        let n = r.moves.len();
+        match (key.code, self.keymap.action(&key)) {
+            (KeyCode::Esc, _) | (_, Some(A::Back | A::Quit)) => {
+                self.message = Some("rebalance cancelled".into());
+                return;
+            }
+            (KeyCode::Enter | KeyCode::Char('y'), _) => {
+                let kept = r.kept();
+                let Some(s) = &self.snapshot else { return };
+                let plan = rebalance::to_planned(s, &kept);
+                if plan.is_empty() {
+                    self.message = Some("rebalance: every move was dropped".into());
+                    return;
+                }
+                let warnings = self
+                    .metrics
+                    .as_ref()
+                    .map(|m| actions::warnings(s, m, &plan))
+                    .unwrap_or_default();
+                let after = r.over_after(&loads(self));
+                self.overlay = Some(Overlay::Confirm(Confirm {
+                    title: format!(
+                        "Rebalance: {} move{} · over cap {} → {}",
+                        plan.len(),
+                        if plan.len() == 1 { "" } else { "s" },
+                        r.over_before.len(),
+                        after.len()
+                    ),
+                    plan,
+                    warnings,
+                    undo: false,
+                }));
+                return;
+            }
+            (KeyCode::Char(' '), _) | (_, Some(A::Mark)) => {
+                if let Some(k) = r.keep.get_mut(r.selected) {
+                    *k = !*k;
+                }
+                r.selected = (r.selected + 1).min(n.saturating_sub(1));
+            }
+            (_, Some(A::Down)) => r.selected = (r.selected + 1).min(n.saturating_sub(1)),
+            (_, Some(A::Up)) => r.selected = r.selected.saturating_sub(1),
+            (_, Some(A::Top)) => r.selected = 0,
+            (_, Some(A::Bottom)) => r.selected = n.saturating_sub(1),
+            (_, Some(A::PageDown)) => r.selected = (r.selected + 10).min(n.saturating_sub(1)),
+            (_, Some(A::PageUp)) => r.selected = r.selected.saturating_sub(10),
+            _ => {}
+        }
+        self.overlay = Some(Overlay::Rebalance(r));
+    }
+
+    /// `z`: sets the selected idle teammate away with reassign, so they stop receiving
+    /// conversations and their customers' replies go back to the inbox. Asks first.
+    pub(super) fn idle_away(&mut self) {
+        if let Some(reason) = &self.read_only {
+            self.message = Some(format!("read-only: {reason}"));
+            return;
+        }
+        let (Some(s), Some(m)) = (&self.snapshot, &self.metrics) else {
+            return;
+        };
+        let Some(teammate) = (match &self.view {
+            super::View::Teammate(t) => Some(t.clone()),
+            super::View::Main if self.focus == Pane::Teammates => {
+                self.target_teammates().into_iter().next()
+            }
+            _ => None,
+        }) else {
+            self.message = Some("z: select an idle teammate (flagged z idle?) first".into());
+            return;
+        };
+        let Some(tm) = m.teammate(&teammate) else {
+            return;
+        };
+        if !tm.idle {
+            self.message = Some("z: this teammate is not flagged idle; w sets anyone away".into());
+            return;
+        }
+        let change = AwayChange {
+            away: true,
+            reassign: true,
+            reason: None,
+        };
+        let Some(plan) = actions::plan_away(s, &teammate, change) else {
+            return;
+        };
+        let name = s.teammate(&teammate).map_or("?", |t| t.name.as_str());
+        let idle_for = tm
+            .last_reply
+            .map(|r| crate::ui::format::short(m.at.duration_since(r)))
+            .unwrap_or_else(|| "no reply seen".into());
+        self.overlay = Some(Overlay::Confirm(Confirm {
+            title: format!(
+                "{name} looks idle (last reply {idle_for} ago, {} waiting): set away and reassign",
+                tm.waiting
+            ),
+            plan: vec![plan],
+            warnings: Vec::new(),
+            undo: false,
+        }));
+    }
+}

@@ -1,0 +1,129 @@
+//! The co-pilot's screens: the rebalance plan under review.
+
+use super::Ctx;
+use super::theme::Role;
+use crate::app::{App, Rebalance};
+use crate::domain::rebalance::Source;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Cell, Clear, Paragraph, Row, Table};
+
+/// The proposed moves, each kept (✓) or dropped (✗), with the before → after of over-cap
+/// teammates for the kept ones.
+pub(super) fn rebalance(frame: &mut Frame, area: Rect, app: &App, r: &Rebalance, ctx: Ctx) {
+    let t = ctx.theme;
+    let box_ = Rect::new(
+        area.x + 1.min(area.width),
+        area.y + 1.min(area.height),
+        area.width.saturating_sub(2),
+        area.height.saturating_sub(2),
+    );
+    frame.render_widget(Clear, box_);
+    let kept = r.keep.iter().filter(|k| **k).count();
+    let after = r.over_after(&crate::app::copilot_loads(app));
+    let block = Block::bordered()
+        .title(Span::styled(
+            format!(
+                " Rebalance — {kept} of {} moves · over cap {} → {} ",
+                r.moves.len(),
+                r.over_before.len(),
+                after.len()
+            ),
+            t.style(Role::Focus),
+        ))
+        .border_style(t.style(Role::Focus));
+    let inner = block.inner(box_);
+    frame.render_widget(block, box_);
+    if inner.height < 3 || inner.width < 10 {
+        return;
+    }
+    let help = Line::from(vec![
+        Span::styled("Space", t.style(Role::Focus)),
+        Span::raw(" drop/keep  "),
+        Span::styled("Enter", t.style(Role::Focus)),
+        Span::raw(" apply (asks first)  "),
+        Span::styled("Esc", t.style(Role::Focus)),
+        Span::raw(" cancel   "),
+        Span::styled(
+            "overloads first, then backlog · most urgent first · primaries before secondaries · never over a cap or to someone away",
+            t.style(Role::Dim),
+        ),
+    ]);
+    frame.render_widget(
+        Paragraph::new(help),
+        Rect::new(inner.x, inner.y, inner.width, 1),
+    );
+    let Some(s) = &app.snapshot else { return };
+    let name = |id: &crate::domain::TeammateId| {
+        s.teammate(id)
+            .map_or_else(|| id.to_string(), |t| t.name.clone())
+    };
+    let rows: Vec<Row> = r
+        .moves
+        .iter()
+        .zip(&r.keep)
+        .map(|(m, keep)| {
+            let c = s.conversation(&m.conversation);
+            let title = c.map(|c| crate::app::title(app, c)).unwrap_or_default();
+            let inbox = s.inbox(&m.inbox).map_or("", |i| i.name.as_str());
+            let from = match &m.from {
+                Source::Unassigned => "unassigned".to_owned(),
+                Source::Teammate(t) => name(t),
+            };
+            let style = if *keep {
+                t.style(Role::Text)
+            } else {
+                t.style(Role::Dim)
+            };
+            Row::new(vec![
+                Cell::from(if *keep { "✓" } else { "✗" }),
+                Cell::from(format!("#{}", m.conversation)),
+                Cell::from(title),
+                Cell::from(inbox.to_owned()),
+                Cell::from(from),
+                Cell::from("→"),
+                Cell::from(format!("{} ({})", name(&m.to), m.level)),
+                Cell::from(m.reason.clone()).style(t.style(Role::Dim)),
+            ])
+            .style(style)
+        })
+        .collect();
+    let list = Rect::new(
+        inner.x,
+        inner.y + 1,
+        inner.width,
+        inner.height.saturating_sub(1),
+    );
+    let n = r.moves.len();
+    let mut state = super::panes::state(r.selected.min(n.saturating_sub(1)), n, list.height, true);
+    let table = Table::new(
+        rows,
+        [
+            Constraint::Length(1),
+            Constraint::Length(14),
+            Constraint::Length(24),
+            Constraint::Length(12),
+            Constraint::Length(14),
+            Constraint::Length(1),
+            Constraint::Length(24),
+            Constraint::Fill(1),
+        ],
+    )
+    .header(
+        Row::new(vec![
+            "",
+            "Conversation",
+            "",
+            "Inbox",
+            "From",
+            "",
+            "To",
+            "Why",
+        ])
+        .style(t.style(Role::Header)),
+    )
+    .row_highlight_style(t.style(Role::Selected))
+    .highlight_symbol("▶ ");
+    frame.render_stateful_widget(table, list, &mut state);
+}

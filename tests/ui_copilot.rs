@@ -1,0 +1,169 @@
+//! The co-pilot's screens driven by keys against the simulator: a rebalance plan reviewed,
+//! trimmed and applied through the audited write path; one-key away for an idle teammate.
+
+mod ui_support;
+
+use crossterm::event::KeyCode;
+use shiftlead::app::Overlay;
+use shiftlead::backend::{AssignTarget, Helpdesk};
+use shiftlead::domain::rebalance::Source;
+use shiftlead::domain::{Level, TeammateId};
+use ui_support::rig::rig;
+use ui_support::{render, text};
+
+/// Piles unassigned Billing conversations onto a Billing primary member until they are two
+/// over their cap (someone dumped a batch on them); returns who.
+async fn overload_someone(r: &mut ui_support::rig::Rig) -> TeammateId {
+    let s = r.app.snapshot.clone().unwrap();
+    let m = r.app.metrics.clone().unwrap();
+    let billing = s.inboxes.iter().find(|i| i.name == "Billing").unwrap();
+    let (who, room) = billing
+        .members
+        .iter()
+        .filter(|mb| mb.level == Level::Primary)
+        .filter_map(|mb| {
+            let t = m.teammate(&mb.teammate)?;
+            let cap = t.cap.as_ref()?.value;
+            (t.has_capacity && t.load < cap).then(|| (mb.teammate.clone(), cap - t.load))
+        })
+        .next()
+        .expect("a Billing primary with room");
+    let backlog: Vec<_> = s
+        .conversations
+        .iter()
+        .filter(|c| c.inbox.as_ref() == Some(&billing.id) && c.assignee.is_none())
+        .map(|c| c.id.clone())
+        .take(room as usize + 2)
+        .collect();
+    for c in &backlog {
+        r.client
+            .assign(c, &AssignTarget::Teammate(who.clone()))
+            .await
+            .unwrap();
+    }
+    r.poll().await;
+    who
+}
+
+fn worst_overload(r: &ui_support::rig::Rig) -> i64 {
+    r.app
+        .metrics
+        .as_ref()
+        .unwrap()
+        .teammates
+        .iter()
+        .filter_map(|t| Some(i64::from(t.load) - i64::from(t.cap.as_ref()?.value)))
+        .max()
+        .unwrap_or(0)
+}
+
+#[tokio::test]
+async fn a_reviewed_rebalance_brings_an_overloaded_teammate_under_cap_through_the_write_path() {
+    let mut r = rig().await;
+    let who = overload_someone(&mut r).await;
+    assert!(
+        r.app
+            .metrics
+            .as_ref()
+            .unwrap()
+            .teammate(&who)
+            .unwrap()
+            .over_cap
+    );
+    let worst_before = worst_overload(&r);
+    r.keys("r");
+    let Some(Overlay::Rebalance(plan)) = &r.app.overlay else {
+        panic!("r opens the plan: {:?}", r.app.message)
+    };
+    let proposed = plan.moves.len();
+    let relief = plan
+        .moves
+        .iter()
+        .filter(|m| m.from == Source::Teammate(who.clone()))
+        .count();
+    assert_eq!(relief, 2, "exactly the excess is moved off");
+    insta::assert_snapshot!("rebalance_plan", render(&mut r.app, 140, 36).backend());
+    // Space drops the move under the cursor (and moves on); Space again keeps it.
+    r.keys("G ");
+    let Some(Overlay::Rebalance(plan)) = &r.app.overlay else {
+        panic!()
+    };
+    assert_eq!(plan.kept().len(), proposed - 1);
+    assert!(
+        text(&render(&mut r.app, 140, 36))
+            .contains(&format!("{} of {proposed} moves", proposed - 1))
+    );
+    r.keys(" ");
+    let Some(Overlay::Rebalance(plan)) = &r.app.overlay else {
+        panic!()
+    };
+    assert_eq!(plan.kept().len(), proposed);
+    r.key(KeyCode::Enter);
+    let Some(Overlay::Confirm(c)) = &r.app.overlay else {
+        panic!("Enter asks first")
+    };
+    assert_eq!(c.plan.len(), proposed);
+    assert!(c.title.contains("over cap"), "{}", c.title);
+    r.keys("y");
+    r.settle().await;
+    assert!(r.message().contains("applied"), "{}", r.message());
+    assert_eq!(r.audit.recent(500).len(), proposed, "every move audited");
+    // The backend agrees: a fresh poll shows them back under cap, and nobody worse off.
+    r.poll().await;
+    let t = r
+        .app
+        .metrics
+        .as_ref()
+        .unwrap()
+        .teammate(&who)
+        .unwrap()
+        .clone();
+    assert!(!t.over_cap, "{t:?}");
+    assert!(worst_overload(&r) <= worst_before);
+}
+
+#[tokio::test]
+async fn esc_cancels_a_rebalance_and_nothing_is_written() {
+    let mut r = rig().await;
+    r.keys("r");
+    assert!(matches!(r.app.overlay, Some(Overlay::Rebalance(_))));
+    r.key(KeyCode::Esc);
+    assert!(r.app.overlay.is_none());
+    r.settle().await;
+    assert!(r.audit.recent(10).is_empty());
+    assert!(r.sim.applied().is_empty());
+}
+
+#[tokio::test]
+async fn z_sets_an_idle_teammate_away_with_reassign_after_asking() {
+    let mut r = rig().await;
+    let m = r.app.metrics.clone().unwrap();
+    let idle = m
+        .teammates
+        .iter()
+        .position(|t| t.idle)
+        .expect("someone idle");
+    let id = m.teammates[idle].teammate.clone();
+    r.keys("2");
+    while r.app.target_teammates().first() != Some(&id) {
+        r.keys("j");
+    }
+    r.keys("z");
+    let Some(Overlay::Confirm(c)) = &r.app.overlay else {
+        panic!("z asks first: {:?}", r.app.message)
+    };
+    assert!(c.title.contains("looks idle"), "{}", c.title);
+    assert!(text(&render(&mut r.app, 160, 40)).contains("looks idle"));
+    r.keys("y");
+    r.settle().await;
+    let t = r.client.teammate(&id).await.unwrap();
+    assert!(t.away.enabled && t.away.reassign, "{t:?}");
+    // z on someone not idle says so instead of writing.
+    let busy = m.teammates.iter().find(|t| !t.idle && t.load > 0).unwrap();
+    while r.app.target_teammates().first() != Some(&busy.teammate) {
+        r.keys("k");
+    }
+    r.keys("z");
+    assert!(r.app.overlay.is_none());
+    assert!(r.message().contains("not flagged idle"), "{}", r.message());
+}
