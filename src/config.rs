@@ -5,7 +5,7 @@
 
 use crate::backend::intercom::IntercomSettings;
 use crate::domain::Priority;
-use crate::domain::policy::{CapPolicy, Policy, SlaTarget, SortKey};
+use crate::domain::policy::{CapOverride, CapPolicy, Policy, RampStep, SlaTarget, SortKey};
 use jiff::SignedDuration;
 use secrecy::SecretString;
 use serde::Deserialize;
@@ -73,8 +73,35 @@ impl Default for BackendConfig {
 pub struct CapsConfig {
     /// Workspace default.
     pub default: u32,
-    /// Per-teammate overrides keyed by email or id.
-    pub teammates: BTreeMap<String, u32>,
+    /// Per-teammate overrides keyed by email or id: a number, or a ramp-up.
+    pub teammates: BTreeMap<String, CapValue>,
+}
+
+/// A per-teammate cap in the config: `6`, or
+/// `{ ramp = [{ until = "2026-12-07", cap = 2 }, …], then = 6 }`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum CapValue {
+    /// A fixed cap.
+    Fixed(u32),
+    /// A ramp-up for a new hire.
+    Ramp {
+        /// Steps: this cap up to and including this date.
+        ramp: Vec<RampStepConfig>,
+        /// The cap after the last step (else the team limit or default).
+        #[serde(default)]
+        then: Option<u32>,
+    },
+}
+
+/// One `ramp` step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RampStepConfig {
+    /// Last day of the step, `"2026-12-07"`.
+    pub until: jiff::civil::Date,
+    /// The cap meanwhile.
+    pub cap: u32,
 }
 
 impl Default for CapsConfig {
@@ -195,6 +222,28 @@ pub struct Config {
     pub keys: BTreeMap<String, Keys>,
     /// `[theme]`.
     pub theme: ThemeConfig,
+    /// `[forecast]`.
+    pub forecast: ForecastConfig,
+}
+
+/// `[forecast]`: what breach forecasts assume.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct ForecastConfig {
+    /// Replies one on-duty teammate gives per hour.
+    pub replies_per_hour: u32,
+    /// The reply-time target a newly arriving customer is held to.
+    #[serde(deserialize_with = "duration")]
+    pub target: Duration,
+}
+
+impl Default for ForecastConfig {
+    fn default() -> Self {
+        Self {
+            replies_per_hour: 6,
+            target: Duration::from_secs(3600),
+        }
+    }
 }
 
 /// Where the configuration came from.
@@ -503,7 +552,22 @@ impl Config {
                     .caps
                     .teammates
                     .iter()
-                    .map(|(k, v)| (k.clone(), *v))
+                    .map(|(k, v)| {
+                        let o = match v {
+                            CapValue::Fixed(n) => CapOverride::fixed(*n),
+                            CapValue::Ramp { ramp, then } => CapOverride {
+                                steps: ramp
+                                    .iter()
+                                    .map(|s| RampStep {
+                                        until: s.until,
+                                        cap: s.cap,
+                                    })
+                                    .collect(),
+                                then: *then,
+                            },
+                        };
+                        (k.clone(), o)
+                    })
                     .collect(),
             },
             sla_targets: self
@@ -519,6 +583,8 @@ impl Config {
             order: self.ui.order.clone(),
             breaching_soon: signed(self.ui.breaching_soon),
             idle_after: signed(self.ui.idle_after),
+            replies_per_hour: self.forecast.replies_per_hour,
+            forecast_target: signed(self.forecast.target),
             time_zones: self
                 .teammates
                 .iter()
@@ -575,6 +641,35 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn caps_may_be_fixed_or_a_ramp_up() {
+        let (c, w) = p(r#"
+[caps.teammates]
+"ana@x.io" = 5
+"new@x.io" = { ramp = [{ until = "2026-12-07", cap = 2 }], then = 6 }
+"#)
+        .unwrap();
+        assert!(w.is_empty(), "{w:?}");
+        let policy = c.policy();
+        let new = &policy
+            .caps
+            .overrides
+            .iter()
+            .find(|(k, _)| k == "new@x.io")
+            .unwrap()
+            .1;
+        let cap = new.in_force(jiff::civil::date(2026, 12, 1)).unwrap();
+        assert_eq!(cap.value, 2);
+        assert_eq!(cap.source.to_string(), "ramp-up until 2026-12-07");
+        assert_eq!(
+            new.in_force(jiff::civil::date(2026, 12, 8)).unwrap().value,
+            6
+        );
+        let e = p("[caps.teammates]\n\"x\" = { ramp = [{ until = \"soon\", cap = 2 }] }\n")
+            .unwrap_err();
+        assert_eq!(e.line, Some(2), "{e}");
+    }
 
     #[cfg(unix)]
     #[test]
@@ -712,7 +807,10 @@ breaching_soon = "10m"
         .unwrap();
         let policy = c.policy();
         assert_eq!(policy.caps.default, 5);
-        assert_eq!(policy.caps.overrides, vec![("ana@x.io".to_owned(), 3)]);
+        assert_eq!(
+            policy.caps.overrides,
+            vec![("ana@x.io".to_owned(), CapOverride::fixed(3))]
+        );
         assert_eq!(policy.sla_targets.len(), 2);
         assert_eq!(policy.sla_targets[1].priority, Some(Priority::Urgent));
         assert_eq!(policy.order, vec![SortKey::Priority, SortKey::CreatedAt]);

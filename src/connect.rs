@@ -6,7 +6,7 @@ use crate::backend::intercom::{IntercomClient, IntercomSettings};
 use crate::clock::SharedClock;
 use crate::config::{BackendKind, Config};
 use crate::domain::Policy;
-use crate::domain::policy::SlaTarget;
+use crate::domain::policy::{CapOverride, SlaTarget};
 use crate::sim::{self, SimConfig, SimHandle};
 use color_eyre::eyre::{WrapErr, eyre};
 use jiff::SignedDuration;
@@ -85,7 +85,7 @@ pub fn demo_policy(policy: &mut Policy, scenario: &sim::Scenario) {
         policy.caps.overrides = scenario
             .teammates
             .iter()
-            .map(|t| (t.email.clone(), t.cap))
+            .map(|t| (t.email.clone(), CapOverride::fixed(t.cap)))
             .collect();
     }
     if policy.time_zones.is_empty() {

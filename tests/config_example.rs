@@ -38,7 +38,11 @@ fn example_config_with_every_comment_removed_still_parses() {
         .unwrap_or_else(|e| panic!("{e}\n{uncommented}"));
     assert!(warnings.is_empty(), "{warnings:?}");
     assert_eq!(config.sla.len(), 2);
-    assert_eq!(config.caps.teammates.len(), 2);
+    assert_eq!(
+        config.caps.teammates.len(),
+        3,
+        "two fixed caps and a ramp-up"
+    );
     assert_eq!(config.teammates.len(), 1);
 }
 

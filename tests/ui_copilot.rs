@@ -6,6 +6,7 @@ mod ui_support;
 use crossterm::event::KeyCode;
 use shiftlead::app::Overlay;
 use shiftlead::backend::{AssignTarget, Helpdesk};
+use shiftlead::clock::Clock;
 use shiftlead::domain::rebalance::Source;
 use shiftlead::domain::{Level, TeammateId};
 use ui_support::rig::rig;
@@ -166,4 +167,68 @@ async fn z_sets_an_idle_teammate_away_with_reassign_after_asking() {
     r.keys("z");
     assert!(r.app.overlay.is_none());
     assert!(r.message().contains("not flagged idle"), "{}", r.message());
+}
+
+#[tokio::test]
+async fn measured_arrival_rates_match_the_simulators_own_arrivals() {
+    // Poll once a minute for two hours; compare each inbox's measured rate with what the
+    // simulator itself created in the last hour (the tracker smooths with a 15-minute
+    // half-life, so the recent hour dominates).
+    let mut r = rig().await;
+    let start = r.clock.now();
+    for _ in 0..120 {
+        r.clock.advance(jiff::SignedDuration::from_mins(1));
+        r.poll().await;
+    }
+    let end = r.clock.now();
+    let since = end
+        .checked_sub(jiff::SignedDuration::from_hours(1))
+        .unwrap();
+    let mut compared = 0;
+    let world = r.sim.world();
+    for inbox in &r.app.snapshot.as_ref().unwrap().inboxes {
+        let team: i64 = inbox.id.as_str().parse().unwrap();
+        let actual = world
+            .conversations
+            .values()
+            .filter(|c| c.team == team && c.created_at > since && c.created_at <= end)
+            .count() as f64
+            / 60.0;
+        let measured = r.app.forecast(&inbox.id).unwrap().arrivals_per_min.unwrap();
+        if actual >= 0.1 {
+            compared += 1;
+            assert!(
+                (measured - actual).abs() <= 0.35 * actual + 0.05,
+                "{}: measured {measured:.2}/min, simulator created {actual:.2}/min",
+                inbox.name
+            );
+        }
+    }
+    assert!(compared >= 2, "busy inboxes compared: {compared}");
+    assert!(end > start);
+}
+
+#[tokio::test]
+async fn the_inbox_drill_down_explains_its_forecast() {
+    let mut r = rig().await;
+    for _ in 0..10 {
+        r.clock.advance(jiff::SignedDuration::from_mins(1));
+        r.poll().await;
+    }
+    r.keys("1");
+    r.key(KeyCode::Enter);
+    let screen = text(&ui_support::render_at(
+        &mut r.app,
+        160,
+        30,
+        r.clock.now(),
+        false,
+    ));
+    assert!(screen.contains("forecast"), "{screen}");
+    assert!(screen.contains("replies/h"), "{screen}");
+    assert!(screen.contains("Erlang C"), "{screen}");
+    insta::assert_snapshot!(
+        "inbox_forecast",
+        ui_support::render_at(&mut r.app, 160, 30, r.clock.now(), false).backend()
+    );
 }

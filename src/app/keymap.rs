@@ -394,7 +394,11 @@ mod tests {
             k.action(&ev(KeyCode::Char('r'), KeyModifiers::CONTROL)),
             Some(Action::Refresh)
         );
-        assert_eq!(k.action(&ev(KeyCode::Char('r'), KeyModifiers::NONE)), None);
+        assert_eq!(
+            k.action(&ev(KeyCode::Char('r'), KeyModifiers::NONE)),
+            Some(Action::Rebalance),
+            "plain r is not Ctrl-r"
+        );
         assert_eq!(
             k.action(&ev(KeyCode::F(5), KeyModifiers::NONE)),
             Some(Action::Refresh)

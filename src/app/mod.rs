@@ -139,6 +139,10 @@ pub struct App {
     pub policy: Policy,
     /// Open conversations per inbox over the last polls.
     pub history: HashMap<InboxId, VecDeque<u32>>,
+    /// Arrival rates per inbox, smoothed over polls.
+    pub arrivals: domain::forecast::ArrivalTracker,
+    /// Breach forecasts per inbox, from the latest data.
+    pub forecasts: Vec<domain::forecast::InboxForecast>,
     /// When the latest good data arrived.
     pub last_ok: Option<Timestamp>,
     /// Duration of the last poll.
@@ -215,6 +219,8 @@ impl App {
             metrics: None,
             policy,
             history: HashMap::new(),
+            arrivals: domain::forecast::ArrivalTracker::new(SignedDuration::from_mins(15)),
+            forecasts: Vec::new(),
             last_ok: None,
             last_poll: None,
             last_error: None,
@@ -282,6 +288,14 @@ impl App {
                 }
                 self.history
                     .retain(|id, _| snapshot.inboxes.iter().any(|i| &i.id == id));
+                self.arrivals.observe(&snapshot, now);
+                self.forecasts = domain::forecast::forecast(
+                    &snapshot,
+                    &metrics,
+                    &self.arrivals,
+                    &self.policy.forecast_params(),
+                    now,
+                );
                 self.snapshot = Some(*snapshot);
                 self.metrics = Some(metrics);
                 self.last_ok = Some(now);
@@ -347,5 +361,12 @@ impl App {
         }
         let n = self.detail_rows().len();
         self.detail_selected = self.detail_selected.min(n.saturating_sub(1));
+    }
+}
+
+impl App {
+    /// The forecast of one inbox.
+    pub fn forecast(&self, inbox: &InboxId) -> Option<&domain::forecast::InboxForecast> {
+        self.forecasts.iter().find(|f| &f.inbox == inbox)
     }
 }

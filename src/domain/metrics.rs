@@ -415,7 +415,10 @@ mod tests {
         Policy {
             caps: crate::domain::policy::CapPolicy {
                 default: 5,
-                overrides: vec![("CY@example.com".into(), 1)],
+                overrides: vec![(
+                    "CY@example.com".into(),
+                    crate::domain::policy::CapOverride::fixed(1),
+                )],
             },
             sla_targets: vec![SlaTarget {
                 name: Some("Gold".into()),
@@ -510,7 +513,7 @@ mod tests {
         let p = Policy {
             caps: crate::domain::policy::CapPolicy {
                 default: 0,
-                overrides: vec![("ana".into(), 0)],
+                overrides: vec![("ana".into(), crate::domain::policy::CapOverride::fixed(0))],
             },
             ..policy()
         };

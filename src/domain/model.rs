@@ -169,6 +169,11 @@ pub struct Away {
 pub enum CapSource {
     /// A per-teammate override in the config file.
     Config,
+    /// A step of a per-teammate ramp-up in the config file, in force until this date.
+    Ramp {
+        /// Last day of this step.
+        until: jiff::civil::Date,
+    },
     /// The assignment limit of one of the teammate's inboxes.
     TeamLimit,
     /// The workspace default from the config file.
@@ -177,11 +182,12 @@ pub enum CapSource {
 
 impl fmt::Display for CapSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            CapSource::Config => "config",
-            CapSource::TeamLimit => "team limit",
-            CapSource::WorkspaceDefault => "workspace default",
-        })
+        match self {
+            CapSource::Config => f.write_str("config"),
+            CapSource::Ramp { until } => write!(f, "ramp-up until {until}"),
+            CapSource::TeamLimit => f.write_str("team limit"),
+            CapSource::WorkspaceDefault => f.write_str("workspace default"),
+        }
     }
 }
 

@@ -9,13 +9,62 @@ use super::model::{
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
-/// How caps are resolved: per-teammate override, else the team's limit, else the default.
+/// How caps are resolved: per-teammate override (fixed or a ramp-up), else the team's limit,
+/// else the default.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CapPolicy {
     /// Workspace default cap.
     pub default: u32,
     /// Overrides keyed by teammate id or email (emails compared case-insensitively).
-    pub overrides: Vec<(String, u32)>,
+    pub overrides: Vec<(String, CapOverride)>,
+}
+
+/// One step of a ramp-up: this cap, up to and including `until`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RampStep {
+    /// Last day the step is in force.
+    pub until: jiff::civil::Date,
+    /// The cap meanwhile.
+    pub cap: u32,
+}
+
+/// A per-teammate cap: fixed, or a ramp-up for a new hire (steps by date, then a final cap or
+/// the usual resolution).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CapOverride {
+    /// Ramp-up steps, any order; the earliest step not yet over is in force.
+    pub steps: Vec<RampStep>,
+    /// The cap once every step is over; `None` falls back to team limit / default.
+    pub then: Option<u32>,
+}
+
+impl CapOverride {
+    /// A fixed cap.
+    pub fn fixed(cap: u32) -> Self {
+        Self {
+            steps: Vec::new(),
+            then: Some(cap),
+        }
+    }
+
+    /// The cap in force on `today` and its source, if this override has one.
+    pub fn in_force(&self, today: jiff::civil::Date) -> Option<Cap> {
+        let step = self
+            .steps
+            .iter()
+            .filter(|s| today <= s.until)
+            .min_by_key(|s| s.until);
+        match step {
+            Some(s) => Some(Cap {
+                value: s.cap,
+                source: CapSource::Ramp { until: s.until },
+            }),
+            None => self.then.map(|value| Cap {
+                value,
+                source: CapSource::Config,
+            }),
+        }
+    }
 }
 
 impl Default for CapPolicy {
@@ -28,19 +77,25 @@ impl Default for CapPolicy {
 }
 
 impl CapPolicy {
-    /// The cap for `teammate`, given the assignment limits of their inboxes.
+    /// The cap for `teammate` on `today`, given the assignment limits of their inboxes.
     ///
     /// When several of their inboxes carry a limit, the smallest wins: it is the one that
     /// stops assignment first.
-    pub fn resolve(&self, teammate: &Teammate, team_limits: impl Iterator<Item = u32>) -> Cap {
-        let by_override = self.overrides.iter().find(|(key, _)| {
-            key == teammate.id.as_str() || key.eq_ignore_ascii_case(&teammate.email)
-        });
-        if let Some((_, value)) = by_override {
-            return Cap {
-                value: *value,
-                source: CapSource::Config,
-            };
+    pub fn resolve(
+        &self,
+        teammate: &Teammate,
+        team_limits: impl Iterator<Item = u32>,
+        today: jiff::civil::Date,
+    ) -> Cap {
+        let by_override = self
+            .overrides
+            .iter()
+            .find(|(key, _)| {
+                key == teammate.id.as_str() || key.eq_ignore_ascii_case(&teammate.email)
+            })
+            .and_then(|(_, o)| o.in_force(today));
+        if let Some(cap) = by_override {
+            return cap;
         }
         match team_limits.min() {
             Some(value) => Cap {
@@ -99,6 +154,10 @@ pub struct Policy {
     pub time_zones: Vec<(String, String)>,
     /// A teammate (not away) whose customer has waited longer than this is flagged idle.
     pub idle_after: SignedDuration,
+    /// Forecasts: replies one on-duty teammate gives per hour.
+    pub replies_per_hour: u32,
+    /// Forecasts: the reply-time target a newly arriving customer is held to.
+    pub forecast_target: SignedDuration,
 }
 
 impl Default for Policy {
@@ -115,6 +174,18 @@ impl Default for Policy {
             breaching_soon: SignedDuration::from_mins(15),
             time_zones: Vec::new(),
             idle_after: SignedDuration::from_mins(30),
+            replies_per_hour: 6,
+            forecast_target: SignedDuration::from_hours(1),
+        }
+    }
+}
+
+impl Policy {
+    /// The forecast assumptions of this policy.
+    pub fn forecast_params(&self) -> super::forecast::ForecastParams {
+        super::forecast::ForecastParams {
+            handled_per_teammate_per_hour: f64::from(self.replies_per_hour),
+            sla_target: self.forecast_target,
         }
     }
 }
@@ -153,6 +224,7 @@ impl Policy {
 
     /// Resolves caps, fills time zones, and estimates SLA deadlines where the backend gave none.
     pub fn apply(&self, snapshot: &mut Snapshot) {
+        let today = snapshot.taken_at.to_zoned(jiff::tz::TimeZone::UTC).date();
         let limits: Vec<(String, u32)> = snapshot
             .inboxes
             .iter()
@@ -165,7 +237,7 @@ impl Policy {
                     .find(|(id, _)| id == inbox.as_str())
                     .map(|(_, l)| *l)
             });
-            let cap = self.caps.resolve(teammate, team_limits);
+            let cap = self.caps.resolve(teammate, team_limits, today);
             teammate.cap = Some(cap);
             if let Some((_, tz)) = self.time_zones.iter().find(|(key, _)| {
                 key == teammate.id.as_str() || key.eq_ignore_ascii_case(&teammate.email)
@@ -338,7 +410,10 @@ mod tests {
     fn cap_override_matches_id_or_email_case_insensitively() {
         let caps = CapPolicy {
             default: 8,
-            overrides: vec![("ANA@Example.com".into(), 3), ("77".into(), 4)],
+            overrides: vec![
+                ("ANA@Example.com".into(), CapOverride::fixed(3)),
+                ("77".into(), CapOverride::fixed(4)),
+            ],
         };
         let mut mate = Teammate {
             id: TeammateId("1".into()),
@@ -350,17 +425,81 @@ mod tests {
             time_zone: None,
             has_inbox_seat: true,
         };
-        assert_eq!(caps.resolve(&mate, [5].into_iter()).value, 3);
+        assert_eq!(caps.resolve(&mate, [5].into_iter(), day(1)).value, 3);
         mate.email = "x@example.com".into();
         mate.id = TeammateId("77".into());
         assert_eq!(
-            caps.resolve(&mate, [5].into_iter()).source,
+            caps.resolve(&mate, [5].into_iter(), day(1)).source,
             CapSource::Config
         );
         mate.id = TeammateId("78".into());
-        let cap = caps.resolve(&mate, [5, 2].into_iter());
+        let cap = caps.resolve(&mate, [5, 2].into_iter(), day(1));
         assert_eq!((cap.value, cap.source), (2, CapSource::TeamLimit));
-        let cap = caps.resolve(&mate, std::iter::empty());
+        let cap = caps.resolve(&mate, std::iter::empty(), day(1));
         assert_eq!((cap.value, cap.source), (8, CapSource::WorkspaceDefault));
+    }
+
+    fn day(d: i8) -> jiff::civil::Date {
+        jiff::civil::date(2026, 12, d)
+    }
+
+    #[test]
+    fn a_ramp_up_steps_through_its_caps_then_settles() {
+        let ramp = CapOverride {
+            steps: vec![
+                RampStep {
+                    until: day(15),
+                    cap: 4,
+                },
+                RampStep {
+                    until: day(7),
+                    cap: 2,
+                },
+            ],
+            then: Some(6),
+        };
+        let at = |d| ramp.in_force(day(d)).unwrap();
+        assert_eq!(at(1).value, 2);
+        assert_eq!(at(7).source, CapSource::Ramp { until: day(7) }, "inclusive");
+        assert_eq!(
+            (at(8).value, at(8).source),
+            (4, CapSource::Ramp { until: day(15) })
+        );
+        assert_eq!((at(16).value, at(16).source), (6, CapSource::Config));
+        let open_ended = CapOverride {
+            steps: ramp.steps.clone(),
+            then: None,
+        };
+        assert_eq!(
+            open_ended.in_force(day(16)),
+            None,
+            "falls back to the usual rules"
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_cap_in_force_is_a_step_or_the_final_cap(
+            steps in proptest::collection::vec((1i8..=28, 0u32..20), 0..5),
+            then in proptest::option::of(0u32..20),
+            d in 1i8..=31,
+        ) {
+            let o = CapOverride {
+                steps: steps.iter().map(|&(u, cap)| RampStep { until: day(u), cap }).collect(),
+                then,
+            };
+            match o.in_force(day(d)) {
+                Some(Cap { value, source: CapSource::Ramp { until } }) => {
+                    proptest::prop_assert!(until >= day(d));
+                    proptest::prop_assert!(o.steps.iter().any(|s| s.until == until && s.cap == value));
+                    proptest::prop_assert!(!o.steps.iter().any(|s| s.until >= day(d) && s.until < until));
+                }
+                Some(cap) => {
+                    proptest::prop_assert_eq!(Some(cap.value), then);
+                    proptest::prop_assert!(o.steps.iter().all(|s| s.until < day(d)));
+                }
+                None => proptest::prop_assert!(then.is_none() && o.steps.iter().all(|s| s.until < day(d))),
+            }
+        }
     }
 }

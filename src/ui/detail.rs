@@ -106,7 +106,7 @@ pub(super) fn inbox(
         return;
     };
     let f = m.inbox(id);
-    let [top, body] = Layout::vertical([Constraint::Length(2), Constraint::Min(0)]).areas(area);
+    let [top, body] = Layout::vertical([Constraint::Length(4), Constraint::Min(0)]).areas(area);
     let dist = inbox
         .distribution
         .as_ref()
@@ -116,7 +116,7 @@ pub(super) fn inbox(
         .assignment_limit
         .map(|l| format!(" · assignment limit {l}"))
         .unwrap_or_default();
-    summary(frame, top, vec![
+    summary(frame, top, [
         Line::from(vec![
             Span::styled(format!(" {} ", inbox.name), t.style(Role::Focus)),
             Span::styled(format!("· distribution {dist}{limit} · Esc back"), t.style(Role::Dim)),
@@ -134,7 +134,10 @@ pub(super) fn inbox(
                 f.away
             )
         })),
-    ]);
+    ]
+    .into_iter()
+    .chain(forecast_lines(app, id, ctx))
+    .collect());
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)]).areas(body);
     let (table, len) = conversations_table(app, ctx, "Conversations — priority order", true);
@@ -190,6 +193,69 @@ pub(super) fn inbox(
     .header(head)
     .block(block("Members", false, None, "", ctx));
     frame.render_widget(table, right);
+}
+
+/// How the forecast of an inbox was made: its inputs, the projection, and the Erlang C view.
+fn forecast_lines(app: &App, id: &InboxId, ctx: Ctx) -> Vec<Line<'static>> {
+    use crate::domain::forecast::{BreachCause, erlang_c, service_level};
+    let t = ctx.theme;
+    let Some(f) = app.forecast(id) else {
+        return Vec::new();
+    };
+    let rph = app.policy.replies_per_hour;
+    let on_duty = app
+        .metrics
+        .as_ref()
+        .and_then(|m| m.inbox(id))
+        .map_or(0, |m| m.on_duty);
+    let Some(arrivals) = f.arrivals_per_min else {
+        return vec![Line::from(Span::styled(
+            " forecast: measuring arrivals — needs a second poll",
+            t.style(Role::Dim),
+        ))];
+    };
+    let breach = match &f.first_breach {
+        Some(b) => format!(
+            "first breach ~{} ({})",
+            short(b.after),
+            match &b.cause {
+                BreachCause::Deadline(c) => format!("SLA of #{c}"),
+                BreachCause::Backlog => "the queue outgrows the target".into(),
+            }
+        ),
+        None => "no breach expected".into(),
+    };
+    let target = app.policy.forecast_target;
+    let handle_s = if rph == 0 {
+        f64::INFINITY
+    } else {
+        3600.0 / f64::from(rph)
+    };
+    let traffic = arrivals / 60.0 * handle_s;
+    let erlang = match service_level(on_duty, arrivals / 60.0, handle_s, target.as_secs_f64()) {
+        Some(sl) => format!(
+            " Erlang C ({on_duty} on duty, {} per reply): P(wait) {:.0}% · {:.0}% answered within {}",
+            short(jiff::SignedDuration::from_secs_f64(handle_s.min(1e9))),
+            erlang_c(on_duty, traffic) * 100.0,
+            sl * 100.0,
+            short(target)
+        ),
+        None => format!(
+            " Erlang C: {traffic:.1} erlangs of traffic ≥ {on_duty} on duty — the queue grows without bound"
+        ),
+    };
+    vec![
+        Line::from(vec![
+            Span::styled(" forecast ", t.style(Role::Header)),
+            Span::raw(format!(
+                "arrivals {arrivals:.1}/min (smoothed) · {on_duty} on duty × {rph} replies/h = {:.1}/min · waiting {} → {:.0} in 30m · {breach}",
+                f.handled_per_min,
+                f.depth,
+                f.depth_after(30.0)
+            )),
+        ]),
+        Line::from(Span::styled(erlang, t.style(Role::Dim))),
+    ]
 }
 
 /// One teammate.

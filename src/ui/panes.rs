@@ -110,15 +110,42 @@ fn num(n: u32, role: Role, ctx: Ctx) -> Cell<'static> {
     Cell::from(Line::from(n.to_string()).right_aligned()).style(style)
 }
 
+/// The forecast's first breach of an inbox: `~12m`, `↑` when the queue grows; `—` when none
+/// is expected.
+fn next_breach<'a>(app: &App, inbox: &crate::domain::InboxId, ctx: Ctx) -> Cell<'a> {
+    let Some(f) = app.forecast(inbox) else {
+        return Cell::from(Line::from("—").right_aligned()).style(ctx.theme.style(Role::Dim));
+    };
+    let growing = f
+        .arrivals_per_min
+        .is_some_and(|a| a > f.handled_per_min + f64::EPSILON);
+    let arrow = if growing { "↑" } else { " " };
+    match &f.first_breach {
+        Some(b) => {
+            let role = if b.after < SignedDuration::from_mins(15) {
+                Role::Bad
+            } else if b.after < SignedDuration::from_hours(1) {
+                Role::Warn
+            } else {
+                Role::Text
+            };
+            Cell::from(Line::from(format!("~{}{arrow}", short(b.after))).right_aligned())
+                .style(ctx.theme.style(role))
+        }
+        None => Cell::from(Line::from(format!("—{arrow}")).right_aligned())
+            .style(ctx.theme.style(Role::Dim)),
+    }
+}
+
 pub(super) fn inboxes(frame: &mut Frame, area: Rect, app: &App, ctx: Ctx, hits: &mut Hits) {
     let (Some(s), Some(m)) = (&app.snapshot, &app.metrics) else {
         return;
     };
     let focused = app.focus == Pane::Inboxes;
     let rows_idx = app.rows(Pane::Inboxes);
-    let wide = area.width >= 90;
+    let wide = area.width >= 98;
     let trend_w = if wide {
-        usize::from(area.width.saturating_sub(78)).clamp(6, 30)
+        usize::from(area.width.saturating_sub(86)).clamp(6, 30)
     } else {
         0
     };
@@ -157,6 +184,7 @@ pub(super) fn inboxes(frame: &mut Frame, area: Rect, app: &App, ctx: Ctx, hits: 
                 }),
                 num(f.breaching_soon, Role::Warn, ctx),
                 Cell::from(Line::from(format!("{}/{}", f.on_duty, f.away)).right_aligned()),
+                next_breach(app, &inbox.id, ctx),
             ];
             if wide {
                 let h = app.history.get(&inbox.id);
@@ -177,6 +205,7 @@ pub(super) fn inboxes(frame: &mut Frame, area: Rect, app: &App, ctx: Ctx, hits: 
         " Brch",
         " Soon",
         "Duty/Away",
+        "  Next",
     ];
     let mut widths = vec![
         Constraint::Length(18),
@@ -187,6 +216,7 @@ pub(super) fn inboxes(frame: &mut Frame, area: Rect, app: &App, ctx: Ctx, hits: 
         Constraint::Length(5),
         Constraint::Length(5),
         Constraint::Length(9),
+        Constraint::Length(7),
     ];
     if wide {
         head.push("Queue trend");

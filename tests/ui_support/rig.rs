@@ -8,6 +8,7 @@ use shiftlead::app::{App, Effect, SyncMsg};
 use shiftlead::audit::Audit;
 use shiftlead::backend::intercom::{IntercomClient, IntercomSettings};
 use shiftlead::backend::{Budget, Helpdesk};
+use shiftlead::clock::Clock;
 use shiftlead::clock::ManualClock;
 use shiftlead::connect::demo_policy;
 use shiftlead::domain::Policy;
@@ -24,6 +25,8 @@ pub struct Rig {
     pub exec: Executor,
     pub audit: Arc<Audit>,
     pub _dir: tempfile::TempDir,
+    /// The clock the simulator and the app run on.
+    pub clock: ManualClock,
 }
 
 /// The demo at [`now`], polled once.
@@ -41,7 +44,12 @@ pub async fn rig() -> Rig {
     let client = Arc::new(IntercomClient::new(settings).unwrap());
     let dir = tempfile::tempdir().unwrap();
     let audit = Arc::new(Audit::open(&dir.path().join("audit.log")).unwrap());
-    let exec = Executor::new(client.clone(), Some(audit.clone()), Arc::new(clock), false);
+    let exec = Executor::new(
+        client.clone(),
+        Some(audit.clone()),
+        Arc::new(clock.clone()),
+        false,
+    );
     let app = App::new(policy, Duration::from_secs(5), true);
     let mut rig = Rig {
         app,
@@ -50,6 +58,7 @@ pub async fn rig() -> Rig {
         exec,
         audit,
         _dir: dir,
+        clock,
     };
     rig.poll().await;
     rig
@@ -70,7 +79,7 @@ impl Rig {
                 },
                 capabilities: Box::new(self.client.capabilities()),
             },
-            now(),
+            self.clock.now(),
         );
     }
 
