@@ -40,6 +40,8 @@ pub struct DashboardOptions {
     pub privacy: bool,
     /// Where writes are logged.
     pub audit: Option<Arc<Audit>>,
+    /// Where off-queue blocks are kept across restarts.
+    pub blocks_file: Option<std::path::PathBuf>,
 }
 
 /// Results of background work for the loop.
@@ -53,6 +55,14 @@ enum Done {
 pub async fn run(backend: Arc<dyn Helpdesk>, options: DashboardOptions) -> color_eyre::Result<()> {
     let mut app = App::new(options.policy.clone(), options.refresh, options.demo);
     app.privacy = options.privacy;
+    if let Some(path) = &options.blocks_file {
+        let (blocks, problem) = crate::state::load_blocks(path);
+        if let Some(p) = problem {
+            tracing::warn!("{p}");
+            app.message = Some(p);
+        }
+        app.blocks = blocks;
+    }
     if options.read_only {
         app.read_only = Some("started with --read-only".into());
     }
@@ -132,6 +142,15 @@ pub async fn run(backend: Arc<dyn Helpdesk>, options: DashboardOptions) -> color
                         let reports = executor.run_all(plan, undo).await;
                         let _ = tx.send(Done::Writes(reports, undo));
                     });
+                }
+                Effect::SaveBlocks(blocks) => {
+                    if let Some(path) = options.blocks_file.clone() {
+                        tokio::task::spawn_blocking(move || {
+                            if let Err(e) = crate::state::save_blocks(&path, &blocks) {
+                                tracing::error!(path = %path.display(), error = %e, "cannot save blocks");
+                            }
+                        });
+                    }
                 }
                 Effect::LoadAudit => {
                     let audit = options.audit.clone();

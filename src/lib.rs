@@ -18,6 +18,7 @@ pub mod domain;
 pub mod init;
 pub mod logging;
 pub mod sim;
+pub mod state;
 pub mod sync;
 pub mod term;
 pub mod ui;

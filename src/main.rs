@@ -140,6 +140,7 @@ async fn run(cli: Cli, config: Config, warnings: Vec<String>) -> color_eyre::Res
                 warn_under: config.ui.warn_under,
                 read_only,
                 audit: open_audit(),
+                blocks_file: shiftlead::state::blocks_path(),
             };
             let _ = warnings;
             let backend = conn.backend.clone();

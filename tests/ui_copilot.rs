@@ -232,3 +232,116 @@ async fn the_inbox_drill_down_explains_its_forecast() {
         ui_support::render_at(&mut r.app, 160, 30, r.clock.now(), false).backend()
     );
 }
+
+/// Moves the teammate cursor onto `id`.
+fn select_teammate(r: &mut ui_support::rig::Rig, id: &TeammateId) {
+    r.keys("2g");
+    for _ in 0..200 {
+        if r.app.target_teammates().first() == Some(id) {
+            return;
+        }
+        r.keys("j");
+    }
+    panic!("teammate {id} not in the list");
+}
+
+#[tokio::test]
+async fn a_block_takes_a_teammate_off_the_queue_and_back_when_it_ends() {
+    let mut r = rig().await;
+    let s = r.app.snapshot.clone().unwrap();
+    let who = s
+        .teammates
+        .iter()
+        .find(|t| !t.away.enabled)
+        .unwrap()
+        .id
+        .clone();
+    select_teammate(&mut r, &who);
+    r.keys("b");
+    let Some(Overlay::Picker(p)) = &r.app.overlay else {
+        panic!("b opens the block picker: {:?}", r.app.message)
+    };
+    assert!(p.title.contains("off the queue"), "{}", p.title);
+    r.keys("30m train");
+    r.key(KeyCode::Enter);
+    r.settle().await;
+    let t = r.client.teammate(&who).await.unwrap();
+    assert!(t.away.enabled, "away for the block");
+    assert_eq!(t.away.reason.as_ref().unwrap().label, "Training");
+    assert_eq!(r.app.blocks.len(), 1);
+    assert_eq!(r.saved_blocks.as_ref().unwrap().len(), 1, "persisted");
+    r.poll().await;
+    insta::assert_snapshot!(
+        "block_running",
+        ui_support::render_at(&mut r.app, 120, 30, r.clock.now(), false).backend()
+    );
+    assert!(
+        text(&ui_support::render_at(
+            &mut r.app,
+            120,
+            30,
+            r.clock.now(),
+            false
+        ))
+        .contains("BLOCK 30m")
+    );
+
+    // A restart: a fresh app with the saved blocks, after the block ended.
+    let saved = r.saved_blocks.clone().unwrap();
+    r.app.blocks = saved;
+    r.clock.advance(jiff::SignedDuration::from_mins(31));
+    r.poll().await;
+    r.settle().await;
+    let t = r.client.teammate(&who).await.unwrap();
+    assert!(!t.away.enabled, "set back when the block ended");
+    assert!(r.app.blocks.is_empty());
+    assert_eq!(r.saved_blocks.as_ref().unwrap().len(), 0);
+    assert!(
+        r.audit
+            .recent(10)
+            .iter()
+            .any(|e| e.action.contains("block over"))
+    );
+}
+
+#[tokio::test]
+async fn a_block_overridden_by_someone_else_is_dropped_not_fought() {
+    let mut r = rig().await;
+    let s = r.app.snapshot.clone().unwrap();
+    let who = s
+        .teammates
+        .iter()
+        .find(|t| !t.away.enabled)
+        .unwrap()
+        .id
+        .clone();
+    select_teammate(&mut r, &who);
+    r.keys("b");
+    r.keys("1h train");
+    r.key(KeyCode::Enter);
+    r.settle().await;
+    assert_eq!(r.app.blocks.len(), 1);
+    // Someone sets them back from the helpdesk's own console.
+    r.client
+        .set_away(
+            &who,
+            &shiftlead::backend::AwayChange {
+                away: false,
+                reassign: false,
+                reason: None,
+            },
+        )
+        .await
+        .unwrap();
+    let writes_before = r.sim.applied().len();
+    r.clock.advance(jiff::SignedDuration::from_mins(5));
+    r.poll().await;
+    r.settle().await;
+    assert!(r.app.blocks.is_empty());
+    assert!(
+        r.message().contains("set back by someone else"),
+        "{}",
+        r.message()
+    );
+    assert_eq!(r.sim.applied().len(), writes_before, "no write of ours");
+}

@@ -22,6 +22,8 @@ pub enum Effect {
     },
     /// Load the recent audit log.
     LoadAudit,
+    /// Persist the off-queue blocks (they outlive a restart).
+    SaveBlocks(Vec<domain::blocks::Block>),
 }
 
 /// What a picker choice does.
@@ -33,6 +35,15 @@ pub enum Choice {
     Membership(domain::InboxId, MemberChange),
     /// Set the teammates away like this.
     Away(AwayChange),
+    /// Take the teammates off the queue for a block of minutes with this reason.
+    Block {
+        /// Length of the block.
+        minutes: i64,
+        /// The away reason.
+        reason: Option<domain::AwayReasonId>,
+        /// Its text.
+        label: String,
+    },
 }
 
 /// One entry of a picker.
@@ -390,7 +401,7 @@ impl App {
         }));
     }
 
-    fn names_of(&self, teammates: &[TeammateId]) -> String {
+    pub(super) fn names_of(&self, teammates: &[TeammateId]) -> String {
         let Some(s) = &self.snapshot else {
             return String::new();
         };
@@ -419,6 +430,33 @@ impl App {
                 .iter()
                 .filter_map(|t| actions::plan_away(s, t, change.clone()))
                 .collect(),
+            Choice::Block {
+                minutes,
+                reason,
+                label,
+            } => {
+                let change = AwayChange {
+                    away: true,
+                    reassign: false,
+                    reason: reason.clone(),
+                };
+                let plan: Vec<Planned> = picker
+                    .teammates
+                    .iter()
+                    .filter_map(|t| actions::plan_away(s, t, change.clone()))
+                    .collect();
+                for p in &plan {
+                    if let Write::SetAway { teammate, .. } = &p.write {
+                        self.pending_blocks.push((
+                            teammate.clone(),
+                            *minutes,
+                            reason.clone(),
+                            label.clone(),
+                        ));
+                    }
+                }
+                plan
+            }
         };
         if plan.is_empty() {
             self.message = Some("nothing to change".into());
@@ -530,6 +568,7 @@ impl App {
             ([one], 1) => one.clone(),
             (f, n) => format!("{} of {n} applied; {}", n - f.len(), f[0]),
         });
+        self.start_blocks(&reports, now);
         if !applied.is_empty() {
             self.last_applied = if undo { None } else { Some(applied) };
         }

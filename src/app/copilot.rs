@@ -224,3 +224,171 @@ impl App {
         }));
     }
 }
+
+/// Lengths of block on offer, in minutes.
+const BLOCK_MINUTES: [i64; 5] = [15, 30, 60, 90, 120];
+
+impl App {
+    /// `b`: a picker of block lengths and reasons for the target teammates; on a teammate
+    /// with a block running, offers to end it now.
+    pub(super) fn open_block(&mut self) {
+        use super::{Choice, PickItem, Picker};
+        if let Some(reason) = &self.read_only {
+            self.message = Some(format!("read-only: {reason}"));
+            return;
+        }
+        let teammates = self.target_teammates();
+        let Some(s) = &self.snapshot else { return };
+        if teammates.is_empty() {
+            self.message = Some("b: select a teammate first".into());
+            return;
+        }
+        let running: Vec<TeammateId> = teammates
+            .iter()
+            .filter(|t| self.blocks.iter().any(|b| &b.teammate == *t))
+            .cloned()
+            .collect();
+        if !running.is_empty() {
+            let back = AwayChange {
+                away: false,
+                reassign: false,
+                reason: None,
+            };
+            let plan: Vec<_> = running
+                .iter()
+                .filter_map(|t| actions::plan_away(s, t, back.clone()))
+                .collect();
+            self.blocks.retain(|b| !running.contains(&b.teammate));
+            self.effects
+                .push(super::Effect::SaveBlocks(self.blocks.clone()));
+            self.overlay = Some(Overlay::Confirm(Confirm {
+                title: format!("End the block now and set {} back", self.names_of(&running)),
+                plan,
+                warnings: Vec::new(),
+                undo: false,
+            }));
+            return;
+        }
+        let reasons: Vec<(Option<crate::domain::AwayReasonId>, String)> = s
+            .away_reasons
+            .iter()
+            .filter(|r| !r.deleted)
+            .map(|r| {
+                let emoji = r
+                    .emoji
+                    .as_deref()
+                    .map(|e| format!("{e} "))
+                    .unwrap_or_default();
+                (Some(r.id.clone()), format!("{emoji}{}", r.label))
+            })
+            .chain(std::iter::once((None, "Off the queue".to_owned())))
+            .collect();
+        let mut items = Vec::new();
+        for (id, label) in &reasons {
+            for minutes in BLOCK_MINUTES {
+                items.push(PickItem {
+                    label: format!(
+                        "{} · {label}",
+                        crate::ui::format::short(jiff::SignedDuration::from_mins(minutes))
+                    ),
+                    detail: "away, then back automatically".into(),
+                    choice: Choice::Block {
+                        minutes,
+                        reason: id.clone(),
+                        label: label.clone(),
+                    },
+                });
+            }
+        }
+        let who = self.names_of(&teammates);
+        self.overlay = Some(Overlay::Picker(Picker {
+            title: format!("Block {who} off the queue for…"),
+            items,
+            query: String::new(),
+            selected: 0,
+            conversations: Vec::new(),
+            teammates,
+        }));
+    }
+
+    /// Turns confirmed away writes that were asked for as blocks into running blocks.
+    pub(super) fn start_blocks(&mut self, reports: &[actions::Report], now: jiff::Timestamp) {
+        if self.pending_blocks.is_empty() {
+            return;
+        }
+        let mut changed = false;
+        for r in reports {
+            let actions::Write::SetAway { teammate, change } = &r.planned.write else {
+                continue;
+            };
+            let Some(at) = self.pending_blocks.iter().position(|(t, ..)| t == teammate) else {
+                continue;
+            };
+            let (t, minutes, reason, label) = self.pending_blocks.remove(at);
+            if !change.away || !matches!(r.outcome, actions::Outcome::Applied { .. }) {
+                continue;
+            }
+            let name = self
+                .snapshot
+                .as_ref()
+                .and_then(|s| s.teammate(&t))
+                .map_or_else(|| t.to_string(), |x| x.name.clone());
+            self.blocks.retain(|b| b.teammate != t);
+            self.blocks.push(crate::domain::blocks::Block {
+                teammate: t,
+                name,
+                reason,
+                label,
+                start: now,
+                end: now
+                    .checked_add(jiff::SignedDuration::from_mins(minutes))
+                    .unwrap_or(now),
+            });
+            changed = true;
+        }
+        if changed {
+            self.effects
+                .push(super::Effect::SaveBlocks(self.blocks.clone()));
+        }
+    }
+
+    /// On every poll: blocks that are over set their teammate back; blocks someone else
+    /// overrode are dropped (and the status line says so).
+    pub(super) fn reconcile_blocks(&mut self, snapshot: &Snapshot, now: jiff::Timestamp) {
+        use crate::domain::blocks::{Step, reconcile};
+        if self.blocks.is_empty() {
+            return;
+        }
+        let (running, steps) = reconcile(&self.blocks, snapshot, now);
+        if steps.is_empty() {
+            return;
+        }
+        self.blocks = running;
+        let back = AwayChange {
+            away: false,
+            reassign: false,
+            reason: None,
+        };
+        let mut plan = Vec::new();
+        let mut notes = Vec::new();
+        for step in steps {
+            match step {
+                Step::SetBack(b) => {
+                    if let Some(mut p) = actions::plan_away(snapshot, &b.teammate, back.clone()) {
+                        p.label = format!("block over: set {} back", b.name);
+                        plan.push(p);
+                    }
+                }
+                Step::Dropped(_, why) => notes.push(why),
+            }
+        }
+        self.effects
+            .push(super::Effect::SaveBlocks(self.blocks.clone()));
+        if self.read_only.is_none() && !plan.is_empty() {
+            self.run(plan, false);
+        }
+        if !notes.is_empty() {
+            self.message = Some(notes.join("; "));
+        }
+    }
+}

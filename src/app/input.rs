@@ -97,6 +97,7 @@ impl App {
             A::Audit => self.effects.push(super::Effect::LoadAudit),
             A::Rebalance => self.open_rebalance(),
             A::IdleAway => self.idle_away(),
+            A::Block => self.open_block(),
         }
     }
 

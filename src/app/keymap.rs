@@ -62,6 +62,8 @@ pub enum Action {
     Rebalance,
     /// Set the selected idle teammate away.
     IdleAway,
+    /// Give a teammate an off-queue block (or end it).
+    Block,
 }
 
 impl Action {
@@ -146,6 +148,12 @@ impl Action {
             "rebalance",
             "propose a rebalance: review (Space drops a move), Enter to apply",
             &["r"],
+        ),
+        (
+            Action::Block,
+            "block",
+            "off-queue block: away for N minutes with a reason, back automatically (again: end it)",
+            &["b"],
         ),
         (
             Action::IdleAway,

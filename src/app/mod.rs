@@ -141,6 +141,10 @@ pub struct App {
     pub history: HashMap<InboxId, VecDeque<u32>>,
     /// Arrival rates per inbox, smoothed over polls.
     pub arrivals: domain::forecast::ArrivalTracker,
+    /// Off-queue blocks in progress.
+    pub blocks: Vec<domain::blocks::Block>,
+    /// Blocks waiting for their away write: (teammate, minutes, reason, label).
+    pub pending_blocks: Vec<(TeammateId, i64, Option<domain::AwayReasonId>, String)>,
     /// Breach forecasts per inbox, from the latest data.
     pub forecasts: Vec<domain::forecast::InboxForecast>,
     /// When the latest good data arrived.
@@ -221,6 +225,8 @@ impl App {
             history: HashMap::new(),
             arrivals: domain::forecast::ArrivalTracker::new(SignedDuration::from_mins(15)),
             forecasts: Vec::new(),
+            blocks: Vec::new(),
+            pending_blocks: Vec::new(),
             last_ok: None,
             last_poll: None,
             last_error: None,
@@ -289,6 +295,7 @@ impl App {
                 self.history
                     .retain(|id, _| snapshot.inboxes.iter().any(|i| &i.id == id));
                 self.arrivals.observe(&snapshot, now);
+                self.reconcile_blocks(&snapshot, now);
                 self.forecasts = domain::forecast::forecast(
                     &snapshot,
                     &metrics,

@@ -162,6 +162,7 @@ pub(super) fn inbox(
             let cap = mate.and_then(|x| x.cap).map_or(0, |c| c.value);
             let status = mate.map_or(Span::raw(""), |x| {
                 badge(
+                    app,
                     x,
                     fm.is_some_and(|f| f.over_cap),
                     fm.is_some_and(|f| f.idle),
@@ -318,6 +319,7 @@ pub(super) fn teammate(
             Line::from(vec![
                 Span::raw(format!(" load {load} · {cap_text} · ")),
                 badge(
+                    app,
                     mate,
                     f.is_some_and(|f| f.over_cap),
                     f.is_some_and(|f| f.idle),

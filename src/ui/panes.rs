@@ -245,9 +245,21 @@ pub(super) fn inboxes(frame: &mut Frame, area: Rect, app: &App, ctx: Ctx, hits: 
 }
 
 /// The away / idle / capacity badge of a teammate.
-pub(super) fn badge(t: &Teammate, over: bool, idle: bool, spare: bool, ctx: Ctx) -> Span<'static> {
+pub(super) fn badge(
+    app: &App,
+    t: &Teammate,
+    over: bool,
+    idle: bool,
+    spare: bool,
+    ctx: Ctx,
+) -> Span<'static> {
     let th = ctx.theme;
-    if t.away.enabled {
+    if let Some(b) = app.blocks.iter().find(|b| b.teammate == t.id) {
+        Span::styled(
+            format!("BLOCK {} {}", short(b.left(ctx.now)), b.label),
+            th.style(Role::Away),
+        )
+    } else if t.away.enabled {
         let reason = t
             .away
             .reason
@@ -332,7 +344,7 @@ pub(super) fn teammates(frame: &mut Frame, area: Rect, app: &App, ctx: Ctx, hits
                     Span::styled(gauge(load, cap, gauge_w), ctx.theme.style(g_role)),
                     Span::raw(format!(" {load:>2}/{cap:<2}")),
                 ])),
-                Cell::from(badge(t, over, idle, spare, ctx)),
+                Cell::from(badge(app, t, over, idle, spare, ctx)),
                 Cell::from(fit(&inbox_names(s, t, Level::Primary), 22)),
             ];
             if wide {

@@ -27,6 +27,8 @@ pub struct Rig {
     pub _dir: tempfile::TempDir,
     /// The clock the simulator and the app run on.
     pub clock: ManualClock,
+    /// The blocks the app last asked to persist.
+    pub saved_blocks: Option<Vec<shiftlead::domain::blocks::Block>>,
 }
 
 /// The demo at [`now`], polled once.
@@ -59,6 +61,7 @@ pub async fn rig() -> Rig {
         audit,
         _dir: dir,
         clock,
+        saved_blocks: None,
     };
     rig.poll().await;
     rig
@@ -96,13 +99,21 @@ impl Rig {
 
     /// Runs queued effects the way the dashboard loop does.
     pub async fn settle(&mut self) {
-        for effect in self.app.take_effects() {
-            match effect {
-                Effect::Run { plan, undo } => {
-                    let reports = self.exec.run_all(plan, undo).await;
-                    self.app.on_writes(reports, undo, now());
+        // Results can ask for more (a confirmed block asks to be saved), as in the loop.
+        loop {
+            let effects = self.app.take_effects();
+            if effects.is_empty() {
+                return;
+            }
+            for effect in effects {
+                match effect {
+                    Effect::Run { plan, undo } => {
+                        let reports = self.exec.run_all(plan, undo).await;
+                        self.app.on_writes(reports, undo, self.clock.now());
+                    }
+                    Effect::LoadAudit => self.app.on_audit(self.audit.recent(50)),
+                    Effect::SaveBlocks(blocks) => self.saved_blocks = Some(blocks),
                 }
-                Effect::LoadAudit => self.app.on_audit(self.audit.recent(50)),
             }
         }
     }
