@@ -98,6 +98,24 @@ pub fn read_recent(path: &Path, n: usize) -> Vec<Entry> {
     all
 }
 
+/// The shift's writes for a handoff, oldest first.
+pub fn write_lines(entries: &[Entry]) -> Vec<crate::domain::handoff::WriteLine> {
+    let mut lines: Vec<_> = entries
+        .iter()
+        .map(|e| crate::domain::handoff::WriteLine {
+            time: e.time,
+            action: if e.undo {
+                format!("↶ {}", e.action)
+            } else {
+                e.action.clone()
+            },
+            outcome: e.outcome.clone(),
+        })
+        .collect();
+    lines.sort_by_key(|l| l.time);
+    lines
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -109,6 +109,15 @@ pub enum Command {
     },
     /// Check connectivity, the token, the acting admin and what this workspace allows.
     Check,
+    /// Write a Markdown summary of the shift for the next lead.
+    Handoff {
+        /// How far back the shift goes, e.g. "8h".
+        #[arg(long, default_value = "8h", value_parser = parse_duration)]
+        since: std::time::Duration,
+        /// Write to this file instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
     /// Print a shell completion script.
     Completions {
         /// bash, zsh or fish.

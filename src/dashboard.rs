@@ -48,6 +48,7 @@ pub struct DashboardOptions {
 enum Done {
     Writes(Vec<Report>, bool),
     Audit(Vec<crate::audit::Entry>),
+    Message(String),
 }
 
 /// Runs the dashboard until the user quits. Owns the terminal while it runs and restores it
@@ -128,6 +129,10 @@ pub async fn run(backend: Arc<dyn Helpdesk>, options: DashboardOptions) -> color
             done = done_rx.recv() => match done {
                 Some(Done::Writes(reports, undo)) => app.on_writes(reports, undo, options.clock.now()),
                 Some(Done::Audit(entries)) => app.on_audit(entries),
+                Some(Done::Message(text)) => {
+                    app.message = Some(text);
+                    app.dirty = true;
+                }
                 None => {}
             },
             _ = tick.tick() => app.on_tick(),
@@ -152,6 +157,23 @@ pub async fn run(backend: Arc<dyn Helpdesk>, options: DashboardOptions) -> color
                         });
                     }
                 }
+                Effect::Handoff => {
+                    let (Some(snapshot), Some(metrics)) =
+                        (app.snapshot.clone(), app.metrics.clone())
+                    else {
+                        app.message = Some("no data yet".into());
+                        continue;
+                    };
+                    let (policy, blocks, privacy) =
+                        (app.policy.clone(), app.blocks.clone(), app.privacy);
+                    let now = options.clock.now();
+                    let audit = options.audit.clone();
+                    tokio::task::spawn_blocking(move || {
+                        let _ = tx.send(Done::Message(write_handoff(
+                            &snapshot, &metrics, &policy, &blocks, audit, now, privacy,
+                        )));
+                    });
+                }
                 Effect::LoadAudit => {
                     let audit = options.audit.clone();
                     tokio::task::spawn_blocking(move || {
@@ -171,4 +193,40 @@ pub async fn run(backend: Arc<dyn Helpdesk>, options: DashboardOptions) -> color
     };
     poller.abort();
     result
+}
+
+/// Writes the handoff for the last 8 hours next to the audit log; says where (or why not).
+fn write_handoff(
+    snapshot: &crate::domain::Snapshot,
+    metrics: &crate::domain::Metrics,
+    policy: &Policy,
+    blocks: &[crate::domain::blocks::Block],
+    audit: Option<Arc<Audit>>,
+    now: jiff::Timestamp,
+    privacy: bool,
+) -> String {
+    let entries = audit.map(|a| a.recent(100_000)).unwrap_or_default();
+    let writes = crate::audit::write_lines(&entries);
+    let text = crate::domain::handoff::markdown(crate::domain::handoff::Inputs {
+        snapshot,
+        metrics,
+        policy,
+        blocks,
+        writes: &writes,
+        since: now
+            .checked_sub(SignedDuration::from_hours(8))
+            .unwrap_or(now),
+        now,
+        privacy,
+    });
+    let Some(dir) = directories::ProjectDirs::from("dev", "shiftlead", "shiftlead")
+        .map(|d| d.data_dir().to_path_buf())
+    else {
+        return "handoff: no data dir on this platform".into();
+    };
+    let path = dir.join(format!("handoff-{}.md", now.strftime("%Y%m%d-%H%M")));
+    match std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&path, text)) {
+        Ok(()) => format!("handoff written to {}", path.display()),
+        Err(e) => format!("handoff: cannot write {}: {e}", path.display()),
+    }
 }

@@ -203,6 +203,50 @@ async fn run(cli: Cli, config: Config, warnings: Vec<String>) -> color_eyre::Res
             }
             Ok(())
         }
+        Some(Command::Handoff { since, out }) => {
+            let conn = connect(&config, clock.clone()).await?;
+            let mut snapshot = conn
+                .backend
+                .snapshot()
+                .await
+                .map_err(|e| eyre!("{e}"))
+                .wrap_err("taking a snapshot")?;
+            if let Some(sim) = conn.sim {
+                sim.shutdown().await;
+            }
+            conn.policy.apply(&mut snapshot);
+            let now = clock.now();
+            let metrics = domain::derive(&snapshot, &conn.policy, now);
+            let blocks = shiftlead::state::blocks_path()
+                .map(|p| shiftlead::state::load_blocks(&p).0)
+                .unwrap_or_default();
+            let entries = Audit::default_path()
+                .map(|p| shiftlead::audit::read_recent(&p, 100_000))
+                .unwrap_or_default();
+            let writes = shiftlead::audit::write_lines(&entries);
+            let since = now
+                .checked_sub(jiff::SignedDuration::try_from(since).unwrap_or_default())
+                .unwrap_or(now);
+            let text = domain::handoff::markdown(domain::handoff::Inputs {
+                snapshot: &snapshot,
+                metrics: &metrics,
+                policy: &conn.policy,
+                blocks: &blocks,
+                writes: &writes,
+                since,
+                now,
+                privacy: privacy || config.ui.privacy,
+            });
+            match out {
+                Some(path) => {
+                    std::fs::write(&path, text)
+                        .wrap_err_with(|| format!("writing {}", path.display()))?;
+                    println!("wrote {}", path.display());
+                }
+                None => print!("{text}"),
+            }
+            Ok(())
+        }
         Some(Command::Init { .. } | Command::Completions { .. } | Command::Man) => Ok(()),
         Some(Command::Simulate {
             listen,

@@ -459,3 +459,38 @@ fn completions_and_man_page() {
     let out = shiftlead(&home).arg("man").output().unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).contains(".TH shiftlead"));
 }
+
+#[test]
+fn handoff_prints_markdown_for_the_next_lead_or_writes_a_file() {
+    let home = tempfile::tempdir().unwrap();
+    let out = shiftlead(&home).args(["handoff"]).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let md = String::from_utf8_lossy(&out.stdout);
+    for section in [
+        "# Shift handoff — Northwind Support (demo)",
+        "## Queues",
+        "| Billing |",
+        "## Breaches and near-misses",
+        "## Away",
+        "## Blocks in progress",
+        "## Writes this shift",
+    ] {
+        assert!(md.contains(section), "{section} missing:\n{md}");
+    }
+    let file = home.path().join("handoff.md");
+    let out = shiftlead(&home)
+        .args(["handoff", "--since", "2h", "--out"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(
+        std::fs::read_to_string(&file)
+            .unwrap()
+            .starts_with("# Shift handoff")
+    );
+}

@@ -345,3 +345,29 @@ async fn a_block_overridden_by_someone_else_is_dropped_not_fought() {
     );
     assert_eq!(r.sim.applied().len(), writes_before, "no write of ours");
 }
+
+#[tokio::test]
+async fn h_asks_for_a_handoff_whose_markdown_covers_the_shift() {
+    let mut r = rig().await;
+    r.keys("H");
+    r.settle().await;
+    assert_eq!(r.handoffs, 1);
+    // What the loop writes for it, from the same data.
+    let s = r.app.snapshot.clone().unwrap();
+    let m = r.app.metrics.clone().unwrap();
+    let md = shiftlead::domain::handoff::markdown(shiftlead::domain::handoff::Inputs {
+        snapshot: &s,
+        metrics: &m,
+        policy: &r.app.policy,
+        blocks: &r.app.blocks,
+        writes: &[],
+        since: r
+            .clock
+            .now()
+            .checked_sub(jiff::SignedDuration::from_hours(8))
+            .unwrap(),
+        now: r.clock.now(),
+        privacy: false,
+    });
+    insta::assert_snapshot!("handoff_markdown", md);
+}

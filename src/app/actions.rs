@@ -22,6 +22,8 @@ pub enum Effect {
     },
     /// Load the recent audit log.
     LoadAudit,
+    /// Write the shift handoff to a file.
+    Handoff,
     /// Persist the off-queue blocks (they outlive a restart).
     SaveBlocks(Vec<domain::blocks::Block>),
 }

@@ -18,6 +18,7 @@ pub const COMMANDS: &[(&str, &str)] = &[
     (":undo", "undo the last write"),
     (":audit", "show the audit log"),
     (":rebalance", "propose a rebalance (as r)"),
+    (":handoff", "write the shift handoff (as H)"),
 ];
 
 const PAGE: usize = 10;
@@ -98,6 +99,7 @@ impl App {
             A::Rebalance => self.open_rebalance(),
             A::IdleAway => self.idle_away(),
             A::Block => self.open_block(),
+            A::Handoff => self.effects.push(super::Effect::Handoff),
         }
     }
 
@@ -212,6 +214,7 @@ impl App {
             "undo" => self.undo_last(),
             "audit" | "log" => self.effects.push(super::Effect::LoadAudit),
             "rebalance" => self.open_rebalance(),
+            "handoff" => self.effects.push(super::Effect::Handoff),
             "sort" => {
                 let pane = self.focus;
                 match SortMode::parse(pane, arg) {

@@ -64,6 +64,8 @@ pub enum Action {
     IdleAway,
     /// Give a teammate an off-queue block (or end it).
     Block,
+    /// Write the shift handoff.
+    Handoff,
 }
 
 impl Action {
@@ -154,6 +156,12 @@ impl Action {
             "block",
             "off-queue block: away for N minutes with a reason, back automatically (again: end it)",
             &["b"],
+        ),
+        (
+            Action::Handoff,
+            "handoff",
+            "write the shift handoff (Markdown) for the next lead",
+            &["H"],
         ),
         (
             Action::IdleAway,

@@ -5,6 +5,7 @@ pub mod blocks;
 pub mod capabilities;
 pub mod coverage;
 pub mod forecast;
+pub mod handoff;
 pub mod metrics;
 pub mod model;
 pub mod ordering;

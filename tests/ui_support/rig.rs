@@ -29,6 +29,8 @@ pub struct Rig {
     pub clock: ManualClock,
     /// The blocks the app last asked to persist.
     pub saved_blocks: Option<Vec<shiftlead::domain::blocks::Block>>,
+    /// Handoffs asked for.
+    pub handoffs: usize,
 }
 
 /// The demo at [`now`], polled once.
@@ -41,7 +43,8 @@ pub async fn rig() -> Rig {
     let sim = sim::start(cfg, "127.0.0.1:0".parse().unwrap())
         .await
         .unwrap();
-    let mut settings = IntercomSettings::new(sim.base_url(), SecretString::from("keys"), "demo");
+    let mut settings = IntercomSettings::new(sim.base_url(), SecretString::from("keys"), "demo")
+        .with_clock(Arc::new(clock.clone()));
     settings.timeout = Duration::from_secs(1);
     let client = Arc::new(IntercomClient::new(settings).unwrap());
     let dir = tempfile::tempdir().unwrap();
@@ -62,6 +65,7 @@ pub async fn rig() -> Rig {
         _dir: dir,
         clock,
         saved_blocks: None,
+        handoffs: 0,
     };
     rig.poll().await;
     rig
@@ -113,6 +117,7 @@ impl Rig {
                     }
                     Effect::LoadAudit => self.app.on_audit(self.audit.recent(50)),
                     Effect::SaveBlocks(blocks) => self.saved_blocks = Some(blocks),
+                    Effect::Handoff => self.handoffs += 1,
                 }
             }
         }

@@ -577,7 +577,7 @@ impl Helpdesk for IntercomClient {
             .map(|a| mapping::teammate(a, &reasons, &inboxes))
             .collect();
         Ok(Snapshot {
-            taken_at: Timestamp::now(),
+            taken_at: self.clock.now(),
             workspace: Workspace {
                 name: me.app.map(|a| a.name).unwrap_or_default(),
                 backend: self.label.clone(),
