@@ -173,6 +173,32 @@ impl Default for UiConfig {
 pub struct TeammateConfig {
     /// IANA time zone, e.g. `Europe/Dublin`.
     pub time_zone: Option<String>,
+    /// Working hours in their time zone, `"09:00-17:00"` (else `[coverage] hours`).
+    pub hours: Option<String>,
+    /// Working days, `"mon-fri"` (else `[coverage] days`).
+    pub days: Option<String>,
+}
+
+/// `[coverage]`: working hours for the coverage strip.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct CoverageSection {
+    /// Hours of teammates without their own, `"09:00-17:00"`; empty: unknown.
+    pub hours: String,
+    /// Their days.
+    pub days: String,
+    /// Fewer members working than this is a thin hour (zero is always a gap).
+    pub min_cover: u32,
+}
+
+impl Default for CoverageSection {
+    fn default() -> Self {
+        Self {
+            hours: "09:00-17:00".into(),
+            days: "mon-fri".into(),
+            min_cover: 1,
+        }
+    }
 }
 
 /// One key or several.
@@ -224,6 +250,8 @@ pub struct Config {
     pub theme: ThemeConfig,
     /// `[forecast]`.
     pub forecast: ForecastConfig,
+    /// `[coverage]`.
+    pub coverage: CoverageSection,
 }
 
 /// `[forecast]`: what breach forecasts assume.
@@ -505,6 +533,7 @@ impl Config {
         self.keymap()
             .map_err(|(action, e)| fail(&format!("keys.{action}"), e))?;
         self.theme(false).map_err(|(key, e)| fail(&key, e))?;
+        self.coverage().map_err(|(key, e)| fail(&key, e))?;
         for (who, t) in &self.teammates {
             if let Some(tz) = &t.time_zone
                 && jiff::tz::TimeZone::get(tz).is_err()
@@ -516,6 +545,36 @@ impl Config {
             }
         }
         Ok(())
+    }
+
+    /// Working hours for the coverage strip: per teammate, else `[coverage]`.
+    pub fn coverage(&self) -> Result<crate::domain::coverage::CoverageConfig, (String, String)> {
+        use crate::domain::coverage::{CoverageConfig, WorkingHours};
+        let c = &self.coverage;
+        let default_hours = if c.hours.trim().is_empty() {
+            None
+        } else {
+            Some(
+                WorkingHours::parse(&c.hours, &c.days)
+                    .map_err(|e| ("coverage.hours".to_owned(), e))?,
+            )
+        };
+        let mut hours = Vec::new();
+        for (who, t) in &self.teammates {
+            if t.hours.is_none() && t.days.is_none() {
+                continue;
+            }
+            let h = t.hours.as_deref().unwrap_or(&c.hours);
+            let d = t.days.as_deref().unwrap_or(&c.days);
+            let wh =
+                WorkingHours::parse(h, d).map_err(|e| (format!("teammates.\"{who}\".hours"), e))?;
+            hours.push((who.clone(), wh));
+        }
+        Ok(CoverageConfig {
+            hours,
+            default_hours,
+            min_cover: c.min_cover,
+        })
     }
 
     /// The key bindings: defaults with `[keys]` applied.

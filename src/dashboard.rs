@@ -42,6 +42,8 @@ pub struct DashboardOptions {
     pub audit: Option<Arc<Audit>>,
     /// Where off-queue blocks are kept across restarts.
     pub blocks_file: Option<std::path::PathBuf>,
+    /// Working hours for the coverage view.
+    pub coverage: crate::domain::coverage::CoverageConfig,
 }
 
 /// Results of background work for the loop.
@@ -56,6 +58,7 @@ enum Done {
 pub async fn run(backend: Arc<dyn Helpdesk>, options: DashboardOptions) -> color_eyre::Result<()> {
     let mut app = App::new(options.policy.clone(), options.refresh, options.demo);
     app.privacy = options.privacy;
+    app.coverage = options.coverage.clone();
     if let Some(path) = &options.blocks_file {
         let (blocks, problem) = crate::state::load_blocks(path);
         if let Some(p) = problem {

@@ -141,6 +141,9 @@ async fn run(cli: Cli, config: Config, warnings: Vec<String>) -> color_eyre::Res
                 read_only,
                 audit: open_audit(),
                 blocks_file: shiftlead::state::blocks_path(),
+                coverage: config
+                    .coverage()
+                    .map_err(|(k, e)| eyre!("config key {k}: {e}"))?,
             };
             let _ = warnings;
             let backend = conn.backend.clone();

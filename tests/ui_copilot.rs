@@ -371,3 +371,30 @@ async fn h_asks_for_a_handoff_whose_markdown_covers_the_shift() {
     });
     insta::assert_snapshot!("handoff_markdown", md);
 }
+
+#[tokio::test]
+async fn c_shows_coverage_across_time_zones_and_flags_gaps() {
+    let mut r = rig().await;
+    r.app.coverage = shiftlead::config::Config::default().coverage().unwrap();
+    r.keys("C");
+    let screen = text(&ui_support::render_at(
+        &mut r.app,
+        120,
+        30,
+        r.clock.now(),
+        false,
+    ));
+    assert!(screen.contains("Coverage"), "{screen}");
+    assert!(
+        screen.contains("Billing") && screen.contains(" now"),
+        "{screen}"
+    );
+    // 10:00 UTC on a Tuesday: by 22:00 UTC the European and American shifts are over.
+    assert!(screen.contains("!"), "a gap is flagged:\n{screen}");
+    insta::assert_snapshot!(
+        "coverage",
+        ui_support::render_at(&mut r.app, 120, 30, r.clock.now(), false).backend()
+    );
+    r.key(KeyCode::Esc);
+    assert_eq!(r.app.view, shiftlead::app::View::Main);
+}

@@ -19,6 +19,7 @@ pub const COMMANDS: &[(&str, &str)] = &[
     (":audit", "show the audit log"),
     (":rebalance", "propose a rebalance (as r)"),
     (":handoff", "write the shift handoff (as H)"),
+    (":coverage", "coverage across time zones (as C)"),
 ];
 
 const PAGE: usize = 10;
@@ -100,6 +101,13 @@ impl App {
             A::IdleAway => self.idle_away(),
             A::Block => self.open_block(),
             A::Handoff => self.effects.push(super::Effect::Handoff),
+            A::Coverage => {
+                self.view = if self.view == View::Coverage {
+                    View::Main
+                } else {
+                    View::Coverage
+                }
+            }
         }
     }
 
@@ -215,6 +223,7 @@ impl App {
             "audit" | "log" => self.effects.push(super::Effect::LoadAudit),
             "rebalance" => self.open_rebalance(),
             "handoff" => self.effects.push(super::Effect::Handoff),
+            "coverage" => self.view = View::Coverage,
             "sort" => {
                 let pane = self.focus;
                 match SortMode::parse(pane, arg) {

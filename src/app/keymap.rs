@@ -66,6 +66,8 @@ pub enum Action {
     Block,
     /// Write the shift handoff.
     Handoff,
+    /// Coverage across time zones.
+    Coverage,
 }
 
 impl Action {
@@ -156,6 +158,12 @@ impl Action {
             "block",
             "off-queue block: away for N minutes with a reason, back automatically (again: end it)",
             &["b"],
+        ),
+        (
+            Action::Coverage,
+            "coverage",
+            "coverage: members working per inbox, now and the next 12 hours",
+            &["C"],
         ),
         (
             Action::Handoff,

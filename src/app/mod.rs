@@ -66,6 +66,8 @@ pub enum View {
     Inbox(InboxId),
     /// One teammate: their conversations and memberships.
     Teammate(TeammateId),
+    /// Coverage across time zones: members working per inbox, now and the next 12 hours.
+    Coverage,
 }
 
 /// What keys currently do.
@@ -141,6 +143,8 @@ pub struct App {
     pub history: HashMap<InboxId, VecDeque<u32>>,
     /// Arrival rates per inbox, smoothed over polls.
     pub arrivals: domain::forecast::ArrivalTracker,
+    /// Working hours for the coverage view.
+    pub coverage: domain::coverage::CoverageConfig,
     /// Off-queue blocks in progress.
     pub blocks: Vec<domain::blocks::Block>,
     /// Blocks waiting for their away write: (teammate, minutes, reason, label).
@@ -227,6 +231,7 @@ impl App {
             forecasts: Vec::new(),
             blocks: Vec::new(),
             pending_blocks: Vec::new(),
+            coverage: domain::coverage::CoverageConfig::default(),
             last_ok: None,
             last_poll: None,
             last_error: None,

@@ -85,6 +85,69 @@ impl WorkingHours {
     }
 }
 
+impl WorkingHours {
+    /// Parses `"09:00-17:30"` and a day set (`"mon-fri"`, `"mon,wed,sat"`, `"all"`).
+    pub fn parse(hours: &str, days: &str) -> Result<WorkingHours, String> {
+        let (a, b) = hours
+            .split_once('-')
+            .ok_or_else(|| format!("hours {hours:?}: expected \"HH:MM-HH:MM\""))?;
+        let time = |t: &str| {
+            let t = t.trim();
+            let (h, m) = t.split_once(':').unwrap_or((t, "0"));
+            let (h, m) = (h.parse::<i8>(), m.parse::<i8>());
+            match (h, m) {
+                (Ok(24), Ok(0)) => Ok(Time::midnight()),
+                (Ok(h), Ok(m)) => Time::new(h, m, 0, 0)
+                    .map_err(|_| format!("hours {hours:?}: {t:?} is not a time")),
+                _ => Err(format!("hours {hours:?}: {t:?} is not a time")),
+            }
+        };
+        Ok(WorkingHours {
+            start: time(a)?,
+            end: time(b)?,
+            days: parse_days(days)?,
+        })
+    }
+}
+
+fn weekday(name: &str) -> Option<Weekday> {
+    Some(match name.trim().get(..3)?.to_ascii_lowercase().as_str() {
+        "mon" => Weekday::Monday,
+        "tue" => Weekday::Tuesday,
+        "wed" => Weekday::Wednesday,
+        "thu" => Weekday::Thursday,
+        "fri" => Weekday::Friday,
+        "sat" => Weekday::Saturday,
+        "sun" => Weekday::Sunday,
+        _ => return None,
+    })
+}
+
+/// `"mon-fri"`, `"sat,sun"`, `"mon-wed,fri"`, `"all"`.
+fn parse_days(text: &str) -> Result<Days, String> {
+    let bad = || format!("days {text:?}: expected e.g. \"mon-fri\", \"sat,sun\" or \"all\"");
+    if matches!(text.trim(), "all" | "every day" | "daily") {
+        return Ok(Days::ALL);
+    }
+    let mut days = Days::NONE;
+    for part in text.split(',') {
+        match part.split_once('-') {
+            Some((a, b)) => {
+                let (mut d, end) = (weekday(a).ok_or_else(bad)?, weekday(b).ok_or_else(bad)?);
+                loop {
+                    days = days.with(d);
+                    if d == end {
+                        break;
+                    }
+                    d = d.next();
+                }
+            }
+            None => days = days.with(weekday(part).ok_or_else(bad)?),
+        }
+    }
+    Ok(days)
+}
+
 /// Working hours and the gap threshold.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct CoverageConfig {
@@ -451,6 +514,58 @@ mod tests {
             let length = if length == 0 { 96 } else { length };
             let days = (0..7).filter(|d| hours.days.0 & (1 << d) != 0).count() as i64;
             prop_assert_eq!(covered as i64, days * length);
+        }
+    }
+
+    #[test]
+    fn hours_and_days_parse_and_bad_ones_say_why() {
+        let h = WorkingHours::parse("09:00-17:30", "mon-fri").unwrap();
+        assert_eq!(
+            (h.start, h.end, h.days),
+            (
+                Time::constant(9, 0, 0, 0),
+                Time::constant(17, 30, 0, 0),
+                Days::MON_FRI
+            )
+        );
+        let night = WorkingHours::parse("22:00-06:00", "sun-tue,fri").unwrap();
+        assert!(night.days.contains(Weekday::Sunday) && night.days.contains(Weekday::Tuesday));
+        assert!(!night.days.contains(Weekday::Wednesday) && night.days.contains(Weekday::Friday));
+        assert_eq!(
+            WorkingHours::parse("0-24", "all").unwrap(),
+            WorkingHours::ALWAYS
+        );
+        assert!(
+            WorkingHours::parse("9-5pm", "mon")
+                .unwrap_err()
+                .contains("not a time")
+        );
+        assert!(
+            WorkingHours::parse("09:00", "mon")
+                .unwrap_err()
+                .contains("HH:MM-HH:MM")
+        );
+        assert!(
+            WorkingHours::parse("09:00-17:00", "weekdays")
+                .unwrap_err()
+                .contains("mon-fri")
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn printed_hours_parse_back(h1 in 0i8..24, m1 in 0i8..60, h2 in 0i8..24, m2 in 0i8..60, bits in 1u8..128) {
+            let names = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+            let days: Vec<&str> = (0..7).filter(|b| bits & (1 << b) != 0).map(|b| names[b]).collect();
+            let h = WorkingHours::parse(&format!("{h1:02}:{m1:02}-{h2:02}:{m2:02}"), &days.join(",")).unwrap();
+            prop_assert_eq!(h.start, Time::constant(h1, m1, 0, 0));
+            prop_assert_eq!(h.end, Time::constant(h2, m2, 0, 0));
+            prop_assert_eq!(h.days, Days(bits));
+        }
+
+        #[test]
+        fn any_text_parses_or_errs_without_panicking(hours in "\\PC{0,16}", days in "\\PC{0,16}") {
+            let _ = WorkingHours::parse(&hours, &days);
         }
     }
 }

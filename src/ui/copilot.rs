@@ -127,3 +127,69 @@ pub(super) fn rebalance(frame: &mut Frame, area: Rect, app: &App, r: &Rebalance,
     .highlight_symbol("▶ ");
     frame.render_stateful_widget(table, list, &mut state);
 }
+
+/// Coverage across time zones: per inbox, the members inside their working hours now (and
+/// not away) and at each of the next 12 hours; gaps flagged.
+pub(super) fn coverage(frame: &mut Frame, area: Rect, app: &App, ctx: Ctx) {
+    use crate::domain::coverage::{Gap, coverage};
+    let t = ctx.theme;
+    let Some(s) = &app.snapshot else { return };
+    let rows_data = coverage(s, &app.coverage, ctx.now);
+    let hours = rows_data.first().map_or(0, |r| r.hours.len());
+    let mut head = vec![" Inbox".to_owned(), "Members".to_owned()];
+    for h in 0..hours {
+        let at = ctx
+            .now
+            .checked_add(jiff::SignedDuration::from_hours(h as i64))
+            .unwrap_or(ctx.now);
+        head.push(if h == 0 {
+            " now".into()
+        } else {
+            format!("{:>4}", at.strftime("%H"))
+        });
+    }
+    let mut unknown = 0;
+    let rows: Vec<Row> = rows_data
+        .iter()
+        .map(|r| {
+            let name = s.inbox(&r.inbox).map_or("?", |i| i.name.as_str());
+            let mut cells = vec![
+                Cell::from(format!(" {}", super::format::fit(name, 16))),
+                Cell::from(Line::from(r.members.to_string()).right_aligned()),
+            ];
+            for h in &r.hours {
+                unknown = unknown.max(h.unknown);
+                let (text, role) = match h.gap {
+                    Some(Gap::Nobody) => (format!("{}!", h.covering), Role::Bad),
+                    Some(Gap::Thin) => (format!("{}·", h.covering), Role::Warn),
+                    None => (format!("{} ", h.covering), Role::Good),
+                };
+                cells.push(Cell::from(Line::from(text).right_aligned()).style(t.style(role)));
+            }
+            Row::new(cells)
+        })
+        .collect();
+    let mut widths = vec![Constraint::Length(18), Constraint::Length(7)];
+    widths.extend(std::iter::repeat_n(Constraint::Length(4), hours));
+    let thin = if app.coverage.min_cover > 1 {
+        format!(" · n· fewer than {}", app.coverage.min_cover)
+    } else {
+        String::new()
+    };
+    let title = format!(
+        " Coverage — members at work per inbox (now: and not away) · UTC hours · 0! nobody{thin} "
+    );
+    let mut block = Block::bordered()
+        .title(Span::styled(title, t.style(Role::Focus)))
+        .border_style(t.style(Role::Focus));
+    if unknown > 0 {
+        block = block.title_bottom(Span::styled(
+            format!(" up to {unknown} member(s) per inbox have no known hours or time zone and are not counted · C or Esc back "),
+            t.style(Role::Dim),
+        ));
+    }
+    let table = Table::new(rows, widths)
+        .header(Row::new(head).style(t.style(Role::Header)))
+        .block(block);
+    frame.render_widget(table, area);
+}

@@ -51,6 +51,7 @@ pub fn draw(frame: &mut Frame, app: &App, ctx: Ctx) -> Hits {
         View::Main => main_view(frame, body, app, ctx, &mut hits),
         View::Inbox(id) => detail::inbox(frame, body, app, ctx, id, &mut hits),
         View::Teammate(id) => detail::teammate(frame, body, app, ctx, id, &mut hits),
+        View::Coverage => copilot::coverage(frame, body, app, ctx),
     }
     frame.render_widget(Paragraph::new(status_line(app, ctx, status.width)), status);
     overlay::draw(frame, body, app, ctx);
