@@ -252,6 +252,52 @@ pub struct Config {
     pub forecast: ForecastConfig,
     /// `[coverage]`.
     pub coverage: CoverageSection,
+    /// `[alerts]`.
+    pub alerts: AlertsConfig,
+}
+
+/// `[alerts]`: bell and desktop notifications, off by default.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct AlertsConfig {
+    /// Ring the terminal bell.
+    pub bell: bool,
+    /// Desktop notification via the terminal (OSC 9 / OSC 777).
+    pub desktop: bool,
+    /// Alert when an inbox has more unassigned conversations than this (0: never).
+    pub unassigned_over: u32,
+    /// Alert when a conversation is this close to breaching ("0s": never).
+    #[serde(deserialize_with = "duration")]
+    pub breach_within: Duration,
+    /// At most one alert this often.
+    #[serde(deserialize_with = "duration")]
+    pub min_interval: Duration,
+}
+
+impl Default for AlertsConfig {
+    fn default() -> Self {
+        Self {
+            bell: false,
+            desktop: false,
+            unassigned_over: 20,
+            breach_within: Duration::from_secs(300),
+            min_interval: Duration::from_secs(120),
+        }
+    }
+}
+
+impl AlertsConfig {
+    /// As domain rules.
+    pub fn rules(&self) -> crate::domain::alerts::AlertRules {
+        let signed = |d: Duration| SignedDuration::try_from(d).unwrap_or(SignedDuration::MAX);
+        crate::domain::alerts::AlertRules {
+            bell: self.bell,
+            desktop: self.desktop,
+            unassigned_over: (self.unassigned_over > 0).then_some(self.unassigned_over),
+            breach_within: (!self.breach_within.is_zero()).then(|| signed(self.breach_within)),
+            min_interval: signed(self.min_interval),
+        }
+    }
 }
 
 /// `[forecast]`: what breach forecasts assume.

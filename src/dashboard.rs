@@ -44,6 +44,8 @@ pub struct DashboardOptions {
     pub blocks_file: Option<std::path::PathBuf>,
     /// Working hours for the coverage view.
     pub coverage: crate::domain::coverage::CoverageConfig,
+    /// Bell and desktop notifications.
+    pub alerts: crate::domain::alerts::AlertRules,
 }
 
 /// Results of background work for the loop.
@@ -59,6 +61,7 @@ pub async fn run(backend: Arc<dyn Helpdesk>, options: DashboardOptions) -> color
     let mut app = App::new(options.policy.clone(), options.refresh, options.demo);
     app.privacy = options.privacy;
     app.coverage = options.coverage.clone();
+    app.alert_rules = options.alerts;
     if let Some(path) = &options.blocks_file {
         let (blocks, problem) = crate::state::load_blocks(path);
         if let Some(p) = problem {
@@ -159,6 +162,14 @@ pub async fn run(backend: Arc<dyn Helpdesk>, options: DashboardOptions) -> color
                             }
                         });
                     }
+                }
+                Effect::Alert(alert) => {
+                    // Bell and OSC notifications move no cursor, so they can go straight to
+                    // the terminal between frames.
+                    use std::io::Write as _;
+                    let bytes = crate::domain::alerts::escape_sequences(&options.alerts, &alert);
+                    let mut out = std::io::stdout();
+                    let _ = out.write_all(bytes.as_bytes()).and_then(|()| out.flush());
                 }
                 Effect::Handoff => {
                     let (Some(snapshot), Some(metrics)) =

@@ -141,6 +141,7 @@ async fn run(cli: Cli, config: Config, warnings: Vec<String>) -> color_eyre::Res
                 read_only,
                 audit: open_audit(),
                 blocks_file: shiftlead::state::blocks_path(),
+                alerts: config.alerts.rules(),
                 coverage: config
                     .coverage()
                     .map_err(|(k, e)| eyre!("config key {k}: {e}"))?,

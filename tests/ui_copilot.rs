@@ -398,3 +398,33 @@ async fn c_shows_coverage_across_time_zones_and_flags_gaps() {
     r.key(KeyCode::Esc);
     assert_eq!(r.app.view, shiftlead::app::View::Main);
 }
+
+#[tokio::test]
+async fn alerts_are_off_by_default_and_once_per_crossing_when_on() {
+    let mut r = rig().await;
+    r.clock.advance(jiff::SignedDuration::from_mins(1));
+    r.poll().await;
+    r.settle().await;
+    assert!(r.alerts.is_empty(), "off by default");
+    r.app.alert_rules = shiftlead::domain::alerts::AlertRules {
+        bell: true,
+        unassigned_over: Some(50),
+        breach_within: None,
+        ..Default::default()
+    };
+    r.clock.advance(jiff::SignedDuration::from_mins(1));
+    r.poll().await;
+    r.settle().await;
+    assert_eq!(r.alerts.len(), 1, "{:?}", r.alerts);
+    assert!(r.alerts[0].body.contains("Billing"), "{:?}", r.alerts);
+    assert!(r.message().starts_with("🔔"), "{}", r.message());
+    r.clock.advance(jiff::SignedDuration::from_mins(5));
+    r.poll().await;
+    r.settle().await;
+    assert_eq!(
+        r.alerts.len(),
+        1,
+        "no repeat while still over: {:?}",
+        r.alerts
+    );
+}

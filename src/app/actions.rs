@@ -24,6 +24,8 @@ pub enum Effect {
     LoadAudit,
     /// Write the shift handoff to a file.
     Handoff,
+    /// Ring the bell / raise a desktop notification.
+    Alert(domain::alerts::Alert),
     /// Persist the off-queue blocks (they outlive a restart).
     SaveBlocks(Vec<domain::blocks::Block>),
 }

@@ -143,6 +143,10 @@ pub struct App {
     pub history: HashMap<InboxId, VecDeque<u32>>,
     /// Arrival rates per inbox, smoothed over polls.
     pub arrivals: domain::forecast::ArrivalTracker,
+    /// When to ring or notify.
+    pub alert_rules: domain::alerts::AlertRules,
+    /// What has been alerted.
+    pub alert_state: domain::alerts::AlertState,
     /// Working hours for the coverage view.
     pub coverage: domain::coverage::CoverageConfig,
     /// Off-queue blocks in progress.
@@ -232,6 +236,8 @@ impl App {
             blocks: Vec::new(),
             pending_blocks: Vec::new(),
             coverage: domain::coverage::CoverageConfig::default(),
+            alert_rules: domain::alerts::AlertRules::default(),
+            alert_state: domain::alerts::AlertState::default(),
             last_ok: None,
             last_poll: None,
             last_error: None,
@@ -301,6 +307,13 @@ impl App {
                     .retain(|id, _| snapshot.inboxes.iter().any(|i| &i.id == id));
                 self.arrivals.observe(&snapshot, now);
                 self.reconcile_blocks(&snapshot, now);
+                if let Some(alert) =
+                    self.alert_state
+                        .check(&self.alert_rules, &snapshot, &metrics, now)
+                {
+                    self.message = Some(format!("🔔 {}", alert.body));
+                    self.effects.push(Effect::Alert(alert));
+                }
                 self.forecasts = domain::forecast::forecast(
                     &snapshot,
                     &metrics,

@@ -1,6 +1,7 @@
 //! Pure domain logic: types, policies, derived metrics and ordering. No IO, no async.
 
 pub mod actions;
+pub mod alerts;
 pub mod blocks;
 pub mod capabilities;
 pub mod coverage;

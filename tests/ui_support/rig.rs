@@ -31,6 +31,8 @@ pub struct Rig {
     pub saved_blocks: Option<Vec<shiftlead::domain::blocks::Block>>,
     /// Handoffs asked for.
     pub handoffs: usize,
+    /// Alerts sent.
+    pub alerts: Vec<shiftlead::domain::alerts::Alert>,
 }
 
 /// The demo at [`now`], polled once.
@@ -66,6 +68,7 @@ pub async fn rig() -> Rig {
         clock,
         saved_blocks: None,
         handoffs: 0,
+        alerts: Vec::new(),
     };
     rig.poll().await;
     rig
@@ -118,6 +121,7 @@ impl Rig {
                     Effect::LoadAudit => self.app.on_audit(self.audit.recent(50)),
                     Effect::SaveBlocks(blocks) => self.saved_blocks = Some(blocks),
                     Effect::Handoff => self.handoffs += 1,
+                    Effect::Alert(a) => self.alerts.push(a),
                 }
             }
         }
