@@ -49,6 +49,8 @@ struct Book<'a> {
     cap: Option<u32>,
     /// Not away and holding an inbox seat.
     assignable: bool,
+    /// Flagged idle (probably gone without setting away): offered work last.
+    idle: bool,
 }
 
 impl Book<'_> {
@@ -91,6 +93,7 @@ pub fn plan(snapshot: &Snapshot, metrics: &Metrics, policy: &Policy) -> Vec<Move
                 load: m.load,
                 cap: m.cap.map(|c| c.value),
                 assignable: !t.away.enabled && t.has_inbox_seat,
+                idle: m.idle,
             };
             Some((&t.id, book))
         })
@@ -171,7 +174,8 @@ fn urgency_first(policy: &Policy) -> Vec<SortKey> {
 }
 
 /// The member of `inbox` with room who should take the next conversation: primary before
-/// secondary, then least utilised, then lightest load, then id.
+/// secondary, then teammates not flagged idle, then least utilised, then lightest load, then
+/// id.
 fn best_target<'a>(
     inbox: &'a Inbox,
     books: &HashMap<&TeammateId, Book>,
@@ -185,6 +189,7 @@ fn best_target<'a>(
         .min_by(|(ma, a), (mb, b)| {
             ma.level
                 .cmp(&mb.level)
+                .then_with(|| a.idle.cmp(&b.idle))
                 .then_with(|| compare_utilisation(a, b))
                 .then_with(|| a.load.cmp(&b.load))
                 .then_with(|| ma.teammate.cmp(&mb.teammate))
@@ -360,6 +365,36 @@ mod tests {
                 .iter()
                 .all(|m| m.from == Source::Teammate(TeammateId("ana".into())))
         );
+    }
+
+    #[test]
+    fn teammates_flagged_idle_get_work_last() {
+        let s = snapshot(
+            vec![inbox(
+                "billing",
+                "Billing",
+                &[
+                    ("ana", Level::Primary),
+                    ("bo", Level::Primary),
+                    ("cy", Level::Primary),
+                ],
+            )],
+            vec![
+                mate("ana", "Ana", Some(6), false),
+                mate("bo", "Bo", Some(6), false),
+                mate("cy", "Cy", Some(6), false),
+            ],
+            ana_loaded(8),
+        );
+        let p = Policy::default();
+        let mut m = derive(&s, &p, s.taken_at);
+        // Bo is the least loaded but looks gone.
+        for t in &mut m.teammates {
+            t.idle = t.teammate.as_str() == "bo";
+        }
+        let moves = plan(&s, &m, &p);
+        assert_eq!(moves.len(), 2);
+        assert!(moves.iter().all(|m| m.to.as_str() == "cy"), "{moves:?}");
     }
 
     #[test]
