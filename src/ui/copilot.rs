@@ -135,7 +135,9 @@ pub(super) fn coverage(frame: &mut Frame, area: Rect, app: &App, ctx: Ctx) {
     let t = ctx.theme;
     let Some(s) = &app.snapshot else { return };
     let rows_data = coverage(s, &app.coverage, ctx.now);
-    let hours = rows_data.first().map_or(0, |r| r.hours.len());
+    // As many hours as fit beside the inbox and member columns (each hour is 4 + 1 wide).
+    let fit = usize::from(area.width.saturating_sub(2 + 19 + 8)) / 5;
+    let hours = rows_data.first().map_or(0, |r| r.hours.len()).min(fit);
     let mut head = vec![" Inbox".to_owned(), "Members".to_owned()];
     for h in 0..hours {
         let at = ctx
@@ -157,7 +159,7 @@ pub(super) fn coverage(frame: &mut Frame, area: Rect, app: &App, ctx: Ctx) {
                 Cell::from(format!(" {}", super::format::fit(name, 16))),
                 Cell::from(Line::from(r.members.to_string()).right_aligned()),
             ];
-            for h in &r.hours {
+            for h in r.hours.iter().take(hours) {
                 unknown = unknown.max(h.unknown);
                 let (text, role) = match h.gap {
                     Some(Gap::Nobody) => (format!("{}!", h.covering), Role::Bad),
