@@ -143,6 +143,10 @@ pub enum Command {
         /// Requests allowed per 10-second window.
         #[arg(long, default_value_t = 1000)]
         rate_limit: u32,
+        /// Workspace size: demo (the built-in scenario), large (2,000 teammates, 300 inboxes,
+        /// 100,000 open conversations) or xl (10,000 / 1,000 / 500,000).
+        #[arg(long, default_value = "demo", conflicts_with = "scenario")]
+        scale: String,
         /// Injected faults: none, flaky, chaos, or a fault-profile TOML file.
         #[arg(long, value_name = "PROFILE", default_value = "none")]
         faults: String,

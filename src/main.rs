@@ -259,6 +259,7 @@ async fn run(cli: Cli, config: Config, warnings: Vec<String>) -> color_eyre::Res
             token,
             rate_limit,
             faults,
+            scale,
         }) => {
             if !listen.ip().is_loopback() {
                 return Err(eyre!(
@@ -271,6 +272,15 @@ async fn run(cli: Cli, config: Config, warnings: Vec<String>) -> color_eyre::Res
             sim_config.faults = sim::FaultProfile::load(&faults).map_err(|e| eyre!("{e}"))?;
             if let Some(token) = token {
                 sim_config.token = token;
+            }
+            match sim::scenario::Scale::preset(&scale) {
+                Some(Some(size)) => sim_config.scenario = Scenario::scaled(size),
+                Some(None) => {}
+                None => {
+                    return Err(eyre!(
+                        "unknown --scale {scale:?}: expected demo, large or xl"
+                    ));
+                }
             }
             if let Some(path) = scenario {
                 let text = std::fs::read_to_string(&path)

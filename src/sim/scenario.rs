@@ -39,6 +39,42 @@ pub struct Scenario {
     /// Teammates.
     #[serde(default, rename = "teammate")]
     pub teammates: Vec<TeammateSpec>,
+    /// Open conversations created at the start (spread over the previous hours, assigned up
+    /// to caps), so large workspaces need no long warm-up.
+    #[serde(default)]
+    pub initial_open: usize,
+}
+
+/// Sizes of the scale presets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Scale {
+    /// Teammates.
+    pub teammates: usize,
+    /// Team inboxes.
+    pub inboxes: usize,
+    /// Open conversations at the start.
+    pub open: usize,
+}
+
+impl Scale {
+    /// A preset by name: `demo` (the shipped file), `large` (2,000 / 300 / 100,000) or `xl`
+    /// (10,000 / 1,000 / 500,000).
+    pub fn preset(name: &str) -> Option<Option<Scale>> {
+        match name {
+            "demo" => Some(None),
+            "large" => Some(Some(Scale {
+                teammates: 2_000,
+                inboxes: 300,
+                open: 100_000,
+            })),
+            "xl" => Some(Some(Scale {
+                teammates: 10_000,
+                inboxes: 1_000,
+                open: 500_000,
+            })),
+            _ => None,
+        }
+    }
 }
 
 /// An away reason.
@@ -233,6 +269,88 @@ impl Scenario {
         Ok(())
     }
 
+    /// A generated workspace of `scale`'s size: the demo's reasons and SLA policies, inboxes
+    /// mostly load-balanced (some round-robin and manual), each teammate primary in one inbox
+    /// and secondary in another, time zones around the world, and `scale.open` open
+    /// conversations at the start. Deterministic: the same scale gives the same scenario.
+    pub fn scaled(scale: Scale) -> Scenario {
+        let demo = Scenario::default_demo();
+        const ZONES: [&str; 6] = [
+            "Europe/Dublin",
+            "America/New_York",
+            "Asia/Manila",
+            "Europe/Berlin",
+            "America/Los_Angeles",
+            "Australia/Sydney",
+        ];
+        let inboxes: Vec<InboxSpec> = (0..scale.inboxes)
+            .map(|n| {
+                let distribution = match n % 10 {
+                    0 => "round_robin",
+                    1 => "manual",
+                    _ => "load_balanced",
+                };
+                InboxSpec {
+                    name: format!("Queue {n:04}"),
+                    distribution: distribution.into(),
+                    assignment_limit: (distribution == "load_balanced").then_some(30),
+                    // Enough to keep the backlog busy without growing it much.
+                    arrivals: 12.0 + (n % 7) as f64 * 3.0,
+                    sla: demo
+                        .sla
+                        .get(n % demo.sla.len().max(1))
+                        .map(|s| s.name.clone()),
+                    priorities: default_priorities(),
+                }
+            })
+            .collect();
+        let balanced: Vec<usize> = (0..scale.inboxes).filter(|n| n % 10 >= 2).collect();
+        let teammates: Vec<TeammateSpec> = (0..scale.teammates)
+            .map(|n| {
+                let primary = n % scale.inboxes.max(1);
+                let secondary = balanced
+                    .get((n * 7 + 3) % balanced.len().max(1))
+                    .copied()
+                    .filter(|s| *s != primary);
+                TeammateSpec {
+                    name: format!("Teammate {n:05}"),
+                    email: format!("t{n:05}@scale.example"),
+                    time_zone: Some(ZONES[n % ZONES.len()].into()),
+                    primary: vec![inboxes[primary].name.clone()],
+                    secondary: secondary
+                        .map(|s| inboxes[s].name.clone())
+                        .into_iter()
+                        .collect(),
+                    cap: 30,
+                    replies: 4.0 + (n % 5) as f64,
+                    away: (n % 17 == 0).then(|| demo.away_reasons[0].label.clone()),
+                    reassign: n % 34 == 0,
+                    idle: false,
+                    seat: true,
+                }
+            })
+            .collect();
+        Scenario {
+            workspace: format!(
+                "Scale test ({} teammates, {} inboxes)",
+                scale.teammates, scale.inboxes
+            ),
+            region: "US".into(),
+            timezone: "UTC".into(),
+            warm_up: Duration::from_secs(60),
+            step: demo.step,
+            me: teammates
+                .first()
+                .map(|t| t.email.clone())
+                .unwrap_or_default(),
+            away_reasons: demo.away_reasons.clone(),
+            sla: demo.sla.clone(),
+            inboxes,
+            teammates,
+            initial_open: scale.open,
+        }
+    }
+
     /// The step as a signed duration.
     pub fn step(&self) -> SignedDuration {
         SignedDuration::try_from(self.step).unwrap_or(SignedDuration::from_secs(10))
@@ -253,6 +371,24 @@ mod tests {
         for d in ["round_robin", "load_balanced", "manual"] {
             assert!(s.inboxes.iter().any(|i| i.distribution == d), "{d}");
         }
+    }
+
+    #[test]
+    fn scale_presets_are_valid_sized_and_deterministic() {
+        assert_eq!(Scale::preset("demo"), Some(None));
+        assert_eq!(Scale::preset("huge"), None);
+        let size = Scale::preset("large").unwrap().unwrap();
+        let s = Scenario::scaled(size);
+        assert!(s.check().is_ok(), "{:?}", s.check());
+        assert_eq!(
+            (s.teammates.len(), s.inboxes.len(), s.initial_open),
+            (2_000, 300, 100_000)
+        );
+        let again = Scenario::scaled(size);
+        assert_eq!(format!("{s:?}"), format!("{again:?}"));
+        let xl = Scenario::scaled(Scale::preset("xl").unwrap().unwrap());
+        assert_eq!((xl.teammates.len(), xl.inboxes.len()), (10_000, 1_000));
+        assert!(xl.check().is_ok());
     }
 
     #[test]

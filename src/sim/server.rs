@@ -79,7 +79,13 @@ pub struct Shared {
     pub stats: Mutex<Stats>,
     /// Writes applied through the API, in order.
     pub applied: Mutex<Vec<AppliedWrite>>,
+    /// The last search's matches: (query, sim time, ids). Paging through a large result asks
+    /// the same query again and again within one sim step; it is filtered once.
+    search_cache: Mutex<Option<CachedSearch>>,
 }
+
+/// A search's query (as JSON), the sim time it ran at, and the matching ids.
+type CachedSearch = (String, jiff::Timestamp, Arc<Vec<u64>>);
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
@@ -103,6 +109,7 @@ impl Shared {
             window: Mutex::new((0, 0)),
             stats: Mutex::new(Stats::default()),
             applied: Mutex::new(Vec::new()),
+            search_cache: Mutex::new(None),
         }
     }
 
@@ -372,7 +379,7 @@ async fn admins(State(s): State<Arc<Shared>>) -> Response {
     let w = s.world_now();
     Json(wire::AdminList {
         kind: "admin.list".into(),
-        admins: w.admins.iter().map(|a| w.wire_admin(a)).collect(),
+        admins: w.wire_admins(),
     })
     .into_response()
 }
@@ -554,12 +561,25 @@ async fn search_conversations(State(s): State<Arc<Shared>>, body: axum::body::By
         Err(e) => return e.into_response(),
     };
     let w = s.world_now();
-    let ids: Vec<u64> = w
-        .conversations
-        .values()
-        .filter(|c| search::matches(&expr, c))
-        .map(|c| c.id)
-        .collect();
+    let key = serde_json::to_string(&req.query).unwrap_or_default();
+    let cached = lock(&s.search_cache)
+        .as_ref()
+        .filter(|(k, at, _)| *k == key && *at == w.now)
+        .map(|(_, _, ids)| ids.clone());
+    let ids = match cached {
+        Some(ids) => ids,
+        None => {
+            let ids: std::sync::Arc<Vec<u64>> = std::sync::Arc::new(
+                w.conversations
+                    .values()
+                    .filter(|c| search::matches(&expr, c))
+                    .map(|c| c.id)
+                    .collect(),
+            );
+            *lock(&s.search_cache) = Some((key, w.now, ids.clone()));
+            ids
+        }
+    };
     conversation_page(&w, &ids, per_page, paging.starting_after.as_deref())
 }
 

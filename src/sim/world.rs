@@ -7,7 +7,7 @@ use crate::backend::intercom::wire;
 use jiff::{SignedDuration, Timestamp};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// First admin id; admins count up from here.
 const ADMIN_BASE: i64 = 991_267_400;
@@ -280,7 +280,7 @@ impl World {
             .iter()
             .find(|a| a.email == scenario.me)
             .map_or(ADMIN_BASE, |a| a.id);
-        World {
+        let mut world = World {
             rng: StdRng::seed_from_u64(seed),
             now: start,
             step: scenario.step(),
@@ -307,7 +307,54 @@ impl World {
                 })
                 .collect(),
             conversations: BTreeMap::new(),
+        };
+        world.seed_backlog(scenario.initial_open);
+        world
+    }
+
+    /// Creates `n` open conversations that arrived over the last four hours, assigned to
+    /// primary members up to their caps (the rest unassigned), without simulating the hours.
+    fn seed_backlog(&mut self, n: usize) {
+        if n == 0 || self.teams.is_empty() {
+            return;
         }
+        let start = self.now;
+        let admin_index: HashMap<i64, usize> = self
+            .admins
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (a.id, i))
+            .collect();
+        let mut loads: HashMap<i64, u32> = HashMap::new();
+        for k in 0..n {
+            let ti = (k * 7919 + self.rng.random_range(0..self.teams.len())) % self.teams.len();
+            let age = SignedDuration::from_secs(self.rng.random_range(60..4 * 3600));
+            self.now = start.checked_sub(age).unwrap_or(start);
+            self.new_conversation(ti);
+            let id = self.next_conversation - 1;
+            let team = &self.teams[ti];
+            let admin = if team.distribution == "manual" && k % 3 != 0 {
+                None
+            } else {
+                team.members
+                    .iter()
+                    .filter(|(_, level)| *level == SimLevel::Primary)
+                    .map(|(id, _)| *id)
+                    .filter(|id| {
+                        admin_index.get(id).is_some_and(|&i| {
+                            let a = &self.admins[i];
+                            !a.away && a.seat && loads.get(id).copied().unwrap_or(0) < a.cap
+                        })
+                    })
+                    .min_by_key(|id| (loads.get(id).copied().unwrap_or(0), *id))
+            };
+            if let (Some(admin), Some(c)) = (admin, self.conversations.get_mut(&id)) {
+                *loads.entry(admin).or_default() += 1;
+                c.admin = admin;
+                c.last_assignment_at = Some(c.created_at);
+            }
+        }
+        self.now = start;
     }
 
     /// Runs the simulation forward in fixed steps until `to` (no-op if `to` is not later).
@@ -586,26 +633,53 @@ impl World {
             .filter(|c| c.state == SimState::Open && c.admin == 0 && c.team != 0)
             .map(|c| c.id)
             .collect();
+        if waiting.is_empty() {
+            return;
+        }
         // Unassigned open conversations per team, kept current as they are assigned.
-        let mut unassigned: BTreeMap<i64, usize> = BTreeMap::new();
+        let mut unassigned: HashMap<i64, usize> = HashMap::new();
         for id in &waiting {
             if let Some(c) = self.conversations.get(id) {
                 *unassigned.entry(c.team).or_default() += 1;
             }
         }
+        let team_index: HashMap<i64, usize> = self
+            .teams
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.id, i))
+            .collect();
+        let admin_index: HashMap<i64, usize> = self
+            .admins
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (a.id, i))
+            .collect();
+        // Each admin's primary teams, for the "secondary only when primaries are empty" rule.
+        let mut primary_of: HashMap<i64, Vec<i64>> = HashMap::new();
+        for t in &self.teams {
+            for (id, level) in &t.members {
+                if *level == SimLevel::Primary {
+                    primary_of.entry(*id).or_default().push(t.id);
+                }
+            }
+        }
+        // Loads only grow within a step: a team with nobody free stays full.
+        let mut full: HashSet<i64> = HashSet::new();
         for cid in waiting {
             let Some(team_id) = self.conversations.get(&cid).map(|c| c.team) else {
                 continue;
             };
-            let Some(ti) = self.teams.iter().position(|t| t.id == team_id) else {
+            let Some(&ti) = team_index.get(&team_id) else {
                 continue;
             };
             let team = &self.teams[ti];
-            if team.distribution == "manual" {
+            if team.distribution == "manual" || full.contains(&team_id) {
                 continue;
             }
             let available = |id: i64, loads: &BTreeMap<i64, u32>| {
-                self.admins.iter().find(|a| a.id == id).is_some_and(|a| {
+                admin_index.get(&id).is_some_and(|&i| {
+                    let a = &self.admins[i];
                     !a.away && a.seat && loads.get(&id).copied().unwrap_or(0) < self.cap_in(team, a)
                 })
             };
@@ -622,15 +696,17 @@ impl World {
                     .iter()
                     .filter(|(id, level)| *level == SimLevel::Secondary && available(*id, &loads))
                     .filter(|(id, _)| {
-                        self.teams
-                            .iter()
-                            .filter(|t| t.members.contains(&(*id, SimLevel::Primary)))
-                            .all(|t| unassigned.get(&t.id).copied().unwrap_or(0) == 0)
+                        primary_of.get(id).is_none_or(|teams| {
+                            teams
+                                .iter()
+                                .all(|t| unassigned.get(t).copied().unwrap_or(0) == 0)
+                        })
                     })
                     .map(|(id, _)| *id)
                     .collect();
             }
             if candidates.is_empty() {
+                full.insert(team_id);
                 continue;
             }
             let chosen = if team.distribution == "load_balanced" {
@@ -671,12 +747,34 @@ impl World {
                 }
             }
         }
-        let team_ids = self
-            .teams
+        self.wire_admin_in(a, primary, secondary)
+    }
+
+    /// Every admin as the API lists them (memberships gathered in one pass over the teams).
+    pub fn wire_admins(&self) -> Vec<wire::Admin> {
+        let mut levels: HashMap<i64, (Vec<i64>, Vec<i64>)> = HashMap::new();
+        for t in &self.teams {
+            for (id, level) in &t.members {
+                let e = levels.entry(*id).or_default();
+                match level {
+                    SimLevel::Primary => e.0.push(t.id),
+                    SimLevel::Secondary => e.1.push(t.id),
+                }
+            }
+        }
+        self.admins
             .iter()
-            .filter(|t| t.members.iter().any(|(id, _)| *id == a.id))
-            .map(|t| t.id)
-            .collect();
+            .map(|a| {
+                let (p, s) = levels.remove(&a.id).unwrap_or_default();
+                self.wire_admin_in(a, p, s)
+            })
+            .collect()
+    }
+
+    fn wire_admin_in(&self, a: &SimAdmin, primary: Vec<i64>, secondary: Vec<i64>) -> wire::Admin {
+        let mut team_ids: Vec<i64> = primary.iter().chain(&secondary).copied().collect();
+        team_ids.sort_unstable();
+        team_ids.dedup();
         wire::Admin {
             kind: "admin".into(),
             id: a.id.to_string(),

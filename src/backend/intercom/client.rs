@@ -10,7 +10,7 @@ use crate::domain::{
     TeammateId, Workspace,
 };
 use async_trait::async_trait;
-use jiff::Timestamp;
+use jiff::{SignedDuration, Timestamp};
 use reqwest::{Method, StatusCode, Url};
 use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
@@ -118,6 +118,31 @@ fn is_loopback(url: &Url) -> bool {
 }
 
 /// State learned while running.
+/// What a full read left behind, so the next refreshes can ask only for what changed.
+struct Held {
+    /// Teams as last read in full (names, distribution, limits; members are rebuilt from the
+    /// admins on every refresh).
+    teams: Vec<wire::Team>,
+    /// Away reasons as last read in full.
+    reasons: Vec<crate::domain::AwayReason>,
+    /// The workspace.
+    workspace: Workspace,
+    /// Open and snoozed conversations by id.
+    conversations: std::collections::HashMap<String, Conversation>,
+    /// When the last refresh started (client clock).
+    synced_at: Timestamp,
+    /// When the last full read started.
+    full_at: Timestamp,
+}
+
+/// How far before the last refresh an incremental search reaches back, for clock skew
+/// between the backend and us and for changes landing while a refresh runs.
+pub const SYNC_SKEW: SignedDuration = SignedDuration::from_secs(60);
+
+/// How often a full read reconciles the held snapshot (catching deletions and anything an
+/// incremental search could miss).
+pub const FULL_EVERY: SignedDuration = SignedDuration::from_mins(10);
+
 #[derive(Default)]
 struct Learned {
     budget: Budget,
@@ -139,6 +164,7 @@ pub struct IntercomClient {
     backoff_max: Duration,
     clock: SharedClock,
     learned: Mutex<Learned>,
+    held: tokio::sync::Mutex<Option<Held>>,
 }
 
 impl std::fmt::Debug for IntercomClient {
@@ -203,6 +229,7 @@ impl IntercomClient {
             backoff_max: settings.backoff_max,
             clock: settings.clock,
             learned: Mutex::new(Learned::default()),
+            held: tokio::sync::Mutex::new(None),
         })
     }
 
@@ -462,6 +489,122 @@ impl IntercomClient {
     }
 }
 
+impl IntercomClient {
+    /// Reads everything and returns it with the state to refresh from.
+    async fn full_snapshot(&self, started: Timestamp) -> Result<(Snapshot, Held), BackendError> {
+        let open = wire::Query::filter("open", "=", true);
+        let (me, teams, admins, reasons, found) = tokio::join!(
+            self.me(),
+            self.teams(),
+            self.admins(),
+            self.reasons(),
+            self.search_all(open)
+        );
+        let mut warnings = Vec::new();
+        let me = me?;
+        let admins = admins?;
+        let teams = teams?;
+        let reasons = reasons.unwrap_or_else(|e| {
+            warnings.push(format!("away reasons unavailable: {e}"));
+            Vec::new()
+        });
+        let (conversations, paging_warnings) = found?;
+        warnings.extend(paging_warnings);
+        let workspace = Workspace {
+            name: me.app.map(|a| a.name).unwrap_or_default(),
+            backend: self.label.clone(),
+            me: Some(TeammateId(me.id)),
+        };
+        let conversations: std::collections::HashMap<String, Conversation> = conversations
+            .iter()
+            .map(mapping::conversation)
+            .map(|c| (c.id.0.clone(), c))
+            .collect();
+        let held = Held {
+            teams,
+            reasons,
+            workspace,
+            conversations,
+            synced_at: started,
+            full_at: started,
+        };
+        let snapshot = self.assemble(&held, &admins, warnings);
+        Ok((snapshot, held))
+    }
+
+    /// An incremental refresh of `held`.
+    async fn refresh(&self, held: &mut Held, started: Timestamp) -> Result<Snapshot, BackendError> {
+        let since = held
+            .synced_at
+            .checked_sub(SYNC_SKEW)
+            .unwrap_or(held.synced_at)
+            .as_second();
+        let changed = wire::Query::filter("updated_at", ">", since);
+        let (admins, found) = tokio::join!(self.admins(), self.search_all(changed));
+        let admins = admins?;
+        let (changed, warnings) = found?;
+        merge(
+            &mut held.conversations,
+            changed.iter().map(mapping::conversation),
+        );
+        // Memberships and levels come from the admins; the teams' own lists may be stale.
+        let mut members: std::collections::HashMap<i64, Vec<i64>> =
+            std::collections::HashMap::new();
+        for a in &admins {
+            if let Ok(id) = a.id.parse::<i64>() {
+                for t in &a.team_ids {
+                    members.entry(*t).or_default().push(id);
+                }
+            }
+        }
+        for t in &mut held.teams {
+            t.admin_ids =
+                t.id.parse::<i64>()
+                    .ok()
+                    .and_then(|id| members.remove(&id))
+                    .unwrap_or_default();
+            t.admin_priority_level = None;
+        }
+        held.synced_at = started;
+        Ok(self.assemble(held, &admins, warnings))
+    }
+
+    /// A snapshot from held teams, reasons and conversations and fresh admins.
+    fn assemble(&self, held: &Held, admins: &[wire::Admin], warnings: Vec<String>) -> Snapshot {
+        let inboxes = Self::inboxes(&held.teams, admins);
+        let teammates = admins
+            .iter()
+            .map(|a| mapping::teammate(a, &held.reasons, &inboxes))
+            .collect();
+        let mut conversations: Vec<Conversation> = held.conversations.values().cloned().collect();
+        conversations.sort_by(|a, b| a.id.cmp(&b.id));
+        Snapshot {
+            taken_at: self.clock.now(),
+            workspace: held.workspace.clone(),
+            inboxes,
+            teammates,
+            conversations,
+            away_reasons: held.reasons.clone(),
+            warnings,
+        }
+    }
+}
+
+/// Merges changed conversations into `held`: closed ones leave, the rest are inserted or
+/// replaced.
+pub fn merge(
+    held: &mut std::collections::HashMap<String, Conversation>,
+    changed: impl IntoIterator<Item = Conversation>,
+) {
+    for c in changed {
+        if c.state == crate::domain::ConversationState::Closed {
+            held.remove(&c.id.0);
+        } else {
+            held.insert(c.id.0.clone(), c);
+        }
+    }
+}
+
 /// Percent-encodes an id for use as one path segment.
 fn segment(id: &str) -> String {
     id.bytes()
@@ -553,42 +696,21 @@ impl Helpdesk for IntercomClient {
         self.learned().budget
     }
 
+    /// A full read the first time and every [`FULL_EVERY`]; otherwise an incremental one:
+    /// the admins (away, memberships) plus a search for conversations updated since the last
+    /// refresh (minus [`SYNC_SKEW`]), merged into the held snapshot.
     async fn snapshot(&self) -> Result<Snapshot, BackendError> {
-        let open = wire::Query::filter("open", "=", true);
-        let (me, teams, admins, reasons, found) = tokio::join!(
-            self.me(),
-            self.teams(),
-            self.admins(),
-            self.reasons(),
-            self.search_all(open)
-        );
-        let mut warnings = Vec::new();
-        let me = me?;
-        let admins = admins?;
-        let inboxes = Self::inboxes(&teams?, &admins);
-        let reasons = reasons.unwrap_or_else(|e| {
-            warnings.push(format!("away reasons unavailable: {e}"));
-            Vec::new()
-        });
-        let (conversations, paging_warnings) = found?;
-        warnings.extend(paging_warnings);
-        let teammates = admins
-            .iter()
-            .map(|a| mapping::teammate(a, &reasons, &inboxes))
-            .collect();
-        Ok(Snapshot {
-            taken_at: self.clock.now(),
-            workspace: Workspace {
-                name: me.app.map(|a| a.name).unwrap_or_default(),
-                backend: self.label.clone(),
-                me: Some(TeammateId(me.id)),
-            },
-            inboxes,
-            teammates,
-            conversations: conversations.iter().map(mapping::conversation).collect(),
-            away_reasons: reasons,
-            warnings,
-        })
+        let started = self.clock.now();
+        let mut held = self.held.lock().await;
+        let incremental = held
+            .as_ref()
+            .is_some_and(|h| started.duration_since(h.full_at) < FULL_EVERY);
+        if incremental && let Some(h) = held.as_mut() {
+            return self.refresh(h, started).await;
+        }
+        let (snapshot, fresh) = self.full_snapshot(started).await?;
+        *held = Some(fresh);
+        Ok(snapshot)
     }
 
     async fn conversation(&self, id: &ConversationId) -> Result<Conversation, BackendError> {
@@ -769,6 +891,43 @@ mod tests {
     fn ids_are_escaped_as_one_path_segment() {
         assert_eq!(segment("123"), "123");
         assert_eq!(segment("a/../b"), "a%2F..%2Fb");
+    }
+
+    #[test]
+    fn merging_replaces_changed_conversations_and_drops_closed_ones() {
+        use crate::domain::{ConversationState, Priority};
+        let conv = |id: &str, state| Conversation {
+            id: ConversationId(id.into()),
+            title: Some(id.into()),
+            state,
+            priority: Priority::None,
+            inbox: None,
+            assignee: None,
+            created_at: Timestamp::UNIX_EPOCH,
+            updated_at: Timestamp::UNIX_EPOCH,
+            waiting_since: None,
+            snoozed_until: None,
+            first_reply_at: None,
+            last_reply_at: None,
+            sla: None,
+        };
+        let mut held: std::collections::HashMap<String, Conversation> = ["a", "b", "c"]
+            .into_iter()
+            .map(|id| (id.to_owned(), conv(id, ConversationState::Open)))
+            .collect();
+        merge(
+            &mut held,
+            [
+                conv("b", ConversationState::Closed),
+                conv("c", ConversationState::Snoozed),
+                conv("d", ConversationState::Open),
+                conv("e", ConversationState::Closed),
+            ],
+        );
+        let mut ids: Vec<&str> = held.keys().map(String::as_str).collect();
+        ids.sort_unstable();
+        assert_eq!(ids, ["a", "c", "d"]);
+        assert_eq!(held["c"].state, ConversationState::Snoozed);
     }
 
     #[test]
