@@ -116,7 +116,7 @@ pub(super) fn rows(app: &App, pane: Pane) -> Vec<usize> {
             let mut idx: Vec<usize> = (0..s.inboxes.len())
                 .filter(|&n| contains(&s.inboxes[n].name, filter))
                 .collect();
-            let fig = |n: usize| m.inbox(&s.inboxes[n].id);
+            let fig = |n: usize| m.inbox_at(n, &s.inboxes[n].id);
             match sort {
                 SortMode::Name => idx.sort_by_key(|&n| s.inboxes[n].name.to_lowercase()),
                 SortMode::Open => idx.sort_by_key(|&n| Reverse(fig(n).map_or(0, |f| f.open))),
@@ -146,7 +146,7 @@ pub(super) fn rows(app: &App, pane: Pane) -> Vec<usize> {
                             .any(|(i, _)| s.inbox(i).is_some_and(|i| contains(&i.name, filter)))
                 })
                 .collect();
-            let fig = |n: usize| m.teammate(&s.teammates[n].id);
+            let fig = |n: usize| m.teammate_at(n, &s.teammates[n].id);
             match sort {
                 SortMode::Name => idx.sort_by_key(|&n| s.teammates[n].name.to_lowercase()),
                 SortMode::Load => idx.sort_by_key(|&n| Reverse(fig(n).map_or(0, |f| f.load))),
@@ -164,14 +164,15 @@ pub(super) fn rows(app: &App, pane: Pane) -> Vec<usize> {
         Pane::Sla => {
             let mut idx: Vec<usize> = (0..m.sla_queue.len())
                 .filter(|&n| {
-                    s.conversation(&m.sla_queue[n].conversation)
-                        .is_some_and(|c| conversation_matches(s, c, filter))
+                    filter.is_empty()
+                        || s.conversation_at(m.sla_queue[n].index, &m.sla_queue[n].conversation)
+                            .is_some_and(|c| conversation_matches(s, c, filter))
                 })
                 .collect();
             if sort == SortMode::Priority {
                 idx.sort_by_key(|&n| {
                     Reverse(
-                        s.conversation(&m.sla_queue[n].conversation)
+                        s.conversation_at(m.sla_queue[n].index, &m.sla_queue[n].conversation)
                             .map(|c| c.priority),
                     )
                 });

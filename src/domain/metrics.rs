@@ -104,6 +104,23 @@ impl Metrics {
     pub fn teammate(&self, id: &TeammateId) -> Option<&TeammateMetrics> {
         self.teammates.iter().find(|m| &m.teammate == id)
     }
+
+    /// Figures of the inbox at position `n` of the snapshot they were derived from (they are
+    /// kept in snapshot order), checked against `id`, else found by id.
+    pub fn inbox_at(&self, n: usize, id: &InboxId) -> Option<&InboxMetrics> {
+        self.inboxes
+            .get(n)
+            .filter(|m| &m.inbox == id)
+            .or_else(|| self.inbox(id))
+    }
+
+    /// Figures of the teammate at position `n` of the snapshot, as [`Self::inbox_at`].
+    pub fn teammate_at(&self, n: usize, id: &TeammateId) -> Option<&TeammateMetrics> {
+        self.teammates
+            .get(n)
+            .filter(|m| &m.teammate == id)
+            .or_else(|| self.teammate(id))
+    }
 }
 
 /// Where an SLA stands at a moment.
@@ -137,18 +154,26 @@ pub fn sla_standing(c: &Conversation, now: Timestamp, soon: SignedDuration) -> S
 
 /// Computes every derived figure of `snapshot` at `now`.
 pub fn derive(snapshot: &Snapshot, policy: &Policy, now: Timestamp) -> Metrics {
+    let teammate_index: HashMap<&TeammateId, usize> = snapshot
+        .teammates
+        .iter()
+        .enumerate()
+        .map(|(n, t)| (&t.id, n))
+        .collect();
     let mut inboxes: Vec<InboxMetrics> = snapshot
         .inboxes
         .iter()
         .map(|i| {
-            let (away, on_duty) =
-                i.members
-                    .iter()
-                    .fold((0, 0), |(a, d), m| match snapshot.teammate(&m.teammate) {
-                        Some(t) if t.away.enabled => (a + 1, d),
-                        Some(_) => (a, d + 1),
-                        None => (a, d),
-                    });
+            let (away, on_duty) = i.members.iter().fold((0, 0), |(a, d), m| {
+                match teammate_index
+                    .get(&m.teammate)
+                    .map(|&n| &snapshot.teammates[n])
+                {
+                    Some(t) if t.away.enabled => (a + 1, d),
+                    Some(_) => (a, d + 1),
+                    None => (a, d),
+                }
+            });
             InboxMetrics {
                 inbox: i.id.clone(),
                 open: 0,
@@ -167,12 +192,6 @@ pub fn derive(snapshot: &Snapshot, policy: &Policy, now: Timestamp) -> Metrics {
         .iter()
         .enumerate()
         .map(|(n, i)| (&i.id, n))
-        .collect();
-    let teammate_index: HashMap<&TeammateId, usize> = snapshot
-        .teammates
-        .iter()
-        .enumerate()
-        .map(|(n, t)| (&t.id, n))
         .collect();
     let mut loads = vec![(0u32, 0u32); snapshot.teammates.len()];
     let mut oldest: Vec<Option<SignedDuration>> = vec![None; snapshot.teammates.len()];

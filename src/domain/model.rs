@@ -390,4 +390,13 @@ impl Snapshot {
     pub fn conversation(&self, id: &ConversationId) -> Option<&Conversation> {
         self.conversations.iter().find(|c| &c.id == id)
     }
+
+    /// The conversation at `index` if it has this id, else found by id: O(1) for indices
+    /// taken from this snapshot (e.g. [`super::ordering::SlaUrgency::index`]).
+    pub fn conversation_at(&self, index: usize, id: &ConversationId) -> Option<&Conversation> {
+        self.conversations
+            .get(index)
+            .filter(|c| &c.id == id)
+            .or_else(|| self.conversation(id))
+    }
 }

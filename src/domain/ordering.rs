@@ -12,6 +12,9 @@ use std::collections::HashMap;
 pub struct SlaUrgency {
     /// The conversation.
     pub conversation: ConversationId,
+    /// Its position in the snapshot's conversations (for lookups without a search).
+    #[serde(skip)]
+    pub index: usize,
     /// Time left until breach; zero or negative once breached.
     pub remaining: SignedDuration,
     /// `true` when the deadline came from the backend, `false` when estimated.
@@ -28,8 +31,9 @@ pub fn sla_queue(snapshot: &Snapshot, now: Timestamp) -> Vec<SlaUrgency> {
     let mut queue: Vec<SlaUrgency> = snapshot
         .conversations
         .iter()
-        .filter(|c| c.state == ConversationState::Open)
-        .filter_map(|c| {
+        .enumerate()
+        .filter(|(_, c)| c.state == ConversationState::Open)
+        .filter_map(|(index, c)| {
             let sla = c.sla.as_ref()?;
             let missed = sla.status == SlaStatus::Missed;
             let remaining = sla.deadline.map(|d| d.at.duration_since(now));
@@ -39,6 +43,7 @@ pub fn sla_queue(snapshot: &Snapshot, now: Timestamp) -> Vec<SlaUrgency> {
             };
             Some(SlaUrgency {
                 conversation: c.id.clone(),
+                index,
                 remaining,
                 exact: sla.deadline.is_some_and(|d| d.exact),
                 missed,

@@ -15,6 +15,7 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table};
 fn conversations_table<'a>(
     app: &'a App,
     ctx: Ctx,
+    area: Rect,
     title: &str,
     show_assignee: bool,
 ) -> (Table<'a>, usize) {
@@ -22,7 +23,8 @@ fn conversations_table<'a>(
         return (Table::default(), 0);
     };
     let rows_data = app.detail_rows();
-    let rows: Vec<Row> = rows_data
+    let window = super::panes::visible(area, app.detail_selected, rows_data.len());
+    let rows: Vec<Row> = rows_data[window]
         .iter()
         .map(|r| {
             let c = r.conversation;
@@ -140,7 +142,7 @@ pub(super) fn inbox(
     .collect());
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)]).areas(body);
-    let (table, len) = conversations_table(app, ctx, "Conversations — priority order", true);
+    let (table, len) = conversations_table(app, ctx, left, "Conversations — priority order", true);
     render_list(
         frame,
         left,
@@ -337,7 +339,13 @@ pub(super) fn teammate(
             )),
         ],
     );
-    let (table, len) = conversations_table(app, ctx, "Their conversations — priority order", false);
+    let (table, len) = conversations_table(
+        app,
+        ctx,
+        body,
+        "Their conversations — priority order",
+        false,
+    );
     render_list(
         frame,
         body,

@@ -54,7 +54,16 @@ pub(super) fn state(selected: usize, len: usize, height: u16, focused: bool) -> 
         .with_selected(focused.then_some(selected))
 }
 
-/// Renders a table and records its rows' area for clicks.
+/// The rows of a list that fit in `area` (a bordered table with a header) with `selected`
+/// kept in view: only these are built, so a frame costs the visible rows, not the list.
+pub(super) fn visible(area: Rect, selected: usize, len: usize) -> std::ops::Range<usize> {
+    let h = usize::from(area.height.saturating_sub(3)).max(1);
+    let offset = if selected >= h { selected + 1 - h } else { 0 };
+    let start = offset.min(len.saturating_sub(1));
+    start..(start + h).min(len)
+}
+
+/// Renders a table built from the [`visible`] rows and records its rows' area for clicks.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn render_list(
     frame: &mut Frame,
@@ -73,8 +82,13 @@ pub(super) fn render_list(
         area.width.saturating_sub(2),
         area.height.saturating_sub(3),
     );
-    let mut st = state(selected, len, rows_area.height, focused);
-    let offset = st.offset();
+    let window = visible(area, selected, len);
+    let offset = window.start;
+    let mut st = TableState::default().with_selected(
+        focused
+            .then(|| selected.saturating_sub(offset))
+            .filter(|_| len > 0),
+    );
     frame.render_stateful_widget(table, area, &mut st);
     hits.lists.push(ListHit {
         pane,
@@ -149,11 +163,12 @@ pub(super) fn inboxes(frame: &mut Frame, area: Rect, app: &App, ctx: Ctx, hits: 
     } else {
         0
     };
-    let rows: Vec<Row> = rows_idx
+    let window = visible(area, app.selected[0], rows_idx.len());
+    let rows: Vec<Row> = rows_idx[window]
         .iter()
         .map(|&n| {
             let inbox = &s.inboxes[n];
-            let Some(f) = m.inbox(&inbox.id) else {
+            let Some(f) = m.inbox_at(n, &inbox.id) else {
                 return Row::new(vec![Cell::from(inbox.name.clone())]);
             };
             let wait = f.oldest_wait.map(short).unwrap_or_else(|| "—".into());
@@ -316,11 +331,12 @@ pub(super) fn teammates(frame: &mut Frame, area: Rect, app: &App, ctx: Ctx, hits
     let rows_idx = app.rows(Pane::Teammates);
     let wide = area.width >= 110;
     let gauge_w = if wide { 10 } else { 6 };
-    let rows: Vec<Row> = rows_idx
+    let window = visible(area, app.selected[1], rows_idx.len());
+    let rows: Vec<Row> = rows_idx[window]
         .iter()
         .map(|&n| {
             let t = &s.teammates[n];
-            let f = m.teammate(&t.id);
+            let f = m.teammate_at(n, &t.id);
             let load = f.map_or(0, |f| f.load);
             let cap = t.cap.map_or(0, |c| c.value);
             let over = f.is_some_and(|f| f.over_cap);
@@ -442,18 +458,13 @@ pub(super) fn sla(frame: &mut Frame, area: Rect, app: &App, ctx: Ctx, hits: &mut
     let focused = app.focus == Pane::Sla;
     let rows_idx = app.rows(Pane::Sla);
     let wide = area.width >= 70;
-    // Only the visible rows are built (the queue can be long).
-    let visible = usize::from(area.height.saturating_sub(3)).max(1);
     let sel = app.selected[2];
-    let start = if sel >= visible { sel + 1 - visible } else { 0 };
-    let rows: Vec<Row> = rows_idx
+    let window = visible(area, sel, rows_idx.len());
+    let rows: Vec<Row> = rows_idx[window]
         .iter()
-        .enumerate()
-        .map(|(k, &n)| {
-            if k < start || k >= start + visible {
-                return Row::new(Vec::<Cell>::new());
-            }
-            let Some(c) = s.conversation(&m.sla_queue[n].conversation) else {
+        .map(|&n| {
+            let Some(c) = s.conversation_at(m.sla_queue[n].index, &m.sla_queue[n].conversation)
+            else {
                 return Row::new(Vec::<Cell>::new());
             };
             let (text, style) = sla_cell(c, app, ctx);
