@@ -82,7 +82,7 @@ fn benches(c: &mut Criterion) {
         })
     });
 
-    let held: std::collections::HashMap<String, domain::Conversation> = snapshot
+    let held: std::collections::BTreeMap<String, domain::Conversation> = snapshot
         .conversations
         .iter()
         .map(|c| (c.id.0.clone(), c.clone()))

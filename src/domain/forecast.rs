@@ -187,6 +187,29 @@ pub fn forecast(
     params: &ForecastParams,
     now: Timestamp,
 ) -> Vec<InboxForecast> {
+    // The nearest future SLA deadline of each inbox, in one pass over the conversations.
+    let mut nearest: std::collections::HashMap<&InboxId, (SignedDuration, &ConversationId)> =
+        std::collections::HashMap::new();
+    for c in &snapshot.conversations {
+        let (ConversationState::Open, Some(inbox)) = (c.state, c.inbox.as_ref()) else {
+            continue;
+        };
+        let Some(at) = c
+            .sla
+            .as_ref()
+            .filter(|s| s.status == SlaStatus::Active)
+            .and_then(|s| s.deadline)
+            .map(|d| d.at)
+            .filter(|at| *at > now)
+        else {
+            continue;
+        };
+        let candidate = (at.duration_since(now), &c.id);
+        let e = nearest.entry(inbox).or_insert(candidate);
+        if candidate < *e {
+            *e = candidate;
+        }
+    }
     snapshot
         .inboxes
         .iter()
@@ -197,22 +220,10 @@ pub fn forecast(
             let handled_per_min = f64::from(on_duty) * params.handled_per_teammate_per_hour / 60.0;
             let arrivals_per_min = arrivals.per_min(&inbox.id);
 
-            let deadline = snapshot
-                .conversations
-                .iter()
-                .filter(|c| {
-                    c.state == ConversationState::Open && c.inbox.as_ref() == Some(&inbox.id)
-                })
-                .filter_map(|c| {
-                    let sla = c.sla.as_ref().filter(|s| s.status == SlaStatus::Active)?;
-                    let at = sla.deadline?.at;
-                    (at > now).then(|| (at.duration_since(now), c.id.clone()))
-                })
-                .min()
-                .map(|(after, id)| Breach {
-                    after,
-                    cause: BreachCause::Deadline(id),
-                });
+            let deadline = nearest.get(&inbox.id).map(|(after, id)| Breach {
+                after: *after,
+                cause: BreachCause::Deadline((*id).clone()),
+            });
             let backlog = backlog_breach_in(
                 f64::from(depth),
                 arrivals_per_min.unwrap_or(0.0),

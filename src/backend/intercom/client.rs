@@ -127,8 +127,8 @@ struct Held {
     reasons: Vec<crate::domain::AwayReason>,
     /// The workspace.
     workspace: Workspace,
-    /// Open and snoozed conversations by id.
-    conversations: std::collections::HashMap<String, Conversation>,
+    /// Open and snoozed conversations by id (ordered: snapshots come out in a stable order).
+    conversations: std::collections::BTreeMap<String, Conversation>,
     /// When the last refresh started (client clock).
     synced_at: Timestamp,
     /// When the last full read started.
@@ -424,11 +424,12 @@ impl IntercomClient {
         Ok(list.admins)
     }
 
-    /// All conversations matching `query`, following `pages.next.starting_after`.
+    /// All conversations matching `query`, following `pages.next.starting_after`, mapped to
+    /// the domain page by page (a large result never sits in memory twice).
     pub async fn search_all(
         &self,
         query: wire::Query,
-    ) -> Result<(Vec<wire::Conversation>, Vec<String>), BackendError> {
+    ) -> Result<(Vec<Conversation>, Vec<String>), BackendError> {
         let mut out = Vec::new();
         let mut warnings = Vec::new();
         let mut cursor: Option<String> = None;
@@ -449,7 +450,7 @@ impl IntercomClient {
                     Version::Stable,
                 )
                 .await?;
-            out.extend(page.conversations);
+            out.extend(page.conversations.iter().map(mapping::conversation));
             let next = page
                 .pages
                 .and_then(|p| p.next)
@@ -515,9 +516,8 @@ impl IntercomClient {
             backend: self.label.clone(),
             me: Some(TeammateId(me.id)),
         };
-        let conversations: std::collections::HashMap<String, Conversation> = conversations
-            .iter()
-            .map(mapping::conversation)
+        let conversations: std::collections::BTreeMap<String, Conversation> = conversations
+            .into_iter()
             .map(|c| (c.id.0.clone(), c))
             .collect();
         let held = Held {
@@ -543,10 +543,7 @@ impl IntercomClient {
         let (admins, found) = tokio::join!(self.admins(), self.search_all(changed));
         let admins = admins?;
         let (changed, warnings) = found?;
-        merge(
-            &mut held.conversations,
-            changed.iter().map(mapping::conversation),
-        );
+        merge(&mut held.conversations, changed);
         // Memberships and levels come from the admins; the teams' own lists may be stale.
         let mut members: std::collections::HashMap<i64, Vec<i64>> =
             std::collections::HashMap::new();
@@ -576,8 +573,8 @@ impl IntercomClient {
             .iter()
             .map(|a| mapping::teammate(a, &held.reasons, &inboxes))
             .collect();
-        let mut conversations: Vec<Conversation> = held.conversations.values().cloned().collect();
-        conversations.sort_by(|a, b| a.id.cmp(&b.id));
+        // Held by id, so already in a stable order.
+        let conversations: Vec<Conversation> = held.conversations.values().cloned().collect();
         Snapshot {
             taken_at: self.clock.now(),
             workspace: held.workspace.clone(),
@@ -593,7 +590,7 @@ impl IntercomClient {
 /// Merges changed conversations into `held`: closed ones leave, the rest are inserted or
 /// replaced.
 pub fn merge(
-    held: &mut std::collections::HashMap<String, Conversation>,
+    held: &mut std::collections::BTreeMap<String, Conversation>,
     changed: impl IntoIterator<Item = Conversation>,
 ) {
     for c in changed {
@@ -911,7 +908,7 @@ mod tests {
             last_reply_at: None,
             sla: None,
         };
-        let mut held: std::collections::HashMap<String, Conversation> = ["a", "b", "c"]
+        let mut held: std::collections::BTreeMap<String, Conversation> = ["a", "b", "c"]
             .into_iter()
             .map(|id| (id.to_owned(), conv(id, ConversationState::Open)))
             .collect();
