@@ -7,6 +7,7 @@
 #   scripts/measure.sh            # demo, 200×60, 60 s idle window
 #   scripts/measure.sh --large    # the large preset (2,000 teammates, 100,000 conversations)
 #   IDLE_SECONDS=30 scripts/measure.sh
+#   EXTRA_ARGS="--refresh 15s" scripts/measure.sh --large
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -49,7 +50,7 @@ while [[ ! -e $work/piping ]]; do sleep 0.01; done
 date +%s%N >$work/start
 export HOME=$work XDG_CONFIG_HOME=$work/config XDG_STATE_HOME=$work/state XDG_DATA_HOME=$work/data
 export INTERCOM_TOKEN=measure
-exec $bin ${args[*]}
+exec $bin ${args[*]} ${EXTRA_ARGS:-}
 EOF
 chmod +x "$work/run.sh"
 tmux -L "$socket" new-session -d -s m -x "$cols" -y "$rows" "$work/run.sh"
