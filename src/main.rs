@@ -15,6 +15,11 @@ use shiftlead::writes::Executor;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+/// mimalloc returns freed memory to the system far better than glibc's per-thread arenas after
+/// the large, short-lived allocations of a full read (see BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     shiftlead::crash::install(shiftlead::logging::log_dir());
     let cli = Cli::parse();
