@@ -44,8 +44,7 @@ pub struct Audit {
 impl Audit {
     /// The default location: `<data dir>/audit.log`.
     pub fn default_path() -> Option<PathBuf> {
-        directories::ProjectDirs::from("dev", "shiftlead", "shiftlead")
-            .map(|d| d.data_dir().join("audit.log"))
+        crate::state::data_dir().map(|d| d.join("audit.log"))
     }
 
     /// Opens (creating) the log at `path`.

@@ -233,9 +233,7 @@ fn write_handoff(
         now,
         privacy,
     });
-    let Some(dir) = directories::ProjectDirs::from("dev", "shiftlead", "shiftlead")
-        .map(|d| d.data_dir().to_path_buf())
-    else {
+    let Some(dir) = crate::state::data_dir() else {
         return "handoff: no data dir on this platform".into();
     };
     let path = dir.join(format!("handoff-{}.md", now.strftime("%Y%m%d-%H%M")));

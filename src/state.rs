@@ -4,10 +4,15 @@
 use crate::domain::blocks::Block;
 use std::path::{Path, PathBuf};
 
-/// `~/.local/share/shiftlead/blocks.json` (the platform data dir).
+/// The platform data dir (`~/.local/share/shiftlead` on Linux): the audit log, blocks and
+/// handoffs live here.
+pub fn data_dir() -> Option<PathBuf> {
+    directories::ProjectDirs::from("dev", "shiftlead", "shiftlead").map(|d| d.data_dir().into())
+}
+
+/// `blocks.json` in the [`data_dir`].
 pub fn blocks_path() -> Option<PathBuf> {
-    directories::ProjectDirs::from("dev", "shiftlead", "shiftlead")
-        .map(|d| d.data_dir().join("blocks.json"))
+    data_dir().map(|d| d.join("blocks.json"))
 }
 
 /// The blocks saved at `path`; none when the file is missing. A damaged file is reported
