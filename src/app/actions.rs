@@ -127,6 +127,20 @@ pub enum Overlay {
     Rebalance(super::Rebalance),
 }
 
+/// The away reasons a lead may choose (not deleted), labelled with their emoji.
+pub(super) fn reason_choices(
+    s: &domain::Snapshot,
+) -> impl Iterator<Item = (Option<domain::AwayReasonId>, String)> + '_ {
+    s.away_reasons.iter().filter(|r| !r.deleted).map(|r| {
+        let emoji = r
+            .emoji
+            .as_deref()
+            .map(|e| format!("{e} "))
+            .unwrap_or_default();
+        (Some(r.id.clone()), format!("{emoji}{}", r.label))
+    })
+}
+
 impl App {
     /// The conversations a write applies to: the marked ones, else the selected one.
     pub fn target_conversations(&self) -> Vec<ConversationId> {
@@ -364,14 +378,7 @@ impl App {
         let mut items = Vec::new();
         let reasons: Vec<(Option<domain::AwayReasonId>, String)> =
             std::iter::once((None, "Away (no reason)".to_owned()))
-                .chain(s.away_reasons.iter().filter(|r| !r.deleted).map(|r| {
-                    let emoji = r
-                        .emoji
-                        .as_deref()
-                        .map(|e| format!("{e} "))
-                        .unwrap_or_default();
-                    (Some(r.id.clone()), format!("{emoji}{}", r.label))
-                }))
+                .chain(reason_choices(s))
                 .collect();
         for reassign in [false, true] {
             for (id, label) in &reasons {

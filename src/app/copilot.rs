@@ -269,20 +269,10 @@ impl App {
             }));
             return;
         }
-        let reasons: Vec<(Option<crate::domain::AwayReasonId>, String)> = s
-            .away_reasons
-            .iter()
-            .filter(|r| !r.deleted)
-            .map(|r| {
-                let emoji = r
-                    .emoji
-                    .as_deref()
-                    .map(|e| format!("{e} "))
-                    .unwrap_or_default();
-                (Some(r.id.clone()), format!("{emoji}{}", r.label))
-            })
-            .chain(std::iter::once((None, "Off the queue".to_owned())))
-            .collect();
+        let reasons: Vec<(Option<crate::domain::AwayReasonId>, String)> =
+            super::actions::reason_choices(s)
+                .chain(std::iter::once((None, "Off the queue".to_owned())))
+                .collect();
         let mut items = Vec::new();
         for (id, label) in &reasons {
             for minutes in BLOCK_MINUTES {
