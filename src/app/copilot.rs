@@ -5,7 +5,6 @@ use super::{App, Confirm, Overlay, Pane};
 use crate::domain::actions::{self, AwayChange};
 use crate::domain::rebalance::{self, Move, Source};
 use crate::domain::{Snapshot, TeammateId};
-use std::collections::HashMap;
 
 /// A proposed rebalance under review: the lead drops items with Space, applies with Enter.
 #[derive(Debug, Clone, PartialEq)]
@@ -16,10 +15,8 @@ pub struct Rebalance {
     pub keep: Vec<bool>,
     /// Cursor.
     pub selected: usize,
-    /// Teammates over their cap now.
-    pub over_before: Vec<TeammateId>,
-    /// Unassigned open conversations now (in inboxes the plan can fill).
-    pub unassigned_before: u32,
+    /// Teammates over their cap now: (who, load, cap).
+    pub over_before: Vec<(TeammateId, u32, u32)>,
 }
 
 impl Rebalance {
@@ -33,52 +30,22 @@ impl Rebalance {
             .collect()
     }
 
-    /// Teammates still over cap after the kept moves, given current loads and caps.
-    pub fn over_after(&self, loads: &HashMap<TeammateId, (u32, Option<u32>)>) -> Vec<TeammateId> {
-        let mut loads = loads.clone();
-        for m in self.kept() {
-            if let Source::Teammate(from) = &m.from
-                && let Some((load, _)) = loads.get_mut(from)
-            {
-                *load = load.saturating_sub(1);
-            }
-            if let Some((load, _)) = loads.get_mut(&m.to) {
-                *load += 1;
-            }
-        }
-        let mut over: Vec<TeammateId> = loads
-            .into_iter()
-            .filter(|(_, (load, cap))| cap.is_some_and(|c| *load > c))
-            .map(|(t, _)| t)
-            .collect();
-        over.sort();
-        over
+    /// How many teammates are still over their cap after the kept moves. (A plan never
+    /// pushes anyone over, so only those over now can be.)
+    pub fn over_after(&self) -> usize {
+        self.over_before
+            .iter()
+            .filter(|(who, load, cap)| {
+                let moved_off = self
+                    .moves
+                    .iter()
+                    .zip(&self.keep)
+                    .filter(|(m, k)| **k && m.from == Source::Teammate(who.clone()))
+                    .count() as u32;
+                load.saturating_sub(moved_off) > *cap
+            })
+            .count()
     }
-}
-
-/// Load and cap per teammate, from the metrics.
-pub fn loads(app: &App) -> HashMap<TeammateId, (u32, Option<u32>)> {
-    app.metrics
-        .as_ref()
-        .map(|m| {
-            m.teammates
-                .iter()
-                .map(|t| {
-                    (
-                        t.teammate.clone(),
-                        (t.load, t.cap.as_ref().map(|c| c.value)),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn unassigned(s: &Snapshot) -> u32 {
-    s.conversations
-        .iter()
-        .filter(|c| c.state == crate::domain::ConversationState::Open && c.assignee.is_none())
-        .count() as u32
 }
 
 impl App {
@@ -99,22 +66,17 @@ impl App {
             );
             return;
         }
-        let over_before = {
-            let mut v: Vec<TeammateId> = m
-                .teammates
-                .iter()
-                .filter(|t| t.over_cap)
-                .map(|t| t.teammate.clone())
-                .collect();
-            v.sort();
-            v
-        };
+        let over_before = m
+            .teammates
+            .iter()
+            .filter(|t| t.over_cap)
+            .filter_map(|t| Some((t.teammate.clone(), t.load, t.cap?.value)))
+            .collect();
         self.overlay = Some(Overlay::Rebalance(Rebalance {
             keep: vec![true; moves.len()],
             moves,
             selected: 0,
             over_before,
-            unassigned_before: unassigned(s),
         }));
     }
 
@@ -141,14 +103,13 @@ impl App {
                     .as_ref()
                     .map(|m| actions::warnings(s, m, &plan))
                     .unwrap_or_default();
-                let after = r.over_after(&loads(self));
                 self.overlay = Some(Overlay::Confirm(Confirm {
                     title: format!(
                         "Rebalance: {} move{} · over cap {} → {}",
                         plan.len(),
                         if plan.len() == 1 { "" } else { "s" },
                         r.over_before.len(),
-                        after.len()
+                        r.over_after()
                     ),
                     plan,
                     warnings,

@@ -8,7 +8,7 @@ pub mod keymap;
 mod rows;
 
 pub use actions::{Choice, Confirm, Effect, Overlay, PickItem, Picker};
-pub use copilot::{Rebalance, loads as copilot_loads};
+pub use copilot::Rebalance;
 pub use input::COMMANDS;
 pub use rows::{ConversationRow, SortMode, names, title};
 

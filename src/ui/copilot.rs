@@ -21,14 +21,13 @@ pub(super) fn rebalance(frame: &mut Frame, area: Rect, app: &App, r: &Rebalance,
     );
     frame.render_widget(Clear, box_);
     let kept = r.keep.iter().filter(|k| **k).count();
-    let after = r.over_after(&crate::app::copilot_loads(app));
     let block = Block::bordered()
         .title(Span::styled(
             format!(
                 " Rebalance — {kept} of {} moves · over cap {} → {} ",
                 r.moves.len(),
                 r.over_before.len(),
-                after.len()
+                r.over_after()
             ),
             t.style(Role::Focus),
         ))
