@@ -101,13 +101,8 @@ impl App {
             A::IdleAway => self.idle_away(),
             A::Block => self.open_block(),
             A::Handoff => self.effects.push(super::Effect::Handoff),
-            A::Coverage => {
-                self.view = if self.view == View::Coverage {
-                    View::Main
-                } else {
-                    View::Coverage
-                }
-            }
+            A::Coverage if self.view == View::Coverage => self.view = View::Main,
+            A::Coverage => self.open_coverage(),
         }
     }
 
@@ -223,7 +218,7 @@ impl App {
             "audit" | "log" => self.effects.push(super::Effect::LoadAudit),
             "rebalance" => self.open_rebalance(),
             "handoff" => self.effects.push(super::Effect::Handoff),
-            "coverage" => self.view = View::Coverage,
+            "coverage" => self.open_coverage(),
             "sort" => {
                 let pane = self.focus;
                 match SortMode::parse(pane, arg) {

@@ -149,6 +149,9 @@ pub struct App {
     pub alert_state: domain::alerts::AlertState,
     /// Working hours for the coverage view.
     pub coverage: domain::coverage::CoverageConfig,
+    /// The coverage view's figures, computed when it opens and on each poll while it is open
+    /// (never while drawing).
+    pub coverage_rows: Vec<domain::coverage::InboxCoverage>,
     /// Off-queue blocks in progress.
     pub blocks: Vec<domain::blocks::Block>,
     /// Blocks waiting for their away write: (teammate, minutes, reason, label).
@@ -236,6 +239,7 @@ impl App {
             blocks: Vec::new(),
             pending_blocks: Vec::new(),
             coverage: domain::coverage::CoverageConfig::default(),
+            coverage_rows: Vec::new(),
             alert_rules: domain::alerts::AlertRules::default(),
             alert_state: domain::alerts::AlertState::default(),
             last_ok: None,
@@ -307,6 +311,9 @@ impl App {
                     .retain(|id, _| snapshot.inboxes.iter().any(|i| &i.id == id));
                 self.arrivals.observe(&snapshot, now);
                 self.reconcile_blocks(&snapshot, now);
+                if self.view == View::Coverage {
+                    self.coverage_rows = domain::coverage::coverage(&snapshot, &self.coverage, now);
+                }
                 if let Some(alert) =
                     self.alert_state
                         .check(&self.alert_rules, &snapshot, &metrics, now)
@@ -393,5 +400,13 @@ impl App {
     /// The forecast of one inbox.
     pub fn forecast(&self, inbox: &InboxId) -> Option<&domain::forecast::InboxForecast> {
         self.forecasts.iter().find(|f| &f.inbox == inbox)
+    }
+
+    /// Opens the coverage view, computing its figures from the latest data.
+    pub(crate) fn open_coverage(&mut self) {
+        self.view = View::Coverage;
+        if let (Some(s), Some(m)) = (&self.snapshot, &self.metrics) {
+            self.coverage_rows = domain::coverage::coverage(s, &self.coverage, m.at);
+        }
     }
 }

@@ -130,23 +130,24 @@ pub(super) fn rebalance(frame: &mut Frame, area: Rect, app: &App, r: &Rebalance,
 /// Coverage across time zones: per inbox, the members inside their working hours now (and
 /// not away) and at each of the next 12 hours; gaps flagged.
 pub(super) fn coverage(frame: &mut Frame, area: Rect, app: &App, ctx: Ctx) {
-    use crate::domain::coverage::{Gap, coverage};
+    use crate::domain::coverage::Gap;
     let t = ctx.theme;
     let Some(s) = &app.snapshot else { return };
-    let rows_data = coverage(s, &app.coverage, ctx.now);
+    let rows_data = &app.coverage_rows;
     // As many hours as fit beside the inbox and member columns (each hour is 4 + 1 wide).
     let fit = usize::from(area.width.saturating_sub(2 + 19 + 8)) / 5;
     let hours = rows_data.first().map_or(0, |r| r.hours.len()).min(fit);
     let mut head = vec![" Inbox".to_owned(), "Members".to_owned()];
-    for h in 0..hours {
-        let at = ctx
-            .now
-            .checked_add(jiff::SignedDuration::from_hours(h as i64))
-            .unwrap_or(ctx.now);
+    for (h, hour) in rows_data
+        .first()
+        .map_or(&[][..], |r| &r.hours[..hours])
+        .iter()
+        .enumerate()
+    {
         head.push(if h == 0 {
             " now".into()
         } else {
-            format!("{:>4}", at.strftime("%H"))
+            format!("{:>4}", hour.at.strftime("%H"))
         });
     }
     let mut unknown = 0;
