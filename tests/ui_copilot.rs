@@ -245,10 +245,9 @@ fn select_teammate(r: &mut ui_support::rig::Rig, id: &TeammateId) {
     panic!("teammate {id} not in the list");
 }
 
-#[tokio::test]
-async fn a_block_takes_a_teammate_off_the_queue_and_back_when_it_ends() {
-    let mut r = rig().await;
-    let s = r.app.snapshot.clone().unwrap();
+/// Puts the cursor on the first teammate who is not away; returns who.
+fn select_someone_on_duty(r: &mut ui_support::rig::Rig) -> TeammateId {
+    let s = r.app.snapshot.as_ref().unwrap();
     let who = s
         .teammates
         .iter()
@@ -256,7 +255,14 @@ async fn a_block_takes_a_teammate_off_the_queue_and_back_when_it_ends() {
         .unwrap()
         .id
         .clone();
-    select_teammate(&mut r, &who);
+    select_teammate(r, &who);
+    who
+}
+
+#[tokio::test]
+async fn a_block_takes_a_teammate_off_the_queue_and_back_when_it_ends() {
+    let mut r = rig().await;
+    let who = select_someone_on_duty(&mut r);
     r.keys("b");
     let Some(Overlay::Picker(p)) = &r.app.overlay else {
         panic!("b opens the block picker: {:?}", r.app.message)
@@ -307,15 +313,7 @@ async fn a_block_takes_a_teammate_off_the_queue_and_back_when_it_ends() {
 #[tokio::test]
 async fn a_block_overridden_by_someone_else_is_dropped_not_fought() {
     let mut r = rig().await;
-    let s = r.app.snapshot.clone().unwrap();
-    let who = s
-        .teammates
-        .iter()
-        .find(|t| !t.away.enabled)
-        .unwrap()
-        .id
-        .clone();
-    select_teammate(&mut r, &who);
+    let who = select_someone_on_duty(&mut r);
     r.keys("b");
     r.keys("1h train");
     r.key(KeyCode::Enter);

@@ -242,7 +242,7 @@ impl App {
                         "{} · {label}",
                         crate::ui::format::short(jiff::SignedDuration::from_mins(minutes))
                     ),
-                    detail: "away, then back automatically".into(),
+                    detail: "away, back when it ends".into(),
                     choice: Choice::Block {
                         minutes,
                         reason: id.clone(),
