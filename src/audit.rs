@@ -1,6 +1,8 @@
-//! The audit log: one JSON line per write attempt, appended and fsynced, in the platform data
-//! dir. It records what was asked, the state before and after, and the outcome — never a
-//! token (writes carry none).
+//! The audit log: JSON lines, appended and fsynced, in the platform data dir. Each write
+//! attempt writes an `intent` line before anything is sent and an outcome line after, both
+//! with the attempt's `id`, so a write that was sent but never answered (a crash, a kill)
+//! still shows. It records what was asked, the state before and after, and the outcome —
+//! never a token (writes carry none).
 
 use crate::domain::actions::{State, Write};
 use jiff::Timestamp;
@@ -10,10 +12,16 @@ use std::io::{BufRead, BufReader, Write as _};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+/// The outcome word of an intent line.
+pub const INTENT: &str = "intent";
+
 /// One line of the audit log.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Entry {
-    /// When the outcome was known.
+    /// The attempt this line belongs to (its intent and outcome lines share it).
+    #[serde(default)]
+    pub id: String,
+    /// When the intent was logged, or the outcome known.
     pub time: Timestamp,
     /// What was asked, in words.
     pub action: String,
@@ -25,7 +33,8 @@ pub struct Entry {
     pub before: State,
     /// The state read back after the attempt, when known.
     pub after: Option<State>,
-    /// `applied`, `partly_applied`, `not_applied`, `conflict` or `unknown`.
+    /// `intent` (about to send), then `applied`, `partly_applied`, `not_applied`, `conflict`
+    /// or `unknown`.
     pub outcome: String,
     /// Why it failed, when it did.
     pub error: Option<String>,
@@ -82,15 +91,26 @@ impl Audit {
     }
 }
 
-/// The last `n` parseable entries of the log at `path`.
+/// The last `n` parseable attempts of the log at `path`: each attempt's outcome line, or its
+/// intent line when no outcome was ever logged (sent, outcome never recorded).
 pub fn read_recent(path: &Path, n: usize) -> Vec<Entry> {
     let Ok(f) = File::open(path) else {
         return Vec::new();
     };
-    let mut all: Vec<Entry> = BufReader::new(f)
+    let lines: Vec<Entry> = BufReader::new(f)
         .lines()
         .map_while(Result::ok)
         .filter_map(|l| serde_json::from_str(&l).ok())
+        .collect();
+    let answered: std::collections::HashSet<&str> = lines
+        .iter()
+        .filter(|e| e.outcome != INTENT && !e.id.is_empty())
+        .map(|e| e.id.as_str())
+        .collect();
+    let mut all: Vec<Entry> = lines
+        .iter()
+        .filter(|e| e.outcome != INTENT || !answered.contains(e.id.as_str()))
+        .cloned()
         .collect();
     let skip = all.len().saturating_sub(n);
     all.drain(..skip);
@@ -118,38 +138,52 @@ pub fn write_lines(entries: &[Entry]) -> Vec<crate::domain::handoff::WriteLine> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::PresenceStatus;
     use crate::domain::TeammateId;
-    use crate::domain::actions::{AwayChange, State, Write};
+    use crate::domain::actions::{PresenceChange, State, Write};
+
+    fn entry(n: i64, outcome: &str) -> Entry {
+        Entry {
+            id: format!("a{n}"),
+            time: Timestamp::from_second(1_800_000_000 + n).unwrap(),
+            action: format!("set T{n} back"),
+            target: "teammate 1".into(),
+            write: Write::SetPresence {
+                teammate: TeammateId("1".into()),
+                change: PresenceChange::online(),
+            },
+            before: State::Presence {
+                status: PresenceStatus::Away,
+                reason: None,
+            },
+            after: None,
+            outcome: outcome.into(),
+            error: None,
+            undo: false,
+        }
+    }
+
+    #[test]
+    fn an_intent_without_an_outcome_stays_visible_and_answered_ones_fold() {
+        let dir = tempfile::tempdir().unwrap();
+        let audit = Audit::open(&dir.path().join("audit.log")).unwrap();
+        audit.append(&entry(1, INTENT)).unwrap();
+        audit.append(&entry(1, "applied")).unwrap();
+        audit.append(&entry(2, INTENT)).unwrap();
+        let recent = audit.recent(10);
+        let words: Vec<(&str, &str)> = recent
+            .iter()
+            .map(|e| (e.id.as_str(), e.outcome.as_str()))
+            .collect();
+        assert_eq!(words, vec![("a1", "applied"), ("a2", INTENT)]);
+    }
 
     #[test]
     fn entries_round_trip_and_recent_keeps_the_tail() {
         let dir = tempfile::tempdir().unwrap();
         let audit = Audit::open(&dir.path().join("sub/audit.log")).unwrap();
         for n in 0..5 {
-            audit
-                .append(&Entry {
-                    time: Timestamp::from_second(1_800_000_000 + n).unwrap(),
-                    action: format!("set T{n} back"),
-                    target: "teammate 1".into(),
-                    write: Write::SetAway {
-                        teammate: TeammateId("1".into()),
-                        change: AwayChange {
-                            away: false,
-                            reassign: false,
-                            reason: None,
-                        },
-                    },
-                    before: State::Away {
-                        enabled: true,
-                        reassign: false,
-                        reason: None,
-                    },
-                    after: None,
-                    outcome: "applied".into(),
-                    error: None,
-                    undo: false,
-                })
-                .unwrap();
+            audit.append(&entry(n, "applied")).unwrap();
         }
         std::fs::OpenOptions::new()
             .append(true)

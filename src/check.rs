@@ -7,9 +7,8 @@ use color_eyre::eyre::{Result, eyre};
 
 /// Runs the checks; returns the report lines. Errors when the workspace cannot be read.
 ///
-/// Unless `read_only`, it probes the Preview membership write by sending one team's members
-/// back unchanged — the spec guarantees that changes nothing — to learn whether this
-/// workspace has it.
+/// It never writes: what the static capabilities cannot tell, the backend's read-only
+/// [`Helpdesk::probe`] finds out.
 pub async fn run(backend: &dyn Helpdesk, where_: &str, read_only: bool) -> Result<Vec<String>> {
     let mut out = vec![format!("· backend: {where_}")];
     let snapshot = backend
@@ -37,16 +36,10 @@ pub async fn run(backend: &dyn Helpdesk, where_: &str, read_only: bool) -> Resul
     for w in &snapshot.warnings {
         out.push(format!("⚠ {w}"));
     }
-    if read_only {
-        out.push("· membership write not probed (--read-only)".into());
-    } else if let Some(inbox) = snapshot.inboxes.iter().find(|i| !i.members.is_empty()) {
-        match backend.set_members(&inbox.id, &inbox.members).await {
-            Ok(_) => out.push(format!(
-                "✓ membership write available (probed {} unchanged)",
-                inbox.name
-            )),
-            Err(e) => out.push(format!("· membership write probe: {e}")),
-        }
+    // Probes read only: `check` never writes to the workspace.
+    for probe in backend.probe().await {
+        let mark = if probe.ok { "✓" } else { "·" };
+        out.push(format!("{mark} {}: {}", probe.what, probe.detail));
     }
     out.push("capabilities:".into());
     out.extend(capability_lines(&backend.capabilities(), read_only));

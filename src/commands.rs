@@ -3,8 +3,8 @@
 
 use crate::backend::Helpdesk;
 use crate::cli::Command;
-use crate::domain::actions::{self, AssignTarget, AwayChange, Planned};
-use crate::domain::{ConversationId, InboxId, Level, Snapshot, TeammateId};
+use crate::domain::actions::{self, AssignTarget, Planned, PresenceChange};
+use crate::domain::{ConversationId, InboxId, Level, PresenceStatus, Snapshot, TeammateId};
 use crate::writes::{Executor, Outcome};
 use color_eyre::eyre::{Result, bail, eyre};
 
@@ -81,7 +81,7 @@ pub fn plan(s: &Snapshot, command: &Command) -> Result<Vec<Planned>> {
             } else {
                 Level::Primary
             };
-            let plan = actions::plan_move(s, &t, &to, level, from.as_ref());
+            let plan = actions::plan_move(s, &t, &to, level, from.as_ref())?;
             if plan.is_empty() {
                 bail!("nothing to change: already a {level} member");
             }
@@ -105,21 +105,20 @@ pub fn plan(s: &Snapshot, command: &Command) -> Result<Vec<Planned>> {
                         .ok_or_else(|| eyre!("no away reason {r:?}"))?,
                 ),
             };
-            let change = AwayChange {
-                away: true,
-                reassign: *reassign,
+            let change = PresenceChange {
+                status: if *reassign {
+                    PresenceStatus::AwayReassign
+                } else {
+                    PresenceStatus::Away
+                },
                 reason,
             };
-            actions::plan_away(s, &t, change).into_iter().collect()
+            actions::plan_presence(s, &t, change).into_iter().collect()
         }
         Command::Back { teammate } => {
             let t = find_teammate(s, teammate)?;
-            let change = AwayChange {
-                away: false,
-                reassign: false,
-                reason: None,
-            };
-            actions::plan_away(s, &t, change).into_iter().collect()
+            let change = PresenceChange::online();
+            actions::plan_presence(s, &t, change).into_iter().collect()
         }
         _ => bail!("not a write command"),
     })

@@ -1,18 +1,27 @@
 //! Runs planned writes against a backend the careful way: re-read first and stop if the object
-//! changed since the lead saw it; write; confirm by re-reading; after an ambiguous failure
-//! (timeout, lost response) re-read to learn whether it applied; never retry blindly; log
-//! every attempt to the audit log. Used by the dashboard's keys and the CLI alike.
+//! changed since the lead saw it; write; confirm by re-reading; after a failure the backend
+//! classifies as "may have applied", re-read to learn whether it did; never retry blindly.
+//! Writes to the same object run one at a time (so deltas to one inbox compose), every attempt
+//! is audited before it is sent and again when its outcome is known. Used by the dashboard's
+//! keys and the CLI alike.
 
-use crate::audit::{Audit, Entry};
-use crate::backend::{BackendError, Helpdesk};
+use crate::audit::{Audit, Entry, INTENT};
+use crate::backend::{Ack, BackendError, FailedWrite, Helpdesk, JobStatus, MemberChange};
 use crate::clock::SharedClock;
 pub use crate::domain::actions::{Outcome, Report};
 use crate::domain::actions::{Planned, State, Write};
 use futures::StreamExt;
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 /// Most writes in flight at once for a bulk action (well inside any API budget).
 pub const CONCURRENCY: usize = 4;
+
+/// How often, and how many times, a write job is polled before its outcome counts as unknown.
+const JOB_POLL: Duration = Duration::from_secs(1);
+const JOB_POLLS: u32 = 30;
 
 /// Runs writes; refuses them all in read-only mode.
 pub struct Executor {
@@ -20,6 +29,21 @@ pub struct Executor {
     audit: Option<Arc<Audit>>,
     clock: SharedClock,
     read_only: bool,
+    locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    in_flight: AtomicUsize,
+    idle: tokio::sync::Notify,
+    attempts: AtomicU64,
+}
+
+/// Counts a write in flight for as long as it lives.
+struct InFlight<'a>(&'a Executor);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        if self.0.in_flight.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.0.idle.notify_waiters();
+        }
+    }
 }
 
 impl Executor {
@@ -35,47 +59,110 @@ impl Executor {
             audit,
             clock,
             read_only,
+            locks: Mutex::new(HashMap::new()),
+            in_flight: AtomicUsize::new(0),
+            idle: tokio::sync::Notify::new(),
+            attempts: AtomicU64::new(0),
         }
     }
 
-    /// Runs several writes with bounded concurrency; reports in input order.
+    /// Writes started and not yet finished.
+    pub fn in_flight(&self) -> usize {
+        self.in_flight.load(Ordering::SeqCst)
+    }
+
+    /// Waits until no write is in flight.
+    pub async fn wait_idle(&self) {
+        loop {
+            let notified = self.idle.notified();
+            if self.in_flight() == 0 {
+                return;
+            }
+            notified.await;
+        }
+    }
+
+    /// Runs several writes with bounded concurrency; writes to one object run in plan order,
+    /// one after the other. Reports in input order.
     pub async fn run_all(&self, plan: Vec<Planned>, undo: bool) -> Vec<Report> {
         let mut reports: Vec<(usize, Report)> = futures::stream::iter(plan.into_iter().enumerate())
             .map(|(n, p)| async move { (n, self.run(p, undo).await) })
-            .buffer_unordered(CONCURRENCY)
+            .buffered(CONCURRENCY)
             .collect()
             .await;
         reports.sort_by_key(|(n, _)| *n);
         reports.into_iter().map(|(_, r)| r).collect()
     }
 
-    /// Runs one write: check, write, confirm, log.
+    /// Runs one write: lock its objects, log the intent, check, write, confirm, log.
     pub async fn run(&self, planned: Planned, undo: bool) -> Report {
+        self.in_flight.fetch_add(1, Ordering::SeqCst);
+        let _counted = InFlight(self);
+        let locks: Vec<Arc<tokio::sync::Mutex<()>>> = {
+            let mut map = self.locks.lock().unwrap_or_else(PoisonError::into_inner);
+            planned
+                .write
+                .locks()
+                .into_iter()
+                .map(|k| map.entry(k).or_default().clone())
+                .collect()
+        };
+        // Keys come sorted, so two writes never wait on each other's second lock.
+        let mut _held = Vec::with_capacity(locks.len());
+        for l in &locks {
+            _held.push(l.lock().await);
+        }
+        let id = format!(
+            "{}-{}-{}",
+            self.clock.now().as_millisecond(),
+            std::process::id(),
+            self.attempts.fetch_add(1, Ordering::SeqCst)
+        );
         let outcome = if self.read_only {
             Outcome::NotApplied {
                 error: "read-only mode: writes are disabled".into(),
             }
         } else {
+            self.log(&id, &planned, INTENT, None, None, undo);
             self.attempt(&planned).await
         };
-        if let Some(audit) = &self.audit {
-            let entry = Entry {
-                time: self.clock.now(),
-                action: planned.label.clone(),
-                target: planned.write.target(),
-                write: planned.write.clone(),
-                before: planned.before.clone(),
-                after: outcome.after().cloned(),
-                outcome: outcome.word().into(),
-                error: outcome.error().map(str::to_owned),
-                undo,
-            };
-            if let Err(e) = audit.append(&entry) {
-                tracing::error!(error = %e, "could not write the audit log");
-            }
-        }
+        self.log(
+            &id,
+            &planned,
+            outcome.word(),
+            outcome.after().cloned(),
+            outcome.error().map(str::to_owned),
+            undo,
+        );
         tracing::info!(action = %planned.label, outcome = outcome.word(), "write");
         Report { planned, outcome }
+    }
+
+    fn log(
+        &self,
+        id: &str,
+        planned: &Planned,
+        outcome: &str,
+        after: Option<State>,
+        error: Option<String>,
+        undo: bool,
+    ) {
+        let Some(audit) = &self.audit else { return };
+        let entry = Entry {
+            id: id.to_owned(),
+            time: self.clock.now(),
+            action: planned.label.clone(),
+            target: planned.write.target(),
+            write: planned.write.clone(),
+            before: planned.before.clone(),
+            after,
+            outcome: outcome.into(),
+            error,
+            undo,
+        };
+        if let Err(e) = audit.append(&entry) {
+            tracing::error!(error = %e, "could not write the audit log");
+        }
     }
 
     async fn attempt(&self, planned: &Planned) -> Outcome {
@@ -89,13 +176,33 @@ impl Executor {
                 };
             }
         }
+        if let Write::Move {
+            teammate,
+            from,
+            to,
+            level,
+        } = &planned.write
+        {
+            return self.run_move(planned, teammate, from, to, *level).await;
+        }
         let expected = planned.write.expected(&planned.before);
-        // 2. Write.
+        // 2. Write, and 3. confirm by re-reading (also after ambiguous failures).
         let result = self.send(&planned.write).await;
-        // 3. Confirm by re-reading (also after ambiguous failures).
+        self.confirm(&planned.write, &planned.before, &expected, result)
+            .await
+    }
+
+    /// Learns what a sent write did: re-read and compare with what it should have left.
+    async fn confirm(
+        &self,
+        write: &Write,
+        before: &State,
+        expected: &State,
+        result: Result<(), BackendError>,
+    ) -> Outcome {
         match result {
-            Ok(()) => match self.read(&planned.write).await {
-                Ok(after) if after == expected => Outcome::Applied { after },
+            Ok(()) => match self.read(write).await {
+                Ok(after) if &after == expected => Outcome::Applied { after },
                 Ok(after) => Outcome::PartlyApplied {
                     after,
                     error: "the backend accepted the write but reads back something else".into(),
@@ -105,22 +212,14 @@ impl Executor {
                 },
             },
             Err(e) => {
-                // A lost or garbled answer says nothing about whether the write landed.
-                let ambiguous = matches!(
-                    e,
-                    BackendError::Timeout(_)
-                        | BackendError::Network(_)
-                        | BackendError::Decode { .. }
-                ) || e.status().is_some_and(|s| s >= 500)
-                    || e.status() == Some(409);
-                if !ambiguous {
+                if self.backend.classify(&e) == FailedWrite::NotApplied {
                     return Outcome::NotApplied {
                         error: e.to_string(),
                     };
                 }
-                match self.read(&planned.write).await {
-                    Ok(after) if after == expected => Outcome::Applied { after },
-                    Ok(after) if after == planned.before => Outcome::NotApplied {
+                match self.read(write).await {
+                    Ok(after) if &after == expected => Outcome::Applied { after },
+                    Ok(after) if &after == before => Outcome::NotApplied {
                         error: e.to_string(),
                     },
                     Ok(after) => Outcome::PartlyApplied {
@@ -135,30 +234,142 @@ impl Executor {
         }
     }
 
+    /// A move: add to `to`, confirm the add, and only then remove from `from`.
+    async fn run_move(
+        &self,
+        planned: &Planned,
+        teammate: &crate::domain::TeammateId,
+        from: &crate::domain::InboxId,
+        to: &crate::domain::InboxId,
+        level: crate::domain::Level,
+    ) -> Outcome {
+        let State::Moved {
+            from: from_level, ..
+        } = planned.before
+        else {
+            return Outcome::NotApplied {
+                error: "a move needs the levels it was planned from".into(),
+            };
+        };
+        let add = Write::Membership {
+            inbox: to.clone(),
+            teammate: teammate.clone(),
+            change: MemberChange::Set(level),
+        };
+        let add_before = State::Membership { level: None };
+        let add_expected = add.expected(&add_before);
+        let added = self.send(&add).await;
+        match self.confirm(&add, &add_before, &add_expected, added).await {
+            Outcome::Applied { .. } => {}
+            Outcome::Unknown { error } => {
+                return Outcome::Unknown {
+                    error: format!("adding to the new inbox: {error}; nothing removed"),
+                };
+            }
+            other => {
+                let why = other.error().unwrap_or("not added").to_owned();
+                return Outcome::NotApplied {
+                    error: format!("could not add to the new inbox ({why}); nothing removed"),
+                };
+            }
+        }
+        let remove = Write::Membership {
+            inbox: from.clone(),
+            teammate: teammate.clone(),
+            change: MemberChange::Remove,
+        };
+        let remove_before = State::Membership { level: from_level };
+        let remove_expected = remove.expected(&remove_before);
+        let removed = self.send(&remove).await;
+        let moved = |left: Option<crate::domain::Level>| State::Moved {
+            from: left,
+            to: Some(level),
+        };
+        match self
+            .confirm(&remove, &remove_before, &remove_expected, removed)
+            .await
+        {
+            Outcome::Applied { .. } => Outcome::Applied { after: moved(None) },
+            Outcome::Unknown { error } => Outcome::Unknown {
+                error: format!("added to the new inbox; removing from the old one: {error}"),
+            },
+            other => Outcome::PartlyApplied {
+                after: moved(from_level),
+                error: format!(
+                    "added to the new inbox but still in the old one: {}",
+                    other.error().unwrap_or("not removed")
+                ),
+            },
+        }
+    }
+
     async fn read(&self, write: &Write) -> Result<State, BackendError> {
         Ok(match write {
             Write::Assign { conversation, .. } => {
                 State::of_conversation(&self.backend.conversation(conversation).await?)
             }
-            Write::SetMembers { inbox, .. } => State::of_inbox(&self.backend.inbox(inbox).await?),
-            Write::SetAway { teammate, .. } => {
+            Write::Membership {
+                teammate,
+                change: MemberChange::MakeDefault,
+                ..
+            } => State::DefaultInbox {
+                inbox: self.backend.teammate(teammate).await?.default_inbox,
+            },
+            Write::Membership {
+                inbox, teammate, ..
+            } => State::Membership {
+                level: self.backend.inbox(inbox).await?.level_of(teammate),
+            },
+            Write::Move {
+                teammate, from, to, ..
+            } => {
+                let (f, t) = tokio::join!(self.backend.inbox(from), self.backend.inbox(to));
+                State::Moved {
+                    from: f?.level_of(teammate),
+                    to: t?.level_of(teammate),
+                }
+            }
+            Write::SetPresence { teammate, .. } => {
                 State::of_teammate(&self.backend.teammate(teammate).await?)
             }
         })
     }
 
+    /// Sends one write and, when the backend answers with a job, follows it to its end.
     async fn send(&self, write: &Write) -> Result<(), BackendError> {
-        match write {
+        let ack = match write {
             Write::Assign {
                 conversation,
                 target,
-            } => self.backend.assign(conversation, target).await.map(drop),
-            Write::SetMembers { inbox, members } => {
-                self.backend.set_members(inbox, members).await.map(drop)
+            } => self.backend.assign(conversation, target).await?,
+            Write::Membership {
+                inbox,
+                teammate,
+                change,
+            } => {
+                self.backend
+                    .change_membership(inbox, teammate, *change)
+                    .await?
             }
-            Write::SetAway { teammate, change } => {
-                self.backend.set_away(teammate, change).await.map(drop)
+            Write::Move { .. } => {
+                return Err(BackendError::Unsupported(
+                    "a move is sent as an add and a remove".into(),
+                ));
+            }
+            Write::SetPresence { teammate, change } => {
+                self.backend.set_presence(teammate, change).await?
+            }
+        };
+        let Ack::Job(job) = ack else { return Ok(()) };
+        for _ in 0..JOB_POLLS {
+            match self.backend.job(&job).await {
+                Ok(JobStatus::Completed) => return Ok(()),
+                Ok(JobStatus::Failed(why)) => return Err(BackendError::JobFailed(why)),
+                Ok(JobStatus::Running) => self.clock.sleep(JOB_POLL).await,
+                // A failed poll says nothing about the job: the re-read decides.
+                Err(e) => return Err(BackendError::Network(format!("polling job {}: {e}", job.0))),
             }
         }
+        Err(BackendError::Timeout(JOB_POLL * JOB_POLLS))
     }
 }

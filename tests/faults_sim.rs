@@ -6,7 +6,7 @@
 use jiff::Timestamp;
 use secrecy::SecretString;
 use shiftlead::backend::intercom::{IntercomClient, IntercomSettings};
-use shiftlead::backend::{AwayChange, BackendError, Helpdesk};
+use shiftlead::backend::{BackendError, Helpdesk, PresenceChange};
 use shiftlead::clock::{Clock, ManualClock};
 use shiftlead::domain::actions::{self, MemberChange, State};
 use shiftlead::domain::{InboxId, Level, TeammateId};
@@ -45,12 +45,8 @@ fn only(f: impl FnOnce(&mut FaultProfile)) -> FaultProfile {
     p
 }
 
-fn back() -> AwayChange {
-    AwayChange {
-        away: false,
-        reassign: false,
-        reason: None,
-    }
+fn back() -> PresenceChange {
+    PresenceChange::online()
 }
 
 fn count(sim: &SimHandle, endpoint: &str) -> u64 {
@@ -179,7 +175,7 @@ async fn a_failed_write_is_never_retried() {
         let id = r.sim.world().admins[2].id.to_string();
         let e = r
             .client
-            .set_away(&TeammateId(id), &back())
+            .set_presence(&TeammateId(id), &back())
             .await
             .unwrap_err();
         assert!(
@@ -204,15 +200,14 @@ async fn a_lost_response_is_reported_applied_after_a_re_read() {
         let t = s
             .teammates
             .iter()
-            .filter(|t| !t.away.enabled)
+            .filter(|t| !t.presence.is_away())
             .nth(n)
             .unwrap();
-        let p = actions::plan_away(
+        let p = actions::plan_presence(
             &s,
             &t.id,
-            AwayChange {
-                away: true,
-                reassign: false,
+            PresenceChange {
+                status: shiftlead::domain::PresenceStatus::Away,
                 reason: None,
             },
         )
@@ -255,7 +250,9 @@ async fn a_409_partial_membership_write_is_reported_as_partly_applied() {
         let s = r.client.snapshot().await.unwrap();
         let p = actions::plan_membership(&s, who, &inbox.id, change).unwrap();
         let report = exec.run(p.clone(), false).await;
-        let now = State::of_inbox(&r.client.inbox(&inbox.id).await.unwrap());
+        let now = State::Membership {
+            level: r.client.inbox(&inbox.id).await.unwrap().level_of(who),
+        };
         match &report.outcome {
             Outcome::Applied { after } | Outcome::PartlyApplied { after, .. } => {
                 assert_eq!(after, &now)

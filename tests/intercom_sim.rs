@@ -4,11 +4,13 @@
 use jiff::{SignedDuration, Timestamp};
 use secrecy::SecretString;
 use shiftlead::backend::intercom::{IntercomClient, IntercomSettings};
-use shiftlead::backend::{AssignTarget, AwayChange, BackendError, Helpdesk};
+use shiftlead::backend::{
+    AssignTarget, BackendError, FailedWrite, Helpdesk, MemberChange, PresenceChange,
+};
 use shiftlead::clock::{Clock, ManualClock};
 use shiftlead::domain::capabilities::Write;
 use shiftlead::domain::{
-    AwayReasonId, ConversationId, ConversationState, InboxId, Level, Member, TeammateId,
+    AwayReasonId, ConversationId, ConversationState, InboxId, Level, PresenceStatus, TeammateId,
 };
 use shiftlead::sim::{self, SimConfig, SimHandle, TeamConflict};
 use std::sync::Arc;
@@ -58,9 +60,13 @@ async fn snapshot_agrees_with_the_simulators_own_state() {
         let inbox = snap.inbox(&InboxId(t.id.to_string())).unwrap();
         assert_eq!(inbox.members.len(), t.members.len());
     }
-    let away = snap.teammates.iter().filter(|t| t.away.enabled).count();
+    let away = snap
+        .teammates
+        .iter()
+        .filter(|t| t.presence.is_away())
+        .count();
     assert_eq!(away, w.admins.iter().filter(|a| a.away).count());
-    assert!(snap.teammates.iter().any(|t| t.away.reason.is_some()));
+    assert!(snap.teammates.iter().any(|t| t.presence.reason.is_some()));
     // Assignees and inboxes agree per conversation.
     for c in &snap.conversations {
         let id: u64 = c.id.as_str().parse().unwrap();
@@ -138,14 +144,7 @@ async fn rate_limit_headers_feed_the_budget_and_reads_leave_a_reserve_for_writes
     let at = clock.now();
     let t = sim.world().admins[1].id.to_string();
     client
-        .set_away(
-            &TeammateId(t),
-            &AwayChange {
-                away: false,
-                reassign: false,
-                reason: None,
-            },
-        )
+        .set_presence(&TeammateId(t), &PresenceChange::online())
         .await
         .unwrap();
     let applied = sim.applied();
@@ -213,26 +212,29 @@ async fn assign_to_teammate_inbox_and_unassign_is_confirmed_by_the_backend() {
         .iter()
         .find(|t| Some(&t.id) != c.assignee.as_ref())
         .unwrap();
-    let after = client
+    client
         .assign(&c.id, &AssignTarget::Teammate(target.id.clone()))
         .await
         .unwrap();
+    let after = client.conversation(&c.id).await.unwrap();
     assert_eq!(after.assignee.as_ref(), Some(&target.id));
     let inbox = &snap.inboxes[1].id;
-    let after = client
+    client
         .assign(&c.id, &AssignTarget::Inbox(inbox.clone()))
         .await
         .unwrap();
+    let after = client.conversation(&c.id).await.unwrap();
     assert_eq!(after.inbox.as_ref(), Some(inbox));
     assert_eq!(
         after.assignee.as_ref(),
         Some(&target.id),
         "a team assignment keeps the admin"
     );
-    let after = client
+    client
         .assign(&c.id, &AssignTarget::UnassignTeammate)
         .await
         .unwrap();
+    let after = client.conversation(&c.id).await.unwrap();
     assert_eq!(after.assignee, None);
     let reread = client.conversation(&c.id).await.unwrap();
     assert_eq!(reread.assignee, None);
@@ -267,16 +269,23 @@ async fn assign_errors_are_typed() {
 async fn away_and_back_with_reason_and_reassign() {
     let (sim, client, _clock) = setup().await;
     let snap = client.snapshot().await.unwrap();
-    let mate = snap.teammates.iter().find(|t| !t.away.enabled).unwrap();
+    let mate = snap
+        .teammates
+        .iter()
+        .find(|t| !t.presence.is_away())
+        .unwrap();
     let reason = snap.away_reasons.iter().find(|r| !r.deleted).unwrap();
-    let change = AwayChange {
-        away: true,
-        reassign: true,
+    let change = PresenceChange {
+        status: PresenceStatus::AwayReassign,
         reason: Some(reason.id.clone()),
     };
-    let after = client.set_away(&mate.id, &change).await.unwrap();
-    assert!(after.away.enabled && after.away.reassign);
-    assert_eq!(after.away.reason.as_ref().map(|r| &r.id), Some(&reason.id));
+    client.set_presence(&mate.id, &change).await.unwrap();
+    let after = client.teammate(&mate.id).await.unwrap();
+    assert!(after.presence.is_away() && after.presence.reassigns());
+    assert_eq!(
+        after.presence.reason.as_ref().map(|r| &r.id),
+        Some(&reason.id)
+    );
     let id: i64 = mate.id.as_str().parse().unwrap();
     assert!(
         sim.world()
@@ -284,13 +293,10 @@ async fn away_and_back_with_reason_and_reassign() {
             .iter()
             .any(|a| a.id == id && a.away && a.reassign)
     );
-    let back = AwayChange {
-        away: false,
-        reassign: false,
-        reason: None,
-    };
-    let after = client.set_away(&mate.id, &back).await.unwrap();
-    assert!(!after.away.enabled && after.away.reason.is_none());
+    let back = PresenceChange::online();
+    client.set_presence(&mate.id, &back).await.unwrap();
+    let after = client.teammate(&mate.id).await.unwrap();
+    assert!(!after.presence.is_away() && after.presence.reason.is_none());
 }
 
 #[tokio::test]
@@ -300,11 +306,10 @@ async fn away_errors_match_the_spec() {
     let mate = &snap.teammates[0];
     let deleted = snap.away_reasons.iter().find(|r| r.deleted).unwrap();
     let e = client
-        .set_away(
+        .set_presence(
             &mate.id,
-            &AwayChange {
-                away: true,
-                reassign: false,
+            &PresenceChange {
+                status: PresenceStatus::Away,
                 reason: Some(deleted.id.clone()),
             },
         )
@@ -316,11 +321,10 @@ async fn away_errors_match_the_spec() {
     );
     assert!(e.to_string().contains("deleted"), "{e}");
     let e = client
-        .set_away(
+        .set_presence(
             &TeammateId("1".into()),
-            &AwayChange {
-                away: true,
-                reassign: false,
+            &PresenceChange {
+                status: PresenceStatus::Away,
                 reason: None,
             },
         )
@@ -328,11 +332,10 @@ async fn away_errors_match_the_spec() {
         .unwrap_err();
     assert_eq!((e.status(), e.code()), (Some(404), Some("admin_not_found")));
     let e = client
-        .set_away(
+        .set_presence(
             &mate.id,
-            &AwayChange {
-                away: true,
-                reassign: false,
+            &PresenceChange {
+                status: PresenceStatus::Away,
                 reason: Some(AwayReasonId("424242".into())),
             },
         )
@@ -355,21 +358,21 @@ async fn move_teammate_between_inboxes_and_levels() {
         .iter()
         .find(|t| balanced.level_of(&t.id).is_none())
         .unwrap();
-    let mut members = balanced.members.clone();
-    members.push(Member {
-        teammate: outsider.id.clone(),
-        level: Level::Secondary,
-    });
-    let after = client.set_members(&balanced.id, &members).await.unwrap();
+    let change = |c| client.change_membership(&balanced.id, &outsider.id, c);
+    change(MemberChange::Set(Level::Secondary)).await.unwrap();
+    let after = client.inbox(&balanced.id).await.unwrap();
     assert_eq!(after.level_of(&outsider.id), Some(Level::Secondary));
     // Promote to primary, then remove.
-    members.last_mut().unwrap().level = Level::Primary;
-    let after = client.set_members(&balanced.id, &members).await.unwrap();
+    change(MemberChange::Set(Level::Primary)).await.unwrap();
+    let after = client.inbox(&balanced.id).await.unwrap();
     assert_eq!(after.level_of(&outsider.id), Some(Level::Primary));
-    members.pop();
-    let after = client.set_members(&balanced.id, &members).await.unwrap();
+    change(MemberChange::Remove).await.unwrap();
+    let after = client.inbox(&balanced.id).await.unwrap();
     assert_eq!(after.level_of(&outsider.id), None);
     assert_eq!(after.members, balanced.members);
+    // Intercom has no default inbox.
+    let e = change(MemberChange::MakeDefault).await.unwrap_err();
+    assert!(matches!(e, BackendError::Unsupported(_)), "{e}");
     // The admin object follows the team.
     let mate = client.teammate(&outsider.id).await.unwrap();
     assert!(!mate.memberships.iter().any(|(i, _)| i == &balanced.id));
@@ -385,17 +388,21 @@ async fn membership_errors_403_turns_capability_off_and_409_reports() {
         .iter()
         .find(|i| i.assignment_limit.is_none() && !i.members.is_empty())
         .unwrap();
-    // Secondary members only on load-balanced teams.
-    let mut members = rr.members.clone();
-    members[0].level = Level::Secondary;
-    let e = client.set_members(&rr.id, &members).await.unwrap_err();
+    // Secondary members only on load-balanced teams, and the inbox says so.
+    assert!(rr.secondary_unavailable.is_some());
+    let first = rr.members[0].teammate.clone();
+    let e = client
+        .change_membership(&rr.id, &first, MemberChange::Set(Level::Secondary))
+        .await
+        .unwrap_err();
     assert_eq!(
         (e.status(), e.code()),
         (Some(400), Some("parameter_invalid"))
     );
+    assert_eq!(client.classify(&e), FailedWrite::NotApplied);
     // 404.
     let e = client
-        .set_members(&InboxId("1".into()), &rr.members)
+        .change_membership(&InboxId("1".into()), &first, MemberChange::Remove)
         .await
         .unwrap_err();
     assert_eq!((e.status(), e.code()), (Some(404), Some("team_not_found")));
@@ -406,27 +413,29 @@ async fn membership_errors_403_turns_capability_off_and_409_reports() {
         .iter()
         .find(|t| rr.level_of(&t.id).is_none())
         .unwrap();
-    let mut grown = rr.members.clone();
-    grown.push(Member {
-        teammate: outsider.id.clone(),
-        level: Level::Primary,
-    });
-    let e = client.set_members(&rr.id, &grown).await.unwrap_err();
+    let add = MemberChange::Set(Level::Primary);
+    let e = client
+        .change_membership(&rr.id, &outsider.id, add)
+        .await
+        .unwrap_err();
     assert_eq!((e.status(), e.code()), (Some(409), Some("conflict")));
+    assert_eq!(client.classify(&e), FailedWrite::MayHaveApplied);
     assert_eq!(client.inbox(&rr.id).await.unwrap().members, rr.members);
-    // 409 partly applied: the additions landed; a re-read tells exactly what.
+    // 409 partly applied: a re-read tells exactly what landed.
     sim.fail_next_team_update(TeamConflict::PartlyApplied);
-    let mut swapped = grown.clone();
-    swapped.remove(0);
-    let e = client.set_members(&rr.id, &swapped).await.unwrap_err();
+    let e = client
+        .change_membership(&rr.id, &outsider.id, add)
+        .await
+        .unwrap_err();
     assert_eq!(e.status(), Some(409));
     assert!(e.to_string().contains("partly applied"), "{e}");
-    let now = client.inbox(&rr.id).await.unwrap();
-    assert_eq!(now.members.len(), rr.members.len() + 1);
     // 403 api_plan_restricted turns the capability off with the reason.
     sim.set_preview_enabled(false);
     assert!(client.capabilities().membership.is_available());
-    let e = client.set_members(&rr.id, &rr.members).await.unwrap_err();
+    let e = client
+        .change_membership(&rr.id, &first, MemberChange::Remove)
+        .await
+        .unwrap_err();
     assert_eq!(
         (e.status(), e.code()),
         (Some(403), Some("api_plan_restricted"))
@@ -435,8 +444,12 @@ async fn membership_errors_403_turns_capability_off_and_409_reports() {
         Write::Unavailable(reason) => assert!(reason.contains("not available"), "{reason}"),
         Write::Available => panic!("membership should be off"),
     }
-    let e = client.set_members(&rr.id, &rr.members).await.unwrap_err();
+    let e = client
+        .change_membership(&rr.id, &first, MemberChange::Remove)
+        .await
+        .unwrap_err();
     assert!(matches!(e, BackendError::Unsupported(_)));
+    let _ = sim;
 }
 
 #[tokio::test]

@@ -13,7 +13,7 @@ use secrecy::SecretString;
 use shiftlead::app::{App, SyncMsg};
 use shiftlead::audit::Audit;
 use shiftlead::backend::intercom::{IntercomClient, IntercomSettings};
-use shiftlead::backend::{AssignTarget, AwayChange, Helpdesk};
+use shiftlead::backend::{AssignTarget, Helpdesk, PresenceChange};
 use shiftlead::clock::{Clock, ManualClock};
 use shiftlead::connect::demo_policy;
 use shiftlead::domain::actions::{self, MemberChange, Planned};
@@ -55,7 +55,11 @@ fn rss_kb() -> u64 {
 
 /// The scripted write for step `n`, planned on the last snapshot the lead saw.
 fn script(n: usize, s: &Snapshot) -> Option<Planned> {
-    let here: Vec<_> = s.teammates.iter().filter(|t| !t.away.enabled).collect();
+    let here: Vec<_> = s
+        .teammates
+        .iter()
+        .filter(|t| !t.presence.is_away())
+        .collect();
     match n % 3 {
         0 => {
             let c = s
@@ -77,12 +81,15 @@ fn script(n: usize, s: &Snapshot) -> Option<Planned> {
         }
         1 => {
             let t = &s.teammates[n % s.teammates.len()];
-            actions::plan_away(
+            actions::plan_presence(
                 s,
                 &t.id,
-                AwayChange {
-                    away: !t.away.enabled,
-                    reassign: false,
+                PresenceChange {
+                    status: if t.presence.is_away() {
+                        shiftlead::domain::PresenceStatus::Online
+                    } else {
+                        shiftlead::domain::PresenceStatus::Away
+                    },
                     reason: None,
                 },
             )

@@ -158,7 +158,7 @@ async fn z_sets_an_idle_teammate_away_with_reassign_after_asking() {
     r.keys("y");
     r.settle().await;
     let t = r.client.teammate(&id).await.unwrap();
-    assert!(t.away.enabled && t.away.reassign, "{t:?}");
+    assert!(t.presence.is_away() && t.presence.reassigns(), "{t:?}");
     // z on someone not idle says so instead of writing.
     let busy = m.teammates.iter().find(|t| !t.idle && t.load > 0).unwrap();
     while r.app.target_teammates().first() != Some(&busy.teammate) {
@@ -251,7 +251,7 @@ fn select_someone_on_duty(r: &mut ui_support::rig::Rig) -> TeammateId {
     let who = s
         .teammates
         .iter()
-        .find(|t| !t.away.enabled)
+        .find(|t| !t.presence.is_away())
         .unwrap()
         .id
         .clone();
@@ -272,8 +272,8 @@ async fn a_block_takes_a_teammate_off_the_queue_and_back_when_it_ends() {
     r.key(KeyCode::Enter);
     r.settle().await;
     let t = r.client.teammate(&who).await.unwrap();
-    assert!(t.away.enabled, "away for the block");
-    assert_eq!(t.away.reason.as_ref().unwrap().label, "Training");
+    assert!(t.presence.is_away(), "away for the block");
+    assert_eq!(t.presence.reason.as_ref().unwrap().label, "Training");
     assert_eq!(r.app.blocks.len(), 1);
     assert_eq!(r.saved_blocks.as_ref().unwrap().len(), 1, "persisted");
     r.poll().await;
@@ -299,7 +299,7 @@ async fn a_block_takes_a_teammate_off_the_queue_and_back_when_it_ends() {
     r.poll().await;
     r.settle().await;
     let t = r.client.teammate(&who).await.unwrap();
-    assert!(!t.away.enabled, "set back when the block ended");
+    assert!(!t.presence.is_away(), "set back when the block ended");
     assert!(r.app.blocks.is_empty());
     assert_eq!(r.saved_blocks.as_ref().unwrap().len(), 0);
     assert!(
@@ -321,14 +321,7 @@ async fn a_block_overridden_by_someone_else_is_dropped_not_fought() {
     assert_eq!(r.app.blocks.len(), 1);
     // Someone sets them back from the helpdesk's own console.
     r.client
-        .set_away(
-            &who,
-            &shiftlead::backend::AwayChange {
-                away: false,
-                reassign: false,
-                reason: None,
-            },
-        )
+        .set_presence(&who, &shiftlead::backend::PresenceChange::online())
         .await
         .unwrap();
     let writes_before = r.sim.applied().len();

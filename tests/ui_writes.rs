@@ -219,9 +219,9 @@ async fn away_and_back_via_keys() {
     r.key(KeyCode::Enter);
     r.settle().await;
     let t = r.client.teammate(&lena).await.unwrap();
-    assert!(t.away.enabled && t.away.reassign);
+    assert!(t.presence.is_away() && t.presence.reassigns());
     assert_eq!(
-        t.away.reason.map(|x| x.label).as_deref(),
+        t.presence.reason.map(|x| x.label).as_deref(),
         Some("On a break")
     );
     // On someone away, `w` offers to set them back.
@@ -232,7 +232,7 @@ async fn away_and_back_via_keys() {
     assert_eq!(c.plan[0].label, "set Lena Fischer back");
     r.keys("y");
     r.settle().await;
-    assert!(!r.client.teammate(&lena).await.unwrap().away.enabled);
+    assert!(!r.client.teammate(&lena).await.unwrap().presence.is_away());
     // The audit view lists both, newest first.
     r.keys("L");
     r.settle().await;

@@ -4,9 +4,9 @@
 use super::{App, Pane, View};
 use crate::audit::Entry;
 use crate::domain::actions::{
-    self, AssignTarget, AwayChange, MemberChange, Outcome, Planned, Report, State, Write,
+    self, AssignTarget, MemberChange, Outcome, Planned, PresenceChange, Report, State, Write,
 };
-use crate::domain::{self, ConversationId, Level, TeammateId};
+use crate::domain::{self, ConversationId, InboxId, Level, PresenceStatus, TeammateId};
 use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32Str};
 
@@ -38,7 +38,7 @@ pub enum Choice {
     /// Change the teammates' membership of an inbox.
     Membership(domain::InboxId, MemberChange),
     /// Set the teammates away like this.
-    Away(AwayChange),
+    Away(PresenceChange),
     /// Take the teammates off the queue for a block of minutes with this reason.
     Block {
         /// Length of the block.
@@ -248,7 +248,7 @@ impl App {
             let load = f.map_or(0, |f| f.load);
             let cap = t.cap.map_or_else(|| "?".into(), |c| c.value.to_string());
             let mut detail = format!("{load}/{cap}");
-            if t.away.enabled {
+            if t.presence.is_away() {
                 detail.push_str("  AWAY");
             } else if f.is_some_and(|f| f.over_cap) {
                 detail.push_str("  over cap");
@@ -306,18 +306,19 @@ impl App {
                     teammates.len()
                 )
             };
-            let balanced = i.distribution == Some(domain::Distribution::LoadBalanced);
+            let secondary_ok = self.capabilities.has_levels() && i.secondary_unavailable.is_none();
             for (label, change) in [
                 ("primary", MemberChange::Set(Level::Primary)),
                 ("secondary", MemberChange::Set(Level::Secondary)),
                 ("remove", MemberChange::Remove),
             ] {
-                if label == "secondary" && !balanced {
+                if label == "secondary" && !secondary_ok {
                     continue;
                 }
                 let useful = match change {
                     MemberChange::Set(l) => levels.iter().any(|x| *x != Some(l)),
                     MemberChange::Remove => levels.iter().any(Option::is_some),
+                    MemberChange::MakeDefault => false,
                 };
                 if !useful {
                     continue;
@@ -357,16 +358,12 @@ impl App {
         }
         let all_away = teammates
             .iter()
-            .all(|t| s.teammate(t).is_some_and(|x| x.away.enabled));
+            .all(|t| s.teammate(t).is_some_and(|x| x.presence.is_away()));
         if all_away {
-            let change = AwayChange {
-                away: false,
-                reassign: false,
-                reason: None,
-            };
+            let change = PresenceChange::online();
             let plan: Vec<Planned> = teammates
                 .iter()
-                .filter_map(|t| actions::plan_away(s, t, change.clone()))
+                .filter_map(|t| actions::plan_presence(s, t, change.clone()))
                 .collect();
             self.confirm(
                 format!("Set {} back", self.names_of(&teammates)),
@@ -380,22 +377,26 @@ impl App {
             std::iter::once((None, "Away (no reason)".to_owned()))
                 .chain(reason_choices(s))
                 .collect();
-        for reassign in [false, true] {
+        let statuses: Vec<PresenceStatus> = self
+            .capabilities
+            .presence
+            .iter()
+            .copied()
+            .filter(|s| s.is_away())
+            .collect();
+        for status in statuses {
+            let (suffix, detail) = match status {
+                PresenceStatus::AwayReassign => (" · reassign new replies", "away-and-reassign"),
+                PresenceStatus::TransfersOnly => (" · transfers only", "transfers only"),
+                PresenceStatus::Offline => (" · offline", "offline"),
+                _ => ("", ""),
+            };
             for (id, label) in &reasons {
                 items.push(PickItem {
-                    label: if reassign {
-                        format!("{label} · reassign new replies")
-                    } else {
-                        label.clone()
-                    },
-                    detail: if reassign {
-                        "away-and-reassign".into()
-                    } else {
-                        String::new()
-                    },
-                    choice: Choice::Away(AwayChange {
-                        away: true,
-                        reassign,
+                    label: format!("{label}{suffix}"),
+                    detail: detail.into(),
+                    choice: Choice::Away(PresenceChange {
+                        status,
                         reason: id.clone(),
                     }),
                 });
@@ -439,25 +440,24 @@ impl App {
             Choice::Away(change) => picker
                 .teammates
                 .iter()
-                .filter_map(|t| actions::plan_away(s, t, change.clone()))
+                .filter_map(|t| actions::plan_presence(s, t, change.clone()))
                 .collect(),
             Choice::Block {
                 minutes,
                 reason,
                 label,
             } => {
-                let change = AwayChange {
-                    away: true,
-                    reassign: false,
+                let change = PresenceChange {
+                    status: PresenceStatus::Away,
                     reason: reason.clone(),
                 };
                 let plan: Vec<Planned> = picker
                     .teammates
                     .iter()
-                    .filter_map(|t| actions::plan_away(s, t, change.clone()))
+                    .filter_map(|t| actions::plan_presence(s, t, change.clone()))
                     .collect();
                 for p in &plan {
-                    if let Write::SetAway { teammate, .. } = &p.write {
+                    if let Write::SetPresence { teammate, .. } = &p.write {
                         self.pending_blocks.push((
                             teammate.clone(),
                             *minutes,
@@ -602,32 +602,36 @@ impl App {
                     c.inbox = inbox.clone();
                 }
             }
-            (Write::SetMembers { inbox, .. }, State::Members { members }) => {
-                if let Some(i) = s.inboxes.iter_mut().find(|i| &i.id == inbox) {
-                    i.members = members.clone();
-                }
-                for t in &mut s.teammates {
-                    t.memberships.retain(|(i, _)| i != inbox);
-                    if let Some(m) = members.iter().find(|m| m.teammate == t.id) {
-                        t.memberships.push((inbox.clone(), m.level));
-                    }
-                }
-            }
             (
-                Write::SetAway { teammate, .. },
-                State::Away {
-                    enabled,
-                    reassign,
-                    reason,
+                Write::Membership {
+                    inbox, teammate, ..
+                },
+                State::Membership { level },
+            ) => set_level(s, inbox, teammate, *level),
+            (
+                Write::Move {
+                    teammate, from, to, ..
+                },
+                State::Moved {
+                    from: left,
+                    to: joined,
                 },
             ) => {
+                set_level(s, from, teammate, *left);
+                set_level(s, to, teammate, *joined);
+            }
+            (Write::Membership { teammate, .. }, State::DefaultInbox { inbox }) => {
+                if let Some(t) = s.teammates.iter_mut().find(|t| &t.id == teammate) {
+                    t.default_inbox = inbox.clone();
+                }
+            }
+            (Write::SetPresence { teammate, .. }, State::Presence { status, reason }) => {
                 let reason = reason
                     .as_ref()
                     .and_then(|r| s.away_reasons.iter().find(|x| &x.id == r).cloned());
                 if let Some(t) = s.teammates.iter_mut().find(|t| &t.id == teammate) {
-                    t.away.enabled = *enabled;
-                    t.away.reassign = *reassign;
-                    t.away.reason = reason;
+                    t.presence.status = *status;
+                    t.presence.reason = reason;
                 }
             }
             _ => {}
@@ -638,5 +642,29 @@ impl App {
     pub fn on_audit(&mut self, entries: Vec<Entry>) {
         self.overlay = Some(Overlay::Audit(entries));
         self.dirty = true;
+    }
+}
+
+/// Puts one teammate's level in one inbox (`None`: not a member) onto a snapshot.
+fn set_level(
+    s: &mut domain::Snapshot,
+    inbox: &InboxId,
+    teammate: &TeammateId,
+    level: Option<Level>,
+) {
+    if let Some(i) = s.inboxes.iter_mut().find(|i| &i.id == inbox) {
+        i.members.retain(|m| &m.teammate != teammate);
+        if let Some(level) = level {
+            i.members.push(domain::Member {
+                teammate: teammate.clone(),
+                level,
+            });
+        }
+    }
+    if let Some(t) = s.teammates.iter_mut().find(|t| &t.id == teammate) {
+        t.memberships.retain(|(i, _)| i != inbox);
+        if let Some(level) = level {
+            t.memberships.push((inbox.clone(), level));
+        }
     }
 }

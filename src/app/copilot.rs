@@ -2,9 +2,9 @@
 //! (`z`). Pure: they build overlays and plans; the writes go through the normal, audited path.
 
 use super::{App, Confirm, Overlay, Pane};
-use crate::domain::actions::{self, AwayChange};
+use crate::domain::actions::{self, PresenceChange};
 use crate::domain::rebalance::{self, Move, Source};
-use crate::domain::{Snapshot, TeammateId};
+use crate::domain::{PresenceStatus, Snapshot, TeammateId};
 
 /// A proposed rebalance under review: the lead drops items with Space, applies with Enter.
 #[derive(Debug, Clone, PartialEq)]
@@ -161,12 +161,16 @@ impl App {
             self.message = Some("z: this teammate is not flagged idle; w sets anyone away".into());
             return;
         }
-        let change = AwayChange {
-            away: true,
-            reassign: true,
+        let status = if self.capabilities.can_set(PresenceStatus::AwayReassign) {
+            PresenceStatus::AwayReassign
+        } else {
+            PresenceStatus::Away
+        };
+        let change = PresenceChange {
+            status,
             reason: None,
         };
-        let Some(plan) = actions::plan_away(s, &teammate, change) else {
+        let Some(plan) = actions::plan_presence(s, &teammate, change) else {
             return;
         };
         let name = s.teammate(&teammate).map_or("?", |t| t.name.as_str());
@@ -210,14 +214,10 @@ impl App {
             .cloned()
             .collect();
         if !running.is_empty() {
-            let back = AwayChange {
-                away: false,
-                reassign: false,
-                reason: None,
-            };
+            let back = PresenceChange::online();
             let plan: Vec<_> = running
                 .iter()
-                .filter_map(|t| actions::plan_away(s, t, back.clone()))
+                .filter_map(|t| actions::plan_presence(s, t, back.clone()))
                 .collect();
             self.blocks.retain(|b| !running.contains(&b.teammate));
             self.effects
@@ -269,14 +269,14 @@ impl App {
         }
         let mut changed = false;
         for r in reports {
-            let actions::Write::SetAway { teammate, change } = &r.planned.write else {
+            let actions::Write::SetPresence { teammate, change } = &r.planned.write else {
                 continue;
             };
             let Some(at) = self.pending_blocks.iter().position(|(t, ..)| t == teammate) else {
                 continue;
             };
             let (t, minutes, reason, label) = self.pending_blocks.remove(at);
-            if !change.away || !matches!(r.outcome, actions::Outcome::Applied { .. }) {
+            if !change.status.is_away() || !matches!(r.outcome, actions::Outcome::Applied { .. }) {
                 continue;
             }
             let name = self
@@ -315,17 +315,14 @@ impl App {
             return;
         }
         self.blocks = running;
-        let back = AwayChange {
-            away: false,
-            reassign: false,
-            reason: None,
-        };
+        let back = PresenceChange::online();
         let mut plan = Vec::new();
         let mut notes = Vec::new();
         for step in steps {
             match step {
                 Step::SetBack(b) => {
-                    if let Some(mut p) = actions::plan_away(snapshot, &b.teammate, back.clone()) {
+                    if let Some(mut p) = actions::plan_presence(snapshot, &b.teammate, back.clone())
+                    {
                         p.label = format!("block over: set {} back", b.name);
                         plan.push(p);
                     }

@@ -281,6 +281,8 @@ impl App {
                 assign: WriteCap::Available,
                 set_away: WriteCap::Available,
                 membership: WriteCap::Available,
+                default_inbox: WriteCap::Unavailable("not known yet".into()),
+                presence: domain::PresenceStatus::ALL.to_vec(),
             },
             hits: Hits::default(),
             quit: false,
@@ -325,7 +327,7 @@ impl App {
                     &snapshot,
                     &metrics,
                     &self.arrivals,
-                    &self.policy.forecast_params(),
+                    &domain::forecast::ForecastParams::from(&self.policy),
                     now,
                 );
                 self.snapshot = Some(*snapshot);

@@ -140,7 +140,7 @@ pub(super) fn rows(app: &App, pane: Pane) -> Vec<usize> {
                     filter.is_empty()
                         || contains(&t.name, filter)
                         || contains(&t.email, filter)
-                        || (t.away.enabled && contains("away", filter))
+                        || (t.presence.is_away() && contains("away", filter))
                         || t.memberships
                             .iter()
                             .any(|(i, _)| s.inbox(i).is_some_and(|i| contains(&i.name, filter)))

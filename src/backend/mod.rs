@@ -1,15 +1,18 @@
 //! Helpdesk backends behind one vendor-neutral trait.
 //!
-//! A backend reads a whole [`Snapshot`] and performs the writes a shift lead needs. Each vendor
-//! lives in its own folder (`intercom/`); the embedded demo is the Intercom client pointed at
-//! the in-process simulator.
+//! A backend reads a whole [`Snapshot`] and performs the writes a shift lead needs, in the
+//! vendor-neutral vocabulary of [`crate::domain`]. What every vendor shares lives here (the
+//! HTTP [`transport`], the held-model [`cache`]); each vendor is a folder that owns its wire
+//! types, config section, capabilities and error classification. This file is the registry:
+//! the only place outside the vendor folders that names them.
 
+pub mod cache;
 pub mod intercom;
+pub mod transport;
 
-pub use crate::domain::actions::{AssignTarget, AwayChange};
+pub use crate::domain::actions::{AssignTarget, MemberChange, PresenceChange};
 use crate::domain::{
-    Capabilities, Conversation, ConversationId, Inbox, InboxId, Member, Snapshot, Teammate,
-    TeammateId,
+    Capabilities, Conversation, ConversationId, Inbox, InboxId, Snapshot, Teammate, TeammateId,
 };
 use async_trait::async_trait;
 use jiff::Timestamp;
@@ -54,6 +57,9 @@ pub enum BackendError {
     /// Bad settings (base URL, token).
     #[error("configuration: {0}")]
     Config(String),
+    /// A write job ended without completing; what it changed is for a re-read to tell.
+    #[error("the write job failed: {0}")]
+    JobFailed(String),
 }
 
 impl BackendError {
@@ -85,6 +91,69 @@ pub struct Budget {
     pub reset: Option<Timestamp>,
 }
 
+/// A backend job that finishes a write later (e.g. a bulk update answered with a job id).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobId(pub String);
+
+/// What a backend said when it accepted a write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ack {
+    /// Done; a re-read shows the result.
+    Done,
+    /// Accepted as a job; poll [`Helpdesk::job`] until it ends, then re-read.
+    Job(JobId),
+}
+
+/// Where a backend job stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JobStatus {
+    /// Queued or running.
+    Running,
+    /// Finished; the write may be read back.
+    Completed,
+    /// Finished without applying (the backend's reason).
+    Failed(String),
+}
+
+/// Whether a failed write may have applied anyway: the executor re-reads after the former and
+/// reports "not applied" straight away after the latter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailedWrite {
+    /// Nothing happened (validation error, permission, not found, rate limited).
+    NotApplied,
+    /// It may have landed, in whole or in part (timeout, lost answer, server error, a
+    /// vendor's partial-application status).
+    MayHaveApplied,
+}
+
+/// What `check` learned about one capability by asking the backend (never by writing).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Probe {
+    /// What was probed, e.g. "membership writes".
+    pub what: String,
+    /// `true` when it looks available.
+    pub ok: bool,
+    /// What was found out, in words.
+    pub detail: String,
+}
+
+/// The classification every vendor starts from: lost or garbled answers and 5xx may have
+/// applied; every other answer means nothing happened.
+pub fn classify_common(e: &BackendError) -> FailedWrite {
+    let ambiguous = matches!(
+        e,
+        BackendError::Timeout(_)
+            | BackendError::Network(_)
+            | BackendError::Decode { .. }
+            | BackendError::JobFailed(_)
+    ) || e.status().is_some_and(|s| s >= 500);
+    if ambiguous {
+        FailedWrite::MayHaveApplied
+    } else {
+        FailedWrite::NotApplied
+    }
+}
+
 /// A helpdesk the dashboard can read and steer.
 #[async_trait]
 pub trait Helpdesk: Send + Sync {
@@ -95,7 +164,7 @@ pub trait Helpdesk: Send + Sync {
     fn budget(&self) -> Budget;
 
     /// Reads everything the dashboard shows: workspace, inboxes, teammates, away reasons and
-    /// all open and snoozed conversations. Caps and SLA estimates are left for
+    /// every conversation not yet done. Caps and SLA estimates are left for
     /// [`crate::domain::Policy::apply`].
     async fn snapshot(&self) -> Result<Snapshot, BackendError>;
 
@@ -108,20 +177,42 @@ pub trait Helpdesk: Send + Sync {
     /// Re-reads one inbox.
     async fn inbox(&self, id: &InboxId) -> Result<Inbox, BackendError>;
 
-    /// Assigns (or unassigns) a conversation; returns the conversation as the backend now has it.
-    async fn assign(
-        &self,
-        id: &ConversationId,
-        target: &AssignTarget,
-    ) -> Result<Conversation, BackendError>;
+    /// Assigns (or unassigns) a conversation.
+    async fn assign(&self, id: &ConversationId, target: &AssignTarget)
+    -> Result<Ack, BackendError>;
 
-    /// Sets a teammate away or back; returns the teammate as the backend now has it.
-    async fn set_away(
+    /// Sets a teammate's presence.
+    async fn set_presence(
         &self,
         id: &TeammateId,
-        change: &AwayChange,
-    ) -> Result<Teammate, BackendError>;
+        change: &PresenceChange,
+    ) -> Result<Ack, BackendError>;
 
-    /// Replaces an inbox's members (and their levels); returns the inbox as it now is.
-    async fn set_members(&self, id: &InboxId, members: &[Member]) -> Result<Inbox, BackendError>;
+    /// Changes one teammate's membership of one inbox. A backend whose API replaces the
+    /// whole member list reads it fresh and changes only this teammate.
+    async fn change_membership(
+        &self,
+        inbox: &InboxId,
+        teammate: &TeammateId,
+        change: MemberChange,
+    ) -> Result<Ack, BackendError>;
+
+    /// Where a write job stands; only backends that answer writes with jobs have any.
+    async fn job(&self, id: &JobId) -> Result<JobStatus, BackendError> {
+        Err(BackendError::Unsupported(format!(
+            "this backend has no write jobs (asked for {})",
+            id.0
+        )))
+    }
+
+    /// Whether a failed write may have applied (see [`FailedWrite`]).
+    fn classify(&self, error: &BackendError) -> FailedWrite {
+        classify_common(error)
+    }
+
+    /// Learns, without writing, what this workspace allows beyond the static capabilities
+    /// (for `shiftlead check`).
+    async fn probe(&self) -> Vec<Probe> {
+        Vec::new()
+    }
 }

@@ -1,10 +1,14 @@
 //! Writes a shift lead makes, planned as pure data: what to send, what the object looked like
 //! when the lead decided (the precondition checked before writing), what it should look like
 //! after, and how to undo it.
+//!
+//! Membership changes are deltas (one teammate, one inbox), never a replacement list, so
+//! several of them to the same inbox compose; a move between inboxes is one write that the
+//! executor carries out as "add, confirm, then remove".
 
 use super::metrics::Metrics;
 use super::model::{
-    AwayReasonId, Conversation, ConversationId, Inbox, InboxId, Level, Member, Snapshot, Teammate,
+    AwayReasonId, Conversation, ConversationId, InboxId, Level, PresenceStatus, Snapshot, Teammate,
     TeammateId,
 };
 use serde::{Deserialize, Serialize};
@@ -24,15 +28,35 @@ pub enum AssignTarget {
     UnassignInbox,
 }
 
-/// A change of away state.
+/// A change of presence.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AwayChange {
-    /// Away on (`true`) or back (`false`).
-    pub away: bool,
-    /// Reassign new replies while away.
-    pub reassign: bool,
-    /// Reason, only when going away.
+pub struct PresenceChange {
+    /// The new status.
+    pub status: PresenceStatus,
+    /// The custom status (away reason); only kept when the status is not online.
     pub reason: Option<AwayReasonId>,
+}
+
+impl PresenceChange {
+    /// Back online.
+    pub fn online() -> Self {
+        Self {
+            status: PresenceStatus::Online,
+            reason: None,
+        }
+    }
+}
+
+/// A change to one teammate's membership of one inbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MemberChange {
+    /// Add at this level, or change to this level.
+    Set(Level),
+    /// Remove from the inbox.
+    Remove,
+    /// Make this inbox the teammate's default (backends with default inboxes).
+    MakeDefault,
 }
 
 /// One write against the backend.
@@ -46,19 +70,33 @@ pub enum Write {
         /// The new assignee.
         target: AssignTarget,
     },
-    /// Replace an inbox's members and levels.
-    SetMembers {
+    /// Change one teammate's membership of one inbox.
+    Membership {
         /// The inbox.
         inbox: InboxId,
-        /// The complete membership after the write.
-        members: Vec<Member>,
-    },
-    /// Set a teammate away or back.
-    SetAway {
         /// The teammate.
         teammate: TeammateId,
         /// The change.
-        change: AwayChange,
+        change: MemberChange,
+    },
+    /// Move a teammate from one inbox to another: add to `to`, confirm, then remove from
+    /// `from`. Nothing is removed unless the add is confirmed.
+    Move {
+        /// The teammate.
+        teammate: TeammateId,
+        /// The inbox they leave.
+        from: InboxId,
+        /// The inbox they join.
+        to: InboxId,
+        /// Their level in `to`.
+        level: Level,
+    },
+    /// Set a teammate's presence.
+    SetPresence {
+        /// The teammate.
+        teammate: TeammateId,
+        /// The change.
+        change: PresenceChange,
     },
 }
 
@@ -73,18 +111,28 @@ pub enum State {
         /// Inbox assignee.
         inbox: Option<InboxId>,
     },
-    /// An inbox's members, sorted by teammate id.
-    Members {
-        /// The members.
-        members: Vec<Member>,
+    /// One teammate's level in one inbox (`None`: not a member).
+    Membership {
+        /// The level.
+        level: Option<Level>,
     },
-    /// A teammate's away state.
-    Away {
-        /// Away on.
-        enabled: bool,
-        /// Away-and-reassign.
-        reassign: bool,
-        /// Reason id.
+    /// A teammate's default inbox.
+    DefaultInbox {
+        /// The inbox, when set.
+        inbox: Option<InboxId>,
+    },
+    /// One teammate's levels in the two inboxes of a move.
+    Moved {
+        /// Level in the inbox they leave.
+        from: Option<Level>,
+        /// Level in the inbox they join.
+        to: Option<Level>,
+    },
+    /// A teammate's presence.
+    Presence {
+        /// The status.
+        status: PresenceStatus,
+        /// The custom status (away reason), when not online.
         reason: Option<AwayReasonId>,
     },
 }
@@ -98,24 +146,28 @@ impl State {
         }
     }
 
-    /// The members of an inbox (order-independent).
-    pub fn of_inbox(i: &Inbox) -> State {
-        State::members(i.members.clone())
-    }
-
-    /// A member list, normalised.
-    pub fn members(mut members: Vec<Member>) -> State {
-        members.sort_by(|a, b| a.teammate.cmp(&b.teammate));
-        members.dedup_by(|a, b| a.teammate == b.teammate);
-        State::Members { members }
-    }
-
-    /// The away state of a teammate.
+    /// The presence of a teammate.
     pub fn of_teammate(t: &Teammate) -> State {
-        State::Away {
-            enabled: t.away.enabled,
-            reassign: t.away.reassign,
-            reason: t.away.reason.as_ref().map(|r| r.id.clone()),
+        State::Presence {
+            status: t.presence.status,
+            reason: t.presence.reason.as_ref().map(|r| r.id.clone()),
+        }
+    }
+
+    /// The state a membership change touches, read from a snapshot.
+    pub fn of_membership(
+        s: &Snapshot,
+        inbox: &InboxId,
+        teammate: &TeammateId,
+        change: MemberChange,
+    ) -> State {
+        match change {
+            MemberChange::MakeDefault => State::DefaultInbox {
+                inbox: s.teammate(teammate).and_then(|t| t.default_inbox.clone()),
+            },
+            _ => State::Membership {
+                level: s.inbox(inbox).and_then(|i| i.level_of(teammate)),
+            },
         }
     }
 }
@@ -148,11 +200,22 @@ impl Write {
                     inbox: i,
                 }
             }
-            (Write::SetMembers { members, .. }, _) => State::members(members.clone()),
-            (Write::SetAway { change, .. }, _) => State::Away {
-                enabled: change.away,
-                reassign: change.away && change.reassign,
-                reason: if change.away {
+            (Write::Membership { change, inbox, .. }, _) => match change {
+                MemberChange::Set(level) => State::Membership {
+                    level: Some(*level),
+                },
+                MemberChange::Remove => State::Membership { level: None },
+                MemberChange::MakeDefault => State::DefaultInbox {
+                    inbox: Some(inbox.clone()),
+                },
+            },
+            (Write::Move { level, .. }, _) => State::Moved {
+                from: None,
+                to: Some(*level),
+            },
+            (Write::SetPresence { change, .. }, _) => State::Presence {
+                status: change.status,
+                reason: if change.status.is_away() {
                     change.reason.clone()
                 } else {
                     None
@@ -162,7 +225,8 @@ impl Write {
         }
     }
 
-    /// The write that puts `before` back (applied to the object whose state is now `after`).
+    /// The write that puts `before` back (applied to the object whose state is now
+    /// `expected(before)`), when one exists.
     pub fn undo(&self, before: &State) -> Option<Write> {
         Some(match (self, before) {
             (
@@ -185,25 +249,49 @@ impl Write {
                     target,
                 }
             }
-            (Write::SetMembers { inbox, .. }, State::Members { members }) => Write::SetMembers {
+            (
+                Write::Membership {
+                    inbox, teammate, ..
+                },
+                State::Membership { level },
+            ) => Write::Membership {
                 inbox: inbox.clone(),
-                members: members.clone(),
+                teammate: teammate.clone(),
+                change: level.map_or(MemberChange::Remove, MemberChange::Set),
             },
             (
-                Write::SetAway { teammate, .. },
-                State::Away {
-                    enabled,
-                    reassign,
-                    reason,
+                Write::Membership { teammate, .. },
+                State::DefaultInbox {
+                    inbox: Some(previous),
                 },
-            ) => Write::SetAway {
+            ) => Write::Membership {
+                inbox: previous.clone(),
                 teammate: teammate.clone(),
-                change: AwayChange {
-                    away: *enabled,
-                    reassign: *reassign,
-                    reason: reason.clone(),
-                },
+                change: MemberChange::MakeDefault,
             },
+            (
+                Write::Move {
+                    teammate, from, to, ..
+                },
+                State::Moved {
+                    from: Some(level),
+                    to: None,
+                },
+            ) => Write::Move {
+                teammate: teammate.clone(),
+                from: to.clone(),
+                to: from.clone(),
+                level: *level,
+            },
+            (Write::SetPresence { teammate, .. }, State::Presence { status, reason }) => {
+                Write::SetPresence {
+                    teammate: teammate.clone(),
+                    change: PresenceChange {
+                        status: *status,
+                        reason: reason.clone(),
+                    },
+                }
+            }
             _ => return None,
         })
     }
@@ -212,9 +300,35 @@ impl Write {
     pub fn target(&self) -> String {
         match self {
             Write::Assign { conversation, .. } => format!("conversation {conversation}"),
-            Write::SetMembers { inbox, .. } => format!("inbox {inbox}"),
-            Write::SetAway { teammate, .. } => format!("teammate {teammate}"),
+            Write::Membership {
+                inbox,
+                change: MemberChange::MakeDefault,
+                teammate,
+            } => format!("teammate {teammate} (default inbox {inbox})"),
+            Write::Membership { inbox, .. } => format!("inbox {inbox}"),
+            Write::Move {
+                teammate, from, to, ..
+            } => format!("teammate {teammate} (inbox {from} → inbox {to})"),
+            Write::SetPresence { teammate, .. } => format!("teammate {teammate}"),
         }
+    }
+
+    /// The objects this write changes, as lock keys: writes sharing a key run one at a time.
+    pub fn locks(&self) -> Vec<String> {
+        let mut keys = match self {
+            Write::Assign { conversation, .. } => vec![format!("conversation {conversation}")],
+            Write::Membership {
+                inbox,
+                teammate,
+                change: MemberChange::MakeDefault,
+            } => vec![format!("inbox {inbox}"), format!("teammate {teammate}")],
+            Write::Membership { inbox, .. } => vec![format!("inbox {inbox}")],
+            Write::Move { from, to, .. } => vec![format!("inbox {from}"), format!("inbox {to}")],
+            Write::SetPresence { teammate, .. } => vec![format!("teammate {teammate}")],
+        };
+        keys.sort();
+        keys.dedup();
+        keys
     }
 }
 
@@ -260,17 +374,7 @@ pub fn plan_assign(
         .collect()
 }
 
-/// A change to one teammate's membership of one inbox.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MemberChange {
-    /// Add (or set) at this level.
-    Set(Level),
-    /// Remove from the inbox.
-    Remove,
-}
-
-/// Sets or removes `teammate` in `inbox`. `None` when it would change nothing.
+/// Sets, removes or makes default `teammate` in `inbox`. `None` when it would change nothing.
 pub fn plan_membership(
     s: &Snapshot,
     teammate: &TeammateId,
@@ -279,79 +383,136 @@ pub fn plan_membership(
 ) -> Option<Planned> {
     let i = s.inbox(inbox)?;
     let current = i.level_of(teammate);
-    let mut members = i.members.clone();
+    let who = teammate_name(s, teammate);
     let label = match change {
         MemberChange::Set(level) if current == Some(level) => return None,
         MemberChange::Remove if current.is_none() => return None,
-        MemberChange::Set(level) => {
-            members.retain(|m| &m.teammate != teammate);
-            members.push(Member {
-                teammate: teammate.clone(),
-                level,
-            });
-            match current {
-                Some(_) => format!("make {} {level} in {}", teammate_name(s, teammate), i.name),
-                None => format!(
-                    "add {} to {} as {level}",
-                    teammate_name(s, teammate),
-                    i.name
-                ),
-            }
+        MemberChange::MakeDefault
+            if s.teammate(teammate)?.default_inbox.as_ref() == Some(inbox) =>
+        {
+            return None;
         }
-        MemberChange::Remove => {
-            members.retain(|m| &m.teammate != teammate);
-            format!("remove {} from {}", teammate_name(s, teammate), i.name)
-        }
+        MemberChange::Set(level) => match current {
+            Some(_) => format!("make {who} {level} in {}", i.name),
+            None => format!("add {who} to {} as {level}", i.name),
+        },
+        MemberChange::Remove => format!("remove {who} from {}", i.name),
+        MemberChange::MakeDefault => format!("make {} {who}'s default inbox", i.name),
     };
     Some(Planned {
-        write: Write::SetMembers {
+        write: Write::Membership {
             inbox: inbox.clone(),
-            members,
+            teammate: teammate.clone(),
+            change,
         },
-        before: State::of_inbox(i),
+        before: State::of_membership(s, inbox, teammate, change),
         label,
     })
 }
 
-/// Moves `teammate` into `to` at `level`, and out of `from` when given: two writes, not
-/// atomic (Intercom has no cross-team write); each is checked and reported on its own.
+/// Why a move cannot be planned.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MoveError {
+    /// The teammate, or one of the inboxes, is not in the data.
+    #[error("{0} is not in the latest data")]
+    Unknown(String),
+    /// The teammate is not a member of the inbox they would leave.
+    #[error("{teammate} is not a member of {inbox}; nothing to move from")]
+    NotInFrom {
+        /// Teammate name.
+        teammate: String,
+        /// Inbox name.
+        inbox: String,
+    },
+}
+
+/// Moves `teammate` into `to` at `level`, and out of `from` when given. With `from`, and the
+/// teammate not yet in `to`, this is one [`Write::Move`] (add, confirm, then remove); already
+/// in `to`, it is a level change (when needed) and a removal. Without `from` it is an add.
 pub fn plan_move(
     s: &Snapshot,
     teammate: &TeammateId,
     to: &InboxId,
     level: Level,
     from: Option<&InboxId>,
-) -> Vec<Planned> {
-    let mut out: Vec<Planned> = plan_membership(s, teammate, to, MemberChange::Set(level))
-        .into_iter()
-        .collect();
-    if let Some(from) = from.filter(|f| *f != to) {
+) -> Result<Vec<Planned>, MoveError> {
+    let who = s
+        .teammate(teammate)
+        .ok_or_else(|| MoveError::Unknown(format!("teammate {teammate}")))?;
+    let to_inbox = s
+        .inbox(to)
+        .ok_or_else(|| MoveError::Unknown(format!("inbox {to}")))?;
+    let Some(from) = from.filter(|f| *f != to) else {
+        return Ok(plan_membership(s, teammate, to, MemberChange::Set(level))
+            .into_iter()
+            .collect());
+    };
+    let from_inbox = s
+        .inbox(from)
+        .ok_or_else(|| MoveError::Unknown(format!("inbox {from}")))?;
+    let Some(from_level) = from_inbox.level_of(teammate) else {
+        return Err(MoveError::NotInFrom {
+            teammate: who.name.clone(),
+            inbox: from_inbox.name.clone(),
+        });
+    };
+    if to_inbox.level_of(teammate).is_some() {
+        let mut out: Vec<Planned> = plan_membership(s, teammate, to, MemberChange::Set(level))
+            .into_iter()
+            .collect();
         out.extend(plan_membership(s, teammate, from, MemberChange::Remove));
+        return Ok(out);
     }
-    out
+    Ok(vec![Planned {
+        write: Write::Move {
+            teammate: teammate.clone(),
+            from: from.clone(),
+            to: to.clone(),
+            level,
+        },
+        before: State::Moved {
+            from: Some(from_level),
+            to: None,
+        },
+        label: format!(
+            "move {} from {} to {} as {level}",
+            who.name, from_inbox.name, to_inbox.name
+        ),
+    }])
 }
 
-/// Sets `teammate` away (with reason and reassign) or back.
-pub fn plan_away(s: &Snapshot, teammate: &TeammateId, change: AwayChange) -> Option<Planned> {
+/// Sets `teammate`'s presence (with a custom status when away).
+pub fn plan_presence(
+    s: &Snapshot,
+    teammate: &TeammateId,
+    change: PresenceChange,
+) -> Option<Planned> {
     let t = s.teammate(teammate)?;
-    let label = if change.away {
-        let reason = change
-            .reason
-            .as_ref()
-            .and_then(|r| s.away_reasons.iter().find(|x| &x.id == r))
-            .map(|r| format!(" ({})", r.label))
-            .unwrap_or_default();
-        let reassign = if change.reassign {
-            ", reassigning new replies"
-        } else {
-            ""
-        };
-        format!("set {} away{reason}{reassign}", t.name)
-    } else {
-        format!("set {} back", t.name)
+    let label = match change.status {
+        PresenceStatus::Online => format!("set {} back", t.name),
+        status => {
+            let reason = change
+                .reason
+                .as_ref()
+                .and_then(|r| s.away_reasons.iter().find(|x| &x.id == r))
+                .map(|r| format!(" ({})", r.label))
+                .unwrap_or_default();
+            let how = match status {
+                PresenceStatus::AwayReassign => " away",
+                PresenceStatus::Away => " away",
+                PresenceStatus::TransfersOnly => " to transfers only",
+                _ => " offline",
+            };
+            let reassign = if status.reassigns() {
+                ", reassigning new replies"
+            } else {
+                ""
+            };
+            format!("set {}{how}{reason}{reassign}", t.name)
+        }
     };
     Some(Planned {
-        write: Write::SetAway {
+        write: Write::SetPresence {
             teammate: teammate.clone(),
             change,
         },
@@ -365,16 +526,32 @@ pub fn plan_away(s: &Snapshot, teammate: &TeammateId, change: AwayChange) -> Opt
 pub fn warnings(s: &Snapshot, m: &Metrics, plan: &[Planned]) -> Vec<String> {
     let mut out = Vec::new();
     let mut extra: std::collections::HashMap<&TeammateId, u32> = Default::default();
+    let mut removed: std::collections::HashMap<&InboxId, Vec<&TeammateId>> = Default::default();
     for p in plan {
         match &p.write {
             Write::Assign {
                 target: AssignTarget::Teammate(t),
                 ..
             } => *extra.entry(t).or_default() += 1,
-            Write::SetMembers { inbox, members } if members.is_empty() => {
-                out.push(format!("{} would have no members", inbox_name(s, inbox)));
+            Write::Membership {
+                inbox,
+                teammate,
+                change: MemberChange::Remove,
             }
+            | Write::Move {
+                from: inbox,
+                teammate,
+                ..
+            } => removed.entry(inbox).or_default().push(teammate),
             _ => {}
+        }
+    }
+    for i in &s.inboxes {
+        if let Some(gone) = removed.get(&i.id)
+            && !i.members.is_empty()
+            && i.members.iter().all(|m| gone.contains(&&m.teammate))
+        {
+            out.push(format!("{} would have no members", i.name));
         }
     }
     let mut names: Vec<(&TeammateId, u32)> = extra.into_iter().collect();
@@ -384,7 +561,7 @@ pub fn warnings(s: &Snapshot, m: &Metrics, plan: &[Planned]) -> Vec<String> {
             out.push(format!("teammate {t} is not in the latest data"));
             continue;
         };
-        if mate.away.enabled {
+        if mate.presence.is_away() {
             out.push(format!("{} is away", mate.name));
         }
         let load = m.teammate(t).map_or(0, |f| f.load);
@@ -421,7 +598,7 @@ pub enum Outcome {
         /// Why.
         error: String,
     },
-    /// Part of the change landed (e.g. Intercom's 409 on team members); `after` is exact.
+    /// Part of the change landed (e.g. a move added but not removed); `after` is exact.
     PartlyApplied {
         /// The state read back.
         after: State,
@@ -506,62 +683,34 @@ impl Report {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::fixture::{self, member};
     use crate::domain::model::*;
     use proptest::prelude::*;
 
-    fn member(t: &str, level: Level) -> Member {
-        Member {
-            teammate: TeammateId(t.into()),
-            level,
-        }
-    }
-
     fn snapshot() -> Snapshot {
-        let t0 = jiff::Timestamp::from_second(1_800_000_000).unwrap();
+        let t0 = fixture::t0();
         let mate = |id: &str, away: bool| Teammate {
-            id: TeammateId(id.into()),
-            name: id.to_uppercase(),
-            email: format!("{id}@x.io"),
-            away: Away {
-                enabled: away,
-                ..Away::default()
-            },
-            memberships: vec![],
+            presence: fixture::presence(if away {
+                PresenceStatus::Away
+            } else {
+                PresenceStatus::Online
+            }),
             cap: Some(Cap {
                 value: 1,
                 source: CapSource::Config,
             }),
-            time_zone: None,
-            has_inbox_seat: true,
+            ..fixture::teammate(id)
         };
+        let mut billing = fixture::inbox("i1", "Billing");
+        billing.members = vec![member("a", Level::Primary), member("b", Level::Secondary)];
+        let mut c1 = fixture::conversation("c1", t0);
+        c1.inbox = Some(InboxId("i1".into()));
+        c1.assignee = Some(TeammateId("a".into()));
         Snapshot {
-            taken_at: t0,
-            workspace: Workspace::default(),
-            inboxes: vec![Inbox {
-                id: InboxId("i1".into()),
-                name: "Billing".into(),
-                members: vec![member("a", Level::Primary), member("b", Level::Secondary)],
-                assignment_limit: None,
-                distribution: None,
-            }],
+            inboxes: vec![billing, fixture::inbox("i2", "VIP")],
             teammates: vec![mate("a", false), mate("b", true), mate("c", false)],
-            conversations: vec![Conversation {
-                id: ConversationId("c1".into()),
-                title: None,
-                state: ConversationState::Open,
-                priority: Priority::None,
-                inbox: Some(InboxId("i1".into())),
-                assignee: Some(TeammateId("a".into())),
-                created_at: t0,
-                updated_at: t0,
-                waiting_since: None,
-                snoozed_until: None,
-                first_reply_at: None,
-                last_reply_at: None,
-                sla: None,
-            }],
-            away_reasons: vec![],
-            warnings: vec![],
+            conversations: vec![c1],
+            ..fixture::snapshot(t0)
         }
     }
 
@@ -571,21 +720,61 @@ mod tests {
         let (c, i) = (TeammateId("c".into()), InboxId("i1".into()));
         let add = plan_membership(&s, &c, &i, MemberChange::Set(Level::Secondary)).unwrap();
         assert_eq!(add.label, "add C to Billing as secondary");
-        let Write::SetMembers { members, .. } = &add.write else {
-            panic!()
-        };
-        assert_eq!(members.len(), 3);
+        assert_eq!(add.before, State::Membership { level: None });
         let a = TeammateId("a".into());
         assert!(plan_membership(&s, &a, &i, MemberChange::Set(Level::Primary)).is_none());
         let switch = plan_membership(&s, &a, &i, MemberChange::Set(Level::Secondary)).unwrap();
         assert_eq!(
             switch.write.expected(&switch.before),
-            State::members(vec![
-                member("a", Level::Secondary),
-                member("b", Level::Secondary)
-            ])
+            State::Membership {
+                level: Some(Level::Secondary)
+            }
         );
         assert!(plan_membership(&s, &c, &i, MemberChange::Remove).is_none());
+    }
+
+    #[test]
+    fn a_move_is_one_write_and_refuses_an_inbox_the_teammate_is_not_in() {
+        let s = snapshot();
+        let (a, billing, vip) = (
+            TeammateId("a".into()),
+            InboxId("i1".into()),
+            InboxId("i2".into()),
+        );
+        let plan = plan_move(&s, &a, &vip, Level::Primary, Some(&billing)).unwrap();
+        assert_eq!(plan.len(), 1);
+        assert_eq!(plan[0].label, "move A from Billing to VIP as primary");
+        assert_eq!(
+            plan[0].before,
+            State::Moved {
+                from: Some(Level::Primary),
+                to: None
+            }
+        );
+        let c = TeammateId("c".into());
+        assert_eq!(
+            plan_move(&s, &c, &vip, Level::Primary, Some(&billing)),
+            Err(MoveError::NotInFrom {
+                teammate: "C".into(),
+                inbox: "Billing".into()
+            })
+        );
+    }
+
+    #[test]
+    fn removing_every_member_in_one_plan_warns() {
+        let s = snapshot();
+        let m = crate::domain::derive(&s, &crate::domain::Policy::default(), s.taken_at);
+        let i = InboxId("i1".into());
+        let plan: Vec<Planned> = ["a", "b"]
+            .iter()
+            .filter_map(|t| plan_membership(&s, &TeammateId((*t).into()), &i, MemberChange::Remove))
+            .collect();
+        assert_eq!(
+            warnings(&s, &m, &plan),
+            vec!["Billing would have no members"]
+        );
+        assert!(warnings(&s, &m, &plan[..1]).is_empty());
     }
 
     #[test]
@@ -628,46 +817,73 @@ mod tests {
             )
         });
         let level = prop_oneof![Just(Level::Primary), Just(Level::Secondary)];
-        let members = proptest::collection::vec((id.clone(), level), 0..4).prop_map(|v| {
-            v.into_iter()
-                .map(|(t, l)| member(&t, l))
-                .collect::<Vec<_>>()
-        });
-        let set = (members.clone(), members).prop_map(|(before, after)| {
+        let change = prop_oneof![
+            level.clone().prop_map(MemberChange::Set),
+            Just(MemberChange::Remove)
+        ];
+        let member = (proptest::option::of(level.clone()), change).prop_map(|(before, change)| {
             (
-                State::members(before),
-                Write::SetMembers {
+                State::Membership { level: before },
+                Write::Membership {
                     inbox: InboxId("i".into()),
-                    members: after,
+                    teammate: TeammateId("t".into()),
+                    change,
                 },
             )
         });
-        let away = (
-            any::<bool>(),
-            any::<bool>(),
+        let default = (id.clone(), id.clone()).prop_map(|(before, to)| {
+            (
+                State::DefaultInbox {
+                    inbox: Some(InboxId(before)),
+                },
+                Write::Membership {
+                    inbox: InboxId(to),
+                    teammate: TeammateId("t".into()),
+                    change: MemberChange::MakeDefault,
+                },
+            )
+        });
+        let moved = (level.clone(), level).prop_map(|(from, to)| {
+            (
+                State::Moved {
+                    from: Some(from),
+                    to: None,
+                },
+                Write::Move {
+                    teammate: TeammateId("t".into()),
+                    from: InboxId("x".into()),
+                    to: InboxId("y".into()),
+                    level: to,
+                },
+            )
+        });
+        let status = proptest::sample::select(PresenceStatus::ALL.to_vec());
+        let presence = (
+            status.clone(),
             proptest::option::of(id.clone()),
-            any::<bool>(),
-            any::<bool>(),
+            status,
             proptest::option::of(id),
         )
-            .prop_map(|(e, r, reason, e2, r2, reason2)| {
+            .prop_map(|(s1, reason, s2, reason2)| {
                 (
-                    State::Away {
-                        enabled: e,
-                        reassign: e && r,
-                        reason: if e { reason.map(AwayReasonId) } else { None },
+                    State::Presence {
+                        status: s1,
+                        reason: if s1.is_away() {
+                            reason.map(AwayReasonId)
+                        } else {
+                            None
+                        },
                     },
-                    Write::SetAway {
+                    Write::SetPresence {
                         teammate: TeammateId("t".into()),
-                        change: AwayChange {
-                            away: e2,
-                            reassign: r2,
+                        change: PresenceChange {
+                            status: s2,
                             reason: reason2.map(AwayReasonId),
                         },
                     },
                 )
             });
-        prop_oneof![assign, set, away]
+        prop_oneof![assign, member, default, moved, presence]
     }
 
     proptest! {
@@ -675,7 +891,19 @@ mod tests {
         fn undo_restores_the_exact_before_state((before, write) in arb_state_and_write()) {
             let after = write.expected(&before);
             let undo = write.undo(&before).unwrap();
-            prop_assert_eq!(undo.expected(&after), before);
+            // A move's undo runs the other way, so its state reads with the inboxes swapped.
+            let back = match (&write, undo.expected(&after)) {
+                (Write::Move { .. }, State::Moved { from, to }) => State::Moved { from: to, to: from },
+                (_, back) => back,
+            };
+            prop_assert_eq!(back, before);
+        }
+
+        #[test]
+        fn writes_to_one_object_share_a_lock((_, write) in arb_state_and_write()) {
+            let locks = write.locks();
+            prop_assert!(!locks.is_empty());
+            prop_assert!(locks.windows(2).all(|w| w[0] < w[1]));
         }
     }
 }

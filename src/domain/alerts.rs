@@ -4,7 +4,7 @@
 //! in too soon is held and sent together later). Off unless the config turns it on.
 
 use super::metrics::Metrics;
-use super::model::{ConversationId, ConversationState, InboxId, SlaStatus, Snapshot};
+use super::model::{ConversationId, InboxId, Snapshot};
 use jiff::{SignedDuration, Timestamp};
 use std::collections::BTreeSet;
 
@@ -97,10 +97,10 @@ impl AlertState {
             let near: BTreeSet<ConversationId> = snapshot
                 .conversations
                 .iter()
-                .filter(|c| c.state == ConversationState::Open)
+                .filter(|c| c.state.waiting_on_us())
                 .filter(|c| {
                     c.sla.as_ref().is_some_and(|s| {
-                        s.status == SlaStatus::Active
+                        s.status.is_running()
                             && s.deadline
                                 .is_some_and(|d| d.at > now && d.at.duration_since(now) <= within)
                     })
@@ -201,6 +201,7 @@ mod tests {
             id: ConversationId(id),
             title: None,
             state: ConversationState::Open,
+            raw_state: None,
             priority: Priority::None,
             inbox: Some(InboxId("i".into())),
             assignee: None,
@@ -227,6 +228,7 @@ mod tests {
                 name: "Billing".into(),
                 members: vec![],
                 distribution: None,
+                secondary_unavailable: None,
                 assignment_limit: None,
             }],
             teammates: vec![],

@@ -55,8 +55,8 @@ pub fn reconcile(blocks: &[Block], snapshot: &Snapshot, now: Timestamp) -> (Vec<
             ));
             continue;
         };
-        let reason = t.away.reason.as_ref().map(|r| &r.id);
-        if !t.away.enabled {
+        let reason = t.presence.reason.as_ref().map(|r| &r.id);
+        if !t.presence.is_away() {
             let why = if now >= b.end {
                 format!("block for {} over: already back", b.name)
             } else {
@@ -69,7 +69,10 @@ pub fn reconcile(blocks: &[Block], snapshot: &Snapshot, now: Timestamp) -> (Vec<
                 format!(
                     "block for {} dropped: now away for another reason ({})",
                     b.name,
-                    t.away.reason.as_ref().map_or("none", |r| r.label.as_str())
+                    t.presence
+                        .reason
+                        .as_ref()
+                        .map_or("none", |r| r.label.as_str())
                 ),
             ));
         } else if now >= b.end {
@@ -105,9 +108,8 @@ mod tests {
             id: TeammateId(id.into()),
             name: id.to_uppercase(),
             email: format!("{id}@x.io"),
-            away: Away {
-                enabled: away,
-                reassign: false,
+            presence: Presence {
+                status: crate::domain::fixture::status(away, false),
                 reason: why.map(reason),
                 since: None,
             },
@@ -115,6 +117,7 @@ mod tests {
             cap: None,
             time_zone: None,
             has_inbox_seat: true,
+            default_inbox: None,
         }
     }
 
@@ -209,7 +212,7 @@ mod tests {
             for step in &steps {
                 if let Step::SetBack(b) = step {
                     let m = s.teammate(&b.teammate).unwrap();
-                    prop_assert!(t(now) >= b.end && m.away.enabled);
+                    prop_assert!(t(now) >= b.end && m.presence.is_away());
                 }
             }
         }

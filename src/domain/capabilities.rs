@@ -2,6 +2,7 @@
 //!
 //! The UI greys out what a backend cannot do and shows the reason held here.
 
+use super::model::PresenceStatus;
 use serde::{Deserialize, Serialize};
 
 /// How well a backend supports one read.
@@ -56,14 +57,33 @@ pub struct Capabilities {
     pub set_away: Write,
     /// Adding or removing inbox members and changing their level.
     pub membership: Write,
+    /// Making an inbox a teammate's default.
+    pub default_inbox: Write,
+    /// The presence statuses a teammate can be set to (empty: none).
+    pub presence: Vec<PresenceStatus>,
 }
 
 impl Capabilities {
     /// Turns every write off with the same reason (read-only mode).
     pub fn read_only(mut self, reason: &str) -> Self {
-        for w in [&mut self.assign, &mut self.set_away, &mut self.membership] {
+        for w in [
+            &mut self.assign,
+            &mut self.set_away,
+            &mut self.membership,
+            &mut self.default_inbox,
+        ] {
             *w = Write::Unavailable(reason.to_owned());
         }
         self
+    }
+
+    /// `true` when the backend has secondary membership levels at all.
+    pub fn has_levels(&self) -> bool {
+        !matches!(self.member_levels, Read::Unavailable(_))
+    }
+
+    /// `true` when teammates can be set to this status.
+    pub fn can_set(&self, status: PresenceStatus) -> bool {
+        self.set_away.is_available() && self.presence.contains(&status)
     }
 }

@@ -223,8 +223,8 @@ pub fn coverage(
                 .map(|&at| {
                     let (mut covering, mut unknown) = (0, 0);
                     for id in &members {
-                        let away_now =
-                            at == now && snapshot.teammate(id).is_some_and(|t| t.away.enabled);
+                        let away_now = at == now
+                            && snapshot.teammate(id).is_some_and(|t| t.presence.is_away());
                         if away_now {
                             continue;
                         }
@@ -333,14 +333,12 @@ mod tests {
             id: TeammateId(id.into()),
             name: id.to_uppercase(),
             email: format!("{id}@example.com"),
-            away: Away {
-                enabled: away,
-                ..Away::default()
-            },
+            presence: crate::domain::fixture::away_if(away),
             memberships: vec![],
             cap: None,
             time_zone: tz.map(str::to_owned),
             has_inbox_seat: true,
+            default_inbox: None,
         }
     }
 
@@ -360,6 +358,7 @@ mod tests {
                     .collect(),
                 assignment_limit: None,
                 distribution: None,
+                secondary_unavailable: None,
             }],
             teammates,
             conversations: vec![],

@@ -4,7 +4,8 @@
 //! Rates are per minute unless a name says otherwise.
 
 use super::metrics::Metrics;
-use super::model::{ConversationId, ConversationState, InboxId, SlaStatus, Snapshot};
+use super::model::{ConversationId, InboxId, Snapshot};
+use super::policy::Policy;
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -89,6 +90,16 @@ pub struct ForecastParams {
     pub handled_per_teammate_per_hour: f64,
     /// The reply-time target a newly arriving customer is held to.
     pub sla_target: SignedDuration,
+}
+
+impl From<&Policy> for ForecastParams {
+    /// The forecast assumptions a policy sets.
+    fn from(p: &Policy) -> Self {
+        ForecastParams {
+            handled_per_teammate_per_hour: f64::from(p.replies_per_hour),
+            sla_target: p.forecast_target,
+        }
+    }
 }
 
 /// What breaches first.
@@ -191,13 +202,13 @@ pub fn forecast(
     let mut nearest: std::collections::HashMap<&InboxId, (SignedDuration, &ConversationId)> =
         std::collections::HashMap::new();
     for c in &snapshot.conversations {
-        let (ConversationState::Open, Some(inbox)) = (c.state, c.inbox.as_ref()) else {
+        let (true, Some(inbox)) = (c.state.waiting_on_us(), c.inbox.as_ref()) else {
             continue;
         };
         let Some(at) = c
             .sla
             .as_ref()
-            .filter(|s| s.status == SlaStatus::Active)
+            .filter(|s| s.status.is_running())
             .and_then(|s| s.deadline)
             .map(|d| d.at)
             .filter(|at| *at > now)
@@ -391,14 +402,12 @@ mod tests {
                 id: TeammateId(format!("t{n}")),
                 name: format!("T{n}"),
                 email: format!("t{n}@example.com"),
-                away: Away {
-                    enabled: *away,
-                    ..Away::default()
-                },
+                presence: crate::domain::fixture::away_if(*away),
                 memberships: vec![(InboxId("i".into()), Level::Primary)],
                 cap: None,
                 time_zone: None,
                 has_inbox_seat: true,
+                default_inbox: None,
             })
             .collect();
         Snapshot {
@@ -416,6 +425,7 @@ mod tests {
                     .collect(),
                 assignment_limit: None,
                 distribution: None,
+                secondary_unavailable: None,
             }],
             teammates,
             conversations,
@@ -429,6 +439,7 @@ mod tests {
             id: ConversationId(id.into()),
             title: None,
             state: ConversationState::Open,
+            raw_state: None,
             priority: Priority::None,
             inbox: Some(InboxId("i".into())),
             assignee: None,

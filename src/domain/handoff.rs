@@ -3,7 +3,7 @@
 
 use super::blocks::Block;
 use super::metrics::{Metrics, SlaStanding, sla_standing};
-use super::model::{ConversationState, Snapshot};
+use super::model::Snapshot;
 use super::policy::Policy;
 use jiff::{SignedDuration, Timestamp};
 use std::fmt::Write as _;
@@ -99,11 +99,7 @@ pub fn markdown(i: Inputs<'_>) -> String {
 
     let mut breached = Vec::new();
     let mut soon = Vec::new();
-    for c in s
-        .conversations
-        .iter()
-        .filter(|c| c.state == ConversationState::Open)
-    {
+    for c in s.conversations.iter().filter(|c| c.state.waiting_on_us()) {
         match sla_standing(c, i.now, i.policy.breaching_soon) {
             SlaStanding::Breached => breached.push(c),
             SlaStanding::Soon => soon.push(c),
@@ -168,22 +164,26 @@ pub fn markdown(i: Inputs<'_>) -> String {
     }
 
     out.push_str("## Away\n\n");
-    let away: Vec<_> = s.teammates.iter().filter(|t| t.away.enabled).collect();
+    let away: Vec<_> = s
+        .teammates
+        .iter()
+        .filter(|t| t.presence.is_away())
+        .collect();
     if away.is_empty() {
         out.push_str("Nobody is away.\n");
     }
     for t in away {
         let reason = t
-            .away
+            .presence
             .reason
             .as_ref()
             .map_or("no reason given", |r| r.label.as_str());
         let since = t
-            .away
+            .presence
             .since
             .map(|x| format!(" · since {} UTC", hhmm(x)))
             .unwrap_or_default();
-        let reassign = if t.away.reassign {
+        let reassign = if t.presence.reassigns() {
             " · new replies reassigned"
         } else {
             ""
@@ -283,13 +283,14 @@ mod tests {
                 level: Level::Primary,
             }],
             distribution: None,
+            secondary_unavailable: None,
             assignment_limit: None,
         };
         let mut ana = Teammate {
             id: TeammateId("a".into()),
             name: "Ana".into(),
             email: "a@x.io".into(),
-            away: Away::default(),
+            presence: Presence::default(),
             memberships: vec![(InboxId("i1".into()), Level::Primary)],
             cap: Some(Cap {
                 value: 1,
@@ -297,13 +298,13 @@ mod tests {
             }),
             time_zone: None,
             has_inbox_seat: true,
+            default_inbox: None,
         };
         let mut bo = ana.clone();
         bo.id = TeammateId("b".into());
         bo.name = "Bo".into();
-        bo.away = Away {
-            enabled: true,
-            reassign: true,
+        bo.presence = Presence {
+            status: PresenceStatus::AwayReassign,
             reason: Some(AwayReason {
                 id: AwayReasonId("7".into()),
                 label: "Training".into(),
@@ -312,11 +313,12 @@ mod tests {
             }),
             since: None,
         };
-        ana.away = Away::default();
+        ana.presence = Presence::default();
         let conv = |id: &str, deadline: i64, title: &str| Conversation {
             id: ConversationId(id.into()),
             title: Some(title.into()),
             state: ConversationState::Open,
+            raw_state: None,
             priority: Priority::High,
             inbox: Some(InboxId("i1".into())),
             assignee: Some(TeammateId("a".into())),

@@ -2,9 +2,7 @@
 //!
 //! Pure functions of a [`Snapshot`], a [`Policy`] and the current time.
 
-use super::model::{
-    Cap, Conversation, ConversationId, ConversationState, InboxId, Snapshot, TeammateId,
-};
+use super::model::{Cap, Conversation, ConversationId, InboxId, Snapshot, TeammateId};
 use super::ordering::{self, SlaUrgency};
 use super::policy::Policy;
 use jiff::{SignedDuration, Timestamp};
@@ -169,7 +167,7 @@ pub fn derive(snapshot: &Snapshot, policy: &Policy, now: Timestamp) -> Metrics {
                     .get(&m.teammate)
                     .map(|&n| &snapshot.teammates[n])
                 {
-                    Some(t) if t.away.enabled => (a + 1, d),
+                    Some(t) if t.presence.is_away() => (a + 1, d),
                     Some(_) => (a, d + 1),
                     None => (a, d),
                 }
@@ -201,7 +199,7 @@ pub fn derive(snapshot: &Snapshot, policy: &Policy, now: Timestamp) -> Metrics {
     for c in snapshot
         .conversations
         .iter()
-        .filter(|c| c.state == ConversationState::Open)
+        .filter(|c| c.state.waiting_on_us())
     {
         let standing = sla_standing(c, now, policy.breaching_soon);
         let wait = c.waiting_since.map(|w| now.duration_since(w));
@@ -252,8 +250,8 @@ pub fn derive(snapshot: &Snapshot, policy: &Policy, now: Timestamp) -> Metrics {
             };
             let over_cap = t.cap.is_some_and(|c| load > c.value);
             let has_capacity =
-                !t.away.enabled && t.has_inbox_seat && t.cap.is_some_and(|c| load < c.value);
-            totals.away += u32::from(t.away.enabled);
+                !t.presence.is_away() && t.has_inbox_seat && t.cap.is_some_and(|c| load < c.value);
+            totals.away += u32::from(t.presence.is_away());
             totals.over_cap += u32::from(over_cap);
             TeammateMetrics {
                 teammate: t.id.clone(),
@@ -265,7 +263,7 @@ pub fn derive(snapshot: &Snapshot, policy: &Policy, now: Timestamp) -> Metrics {
                 has_capacity,
                 oldest_wait,
                 last_reply,
-                idle: !t.away.enabled
+                idle: !t.presence.is_away()
                     && oldest_wait.is_some_and(|w| w > policy.idle_after)
                     && last_reply.is_none_or(|r| now.duration_since(r) > policy.idle_after),
             }
@@ -291,7 +289,7 @@ pub fn inbox_conversations(
     let mut list: Vec<&Conversation> = snapshot
         .conversations
         .iter()
-        .filter(|c| c.state == ConversationState::Open && c.inbox.as_ref() == Some(inbox))
+        .filter(|c| c.state.waiting_on_us() && c.inbox.as_ref() == Some(inbox))
         .collect();
     ordering::sort(&mut list, &policy.order, snapshot);
     list.into_iter().map(|c| c.id.clone()).collect()
@@ -306,7 +304,7 @@ pub fn teammate_conversations(
     let mut list: Vec<&Conversation> = snapshot
         .conversations
         .iter()
-        .filter(|c| c.state == ConversationState::Open && c.assignee.as_ref() == Some(teammate))
+        .filter(|c| c.state.waiting_on_us() && c.assignee.as_ref() == Some(teammate))
         .collect();
     ordering::sort(&mut list, &policy.order, snapshot);
     list.into_iter().map(|c| c.id.clone()).collect()
@@ -327,10 +325,7 @@ mod tests {
             id: TeammateId(id.into()),
             name: format!("Teammate {id}"),
             email: format!("{id}@example.com"),
-            away: Away {
-                enabled: away,
-                ..Away::default()
-            },
+            presence: crate::domain::fixture::away_if(away),
             memberships: inboxes
                 .iter()
                 .map(|(i, l)| (InboxId((*i).into()), *l))
@@ -338,6 +333,7 @@ mod tests {
             cap: None,
             time_zone: None,
             has_inbox_seat: true,
+            default_inbox: None,
         }
     }
 
@@ -351,6 +347,7 @@ mod tests {
             id: ConversationId(id.into()),
             title: None,
             state: ConversationState::Open,
+            raw_state: None,
             priority: Priority::None,
             inbox: inbox.map(|i| InboxId(i.into())),
             assignee: assignee.map(|a| TeammateId(a.into())),
@@ -377,6 +374,7 @@ mod tests {
                 .collect(),
             assignment_limit: limit,
             distribution: None,
+            secondary_unavailable: None,
         };
         let mut with_sla = conv("c3", Some("billing"), Some("ana"), Some(-1200));
         with_sla.sla = Some(Sla {

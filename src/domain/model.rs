@@ -41,15 +41,15 @@ macro_rules! id_type {
 }
 
 id_type!(
-    /// Identifies a team inbox (Intercom team, Zendesk group).
+    /// Identifies a team inbox (a vendor's team or group).
     InboxId
 );
 id_type!(
-    /// Identifies a teammate (Intercom admin, Zendesk agent).
+    /// Identifies a teammate (a vendor's admin or agent).
     TeammateId
 );
 id_type!(
-    /// Identifies a conversation (Zendesk ticket).
+    /// Identifies a conversation (or ticket).
     ConversationId
 );
 id_type!(
@@ -125,6 +125,10 @@ pub struct Inbox {
     pub assignment_limit: Option<u32>,
     /// How conversations are distributed, when known.
     pub distribution: Option<Distribution>,
+    /// Why this inbox takes no secondary members, when it takes none (set by the backend,
+    /// shown wherever a level is offered).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secondary_unavailable: Option<String>,
 }
 
 impl Inbox {
@@ -150,17 +154,87 @@ pub struct AwayReason {
     pub deleted: bool,
 }
 
-/// A teammate's away state.
+/// Whether a teammate is working, and how they take new work.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PresenceStatus {
+    /// At work and taking new conversations.
+    #[default]
+    Online,
+    /// Away; their conversations stay with them.
+    Away,
+    /// Away, and new replies to their conversations go back to the inbox.
+    AwayReassign,
+    /// Takes only conversations handed over by a teammate, no new ones.
+    TransfersOnly,
+    /// Signed off.
+    Offline,
+}
+
+impl PresenceStatus {
+    /// Every status, in the order a picker lists them.
+    pub const ALL: [PresenceStatus; 5] = [
+        PresenceStatus::Online,
+        PresenceStatus::Away,
+        PresenceStatus::AwayReassign,
+        PresenceStatus::TransfersOnly,
+        PresenceStatus::Offline,
+    ];
+
+    /// `true` for every status but online.
+    pub fn is_away(self) -> bool {
+        self != PresenceStatus::Online
+    }
+
+    /// `true` when new conversations may be routed to them.
+    pub fn takes_new_work(self) -> bool {
+        self == PresenceStatus::Online
+    }
+
+    /// `true` when replies to their conversations are routed back to the inbox.
+    pub fn reassigns(self) -> bool {
+        self == PresenceStatus::AwayReassign
+    }
+}
+
+impl fmt::Display for PresenceStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            PresenceStatus::Online => "online",
+            PresenceStatus::Away => "away",
+            PresenceStatus::AwayReassign => "away, reassigning",
+            PresenceStatus::TransfersOnly => "transfers only",
+            PresenceStatus::Offline => "offline",
+        })
+    }
+}
+
+/// A teammate's presence: status, the custom status (reason) they gave, and since when.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Away {
-    /// Away mode is on.
-    pub enabled: bool,
-    /// New replies to their conversations are reassigned while away.
-    pub reassign: bool,
-    /// Why they are away, when a reason is set and known.
+pub struct Presence {
+    /// The status.
+    pub status: PresenceStatus,
+    /// The custom status label (an away reason), when one is set and known.
     pub reason: Option<AwayReason>,
-    /// When away mode was switched on, when the backend tells (Intercom only via activity logs).
+    /// When the status was set, when the backend tells.
     pub since: Option<Timestamp>,
+}
+
+impl Presence {
+    /// `true` for every status but online.
+    pub fn is_away(&self) -> bool {
+        self.status.is_away()
+    }
+
+    /// `true` when new conversations may be routed to them.
+    pub fn takes_new_work(&self) -> bool {
+        self.status.takes_new_work()
+    }
+
+    /// `true` when replies to their conversations are routed back to the inbox.
+    pub fn reassigns(&self) -> bool {
+        self.status.reassigns()
+    }
 }
 
 /// Where a teammate's cap came from, most specific first.
@@ -176,6 +250,8 @@ pub enum CapSource {
     },
     /// The assignment limit of one of the teammate's inboxes.
     TeamLimit,
+    /// The backend's own capacity rule for this teammate.
+    CapacityRule,
     /// The workspace default from the config file.
     WorkspaceDefault,
 }
@@ -186,6 +262,7 @@ impl fmt::Display for CapSource {
             CapSource::Config => f.write_str("config"),
             CapSource::Ramp { until } => write!(f, "ramp-up until {until}"),
             CapSource::TeamLimit => f.write_str("team limit"),
+            CapSource::CapacityRule => f.write_str("capacity rule"),
             CapSource::WorkspaceDefault => f.write_str("workspace default"),
         }
     }
@@ -200,7 +277,7 @@ pub struct Cap {
     pub source: CapSource,
 }
 
-/// A teammate (Intercom admin).
+/// A teammate.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Teammate {
     /// Backend id.
@@ -209,8 +286,8 @@ pub struct Teammate {
     pub name: String,
     /// Email address (used to match config overrides).
     pub email: String,
-    /// Away state.
-    pub away: Away,
+    /// Presence: online, away (and why), transfers only, offline.
+    pub presence: Presence,
     /// Inboxes this teammate belongs to, with the level.
     pub memberships: Vec<(InboxId, Level)>,
     /// Assignment cap; `None` until resolved from config and team limits.
@@ -219,18 +296,42 @@ pub struct Teammate {
     pub time_zone: Option<String>,
     /// Whether they hold an inbox seat (can be assigned conversations).
     pub has_inbox_seat: bool,
+    /// Their default inbox, where the backend has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_inbox: Option<InboxId>,
 }
 
-/// Conversation lifecycle state.
+/// Conversation lifecycle state, widened to cover every vendor's states (the vendor's raw
+/// value is kept in [`Conversation::raw_state`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ConversationState {
+    /// Arrived and not yet touched.
+    New,
     /// Needs attention.
     Open,
+    /// Waiting on the customer.
+    Pending,
+    /// Waiting on a third party.
+    OnHold,
     /// Snoozed until `snoozed_until`.
     Snoozed,
+    /// Solved; may still reopen.
+    Solved,
     /// Done.
     Closed,
+}
+
+impl ConversationState {
+    /// `true` while the customer is waiting on us: these count in queues, loads and SLAs.
+    pub fn waiting_on_us(self) -> bool {
+        matches!(self, ConversationState::New | ConversationState::Open)
+    }
+
+    /// `true` once the conversation has left the queue for good (solved or closed).
+    pub fn is_done(self) -> bool {
+        matches!(self, ConversationState::Solved | ConversationState::Closed)
+    }
 }
 
 /// Conversation priority, lowest first.
@@ -292,6 +393,18 @@ pub enum SlaStatus {
     Missed,
     /// Removed.
     Cancelled,
+    /// Paused (e.g. while waiting on the customer); not counting down.
+    Paused,
+    /// A status this build does not know; counted as active, so it never silently leaves
+    /// the SLA queue.
+    Unknown,
+}
+
+impl SlaStatus {
+    /// `true` while the SLA is counting down (active, or a status we do not know).
+    pub fn is_running(self) -> bool {
+        matches!(self, SlaStatus::Active | SlaStatus::Unknown)
+    }
 }
 
 /// When an SLA target runs out.
@@ -314,7 +427,7 @@ pub struct Sla {
     pub deadline: Option<Deadline>,
 }
 
-/// A customer conversation (Zendesk ticket).
+/// A customer conversation (or ticket).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Conversation {
     /// Backend id.
@@ -323,6 +436,9 @@ pub struct Conversation {
     pub title: Option<String>,
     /// Lifecycle state.
     pub state: ConversationState,
+    /// The vendor's own name for the state, when it says more than [`ConversationState`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub raw_state: Option<String>,
     /// Priority.
     pub priority: Priority,
     /// Team inbox it is assigned to; `None` when unassigned.
@@ -348,9 +464,9 @@ pub struct Conversation {
 /// The workspace being watched.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Workspace {
-    /// Workspace (Intercom "app") name.
+    /// Workspace name.
     pub name: String,
-    /// Backend label, e.g. "intercom" or "demo".
+    /// Backend label: the vendor's name, or "demo".
     pub backend: String,
     /// The acting teammate (owner of the token), when known.
     pub me: Option<TeammateId>,
@@ -367,7 +483,7 @@ pub struct Snapshot {
     pub inboxes: Vec<Inbox>,
     /// Teammates.
     pub teammates: Vec<Teammate>,
-    /// Open and snoozed conversations.
+    /// Conversations not yet done (open, snoozed, pending…).
     pub conversations: Vec<Conversation>,
     /// Away reasons the backend offers.
     pub away_reasons: Vec<AwayReason>,

@@ -1,11 +1,26 @@
 //! Ordering of conversations: the configurable priority rule and SLA urgency.
 
-use super::model::{Conversation, ConversationId, ConversationState, SlaStatus, Snapshot};
-use super::policy::SortKey;
+use super::model::{Conversation, ConversationId, SlaStatus, Snapshot};
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
 use std::collections::HashMap;
+
+/// A key of the conversation priority rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SortKey {
+    /// Higher priority first.
+    Priority,
+    /// Earlier SLA deadline first; conversations without one last.
+    SlaDeadline,
+    /// Longest waiting first.
+    WaitingTime,
+    /// Oldest first.
+    CreatedAt,
+    /// In the order inboxes are listed.
+    InboxOrder,
+}
 
 /// One entry of the SLA queue.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -32,7 +47,7 @@ pub fn sla_queue(snapshot: &Snapshot, now: Timestamp) -> Vec<SlaUrgency> {
         .conversations
         .iter()
         .enumerate()
-        .filter(|(_, c)| c.state == ConversationState::Open)
+        .filter(|(_, c)| c.state.waiting_on_us())
         .filter_map(|(index, c)| {
             let sla = c.sla.as_ref()?;
             let missed = sla.status == SlaStatus::Missed;
@@ -138,6 +153,7 @@ mod tests {
                 id: ConversationId(id.to_string()),
                 title: None,
                 state: ConversationState::Open,
+                raw_state: None,
                 priority: Priority::ALL[priority],
                 inbox: inbox.map(|i| InboxId(i.to_string())),
                 assignee: None,
@@ -167,6 +183,7 @@ mod tests {
                     members: vec![],
                     assignment_limit: None,
                     distribution: None,
+                    secondary_unavailable: None,
                 })
                 .collect(),
             teammates: vec![],

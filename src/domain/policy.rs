@@ -3,9 +3,9 @@
 //! Built from the config file; applied to a [`Snapshot`] by pure functions.
 
 use super::model::{
-    Cap, CapSource, Conversation, ConversationState, Deadline, Priority, Sla, SlaStatus, Snapshot,
-    Teammate,
+    Cap, CapSource, Conversation, Deadline, Priority, Sla, SlaStatus, Snapshot, Teammate,
 };
+pub use super::ordering::SortKey;
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
@@ -123,22 +123,6 @@ pub struct SlaTarget {
     pub next_response: SignedDuration,
 }
 
-/// A key of the conversation priority rule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SortKey {
-    /// Higher priority first.
-    Priority,
-    /// Earlier SLA deadline first; conversations without one last.
-    SlaDeadline,
-    /// Longest waiting first.
-    WaitingTime,
-    /// Oldest first.
-    CreatedAt,
-    /// In the order inboxes are listed.
-    InboxOrder,
-}
-
 /// Local rules applied to every snapshot.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Policy {
@@ -181,16 +165,6 @@ impl Default for Policy {
 }
 
 impl Policy {
-    /// The forecast assumptions of this policy.
-    pub fn forecast_params(&self) -> super::forecast::ForecastParams {
-        super::forecast::ForecastParams {
-            handled_per_teammate_per_hour: f64::from(self.replies_per_hour),
-            sla_target: self.forecast_target,
-        }
-    }
-}
-
-impl Policy {
     /// The target for an SLA name, falling back to the conversation's priority.
     pub fn target_for(&self, sla_name: &str, priority: Priority) -> Option<&SlaTarget> {
         self.sla_targets
@@ -208,7 +182,7 @@ impl Policy {
     /// Returns `None` when nothing is owed (the last reply was ours, the SLA is settled) or
     /// no target matches.
     pub fn estimate_deadline(&self, conversation: &Conversation, sla: &Sla) -> Option<Deadline> {
-        if sla.status != SlaStatus::Active && sla.status != SlaStatus::Missed {
+        if !sla.status.is_running() && sla.status != SlaStatus::Missed {
             return None;
         }
         let waiting_since = conversation.waiting_since?;
@@ -246,7 +220,7 @@ impl Policy {
             }
         }
         for conversation in &mut snapshot.conversations {
-            if conversation.state == ConversationState::Closed {
+            if conversation.state.is_done() {
                 continue;
             }
             let Some(sla) = conversation.sla.clone() else {
@@ -287,6 +261,7 @@ mod tests {
             id: ConversationId("1".into()),
             title: None,
             state: ConversationState::Open,
+            raw_state: None,
             priority,
             inbox: None,
             assignee: None,
@@ -419,11 +394,12 @@ mod tests {
             id: TeammateId("1".into()),
             name: "Ana".into(),
             email: "ana@example.com".into(),
-            away: Away::default(),
+            presence: Presence::default(),
             memberships: vec![],
             cap: None,
             time_zone: None,
             has_inbox_seat: true,
+            default_inbox: None,
         };
         assert_eq!(caps.resolve(&mate, [5].into_iter(), day(1)).value, 3);
         mate.email = "x@example.com".into();

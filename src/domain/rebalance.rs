@@ -6,9 +6,7 @@
 
 use super::actions::{self, AssignTarget, Planned};
 use super::metrics::Metrics;
-use super::model::{
-    Conversation, ConversationId, ConversationState, Inbox, InboxId, Level, Snapshot, TeammateId,
-};
+use super::model::{Conversation, ConversationId, Inbox, InboxId, Level, Snapshot, TeammateId};
 use super::ordering;
 use super::policy::{Policy, SortKey};
 use serde::{Deserialize, Serialize};
@@ -92,7 +90,7 @@ pub fn plan(snapshot: &Snapshot, metrics: &Metrics, policy: &Policy) -> Vec<Move
                 name: &t.name,
                 load: m.load,
                 cap: m.cap.map(|c| c.value),
-                assignable: !t.away.enabled && t.has_inbox_seat,
+                assignable: !t.presence.is_away() && t.has_inbox_seat,
                 idle: m.idle,
             };
             Some((&t.id, book))
@@ -102,7 +100,7 @@ pub fn plan(snapshot: &Snapshot, metrics: &Metrics, policy: &Policy) -> Vec<Move
     let mut candidates: Vec<&Conversation> = snapshot
         .conversations
         .iter()
-        .filter(|c| c.state == ConversationState::Open)
+        .filter(|c| c.state.waiting_on_us())
         .filter(|c| c.inbox.as_ref().and_then(|i| snapshot.inbox(i)).is_some())
         .filter(|c| match &c.assignee {
             None => true,
@@ -239,10 +237,7 @@ mod tests {
             id: TeammateId(id.into()),
             name: name.into(),
             email: format!("{id}@example.com"),
-            away: Away {
-                enabled: away,
-                ..Away::default()
-            },
+            presence: crate::domain::fixture::away_if(away),
             memberships: vec![],
             cap: cap.map(|value| Cap {
                 value,
@@ -250,6 +245,7 @@ mod tests {
             }),
             time_zone: None,
             has_inbox_seat: true,
+            default_inbox: None,
         }
     }
 
@@ -258,6 +254,7 @@ mod tests {
             id: ConversationId(id.into()),
             title: None,
             state: ConversationState::Open,
+            raw_state: None,
             priority: Priority::None,
             inbox: inbox.map(|i| InboxId(i.into())),
             assignee: assignee.map(|a| TeammateId(a.into())),
@@ -296,6 +293,7 @@ mod tests {
                 .collect(),
             assignment_limit: None,
             distribution: None,
+            secondary_unavailable: None,
         }
     }
 
@@ -610,6 +608,7 @@ mod tests {
                     .collect(),
                 assignment_limit: None,
                 distribution: None,
+                secondary_unavailable: None,
             })
             .collect::<Vec<_>>();
         let teammates = mates
@@ -730,7 +729,7 @@ mod tests {
         let (Some(t), Some(f)) = (s.teammate(id), m.teammate(id)) else {
             return false;
         };
-        !t.away.enabled && t.has_inbox_seat && f.cap.is_some_and(|c| f.load < c.value)
+        !t.presence.is_away() && t.has_inbox_seat && f.cap.is_some_and(|c| f.load < c.value)
     }
 
     proptest! {
@@ -751,7 +750,7 @@ mod tests {
                 let inbox = s.inbox(&m.inbox).unwrap();
                 prop_assert_eq!(inbox.level_of(&m.to), Some(m.level));
                 let to = s.teammate(&m.to).unwrap();
-                prop_assert!(!to.away.enabled && to.has_inbox_seat);
+                prop_assert!(!to.presence.is_away() && to.has_inbox_seat);
                 match &m.from {
                     Source::Unassigned => prop_assert!(c.assignee.is_none()),
                     Source::Teammate(a) => {
@@ -783,7 +782,7 @@ mod tests {
             let after_s = apply(&s, &moves);
             let after = derive(&after_s, &p, s.taken_at);
             // Whatever still needs a home has no member with room left in its inbox.
-            for c in after_s.conversations.iter().filter(|c| c.state == ConversationState::Open) {
+            for c in after_s.conversations.iter().filter(|c| c.state.waiting_on_us()) {
                 let Some(inbox) = c.inbox.as_ref().and_then(|i| after_s.inbox(i)) else { continue };
                 let needs_home = match &c.assignee {
                     None => true,

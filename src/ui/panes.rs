@@ -274,9 +274,9 @@ pub(super) fn badge(
             format!("BLOCK {} {}", short(b.left(ctx.now)), b.label),
             th.style(Role::Away),
         )
-    } else if t.away.enabled {
+    } else if t.presence.is_away() {
         let reason = t
-            .away
+            .presence
             .reason
             .as_ref()
             .map(|r| {
@@ -290,7 +290,7 @@ pub(super) fn badge(
                 )
             })
             .unwrap_or_default();
-        let reassign = if t.away.reassign { " ⇄" } else { "" };
+        let reassign = if t.presence.reassigns() { " ⇄" } else { "" };
         Span::styled(format!("AWAY{reassign}{reason}"), th.style(Role::Away))
     } else if over {
         Span::styled("▲ over cap", th.style(Role::Bad))

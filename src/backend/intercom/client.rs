@@ -2,12 +2,15 @@
 //! budget. Speaks to api.intercom.io (US/EU/AU) or, in demo and tests, to the simulator.
 
 use super::{mapping, wire};
-use crate::backend::{AssignTarget, AwayChange, BackendError, Budget, Helpdesk};
+use crate::backend::{
+    Ack, AssignTarget, BackendError, Budget, FailedWrite, Helpdesk, MemberChange, PresenceChange,
+    Probe, classify_common,
+};
 use crate::clock::{SharedClock, SystemClock};
 use crate::domain::capabilities::{Read, Write};
 use crate::domain::{
-    Capabilities, Conversation, ConversationId, Inbox, InboxId, Level, Member, Snapshot, Teammate,
-    TeammateId, Workspace,
+    Capabilities, Conversation, ConversationId, Inbox, InboxId, Level, Member, PresenceStatus,
+    Snapshot, Teammate, TeammateId, Workspace,
 };
 use async_trait::async_trait;
 use jiff::{SignedDuration, Timestamp};
@@ -594,7 +597,7 @@ pub fn merge(
     changed: impl IntoIterator<Item = Conversation>,
 ) {
     for c in changed {
-        if c.state == crate::domain::ConversationState::Closed {
+        if c.state.is_done() {
             held.remove(&c.id.0);
         } else {
             held.insert(c.id.0.clone(), c);
@@ -676,6 +679,12 @@ fn intercom_capabilities() -> Capabilities {
         assign: Write::Available,
         set_away: Write::Available,
         membership: Write::Available,
+        default_inbox: Write::Unavailable(NO_DEFAULT_INBOX.into()),
+        presence: vec![
+            PresenceStatus::Online,
+            PresenceStatus::Away,
+            PresenceStatus::AwayReassign,
+        ],
     }
 }
 
@@ -741,48 +750,74 @@ impl Helpdesk for IntercomClient {
         &self,
         id: &ConversationId,
         target: &AssignTarget,
-    ) -> Result<Conversation, BackendError> {
-        let c = match target {
+    ) -> Result<Ack, BackendError> {
+        match target {
             AssignTarget::Teammate(t) => self.post_assignment(id, "admin", t.as_str()).await?,
             AssignTarget::Inbox(i) => self.post_assignment(id, "team", i.as_str()).await?,
             AssignTarget::UnassignTeammate => self.post_assignment(id, "admin", "0").await?,
             AssignTarget::UnassignInbox => self.post_assignment(id, "team", "0").await?,
         };
-        Ok(mapping::conversation(&c))
+        Ok(Ack::Done)
     }
 
-    async fn set_away(
+    async fn set_presence(
         &self,
         id: &TeammateId,
-        change: &AwayChange,
-    ) -> Result<Teammate, BackendError> {
+        change: &PresenceChange,
+    ) -> Result<Ack, BackendError> {
+        let (away, reassign) = match change.status {
+            PresenceStatus::Online => (false, false),
+            PresenceStatus::Away => (true, false),
+            PresenceStatus::AwayReassign => (true, true),
+            other => {
+                return Err(BackendError::Unsupported(format!(
+                    "Intercom has no \"{other}\" status"
+                )));
+            }
+        };
         let reason = match &change.reason {
-            Some(r) if change.away => Some(r.as_str().parse::<i64>().map_err(|_| {
+            Some(r) if away => Some(r.as_str().parse::<i64>().map_err(|_| {
                 BackendError::Config(format!("away reason id {:?} is not numeric", r.as_str()))
             })?),
             _ => None,
         };
         let req = wire::AwayRequest {
-            away_mode_enabled: change.away,
-            away_mode_reassign: change.away && change.reassign,
+            away_mode_enabled: away,
+            away_mode_reassign: reassign,
             away_status_reason_id: reason,
         };
         let path = format!("/admins/{}/away", segment(id.as_str()));
-        let admin: wire::Admin = self
-            .call(Method::PUT, &path, Some(&req), Version::Stable)
+        self.call::<wire::Admin>(Method::PUT, &path, Some(&req), Version::Stable)
             .await?;
-        let (teams, reasons) = tokio::join!(self.teams(), self.reasons());
-        let inboxes = Self::inboxes(&teams.unwrap_or_default(), std::slice::from_ref(&admin));
-        Ok(mapping::teammate(
-            &admin,
-            &reasons.unwrap_or_default(),
-            &inboxes,
-        ))
+        Ok(Ack::Done)
     }
 
-    async fn set_members(&self, id: &InboxId, members: &[Member]) -> Result<Inbox, BackendError> {
+    /// Intercom replaces a team's whole member list, so this reads the team fresh, changes
+    /// only `teammate`, and sends the list back; the executor serialises writes to one team,
+    /// so changes made from this dashboard compose.
+    async fn change_membership(
+        &self,
+        inbox: &InboxId,
+        teammate: &TeammateId,
+        change: MemberChange,
+    ) -> Result<Ack, BackendError> {
         if let Some(reason) = self.learned().membership_off.clone() {
             return Err(BackendError::Unsupported(reason));
+        }
+        let level = match change {
+            MemberChange::Set(level) => Some(level),
+            MemberChange::Remove => None,
+            MemberChange::MakeDefault => {
+                return Err(BackendError::Unsupported(NO_DEFAULT_INBOX.into()));
+            }
+        };
+        let mut members = self.inbox(inbox).await?.members;
+        members.retain(|m| &m.teammate != teammate);
+        if let Some(level) = level {
+            members.push(Member {
+                teammate: teammate.clone(),
+                level,
+            });
         }
         let ids = |level: Option<Level>| -> Result<Vec<i64>, BackendError> {
             members
@@ -808,12 +843,12 @@ impl Helpdesk for IntercomClient {
                     .filter(|v: &Vec<i64>| !v.is_empty()),
             }),
         };
-        let path = format!("/teams/{}", segment(id.as_str()));
+        let path = format!("/teams/{}", segment(inbox.as_str()));
         match self
             .call::<wire::Team>(Method::PUT, &path, Some(&req), Version::Preview)
             .await
         {
-            Ok(team) => Ok(mapping::inbox(&team)),
+            Ok(_) => Ok(Ack::Done),
             Err(e) if e.status() == Some(403) && e.code() == Some("api_plan_restricted") => {
                 let reason = format!("membership writes unavailable: {e}");
                 self.learned().membership_off = Some(reason);
@@ -822,7 +857,40 @@ impl Helpdesk for IntercomClient {
             Err(e) => Err(e),
         }
     }
+
+    /// A 409 on a team update means part of the member change may have landed.
+    fn classify(&self, error: &BackendError) -> FailedWrite {
+        if error.status() == Some(409) {
+            FailedWrite::MayHaveApplied
+        } else {
+            classify_common(error)
+        }
+    }
+
+    /// Intercom says whether a workspace has Preview membership writes only in the answer
+    /// to a write (403 `api_plan_restricted`), so this reports that rather than writing.
+    async fn probe(&self) -> Vec<Probe> {
+        let what = "membership writes".to_owned();
+        match self.learned().membership_off.clone() {
+            Some(reason) => vec![Probe {
+                what,
+                ok: false,
+                detail: reason,
+            }],
+            None => vec![Probe {
+                what,
+                ok: true,
+                detail: "not probed: Intercom tells only in answer to a write (Preview API); \
+                         the first membership change turns them off with the reason if the \
+                         workspace lacks them"
+                    .into(),
+            }],
+        }
+    }
 }
+
+/// Why Intercom offers no default inbox.
+const NO_DEFAULT_INBOX: &str = "Intercom teammates have no default inbox";
 
 #[cfg(test)]
 mod tests {
@@ -897,6 +965,7 @@ mod tests {
             id: ConversationId(id.into()),
             title: Some(id.into()),
             state,
+            raw_state: None,
             priority: Priority::None,
             inbox: None,
             assignee: None,

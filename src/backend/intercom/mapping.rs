@@ -2,8 +2,9 @@
 
 use super::wire;
 use crate::domain::{
-    Away, AwayReason, AwayReasonId, Conversation, ConversationId, ConversationState, Distribution,
-    Inbox, InboxId, Level, Member, Priority, Sla, SlaStatus, Teammate, TeammateId,
+    AwayReason, AwayReasonId, Conversation, ConversationId, ConversationState, Distribution, Inbox,
+    InboxId, Level, Member, Presence, PresenceStatus, Priority, Sla, SlaStatus, Teammate,
+    TeammateId,
 };
 use jiff::Timestamp;
 
@@ -53,8 +54,14 @@ pub fn inbox(team: &wire::Team) -> Inbox {
         members,
         assignment_limit: team.assignment_limit.and_then(|l| u32::try_from(l).ok()),
         distribution: team.distribution_method.as_deref().map(distribution),
+        secondary_unavailable: (team.distribution_method.as_deref() != Some("load_balanced"))
+            .then(|| SECONDARY_ONLY_LOAD_BALANCED.to_owned()),
     }
 }
+
+/// Why an Intercom team may refuse secondary members.
+pub const SECONDARY_ONLY_LOAD_BALANCED: &str =
+    "secondary members only on load-balanced inboxes (Intercom)";
 
 /// Teams that do not balance load report no `admin_priority_level`; their members' levels
 /// then come from each admin's own `team_priority_level`.
@@ -132,9 +139,12 @@ pub fn teammate(admin: &wire::Admin, reasons: &[AwayReason], inboxes: &[Inbox]) 
         id,
         name: admin.name.clone(),
         email: admin.email.clone(),
-        away: Away {
-            enabled: admin.away_mode_enabled,
-            reassign: admin.away_mode_reassign,
+        presence: Presence {
+            status: match (admin.away_mode_enabled, admin.away_mode_reassign) {
+                (false, _) => PresenceStatus::Online,
+                (true, false) => PresenceStatus::Away,
+                (true, true) => PresenceStatus::AwayReassign,
+            },
             reason: if admin.away_mode_enabled {
                 reason
             } else {
@@ -146,6 +156,7 @@ pub fn teammate(admin: &wire::Admin, reasons: &[AwayReason], inboxes: &[Inbox]) 
         cap: None,
         time_zone: None,
         has_inbox_seat: admin.has_inbox_seat,
+        default_inbox: None,
     }
 }
 
@@ -171,8 +182,10 @@ pub fn conversation(c: &wire::Conversation) -> Conversation {
             Some("hit") => SlaStatus::Hit,
             Some("missed") => SlaStatus::Missed,
             Some("active") => SlaStatus::Active,
-            // `null` means a cancelled event exists; unknown values are treated alike.
-            _ => SlaStatus::Cancelled,
+            // `null` means a cancelled event exists.
+            None => SlaStatus::Cancelled,
+            // A status this build does not know stays in the SLA queue.
+            Some(_) => SlaStatus::Unknown,
         },
         deadline: None,
     });
@@ -180,6 +193,8 @@ pub fn conversation(c: &wire::Conversation) -> Conversation {
         id: ConversationId(c.id.clone()),
         title: c.title.clone().filter(|t| !t.is_empty()),
         state,
+        raw_state: (!matches!(c.state.as_str(), "open" | "snoozed" | "closed"))
+            .then(|| c.state.clone()),
         priority,
         inbox: opt_id(c.team_assignee_id).map(InboxId),
         assignee: opt_id(c.admin_assignee_id).map(TeammateId),
@@ -239,7 +254,8 @@ mod tests {
         let c = conversation(&w);
         assert_eq!(c.state, ConversationState::Open);
         assert_eq!(c.priority, Priority::None);
-        assert_eq!(c.sla.unwrap().status, SlaStatus::Cancelled);
+        assert_eq!(c.raw_state.as_deref(), Some("pending_review"));
+        assert_eq!(c.sla.unwrap().status, SlaStatus::Unknown);
     }
 
     #[test]
@@ -295,7 +311,7 @@ mod tests {
         )
         .unwrap();
         let t = teammate(&a, &reasons, &[]);
-        assert!(t.away.enabled && t.away.reassign);
-        assert_eq!(t.away.reason.unwrap().label, "On a break");
+        assert_eq!(t.presence.status, PresenceStatus::AwayReassign);
+        assert_eq!(t.presence.reason.unwrap().label, "On a break");
     }
 }
