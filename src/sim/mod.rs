@@ -10,6 +10,8 @@
 //! - [`faults`]: injected failures (5xx, 429 storms, slow answers, resets, bad bodies).
 //! - [`intercom`]: the Intercom projection (wire shapes, search, writes, routes).
 
+#![warn(missing_docs)]
+
 pub mod errors;
 pub mod faults;
 pub mod intercom;
