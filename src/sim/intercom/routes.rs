@@ -81,14 +81,7 @@ async fn set_away(
     Path(id): Path<String>,
     body: axum::body::Bytes,
 ) -> Response {
-    let Ok(body) = serde_json::from_slice::<Value>(&body) else {
-        return error(
-            400,
-            "parameter_invalid",
-            "the request body is not valid JSON",
-        );
-    };
-    respond(writes::set_away(&mut s.world_now(), &id, &body))
+    respond(json_body(&body).and_then(|body| writes::set_away(&mut s.world_now(), &id, &body)))
 }
 
 async fn teams(State(s): State<Arc<Shared>>) -> Response {
@@ -132,19 +125,10 @@ async fn update_team(
             "parameters must be sent in the request body, not the query string",
         );
     }
-    let Ok(body) = serde_json::from_slice::<Value>(&body) else {
-        return error(
-            400,
-            "parameter_invalid",
-            "the request body is not valid JSON",
-        );
-    };
-    respond(writes::update_team(
-        &mut s.world_now(),
-        &id,
-        &body,
-        conflict,
-    ))
+    respond(
+        json_body(&body)
+            .and_then(|body| writes::update_team(&mut s.world_now(), &id, &body, conflict)),
+    )
 }
 
 async fn reasons(State(s): State<Arc<Shared>>) -> Response {
@@ -284,12 +268,19 @@ async fn manage_conversation(
     Path(id): Path<String>,
     body: axum::body::Bytes,
 ) -> Response {
-    let Ok(body) = serde_json::from_slice::<Value>(&body) else {
-        return error(
+    respond(
+        json_body(&body)
+            .and_then(|body| writes::manage_conversation(&mut s.world_now(), &id, &body)),
+    )
+}
+
+/// A request body as JSON, or the 400 that says it is not.
+fn json_body(body: &[u8]) -> Result<Value, ApiError> {
+    serde_json::from_slice::<Value>(body).map_err(|_| {
+        ApiError::new(
             400,
             "parameter_invalid",
             "the request body is not valid JSON",
-        );
-    };
-    respond(writes::manage_conversation(&mut s.world_now(), &id, &body))
+        )
+    })
 }

@@ -307,6 +307,15 @@ mod tests {
             .id
     }
 
+    fn members(w: &World, team: &str) -> Vec<(i64, SimLevel)> {
+        w.teams
+            .iter()
+            .find(|t| t.id.to_string() == team)
+            .unwrap()
+            .members
+            .clone()
+    }
+
     fn code(r: Result<wire::Team, ApiError>) -> (u16, String) {
         let e = r.unwrap_err();
         (e.status, e.message)
@@ -351,13 +360,7 @@ mod tests {
         let mut w = world();
         let (team, mut ids) = balanced(&w);
         let out = outsider(&w, &team);
-        let levels_before = w
-            .teams
-            .iter()
-            .find(|t| t.id.to_string() == team)
-            .unwrap()
-            .members
-            .clone();
+        let levels_before = members(&w, &team);
         ids.push(out);
         let t = update_team(&mut w, &team, &json!({"admin_ids": ids}), None).unwrap();
         let level = |t: &wire::Team, id: i64, secondary: bool| {
@@ -411,34 +414,16 @@ mod tests {
         let mut w = world();
         let (team, ids) = balanced(&w);
         let out = outsider(&w, &team);
-        let before = w
-            .teams
-            .iter()
-            .find(|t| t.id.to_string() == team)
-            .unwrap()
-            .members
-            .clone();
+        let before = members(&w, &team);
         let mut next: Vec<i64> = ids[1..].to_vec();
         next.push(out);
         let body = json!({"admin_ids": next});
         let e = update_team(&mut w, &team, &body, Some(TeamConflict::Declined)).unwrap_err();
         assert_eq!((e.status, e.code), (409, "conflict"));
-        assert_eq!(
-            w.teams
-                .iter()
-                .find(|t| t.id.to_string() == team)
-                .unwrap()
-                .members,
-            before
-        );
+        assert_eq!(members(&w, &team), before);
         let e = update_team(&mut w, &team, &body, Some(TeamConflict::PartlyApplied)).unwrap_err();
         assert!(e.message.contains("partly applied"));
-        let now = &w
-            .teams
-            .iter()
-            .find(|t| t.id.to_string() == team)
-            .unwrap()
-            .members;
+        let now = members(&w, &team);
         assert!(now.iter().any(|(m, _)| *m == out), "the addition landed");
         assert!(now.iter().any(|(m, _)| *m == ids[0]), "the removal did not");
     }

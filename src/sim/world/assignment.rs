@@ -74,12 +74,7 @@ impl World {
             .enumerate()
             .map(|(i, t)| (t.id, i))
             .collect();
-        let admin_index: HashMap<i64, usize> = self
-            .admins
-            .iter()
-            .enumerate()
-            .map(|(i, a)| (a.id, i))
-            .collect();
+        let admin_index = self.admin_index();
         // Each admin's primary teams, for the "secondary only when primaries are empty" rule.
         let mut primary_of: HashMap<i64, Vec<i64>> = HashMap::new();
         for t in &self.teams {

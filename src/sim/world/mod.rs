@@ -181,12 +181,7 @@ impl World {
             return;
         }
         let start = self.now;
-        let admin_index: HashMap<i64, usize> = self
-            .admins
-            .iter()
-            .enumerate()
-            .map(|(i, a)| (a.id, i))
-            .collect();
+        let admin_index = self.admin_index();
         let mut loads: HashMap<i64, u32> = HashMap::new();
         for k in 0..n {
             let ti = (k * 7919 + self.rng.random_range(0..self.teams.len())) % self.teams.len();
@@ -236,6 +231,15 @@ impl World {
             .values()
             .filter(|c| c.state != SimState::Closed)
             .count()
+    }
+
+    /// Each teammate's position in `admins`, by id.
+    pub fn admin_index(&self) -> HashMap<i64, usize> {
+        self.admins
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (a.id, i))
+            .collect()
     }
 
     /// The teams `admin` belongs to, by level.
