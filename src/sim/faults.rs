@@ -217,7 +217,7 @@ pub enum RequestKind {
     Read,
     /// Any other write.
     Write,
-    /// `PUT /teams/{id}` (the only write Intercom answers 409 in part).
+    /// A team-membership write (the only write the helpdesk answers 409 in part).
     TeamWrite,
 }
 
@@ -317,16 +317,17 @@ impl Faults {
         }
     }
 
-    /// Adds unknown fields to every object and unknown values to some enum fields.
-    pub fn garble(&mut self, value: &mut Value) {
+    /// Adds unknown fields to every object and unknown values to some of the fields named in
+    /// `enum_fields` (the vendor's enum-valued fields).
+    pub fn garble(&mut self, value: &mut Value, enum_fields: &[&str]) {
         match value {
             Value::Object(map) => {
                 for (key, v) in map.iter_mut() {
-                    let is_enum = matches!(key.as_str(), "state" | "priority" | "sla_status");
+                    let is_enum = enum_fields.contains(&key.as_str());
                     if is_enum && v.is_string() && self.rng.random_bool(0.3) {
                         *v = Value::String("sim_unknown_value".into());
                     } else {
-                        self.garble(v);
+                        self.garble(v, enum_fields);
                     }
                 }
                 map.insert(
@@ -334,7 +335,7 @@ impl Faults {
                     serde_json::json!({ "nested": [1, "two", null], "flag": true }),
                 );
             }
-            Value::Array(items) => items.iter_mut().for_each(|v| self.garble(v)),
+            Value::Array(items) => items.iter_mut().for_each(|v| self.garble(v, enum_fields)),
             _ => {}
         }
     }
@@ -435,7 +436,7 @@ mod tests {
     fn garbling_keeps_json_and_adds_unknowns() {
         let mut f = Faults::new(FaultProfile::none(), 1);
         let mut v = serde_json::json!({"conversations": [{"id": "1", "state": "open"}]});
-        f.garble(&mut v);
+        f.garble(&mut v, &["state"]);
         assert!(v["x_sim_unexpected"].is_object());
         assert!(v["conversations"][0]["x_sim_unexpected"].is_object());
     }

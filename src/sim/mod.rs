@@ -1,38 +1,85 @@
-//! The embedded simulator: an in-process HTTP server speaking Intercom's REST API over a living,
-//! seeded workspace. Demo mode and the tests run the real client against it over loopback.
+//! The embedded simulator: an in-process HTTP server speaking a helpdesk's REST API over a
+//! living, seeded workspace. Demo mode and the tests run the real client against it over
+//! loopback. The workspace is vendor-neutral; each vendor's API is a projection of it.
 //!
 //! - [`scenario`]: the workspace file (`assets/scenario.toml` by default).
 //! - [`world`]: state and dynamics, pure and deterministic for a seed and a clock.
-//! - [`search`]: the conversation search language.
-//! - [`writes`]: the writes, validated as the spec describes.
-//! - [`server`]: routes, auth, rate limits.
+//! - [`server`]: the vendor-neutral plumbing: auth, rate limits, faults, the applied-write
+//!   record, `/_sim/*`.
+//! - [`errors`]: refusals in vendor-neutral terms.
 //! - [`faults`]: injected failures (5xx, 429 storms, slow answers, resets, bad bodies).
+//! - [`intercom`]: the Intercom projection (wire shapes, search, writes, routes).
 
+#![warn(missing_docs)]
+
+pub mod errors;
 pub mod faults;
+pub mod intercom;
 pub mod scenario;
-pub mod search;
 pub mod server;
 pub mod world;
-pub mod writes;
 
+pub use errors::ApiError;
 pub use faults::FaultProfile;
 pub use scenario::Scenario;
-pub use server::{AppliedWrite, Control, Stats};
+pub use server::{AppliedWrite, Control, Stats, TeamConflict};
 pub use world::World;
-pub use writes::TeamConflict;
 
 use crate::clock::SharedClock;
 use color_eyre::eyre::WrapErr;
 use server::Shared;
 use std::net::SocketAddr;
+use std::str::FromStr;
 use std::sync::{Arc, MutexGuard, PoisonError};
 use std::time::Duration;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+/// The helpdesk whose API the simulator speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SimVendor {
+    /// Intercom's REST API.
+    #[default]
+    Intercom,
+}
+
+/// A vendor name the simulator does not speak.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the simulator does not speak {0:?} (it speaks: intercom)")]
+pub struct UnknownVendor(pub String);
+
+impl SimVendor {
+    /// The vendor's name, as `FromStr` reads it.
+    pub fn name(self) -> &'static str {
+        match self {
+            SimVendor::Intercom => "intercom",
+        }
+    }
+
+    /// The vendor's projection, for the shared plumbing to serve.
+    fn projection(self) -> &'static server::Projection {
+        match self {
+            SimVendor::Intercom => &intercom::PROJECTION,
+        }
+    }
+}
+
+impl FromStr for SimVendor {
+    type Err = UnknownVendor;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "intercom" => Ok(SimVendor::Intercom),
+            _ => Err(UnknownVendor(s.to_owned())),
+        }
+    }
+}
+
 /// Everything needed to start a simulator.
 #[derive(Clone)]
 pub struct SimConfig {
+    /// Whose API to speak.
+    pub vendor: SimVendor,
     /// Seed for every random choice.
     pub seed: u64,
     /// The bearer token clients must send.
@@ -50,10 +97,11 @@ pub struct SimConfig {
 }
 
 impl SimConfig {
-    /// The demo: the shipped scenario, seed 42, 1000 requests per 10 s, Preview on, and a
+    /// The demo: Intercom, the shipped scenario, seed 42, 1000 requests per 10 s, Preview on, and a
     /// fresh random token (the client in the same process is handed it).
     pub fn demo(clock: SharedClock) -> SimConfig {
         SimConfig {
+            vendor: SimVendor::default(),
             seed: 42,
             token: format!("sim-{:016x}", rand::random::<u64>()),
             rate_limit_per_window: 1000,
@@ -93,10 +141,7 @@ impl SimHandle {
     }
 
     fn control(&self) -> MutexGuard<'_, Control> {
-        self.shared
-            .control
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
+        self.shared.control()
     }
 
     /// Turns the Preview team-membership write on or off.
@@ -186,7 +231,7 @@ impl Drop for SimHandle {
     }
 }
 
-/// Starts a simulator listening on `addr` (port 0 picks a free port).
+/// Starts a simulator of `config.vendor`'s API listening on `addr` (port 0 picks a free port).
 ///
 /// The world is built at the clock's now minus the scenario's warm-up and run forward to now,
 /// so it opens on a realistic backlog.
@@ -214,7 +259,7 @@ pub async fn start(config: SimConfig, addr: SocketAddr) -> color_eyre::Result<Si
         .wrap_err_with(|| format!("simulator could not listen on {addr}"))?;
     let addr = listener.local_addr().wrap_err("simulator address")?;
     let (stop, stopped) = oneshot::channel::<()>();
-    let app = server::router(shared.clone());
+    let app = server::router(shared.clone(), config.vendor.projection());
     let task = tokio::spawn(async move {
         let serve = axum::serve(listener, app).with_graceful_shutdown(async {
             let _ = stopped.await;
@@ -223,7 +268,7 @@ pub async fn start(config: SimConfig, addr: SocketAddr) -> color_eyre::Result<Si
             tracing::error!(error = %e, "simulator stopped");
         }
     });
-    tracing::info!(%addr, "simulator listening");
+    tracing::info!(%addr, vendor = config.vendor.name(), "simulator listening");
     Ok(SimHandle {
         addr,
         token: config.token,

@@ -13,7 +13,7 @@ pub const DEFAULT_SCENARIO: &str = include_str!("../../assets/scenario.toml");
 pub struct Scenario {
     /// Workspace name.
     pub workspace: String,
-    /// Region as `GET /me` reports it.
+    /// Region the workspace reports.
     #[serde(default = "default_region")]
     pub region: String,
     /// Workspace time zone.

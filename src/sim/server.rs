@@ -1,31 +1,51 @@
-//! The simulator's HTTP surface: Intercom's routes, bearer auth, `X-RateLimit-*` headers and
-//! 429s, error lists — all on the simulator's clock.
+//! The simulator's vendor-neutral HTTP plumbing: bearer auth, rate-limit windows with
+//! `X-RateLimit-*` headers and 429s, injected faults, delays, the record of applied writes,
+//! request counters and the `/_sim/*` control surface. A vendor projection supplies its routes
+//! and error bodies as a [`Projection`], which [`router`] mounts.
 
+use super::errors::Refusal;
 use super::faults::{Fault, Faults, MALFORMED_BODY, RequestKind};
-use super::search;
 use super::world::{SimState, World};
-use super::writes::{ApiError, TeamConflict};
-use crate::backend::intercom::wire;
 use crate::clock::SharedClock;
-use axum::extract::{Path, Query as UrlQuery, RawQuery, Request, State};
-use axum::http::{HeaderValue, StatusCode};
+use axum::extract::{Request, State};
+use axum::http::HeaderValue;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::routing::get;
 use axum::{Json, Router};
 use serde::Serialize;
 use serde_json::Value;
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-/// Length of a rate-limit window in seconds (Intercom spreads limits over 10 s windows).
+/// Length of a rate-limit window in seconds (the helpdesk spreads limits over 10 s windows).
 pub const WINDOW_SECS: i64 = 10;
+
+/// How the next team update should fail (test control).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TeamConflict {
+    /// 409 before anything was written.
+    Declined,
+    /// 409 after applying part of the change (additions, not removals).
+    PartlyApplied,
+}
+
+/// What a vendor's wire projection gives the shared plumbing.
+pub struct Projection {
+    /// The vendor's routes over the shared state.
+    pub routes: fn() -> Router<Arc<Shared>>,
+    /// A refusal in the vendor's error body.
+    pub refuse: fn(Refusal) -> Response,
+    /// Whether a request (method, path) reads, writes, or writes team membership.
+    pub classify: fn(&str, &str) -> RequestKind,
+    /// Body fields holding enum values, which garbled answers fill with unknown values.
+    pub enum_fields: &'static [&'static str],
+}
 
 /// Knobs tests turn while the server runs.
 #[derive(Debug, Clone)]
 pub struct Control {
-    /// Preview team-membership writes enabled.
+    /// Team-membership writes enabled (a plan feature; refused when off).
     pub preview_enabled: bool,
     /// The next team update fails this way.
     pub team_conflict: Option<TeamConflict>,
@@ -87,7 +107,8 @@ pub struct Shared {
 /// A search's query (as JSON), the sim time it ran at, and the matching ids.
 type CachedSearch = (String, jiff::Timestamp, Arc<Vec<u64>>);
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+/// Locks `m`, carrying on past a poisoned lock (the state stays usable).
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
@@ -121,6 +142,24 @@ impl Shared {
         w
     }
 
+    /// The test knobs.
+    pub fn control(&self) -> MutexGuard<'_, Control> {
+        lock(&self.control)
+    }
+
+    /// The ids the last search matched, if it was `key` at sim time `at`.
+    pub fn cached_search(&self, key: &str, at: jiff::Timestamp) -> Option<Arc<Vec<u64>>> {
+        lock(&self.search_cache)
+            .as_ref()
+            .filter(|(k, t, _)| k == key && *t == at)
+            .map(|(_, _, ids)| ids.clone())
+    }
+
+    /// Remembers the ids search `key` matched at sim time `at`.
+    pub fn cache_search(&self, key: String, at: jiff::Timestamp, ids: Arc<Vec<u64>>) {
+        *lock(&self.search_cache) = Some((key, at, ids));
+    }
+
     /// Counts a request against the window; returns (limit, remaining, reset) or `Err` when over.
     fn take_budget(&self) -> Result<(u32, u32, i64), (u32, i64)> {
         let limit = lock(&self.control).rate_limit;
@@ -139,28 +178,9 @@ impl Shared {
     }
 }
 
-/// An error-list response.
-fn error(status: u16, code: &str, message: &str) -> Response {
-    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let mut body = wire::ErrorList::one(code, message);
-    body.request_id = Some(format!("sim-{:08x}", fastish_hash(code, message)));
-    (status, Json(body)).into_response()
-}
-
-fn fastish_hash(a: &str, b: &str) -> u32 {
-    a.bytes().chain(b.bytes()).fold(2_166_136_261u32, |h, c| {
-        (h ^ u32::from(c)).wrapping_mul(16_777_619)
-    })
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        error(self.status, self.code, &self.message)
-    }
-}
-
 /// Auth, rate limit, injected faults, delay and stats around every route.
-async fn guard(State(s): State<Arc<Shared>>, req: Request, next: Next) -> Response {
+async fn guard(State(g): State<Guard>, req: Request, next: Next) -> Response {
+    let (s, refuse) = (&g.shared, g.projection.refuse);
     let authorized = req
         .headers()
         .get("authorization")
@@ -168,7 +188,7 @@ async fn guard(State(s): State<Arc<Shared>>, req: Request, next: Next) -> Respon
         .and_then(|v| v.strip_prefix("Bearer "))
         .is_some_and(|t| t == s.token);
     if !authorized {
-        return error(401, "unauthorized", "Access Token Invalid");
+        return refuse(Refusal::Unauthorized);
     }
     let path = req.uri().path().to_owned();
     if path.starts_with("/_sim/") {
@@ -177,11 +197,7 @@ async fn guard(State(s): State<Arc<Shared>>, req: Request, next: Next) -> Respon
     }
     let key = format!("{} {}", req.method(), template(&path));
     *lock(&s.stats).requests.entry(key.clone()).or_default() += 1;
-    let kind = match (req.method().as_str(), path.as_str()) {
-        ("GET", _) | ("POST", "/conversations/search") => RequestKind::Read,
-        ("PUT", p) if p.starts_with("/teams/") => RequestKind::TeamWrite,
-        _ => RequestKind::Write,
-    };
+    let kind = (g.projection.classify)(req.method().as_str(), &path);
     let fault = lock(&s.faults).draw(kind, s.clock.now());
     if fault != Fault::None {
         *lock(&s.stats)
@@ -199,15 +215,18 @@ async fn guard(State(s): State<Arc<Shared>>, req: Request, next: Next) -> Respon
         Ok(b) => b,
         Err((limit, reset)) => {
             lock(&s.stats).rate_limited += 1;
-            let msg = format!("Exceeded rate limit of {limit} in {WINDOW_SECS}_seconds");
-            return with_budget(error(429, "rate_limit_exceeded", &msg), (limit, 0, reset));
+            let refusal = Refusal::OverBudget {
+                limit,
+                window_secs: WINDOW_SECS,
+            };
+            return with_budget(refuse(refusal), (limit, 0, reset));
         }
     };
     let budget = (limit, remaining, reset);
     match fault {
         Fault::RateLimited { headers } => {
             lock(&s.stats).rate_limited += 1;
-            let resp = error(429, "rate_limit_exceeded", "Too many requests; slow down");
+            let resp = refuse(Refusal::Throttled);
             return if headers {
                 with_budget(resp, (limit, 0, reset))
             } else {
@@ -215,14 +234,7 @@ async fn guard(State(s): State<Arc<Shared>>, req: Request, next: Next) -> Respon
             };
         }
         Fault::ServerError(status) => {
-            return with_budget(
-                error(
-                    status,
-                    "server_error",
-                    "The server had a problem; try again",
-                ),
-                budget,
-            );
+            return with_budget(refuse(Refusal::ServerError(status)), budget);
         }
         Fault::Reset => return connection_reset(),
         Fault::Conflict => {
@@ -254,7 +266,7 @@ async fn guard(State(s): State<Arc<Shared>>, req: Request, next: Next) -> Respon
             resp
         }
         Fault::LostReset if status.is_success() => connection_reset(),
-        Fault::LostBadGateway if status.is_success() => error(502, "bad_gateway", "Bad Gateway"),
+        Fault::LostBadGateway if status.is_success() => refuse(Refusal::BadGateway),
         Fault::Truncated | Fault::Malformed | Fault::Unexpected if status.is_success() => {
             let (mut parts, body) = resp.into_parts();
             let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
@@ -268,7 +280,7 @@ async fn guard(State(s): State<Arc<Shared>>, req: Request, next: Next) -> Respon
                 Fault::Malformed => axum::body::Bytes::from_static(MALFORMED_BODY.as_bytes()),
                 _ => match serde_json::from_slice::<Value>(&bytes) {
                     Ok(mut v) => {
-                        lock(&s.faults).garble(&mut v);
+                        lock(&s.faults).garble(&mut v, g.projection.enum_fields);
                         serde_json::to_vec(&v).unwrap_or_default().into()
                     }
                     Err(_) => bytes,
@@ -327,290 +339,24 @@ fn template(path: &str) -> String {
         .join("/")
 }
 
-/// The router.
-pub fn router(shared: Arc<Shared>) -> Router {
-    Router::new()
-        .route("/me", get(me))
-        .route("/admins", get(admins))
-        .route("/admins/{id}", get(admin))
-        .route("/admins/{id}/away", put(set_away))
-        .route("/teams", get(teams))
-        .route("/teams/{id}", get(team).put(update_team))
-        .route("/away_status_reasons", get(reasons))
-        .route("/conversations", get(list_conversations))
-        .route("/conversations/search", post(search_conversations))
-        .route("/conversations/{id}", get(conversation))
-        .route("/conversations/{id}/parts", post(manage_conversation))
+/// The shared plumbing's state around a projection's routes.
+#[derive(Clone)]
+struct Guard {
+    shared: Arc<Shared>,
+    projection: &'static Projection,
+}
+
+/// The router: the projection's routes and `/_sim/stats`, behind the plumbing.
+pub fn router(shared: Arc<Shared>, projection: &'static Projection) -> Router {
+    let guarded = Guard {
+        shared: shared.clone(),
+        projection,
+    };
+    (projection.routes)()
         .route("/_sim/stats", get(stats))
-        .fallback(|| async { error(404, "not_found", "Resource Not Found") })
-        .layer(middleware::from_fn_with_state(shared.clone(), guard))
+        .fallback(move || async move { (projection.refuse)(Refusal::NotFound) })
+        .layer(middleware::from_fn_with_state(guarded, guard))
         .with_state(shared)
-}
-
-async fn me(State(s): State<Arc<Shared>>) -> Response {
-    let w = s.world_now();
-    let Some(a) = w.admins.iter().find(|a| a.id == w.me) else {
-        return error(404, "admin_not_found", "Admin not found");
-    };
-    let admin = w.wire_admin(a);
-    Json(wire::Me {
-        kind: "admin".into(),
-        id: admin.id,
-        name: admin.name,
-        email: admin.email,
-        away_mode_enabled: admin.away_mode_enabled,
-        away_mode_reassign: admin.away_mode_reassign,
-        has_inbox_seat: admin.has_inbox_seat,
-        team_ids: admin.team_ids,
-        app: Some(wire::App {
-            kind: "app".into(),
-            id_code: "sim0demo".into(),
-            name: w.workspace.clone(),
-            region: w.region.clone(),
-            timezone: w.timezone.clone(),
-            created_at: w.created_at.as_second(),
-            identity_verification: false,
-        }),
-    })
-    .into_response()
-}
-
-async fn admins(State(s): State<Arc<Shared>>) -> Response {
-    let w = s.world_now();
-    Json(wire::AdminList {
-        kind: "admin.list".into(),
-        admins: w.wire_admins(),
-    })
-    .into_response()
-}
-
-async fn admin(State(s): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
-    let w = s.world_now();
-    match w.admins.iter().find(|a| a.id.to_string() == id) {
-        Some(a) => Json(w.wire_admin(a)).into_response(),
-        None => error(404, "admin_not_found", "Admin not found"),
-    }
-}
-
-async fn set_away(
-    State(s): State<Arc<Shared>>,
-    Path(id): Path<String>,
-    body: axum::body::Bytes,
-) -> Response {
-    let Ok(body) = serde_json::from_slice::<Value>(&body) else {
-        return error(
-            400,
-            "parameter_invalid",
-            "the request body is not valid JSON",
-        );
-    };
-    match s.world_now().set_away(&id, &body) {
-        Ok(a) => Json(a).into_response(),
-        Err(e) => e.into_response(),
-    }
-}
-
-async fn teams(State(s): State<Arc<Shared>>) -> Response {
-    let w = s.world_now();
-    Json(wire::TeamList {
-        kind: "team.list".into(),
-        teams: w.teams.iter().map(|t| w.wire_team(t)).collect(),
-    })
-    .into_response()
-}
-
-async fn team(State(s): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
-    let w = s.world_now();
-    match w.teams.iter().find(|t| t.id.to_string() == id) {
-        Some(t) => Json(w.wire_team(t)).into_response(),
-        None => error(404, "team_not_found", "Team not found"),
-    }
-}
-
-async fn update_team(
-    State(s): State<Arc<Shared>>,
-    Path(id): Path<String>,
-    RawQuery(query): RawQuery,
-    body: axum::body::Bytes,
-) -> Response {
-    let (enabled, conflict) = {
-        let mut c = lock(&s.control);
-        (c.preview_enabled, c.team_conflict.take())
-    };
-    if !enabled {
-        return error(
-            403,
-            "api_plan_restricted",
-            "Updating team memberships via the API is not available for this workspace",
-        );
-    }
-    if query.is_some_and(|q| !q.is_empty()) {
-        return error(
-            400,
-            "parameter_invalid",
-            "parameters must be sent in the request body, not the query string",
-        );
-    }
-    let Ok(body) = serde_json::from_slice::<Value>(&body) else {
-        return error(
-            400,
-            "parameter_invalid",
-            "the request body is not valid JSON",
-        );
-    };
-    match s.world_now().update_team(&id, &body, conflict) {
-        Ok(t) => Json(t).into_response(),
-        Err(e) => e.into_response(),
-    }
-}
-
-async fn reasons(State(s): State<Arc<Shared>>) -> Response {
-    let w = s.world_now();
-    Json(wire::AwayStatusReasonList {
-        kind: "list".into(),
-        data: w.reasons.iter().map(|r| w.wire_reason(r)).collect(),
-    })
-    .into_response()
-}
-
-/// Builds one `conversation.list` page from matching ids.
-fn conversation_page(w: &World, ids: &[u64], per_page: usize, cursor: Option<&str>) -> Response {
-    let page = match search::page(ids, per_page, cursor) {
-        Ok(p) => p,
-        Err(e) => return error(400, "parameter_invalid", &e),
-    };
-    let total_pages = page.total.div_ceil(per_page).max(1);
-    let conversations = page
-        .ids
-        .iter()
-        .filter_map(|id| w.conversations.get(id))
-        .map(World::wire_conversation)
-        .collect();
-    Json(wire::ConversationList {
-        kind: "conversation.list".into(),
-        conversations,
-        total_count: page.total as i64,
-        pages: Some(wire::CursorPages {
-            kind: "pages".into(),
-            page: page.page as i64,
-            next: page.next.map(|n| wire::StartingAfterPaging {
-                per_page: Some(per_page as i64),
-                starting_after: Some(n),
-            }),
-            per_page: per_page as i64,
-            total_pages: total_pages as i64,
-        }),
-    })
-    .into_response()
-}
-
-/// A page size from a request: default 20, at most 150.
-fn per_page(raw: Option<i64>) -> Result<usize, ApiError> {
-    match raw {
-        None => Ok(20),
-        Some(n) if (1..=150).contains(&n) => Ok(n as usize),
-        Some(_) => Err(ApiError::new(
-            400,
-            "parameter_invalid",
-            "per_page must be between 1 and 150",
-        )),
-    }
-}
-
-async fn list_conversations(
-    State(s): State<Arc<Shared>>,
-    UrlQuery(params): UrlQuery<HashMap<String, String>>,
-) -> Response {
-    let raw = match params.get("per_page").map(|p| p.parse::<i64>()) {
-        Some(Ok(n)) => Some(n),
-        Some(Err(_)) => return error(400, "parameter_invalid", "per_page must be an integer"),
-        None => None,
-    };
-    let per_page = match per_page(raw) {
-        Ok(n) => n,
-        Err(e) => return e.into_response(),
-    };
-    let w = s.world_now();
-    let ids: Vec<u64> = w.conversations.keys().copied().collect();
-    conversation_page(
-        &w,
-        &ids,
-        per_page,
-        params.get("starting_after").map(String::as_str),
-    )
-}
-
-async fn search_conversations(State(s): State<Arc<Shared>>, body: axum::body::Bytes) -> Response {
-    let req: wire::SearchRequest = match serde_json::from_slice(&body) {
-        Ok(r) => r,
-        Err(e) => {
-            return error(
-                400,
-                "parameter_invalid",
-                &format!("invalid search request: {e}"),
-            );
-        }
-    };
-    let expr = match search::parse(&req.query) {
-        Ok(e) => e,
-        Err(e) => return error(400, "parameter_invalid", &e),
-    };
-    let paging = req.pagination.unwrap_or_default();
-    let per_page = match per_page(paging.per_page) {
-        Ok(n) => n,
-        Err(e) => return e.into_response(),
-    };
-    let w = s.world_now();
-    let key = serde_json::to_string(&req.query).unwrap_or_default();
-    let cached = lock(&s.search_cache)
-        .as_ref()
-        .filter(|(k, at, _)| *k == key && *at == w.now)
-        .map(|(_, _, ids)| ids.clone());
-    let ids = match cached {
-        Some(ids) => ids,
-        None => {
-            let ids: std::sync::Arc<Vec<u64>> = std::sync::Arc::new(
-                w.conversations
-                    .values()
-                    .filter(|c| search::matches(&expr, c))
-                    .map(|c| c.id)
-                    .collect(),
-            );
-            *lock(&s.search_cache) = Some((key, w.now, ids.clone()));
-            ids
-        }
-    };
-    conversation_page(&w, &ids, per_page, paging.starting_after.as_deref())
-}
-
-async fn conversation(State(s): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
-    let w = s.world_now();
-    match id
-        .parse::<u64>()
-        .ok()
-        .and_then(|id| w.conversations.get(&id))
-    {
-        Some(c) => Json(World::wire_conversation(c)).into_response(),
-        None => error(404, "not_found", "Resource Not Found"),
-    }
-}
-
-async fn manage_conversation(
-    State(s): State<Arc<Shared>>,
-    Path(id): Path<String>,
-    body: axum::body::Bytes,
-) -> Response {
-    let Ok(body) = serde_json::from_slice::<Value>(&body) else {
-        return error(
-            400,
-            "parameter_invalid",
-            "the request body is not valid JSON",
-        );
-    };
-    match s.world_now().manage_conversation(&id, &body) {
-        Ok(c) => Json(c).into_response(),
-        Err(e) => e.into_response(),
-    }
 }
 
 async fn stats(State(s): State<Arc<Shared>>) -> Response {

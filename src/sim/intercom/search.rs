@@ -1,8 +1,9 @@
 //! Intercom's conversation search language: `{field, operator, value}` filters combined with
 //! nested `AND` / `OR` groups, evaluated over the simulator's conversations.
 
-use super::world::{SimConversation, SimState};
+use super::projection::{priority_name, state_name};
 use crate::backend::intercom::wire::Query;
+use crate::sim::world::{SimConversation, SimState};
 use serde_json::Value;
 
 /// Most filters one `AND`/`OR` group may hold (spec: 15).
@@ -209,17 +210,8 @@ fn field(c: &SimConversation, name: &str) -> FieldValue {
         "statistics.last_assignment_at" => date(c.last_assignment_at),
         "open" => FieldValue::Bool(c.state != SimState::Closed),
         "read" => FieldValue::Bool(c.read),
-        "state" => FieldValue::Text(
-            match c.state {
-                SimState::Open => "open",
-                SimState::Snoozed => "snoozed",
-                SimState::Closed => "closed",
-            }
-            .into(),
-        ),
-        "priority" => {
-            FieldValue::Text(["none", "low", "medium", "high", "urgent"][c.priority.min(4)].into())
-        }
+        "state" => FieldValue::Text(state_name(c.state).into()),
+        "priority" => FieldValue::Text(priority_name(c.priority).into()),
         "title" => FieldValue::Text(c.title.clone()),
         _ => FieldValue::Null,
     }
