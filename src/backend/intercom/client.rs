@@ -1,23 +1,30 @@
-//! The Intercom REST client: reads a whole snapshot, performs the writes, tracks the rate-limit
-//! budget. Speaks to api.intercom.io (US/EU/AU) or, in demo and tests, to the simulator.
+//! The Intercom REST client: reads a whole snapshot (through the shared held-model
+//! [`Cache`]), performs the writes, and speaks over the shared [`Transport`] to
+//! api.intercom.io (US/EU/AU) or, in demo and tests, to the simulator.
 
-use super::{mapping, wire};
+use super::sync::{self, Fixed};
+use super::{http, mapping, wire};
+use crate::backend::cache::Cache;
+pub use crate::backend::cache::merge;
+pub use crate::backend::transport::validate_base_url;
+use crate::backend::transport::{
+    Auth, Request, RequestKind, Transport, TransportSettings, segment,
+};
 use crate::backend::{
     Ack, AssignTarget, BackendError, Budget, FailedWrite, Helpdesk, MemberChange, PresenceChange,
-    Probe, classify_common,
+    Probe,
 };
 use crate::clock::{SharedClock, SystemClock};
 use crate::domain::capabilities::{Read, Write};
 use crate::domain::{
     Capabilities, Conversation, ConversationId, Inbox, InboxId, Level, Member, PresenceStatus,
-    Snapshot, Teammate, TeammateId, Workspace,
+    Snapshot, Teammate, TeammateId,
 };
 use async_trait::async_trait;
-use jiff::{SignedDuration, Timestamp};
-use reqwest::{Method, StatusCode, Url};
-use secrecy::{ExposeSecret, SecretString};
+use jiff::Timestamp;
+use reqwest::Method;
+use secrecy::SecretString;
 use serde::de::DeserializeOwned;
-use std::net::IpAddr;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -95,85 +102,25 @@ impl std::fmt::Debug for IntercomSettings {
     }
 }
 
-/// Checks a base URL: https anywhere, plain http only to loopback.
-pub fn validate_base_url(raw: &str) -> Result<Url, BackendError> {
-    let url = Url::parse(raw)
-        .map_err(|e| BackendError::Config(format!("base_url {raw:?} is not a URL: {e}")))?;
-    match url.scheme() {
-        "https" => Ok(url),
-        "http" if is_loopback(&url) => Ok(url),
-        "http" => Err(BackendError::Config(format!(
-            "base_url {raw:?} uses plain http to a non-loopback host; use https"
-        ))),
-        other => Err(BackendError::Config(format!(
-            "base_url {raw:?} has unsupported scheme {other:?}"
-        ))),
-    }
-}
-
-fn is_loopback(url: &Url) -> bool {
-    let Some(host) = url.host_str() else {
-        return false;
-    };
-    let bare = host.trim_start_matches('[').trim_end_matches(']');
-    host.eq_ignore_ascii_case("localhost")
-        || bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
-}
-
-/// State learned while running.
-/// What a full read left behind, so the next refreshes can ask only for what changed.
-struct Held {
-    /// Teams as last read in full (names, distribution, limits; members are rebuilt from the
-    /// admins on every refresh).
-    teams: Vec<wire::Team>,
-    /// Away reasons as last read in full.
-    reasons: Vec<crate::domain::AwayReason>,
-    /// The workspace.
-    workspace: Workspace,
-    /// Open and snoozed conversations by id (ordered: snapshots come out in a stable order).
-    conversations: std::collections::BTreeMap<String, Conversation>,
-    /// When the last refresh started (client clock).
-    synced_at: Timestamp,
-    /// When the last full read started.
-    full_at: Timestamp,
-}
-
-/// How far before the last refresh an incremental search reaches back, for clock skew
-/// between the backend and us and for changes landing while a refresh runs.
-pub const SYNC_SKEW: SignedDuration = SignedDuration::from_secs(60);
-
-/// How often a full read reconciles the held snapshot (catching deletions and anything an
-/// incremental search could miss).
-pub const FULL_EVERY: SignedDuration = SignedDuration::from_mins(10);
-
 #[derive(Default)]
 struct Learned {
-    budget: Budget,
     me: Option<String>,
     membership_off: Option<String>,
 }
 
 /// An Intercom API client.
 pub struct IntercomClient {
-    http: reqwest::Client,
-    base: Url,
-    token: SecretString,
-    timeout: Duration,
-    max_rate_wait: Duration,
+    transport: Transport,
     label: String,
     per_page: u32,
-    read_attempts: u32,
-    backoff_base: Duration,
-    backoff_max: Duration,
-    clock: SharedClock,
     learned: Mutex<Learned>,
-    held: tokio::sync::Mutex<Option<Held>>,
+    cache: Cache<Fixed, Timestamp>,
 }
 
 impl std::fmt::Debug for IntercomClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("IntercomClient")
-            .field("base", &self.base.as_str())
+            .field("transport", &self.transport)
             .field("label", &self.label)
             .finish_non_exhaustive()
     }
@@ -186,53 +133,25 @@ enum Version {
     Preview,
 }
 
-/// Whether a request only reads (safe to retry) or writes (never retried blindly).
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Kind {
-    Read,
-    Write,
-}
-
-/// Most 429s one request waits out before giving up.
-const MAX_RATE_LIMITED: u32 = 3;
-
-/// The share of each rate-limit window that polling leaves for writes: reads wait for the
-/// next window once only this much is left, so a write is never starved by the sync loop.
-fn write_reserve(limit: u32) -> u32 {
-    (limit / 10).max(1)
-}
-
-/// "Equal jitter" exponential backoff: half the doubled delay plus a random other half.
-fn backoff(base: Duration, max: Duration, retry: u32) -> Duration {
-    let full = base.saturating_mul(1u32 << retry.min(16)).min(max);
-    let half = full / 2;
-    half + half.mul_f64(rand::random::<f64>())
-}
-
 impl IntercomClient {
     /// Builds a client; refuses plain `http://` to anything but loopback.
     pub fn new(settings: IntercomSettings) -> Result<Self, BackendError> {
-        let base = validate_base_url(&settings.base_url)?;
-        let http = reqwest::Client::builder()
-            .timeout(settings.timeout)
-            .connect_timeout(settings.timeout)
-            .user_agent(concat!("shiftlead/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| BackendError::Config(format!("HTTP client: {e}")))?;
-        Ok(Self {
-            http,
-            base,
-            token: settings.token,
+        let transport = TransportSettings {
+            base_url: settings.base_url,
+            auth: Auth::Bearer(settings.token),
             timeout: settings.timeout,
             max_rate_wait: settings.max_rate_wait,
-            label: settings.label,
-            per_page: MAX_PER_PAGE,
-            read_attempts: settings.read_attempts.max(1),
+            read_attempts: settings.read_attempts,
             backoff_base: settings.backoff_base,
             backoff_max: settings.backoff_max,
             clock: settings.clock,
+        };
+        Ok(Self {
+            transport: Transport::new(transport, http::parse_budget, http::api_error)?,
+            label: settings.label,
+            per_page: MAX_PER_PAGE,
             learned: Mutex::new(Learned::default()),
-            held: tokio::sync::Mutex::new(None),
+            cache: Cache::new(sync::FULL_EVERY),
         })
     }
 
@@ -242,157 +161,50 @@ impl IntercomClient {
         self
     }
 
+    /// The label shown as the backend.
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+
+    /// Now, on the client's clock.
+    pub fn now(&self) -> Timestamp {
+        self.transport.clock().now()
+    }
+
     fn learned(&self) -> std::sync::MutexGuard<'_, Learned> {
         self.learned.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Sends one request and decodes the answer. Reads are retried on network errors,
-    /// timeouts, 5xx and undecodable bodies with jittered exponential backoff; a 429 waits for
-    /// the window's reset (or backs off when the answer gave none) for reads and writes alike,
-    /// since a 429 means nothing was applied. Any other failure of a write is returned as is:
-    /// the caller re-reads to learn what happened.
+    /// One request with Intercom's version header.
     async fn call<T: DeserializeOwned>(
         &self,
+        kind: RequestKind,
         method: Method,
         path: &str,
         body: Option<&dyn erased::Body>,
         version: Version,
     ) -> Result<T, BackendError> {
-        let kind = if method == Method::GET || path == "/conversations/search" {
-            Kind::Read
-        } else {
-            Kind::Write
+        let version = match version {
+            Version::Stable => wire::API_VERSION,
+            Version::Preview => wire::PREVIEW_VERSION,
         };
-        let endpoint = format!("{method} {path}");
-        let url = self
-            .base
-            .join(path.trim_start_matches('/'))
-            .map_err(|e| BackendError::Config(format!("bad path {path}: {e}")))?;
-        let (mut failures, mut rate_limited) = (0u32, 0u32);
-        loop {
-            self.wait_for_budget(kind).await?;
-            let mut req = self
-                .http
-                .request(method.clone(), url.clone())
-                .bearer_auth(self.token.expose_secret())
-                .header("Accept", "application/json")
-                .header(
-                    "Intercom-Version",
-                    match version {
-                        Version::Stable => wire::API_VERSION,
-                        Version::Preview => wire::PREVIEW_VERSION,
-                    },
-                );
-            if let Some(b) = body {
-                req = req
-                    .header("Content-Type", "application/json")
-                    .body(b.to_json());
-            }
-            let error = match self.send(req).await {
-                Ok((status, reset, bytes)) if status == StatusCode::TOO_MANY_REQUESTS => {
-                    rate_limited += 1;
-                    let wait = match reset {
-                        Some(r) => Duration::try_from(r.duration_since(self.clock.now()))
-                            .unwrap_or_default(),
-                        None => backoff(self.backoff_base, self.backoff_max, rate_limited),
-                    };
-                    if rate_limited > MAX_RATE_LIMITED || wait > self.max_rate_wait {
-                        return Err(match reset {
-                            Some(reset) => BackendError::RateLimited { reset },
-                            None => api_error(status, &bytes),
-                        });
-                    }
-                    tracing::warn!(%endpoint, ?wait, "rate limited; waiting before trying again");
-                    self.clock.sleep(wait).await;
-                    continue;
-                }
-                Ok((status, _, bytes)) if status.is_success() => match wire::from_body(&bytes) {
-                    Ok(v) => return Ok(v),
-                    Err(e) => BackendError::Decode {
-                        endpoint: endpoint.clone(),
-                        detail: e.to_string(),
-                    },
-                },
-                Ok((status, _, bytes)) => api_error(status, &bytes),
-                Err(e) => e,
-            };
-            let transient = match &error {
-                BackendError::Network(_) | BackendError::Timeout(_) => true,
-                BackendError::Decode { .. } => true,
-                e => e.status().is_some_and(|s| s >= 500),
-            };
-            failures += 1;
-            if kind == Kind::Write || !transient || failures >= self.read_attempts {
-                return Err(error);
-            }
-            let wait = backoff(self.backoff_base, self.backoff_max, failures - 1);
-            tracing::warn!(%endpoint, %error, ?wait, attempt = failures, "read failed; retrying");
-            self.clock.sleep(wait).await;
-        }
-    }
-
-    /// Sends a request: its status, the rate-limit reset it announced, and its body.
-    async fn send(
-        &self,
-        req: reqwest::RequestBuilder,
-    ) -> Result<(StatusCode, Option<Timestamp>, Vec<u8>), BackendError> {
-        let resp = req.send().await.map_err(|e| self.transport_error(e))?;
-        let status = resp.status();
-        let reset = parse_budget(resp.headers()).reset;
-        self.record_budget(resp.headers());
-        let bytes = resp.bytes().await.map_err(|e| self.transport_error(e))?;
-        Ok((status, reset, bytes.to_vec()))
-    }
-
-    fn transport_error(&self, e: reqwest::Error) -> BackendError {
-        if e.is_timeout() {
-            BackendError::Timeout(self.timeout)
-        } else {
-            // reqwest errors name the URL but never headers, so the token cannot leak here.
-            BackendError::Network(e.without_url().to_string())
-        }
-    }
-
-    /// Waits (bounded) for the next window when the last answer said this one is used up —
-    /// for reads, when only the writes' reserve is left.
-    async fn wait_for_budget(&self, kind: Kind) -> Result<(), BackendError> {
-        let budget = self.learned().budget;
-        let (Some(remaining), Some(reset)) = (budget.remaining, budget.reset) else {
-            return Ok(());
+        let headers = [("Intercom-Version", version)];
+        let req = Request {
+            kind,
+            method,
+            path,
+            headers: &headers,
+            body: body.map(|b| b.to_json()),
         };
-        let floor = match kind {
-            Kind::Read => budget.limit.map(write_reserve).unwrap_or(1),
-            Kind::Write => 0,
-        };
-        let now = self.clock.now();
-        if remaining <= floor && reset > now {
-            let wait = Duration::try_from(reset.duration_since(now)).unwrap_or_default();
-            if wait > self.max_rate_wait {
-                return Err(BackendError::RateLimited { reset });
-            }
-            tracing::debug!(
-                ?kind,
-                remaining,
-                ?wait,
-                "waiting for the next rate-limit window"
-            );
-            self.clock.sleep(wait).await;
-        }
-        Ok(())
-    }
-
-    fn record_budget(&self, headers: &reqwest::header::HeaderMap) {
-        let budget = parse_budget(headers);
-        if budget.limit.is_some() || budget.remaining.is_some() {
-            self.learned().budget = budget;
-        }
+        self.transport.call(req, http::decode).await
     }
 
     async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, BackendError> {
-        self.call(Method::GET, path, None, Version::Stable).await
+        self.call(RequestKind::Read, Method::GET, path, None, Version::Stable)
+            .await
     }
 
-    async fn me(&self) -> Result<wire::Me, BackendError> {
+    pub(super) async fn me(&self) -> Result<wire::Me, BackendError> {
         let me: wire::Me = self.get("/me").await?;
         self.learned().me = Some(me.id.clone());
         Ok(me)
@@ -405,24 +217,17 @@ impl IntercomClient {
         Ok(self.me().await?.id)
     }
 
-    async fn reasons(&self) -> Result<Vec<crate::domain::AwayReason>, BackendError> {
+    pub(super) async fn reasons(&self) -> Result<Vec<crate::domain::AwayReason>, BackendError> {
         let list: wire::AwayStatusReasonList = self.get("/away_status_reasons").await?;
         Ok(list.data.iter().map(mapping::away_reason).collect())
     }
 
-    async fn teams(&self) -> Result<Vec<wire::Team>, BackendError> {
+    pub(super) async fn teams(&self) -> Result<Vec<wire::Team>, BackendError> {
         let list: wire::TeamList = self.get("/teams").await?;
         Ok(list.teams)
     }
 
-    /// Teams and admins as domain inboxes, with levels reconciled.
-    fn inboxes(teams: &[wire::Team], admins: &[wire::Admin]) -> Vec<Inbox> {
-        let mut inboxes: Vec<Inbox> = teams.iter().map(mapping::inbox).collect();
-        mapping::apply_admin_levels(&mut inboxes, teams, admins);
-        inboxes
-    }
-
-    async fn admins(&self) -> Result<Vec<wire::Admin>, BackendError> {
+    pub(super) async fn admins(&self) -> Result<Vec<wire::Admin>, BackendError> {
         let list: wire::AdminList = self.get("/admins").await?;
         Ok(list.admins)
     }
@@ -447,6 +252,7 @@ impl IntercomClient {
             };
             let page: wire::ConversationList = self
                 .call(
+                    RequestKind::Read,
                     Method::POST,
                     "/conversations/search",
                     Some(&req),
@@ -488,161 +294,14 @@ impl IntercomClient {
             body: None,
         };
         let path = format!("/conversations/{}/parts", segment(id.as_str()));
-        self.call(Method::POST, &path, Some(&req), Version::Stable)
-            .await
-    }
-}
-
-impl IntercomClient {
-    /// Reads everything and returns it with the state to refresh from.
-    async fn full_snapshot(&self, started: Timestamp) -> Result<(Snapshot, Held), BackendError> {
-        let open = wire::Query::filter("open", "=", true);
-        let (me, teams, admins, reasons, found) = tokio::join!(
-            self.me(),
-            self.teams(),
-            self.admins(),
-            self.reasons(),
-            self.search_all(open)
-        );
-        let mut warnings = Vec::new();
-        let me = me?;
-        let admins = admins?;
-        let teams = teams?;
-        let reasons = reasons.unwrap_or_else(|e| {
-            warnings.push(format!("away reasons unavailable: {e}"));
-            Vec::new()
-        });
-        let (conversations, paging_warnings) = found?;
-        warnings.extend(paging_warnings);
-        let workspace = Workspace {
-            name: me.app.map(|a| a.name).unwrap_or_default(),
-            backend: self.label.clone(),
-            me: Some(TeammateId(me.id)),
-        };
-        let conversations: std::collections::BTreeMap<String, Conversation> = conversations
-            .into_iter()
-            .map(|c| (c.id.0.clone(), c))
-            .collect();
-        let held = Held {
-            teams,
-            reasons,
-            workspace,
-            conversations,
-            synced_at: started,
-            full_at: started,
-        };
-        let snapshot = self.assemble(&held, &admins, warnings);
-        Ok((snapshot, held))
-    }
-
-    /// An incremental refresh of `held`.
-    async fn refresh(&self, held: &mut Held, started: Timestamp) -> Result<Snapshot, BackendError> {
-        let since = held
-            .synced_at
-            .checked_sub(SYNC_SKEW)
-            .unwrap_or(held.synced_at)
-            .as_second();
-        let changed = wire::Query::filter("updated_at", ">", since);
-        let (admins, found) = tokio::join!(self.admins(), self.search_all(changed));
-        let admins = admins?;
-        let (changed, warnings) = found?;
-        merge(&mut held.conversations, changed);
-        // Memberships and levels come from the admins; the teams' own lists may be stale.
-        let mut members: std::collections::HashMap<i64, Vec<i64>> =
-            std::collections::HashMap::new();
-        for a in &admins {
-            if let Ok(id) = a.id.parse::<i64>() {
-                for t in &a.team_ids {
-                    members.entry(*t).or_default().push(id);
-                }
-            }
-        }
-        for t in &mut held.teams {
-            t.admin_ids =
-                t.id.parse::<i64>()
-                    .ok()
-                    .and_then(|id| members.remove(&id))
-                    .unwrap_or_default();
-            t.admin_priority_level = None;
-        }
-        held.synced_at = started;
-        Ok(self.assemble(held, &admins, warnings))
-    }
-
-    /// A snapshot from held teams, reasons and conversations and fresh admins.
-    fn assemble(&self, held: &Held, admins: &[wire::Admin], warnings: Vec<String>) -> Snapshot {
-        let inboxes = Self::inboxes(&held.teams, admins);
-        let teammates = admins
-            .iter()
-            .map(|a| mapping::teammate(a, &held.reasons, &inboxes))
-            .collect();
-        // Held by id, so already in a stable order.
-        let conversations: Vec<Conversation> = held.conversations.values().cloned().collect();
-        Snapshot {
-            taken_at: self.clock.now(),
-            workspace: held.workspace.clone(),
-            inboxes,
-            teammates,
-            conversations,
-            away_reasons: held.reasons.clone(),
-            warnings,
-        }
-    }
-}
-
-/// Merges changed conversations into `held`: closed ones leave, the rest are inserted or
-/// replaced.
-pub fn merge(
-    held: &mut std::collections::BTreeMap<String, Conversation>,
-    changed: impl IntoIterator<Item = Conversation>,
-) {
-    for c in changed {
-        if c.state.is_done() {
-            held.remove(&c.id.0);
-        } else {
-            held.insert(c.id.0.clone(), c);
-        }
-    }
-}
-
-/// Percent-encodes an id for use as one path segment.
-fn segment(id: &str) -> String {
-    id.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
-
-/// Reads `X-RateLimit-Limit/Remaining/Reset` (reset in Unix seconds).
-pub fn parse_budget(headers: &reqwest::header::HeaderMap) -> Budget {
-    let num = |name: &str| -> Option<i64> {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse().ok())
-    };
-    Budget {
-        limit: num("x-ratelimit-limit").and_then(|v| u32::try_from(v).ok()),
-        remaining: num("x-ratelimit-remaining").and_then(|v| u32::try_from(v).ok()),
-        reset: num("x-ratelimit-reset").and_then(|v| Timestamp::from_second(v).ok()),
-    }
-}
-
-/// A typed error from a non-2xx answer, using Intercom's error list when there is one.
-fn api_error(status: StatusCode, body: &[u8]) -> BackendError {
-    let list = wire::parse_error(body);
-    let first = list.as_ref().and_then(|l| l.errors.first());
-    BackendError::Api {
-        status: status.as_u16(),
-        code: first.map(|e| e.code.clone()),
-        message: first
-            .and_then(|e| e.message.clone())
-            .unwrap_or_else(|| status.canonical_reason().unwrap_or("error").to_owned()),
+        self.call(
+            RequestKind::Write,
+            Method::POST,
+            &path,
+            Some(&req),
+            Version::Stable,
+        )
+        .await
     }
 }
 
@@ -699,24 +358,13 @@ impl Helpdesk for IntercomClient {
     }
 
     fn budget(&self) -> Budget {
-        self.learned().budget
+        self.transport.budget()
     }
 
-    /// A full read the first time and every [`FULL_EVERY`]; otherwise an incremental one:
-    /// the admins (away, memberships) plus a search for conversations updated since the last
-    /// refresh (minus [`SYNC_SKEW`]), merged into the held snapshot.
+    /// A full read the first time and every [`sync::FULL_EVERY`]; otherwise an incremental
+    /// one (see [`sync`]).
     async fn snapshot(&self) -> Result<Snapshot, BackendError> {
-        let started = self.clock.now();
-        let mut held = self.held.lock().await;
-        let incremental = held
-            .as_ref()
-            .is_some_and(|h| started.duration_since(h.full_at) < FULL_EVERY);
-        if incremental && let Some(h) = held.as_mut() {
-            return self.refresh(h, started).await;
-        }
-        let (snapshot, fresh) = self.full_snapshot(started).await?;
-        *held = Some(fresh);
-        Ok(snapshot)
+        self.cache.snapshot(self, self.now()).await
     }
 
     async fn conversation(&self, id: &ConversationId) -> Result<Conversation, BackendError> {
@@ -731,7 +379,7 @@ impl Helpdesk for IntercomClient {
         let (admin, teams, reasons) =
             tokio::join!(self.get::<wire::Admin>(&path), self.teams(), self.reasons());
         let admin = admin?;
-        let inboxes = Self::inboxes(&teams?, std::slice::from_ref(&admin));
+        let inboxes = sync::inboxes(&teams?, std::slice::from_ref(&admin));
         Ok(mapping::teammate(
             &admin,
             &reasons.unwrap_or_default(),
@@ -787,8 +435,14 @@ impl Helpdesk for IntercomClient {
             away_status_reason_id: reason,
         };
         let path = format!("/admins/{}/away", segment(id.as_str()));
-        self.call::<wire::Admin>(Method::PUT, &path, Some(&req), Version::Stable)
-            .await?;
+        self.call::<wire::Admin>(
+            RequestKind::Write,
+            Method::PUT,
+            &path,
+            Some(&req),
+            Version::Stable,
+        )
+        .await?;
         Ok(Ack::Done)
     }
 
@@ -845,7 +499,13 @@ impl Helpdesk for IntercomClient {
         };
         let path = format!("/teams/{}", segment(inbox.as_str()));
         match self
-            .call::<wire::Team>(Method::PUT, &path, Some(&req), Version::Preview)
+            .call::<wire::Team>(
+                RequestKind::Write,
+                Method::PUT,
+                &path,
+                Some(&req),
+                Version::Preview,
+            )
             .await
         {
             Ok(_) => Ok(Ack::Done),
@@ -858,13 +518,8 @@ impl Helpdesk for IntercomClient {
         }
     }
 
-    /// A 409 on a team update means part of the member change may have landed.
     fn classify(&self, error: &BackendError) -> FailedWrite {
-        if error.status() == Some(409) {
-            FailedWrite::MayHaveApplied
-        } else {
-            classify_common(error)
-        }
+        http::classify(error)
     }
 
     /// Intercom says whether a workspace has Preview membership writes only in the answer
@@ -895,27 +550,6 @@ const NO_DEFAULT_INBOX: &str = "Intercom teammates have no default inbox";
 #[cfg(test)]
 mod tests {
     use super::*;
-    use reqwest::header::{HeaderMap, HeaderValue};
-
-    #[test]
-    fn plain_http_only_to_loopback() {
-        assert!(validate_base_url("https://api.intercom.io").is_ok());
-        assert!(validate_base_url("http://127.0.0.1:8080").is_ok());
-        assert!(validate_base_url("http://127.9.9.9").is_ok());
-        assert!(validate_base_url("http://localhost:1").is_ok());
-        assert!(validate_base_url("http://[::1]:80").is_ok());
-        for bad in [
-            "http://api.intercom.io",
-            "http://10.0.0.1",
-            "ftp://x",
-            "not a url",
-        ] {
-            assert!(
-                matches!(validate_base_url(bad), Err(BackendError::Config(_))),
-                "{bad}"
-            );
-        }
-    }
 
     #[test]
     fn regions_map_to_base_urls() {
@@ -924,76 +558,6 @@ mod tests {
             "https://api.eu.intercom.io"
         );
         assert!(IntercomSettings::region_url("mars").is_err());
-    }
-
-    #[test]
-    fn budget_headers_parse_and_junk_is_ignored() {
-        let mut h = HeaderMap::new();
-        h.insert("X-RateLimit-Limit", HeaderValue::from_static("167"));
-        h.insert("X-RateLimit-Remaining", HeaderValue::from_static(" 12 "));
-        h.insert("X-RateLimit-Reset", HeaderValue::from_static("1800000000"));
-        let b = parse_budget(&h);
-        assert_eq!((b.limit, b.remaining), (Some(167), Some(12)));
-        assert_eq!(b.reset.map(|r| r.as_second()), Some(1_800_000_000));
-        h.insert("X-RateLimit-Remaining", HeaderValue::from_static("-3"));
-        assert_eq!(parse_budget(&h).remaining, None);
-    }
-
-    #[test]
-    fn error_bodies_become_typed_errors() {
-        let e = api_error(
-            StatusCode::NOT_FOUND,
-            br#"{"type":"error.list","errors":[{"code":"admin_not_found","message":"Admin not found"}]}"#,
-        );
-        assert_eq!(e.status(), Some(404));
-        assert_eq!(e.code(), Some("admin_not_found"));
-        let e = api_error(StatusCode::BAD_GATEWAY, b"<html>oops</html>");
-        assert_eq!((e.status(), e.code()), (Some(502), None));
-        assert!(e.to_string().contains("Bad Gateway"));
-    }
-
-    #[test]
-    fn ids_are_escaped_as_one_path_segment() {
-        assert_eq!(segment("123"), "123");
-        assert_eq!(segment("a/../b"), "a%2F..%2Fb");
-    }
-
-    #[test]
-    fn merging_replaces_changed_conversations_and_drops_closed_ones() {
-        use crate::domain::{ConversationState, Priority};
-        let conv = |id: &str, state| Conversation {
-            id: ConversationId(id.into()),
-            title: Some(id.into()),
-            state,
-            raw_state: None,
-            priority: Priority::None,
-            inbox: None,
-            assignee: None,
-            created_at: Timestamp::UNIX_EPOCH,
-            updated_at: Timestamp::UNIX_EPOCH,
-            waiting_since: None,
-            snoozed_until: None,
-            first_reply_at: None,
-            last_reply_at: None,
-            sla: None,
-        };
-        let mut held: std::collections::BTreeMap<String, Conversation> = ["a", "b", "c"]
-            .into_iter()
-            .map(|id| (id.to_owned(), conv(id, ConversationState::Open)))
-            .collect();
-        merge(
-            &mut held,
-            [
-                conv("b", ConversationState::Closed),
-                conv("c", ConversationState::Snoozed),
-                conv("d", ConversationState::Open),
-                conv("e", ConversationState::Closed),
-            ],
-        );
-        let mut ids: Vec<&str> = held.keys().map(String::as_str).collect();
-        ids.sort_unstable();
-        assert_eq!(ids, ["a", "c", "d"]);
-        assert_eq!(held["c"].state, ConversationState::Snoozed);
     }
 
     #[test]

@@ -1,0 +1,145 @@
+//! Intercom as a [`ChangeSource`]: a full read (me, teams, admins, away reasons, a search for
+//! open conversations), then refreshes of the admins plus a search on `updated_at` since the
+//! last refresh minus [`SYNC_SKEW`].
+
+use super::client::IntercomClient;
+use super::{mapping, wire};
+use crate::backend::BackendError;
+use crate::backend::cache::{ChangeSource, Changes, FullRead};
+use crate::domain::{AwayReason, Conversation, Inbox, Snapshot, TeammateId, Workspace};
+use async_trait::async_trait;
+use jiff::{SignedDuration, Timestamp};
+
+/// How far before the last refresh an incremental search reaches back, for clock skew
+/// between the backend and us and for changes landing while a refresh runs.
+pub const SYNC_SKEW: SignedDuration = SignedDuration::from_secs(60);
+
+/// How often a full read reconciles the held snapshot.
+pub const FULL_EVERY: SignedDuration = SignedDuration::from_mins(10);
+
+/// What Intercom keeps between refreshes besides conversations.
+pub struct Fixed {
+    /// Teams as last read in full (names, distribution, limits); members are rebuilt from
+    /// the admins on every refresh.
+    teams: Vec<wire::Team>,
+    /// Admins as last read.
+    admins: Vec<wire::Admin>,
+    /// Away reasons as last read in full.
+    reasons: Vec<AwayReason>,
+    /// The workspace.
+    workspace: Workspace,
+}
+
+/// Teams and admins as domain inboxes, with levels reconciled.
+pub fn inboxes(teams: &[wire::Team], admins: &[wire::Admin]) -> Vec<Inbox> {
+    let mut inboxes: Vec<Inbox> = teams.iter().map(mapping::inbox).collect();
+    mapping::apply_admin_levels(&mut inboxes, teams, admins);
+    inboxes
+}
+
+#[async_trait]
+impl ChangeSource for IntercomClient {
+    type Fixed = Fixed;
+    /// When the last refresh started.
+    type Cursor = Timestamp;
+
+    async fn read_all(
+        &self,
+        started: Timestamp,
+    ) -> Result<FullRead<Fixed, Timestamp>, BackendError> {
+        let open = wire::Query::filter("open", "=", true);
+        let (me, teams, admins, reasons, found) = tokio::join!(
+            self.me(),
+            self.teams(),
+            self.admins(),
+            self.reasons(),
+            self.search_all(open)
+        );
+        let mut warnings = Vec::new();
+        let me = me?;
+        let admins = admins?;
+        let teams = teams?;
+        let reasons = reasons.unwrap_or_else(|e| {
+            warnings.push(format!("away reasons unavailable: {e}"));
+            Vec::new()
+        });
+        let (conversations, paging_warnings) = found?;
+        warnings.extend(paging_warnings);
+        let workspace = Workspace {
+            name: me.app.map(|a| a.name).unwrap_or_default(),
+            backend: self.label().to_owned(),
+            me: Some(TeammateId(me.id)),
+        };
+        Ok(FullRead {
+            fixed: Fixed {
+                teams,
+                admins,
+                reasons,
+                workspace,
+            },
+            conversations,
+            cursor: started,
+            warnings,
+        })
+    }
+
+    async fn read_changes(
+        &self,
+        fixed: &mut Fixed,
+        cursor: &Timestamp,
+        started: Timestamp,
+    ) -> Result<Changes<Timestamp>, BackendError> {
+        let since = cursor.checked_sub(SYNC_SKEW).unwrap_or(*cursor).as_second();
+        let changed = wire::Query::filter("updated_at", ">", since);
+        let (admins, found) = tokio::join!(self.admins(), self.search_all(changed));
+        let admins = admins?;
+        let (conversations, warnings) = found?;
+        // Memberships and levels come from the admins; the teams' own lists may be stale.
+        let mut members: std::collections::HashMap<i64, Vec<i64>> =
+            std::collections::HashMap::new();
+        for a in &admins {
+            if let Ok(id) = a.id.parse::<i64>() {
+                for t in &a.team_ids {
+                    members.entry(*t).or_default().push(id);
+                }
+            }
+        }
+        for t in &mut fixed.teams {
+            t.admin_ids =
+                t.id.parse::<i64>()
+                    .ok()
+                    .and_then(|id| members.remove(&id))
+                    .unwrap_or_default();
+            t.admin_priority_level = None;
+        }
+        fixed.admins = admins;
+        Ok(Changes {
+            conversations,
+            cursor: started,
+            warnings,
+        })
+    }
+
+    fn assemble(
+        &self,
+        fixed: &Fixed,
+        conversations: Vec<Conversation>,
+        warnings: Vec<String>,
+    ) -> Snapshot {
+        let inboxes = inboxes(&fixed.teams, &fixed.admins);
+        let teammates = fixed
+            .admins
+            .iter()
+            .map(|a| mapping::teammate(a, &fixed.reasons, &inboxes))
+            .collect();
+        Snapshot {
+            taken_at: self.now(),
+            workspace: fixed.workspace.clone(),
+            inboxes,
+            teammates,
+            conversations,
+            away_reasons: fixed.reasons.clone(),
+            warnings,
+        }
+    }
+}
