@@ -101,6 +101,63 @@ fn snapshot_json_without_config_uses_the_embedded_demo() {
 }
 
 #[test]
+fn demo_flag_opens_that_vendors_demo_whatever_the_config() {
+    let home = tempfile::tempdir().unwrap();
+    // A config pointing at a dead workspace is not even read.
+    let config = write_config(&home, "http://127.0.0.1:9");
+    let out = shiftlead(&home)
+        .args(["snapshot", "--json", "--demo", "intercom", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["snapshot"]["workspace"]["backend"], "demo");
+    let out = shiftlead(&home)
+        .args(["--demo", "zendesk9", "snapshot", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("zendesk9") && err.contains("intercom"), "{err}");
+}
+
+#[test]
+fn an_old_flat_backend_says_to_add_the_kind() {
+    let home = tempfile::tempdir().unwrap();
+    let path = home.path().join("old.toml");
+    std::fs::write(&path, "[backend]\nregion = \"eu\"\n").unwrap();
+    let out = shiftlead(&home)
+        .args(["snapshot", "--json", "--config"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("old.toml line 2"), "{err}");
+    assert!(err.contains("add kind = \"intercom\""), "{err}");
+}
+
+#[test]
+fn a_bad_key_binding_names_file_line_and_key() {
+    let home = tempfile::tempdir().unwrap();
+    let path = home.path().join("keys.toml");
+    std::fs::write(&path, "# Zoë 🎉\r\n[keys]\r\nassign = \"hyper-a\"\r\n").unwrap();
+    let out = shiftlead(&home)
+        .args(["snapshot", "--json", "--config"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("keys.toml line 3") && err.contains("key keys.assign"), "{err}");
+}
+
+#[test]
 fn snapshot_failure_is_one_line_and_non_zero() {
     let home = tempfile::tempdir().unwrap();
     // Nothing listens on port 9 of loopback.
