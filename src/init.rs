@@ -15,7 +15,11 @@ pub const EXAMPLE: &str = include_str!("../config.example.toml");
 pub fn render(kind: &str, region: &str) -> Result<String> {
     let section = BackendConfig::init_template(kind, region).map_err(|e| eyre!("{e}"))?;
     let (before, after) = backend_section_bounds(EXAMPLE)?;
-    Ok(format!("{}{section}\n{}", &EXAMPLE[..before], &EXAMPLE[after..]))
+    Ok(format!(
+        "{}{section}\n{}",
+        &EXAMPLE[..before],
+        &EXAMPLE[after..]
+    ))
 }
 
 /// Byte range of the `[backend]` section of `text`, up to the next table.
@@ -83,10 +87,7 @@ mod tests {
 
     /// How `config.example.toml` shows a vendor's section: commented out and indented.
     fn commented(template: &str) -> String {
-        template
-            .lines()
-            .map(|l| format!("#   {l}\n"))
-            .collect()
+        template.lines().map(|l| format!("#   {l}\n")).collect()
     }
 
     #[test]

@@ -99,9 +99,12 @@ fn main() -> ExitCode {
     let looks = Keymap::from_config(&loaded.config.keys)
         .map_err(|(action, e)| loaded.error_at(&format!("keys.{action}"), e))
         .and_then(|keymap| {
-            Theme::from_config(&loaded.config.theme, no_color || loaded.config.ui.monochrome)
-                .map(|theme| Looks { keymap, theme })
-                .map_err(|(key, e)| loaded.error_at(&key, e))
+            Theme::from_config(
+                &loaded.config.theme,
+                no_color || loaded.config.ui.monochrome,
+            )
+            .map(|theme| Looks { keymap, theme })
+            .map_err(|(key, e)| loaded.error_at(&key, e))
         });
     let looks = match looks {
         Ok(l) => l,

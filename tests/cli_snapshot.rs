@@ -123,7 +123,10 @@ fn demo_flag_opens_that_vendors_demo_whatever_the_config() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("zendesk9") && err.contains("intercom"), "{err}");
+    assert!(
+        err.contains("zendesk9") && err.contains("intercom"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -154,7 +157,10 @@ fn a_bad_key_binding_names_file_line_and_key() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("keys.toml line 3") && err.contains("key keys.assign"), "{err}");
+    assert!(
+        err.contains("keys.toml line 3") && err.contains("key keys.assign"),
+        "{err}"
+    );
 }
 
 #[test]

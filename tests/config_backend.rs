@@ -44,11 +44,10 @@ fn an_inline_token_in_a_file_others_can_read_is_refused_with_the_fix() {
     assert!(!format!("{loaded:?}").contains("canary-inline-7f3"));
 }
 
-
 #[test]
 fn semantic_errors_name_the_key() {
-    let e = p("[backend]\nkind = \"intercom\"\nbase_url = \"http://api.intercom.io\"\n")
-        .unwrap_err();
+    let e =
+        p("[backend]\nkind = \"intercom\"\nbase_url = \"http://api.intercom.io\"\n").unwrap_err();
     assert_eq!(
         (e.line, e.key.as_deref()),
         (Some(3), Some("backend.base_url"))
@@ -61,7 +60,6 @@ fn semantic_errors_name_the_key() {
     assert!(e.to_string().contains("name or a priority"));
 }
 
-
 #[test]
 fn backend_is_tagged_on_kind_and_keys_belong_to_their_kind() {
     let (c, w) = p("[backend]\nkind = \"intercom\"\nregion = \"EU\"\ntimeout = \"3s\"\n").unwrap();
@@ -69,21 +67,36 @@ fn backend_is_tagged_on_kind_and_keys_belong_to_their_kind() {
     let BackendConfig::Intercom(i) = &c.backend else {
         panic!("{c:?}")
     };
-    assert_eq!((i.region.as_str(), i.timeout), ("eu", Duration::from_secs(3)));
+    assert_eq!(
+        (i.region.as_str(), i.timeout),
+        ("eu", Duration::from_secs(3))
+    );
     assert_eq!(c.backend.token_source().unwrap().env, "INTERCOM_TOKEN");
 
     let (c, _) = p("[backend]\nkind = \"demo\"\nvendor = \"intercom\"\nseed = 7\n").unwrap();
     assert_eq!(c.backend.demo().map(|d| d.seed), Some(7));
 
     let e = p("[backend]\nkind = \"demo\"\nregion = \"eu\"\n").unwrap_err();
-    assert_eq!((e.line, e.key.as_deref()), (Some(3), Some("backend.region")), "{e}");
+    assert_eq!(
+        (e.line, e.key.as_deref()),
+        (Some(3), Some("backend.region")),
+        "{e}"
+    );
     assert!(e.message.contains("kind = \"intercom\""), "{e}");
 
     let e = p("[backend]\nkind = \"intercom\"\nseed = 3\n").unwrap_err();
-    assert_eq!((e.line, e.key.as_deref()), (Some(3), Some("backend.seed")), "{e}");
+    assert_eq!(
+        (e.line, e.key.as_deref()),
+        (Some(3), Some("backend.seed")),
+        "{e}"
+    );
 
     let e = p("[backend]\nkind = \"demo\"\nvendor = \"zendesk9\"\n").unwrap_err();
-    assert_eq!((e.line, e.key.as_deref()), (Some(3), Some("backend.vendor")), "{e}");
+    assert_eq!(
+        (e.line, e.key.as_deref()),
+        (Some(3), Some("backend.vendor")),
+        "{e}"
+    );
     assert!(e.message.contains("intercom"), "{e}");
 
     let (_, w) = p("[backend]\nkind = \"demo\"\nseeed = 3\n").unwrap();
@@ -93,14 +106,16 @@ fn backend_is_tagged_on_kind_and_keys_belong_to_their_kind() {
     assert_eq!(e.key.as_deref(), Some("backend.timeout"), "{e}");
 }
 
-
 #[test]
 fn an_old_flat_backend_without_kind_says_to_add_it() {
     let e = p("[backend]\nregion = \"eu\"\ntoken_env = \"X\"\n").unwrap_err();
-    assert_eq!((e.line, e.key.as_deref()), (Some(2), Some("backend.region")), "{e}");
+    assert_eq!(
+        (e.line, e.key.as_deref()),
+        (Some(2), Some("backend.region")),
+        "{e}"
+    );
     assert!(e.message.contains("add kind = \"intercom\""), "{e}");
     let (c, w) = p("[backend]\nseed = 9\ntimeout = \"2s\"\n").unwrap();
     assert!(w.is_empty(), "{w:?}");
     assert_eq!(c.backend.demo().map(|d| d.seed), Some(9));
 }
-

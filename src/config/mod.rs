@@ -160,9 +160,8 @@ pub fn load(explicit: Option<&Path>) -> Result<Loaded, ConfigError> {
 
 /// Parses configuration text; `path` is used in messages only.
 pub fn parse(text: &str, path: &Path) -> Result<(Config, Vec<String>), ConfigError> {
-    let root = DeTable::parse(text).map_err(|e| {
-        ConfigError::at(path, text, e.span(), None, e.message().trim().to_owned())
-    })?;
+    let root = DeTable::parse(text)
+        .map_err(|e| ConfigError::at(path, text, e.span(), None, e.message().trim().to_owned()))?;
     let located = |e: toml::de::Error| {
         let key = e.span().and_then(|s| key_path_at(root.get_ref(), s.start));
         ConfigError::at(path, text, e.span(), key, e.message().trim().to_owned())
@@ -173,10 +172,11 @@ pub fn parse(text: &str, path: &Path) -> Result<(Config, Vec<String>), ConfigErr
         serde_ignored::deserialize(de, |p| unknown.push(p.to_string())).map_err(located)?;
     unknown.retain(|k| k != "backend");
     if let Some(section) = root.get_ref().get("backend") {
-        config.backend = backend_section(section, text, path, &mut unknown).map_err(|e| match e {
-            SectionError::Toml(e) => located(e),
-            SectionError::Config(e) => e,
-        })?;
+        config.backend =
+            backend_section(section, text, path, &mut unknown).map_err(|e| match e {
+                SectionError::Toml(e) => located(e),
+                SectionError::Config(e) => e,
+            })?;
     }
     let warnings = unknown
         .into_iter()
@@ -240,7 +240,9 @@ fn backend_section(
                 continue; // an unknown key: a warning, like everywhere else
             };
             let message = if explicit {
-                format!("{key_name} is not a key of kind = {kind:?}: it belongs to kind = {owner:?}")
+                format!(
+                    "{key_name} is not a key of kind = {kind:?}: it belongs to kind = {owner:?}"
+                )
             } else {
                 format!(
                     "{key_name} belongs to kind = {owner:?}: add kind = {owner:?} to [backend] \
@@ -289,9 +291,9 @@ fn key_path_at(table: &DeTable<'_>, offset: usize) -> Option<String> {
                 None
             }
             DeValue::Array(items) => items.iter().find_map(|item| {
-                within(item, offset).filter(|p| !p.is_empty()).or_else(|| {
-                    item.span().contains(&offset).then(Vec::new)
-                })
+                within(item, offset)
+                    .filter(|p| !p.is_empty())
+                    .or_else(|| item.span().contains(&offset).then(Vec::new))
             }),
             _ => None,
         }
@@ -307,8 +309,7 @@ fn dotted(parts: &[String]) -> String {
         .iter()
         .map(|p| {
             let bare = !p.is_empty()
-                && p
-                    .chars()
+                && p.chars()
                     .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
             if bare { p.clone() } else { format!("{p:?}") }
         })
@@ -374,7 +375,7 @@ impl Config {
             let h = t.hours.as_ref().map_or(c_hours, |h| h.get_ref());
             let d = t.days.as_ref().map_or(c_days, |d| d.get_ref());
             let wh = WorkingHours::parse(h, d)
-                .map_err(|e| (format!("teammates.{}.hours", dotted(&[who.clone()])), e))?;
+                .map_err(|e| (format!("teammates.{}.hours", dotted(std::slice::from_ref(who))), e))?;
             hours.push((who.clone(), wh));
         }
         Ok(CoverageConfig {

@@ -1,4 +1,3 @@
-
 //! Unit tests of loading and locating; keymap and theme errors are in tests/config_example.rs.
 
 use super::*;
@@ -32,8 +31,8 @@ fn caps_may_be_fixed_or_a_ramp_up() {
         new.in_force(jiff::civil::date(2026, 12, 8)).unwrap().value,
         6
     );
-    let e = p("[caps.teammates]\n\"x\" = { ramp = [{ until = \"soon\", cap = 2 }] }\n")
-        .unwrap_err();
+    let e =
+        p("[caps.teammates]\n\"x\" = { ramp = [{ until = \"soon\", cap = 2 }] }\n").unwrap_err();
     assert_eq!(e.line, Some(2), "{e}");
 }
 
@@ -139,7 +138,11 @@ fn a_crlf_file_with_multibyte_characters_reports_the_right_line_without_panickin
 #[test]
 fn coverage_errors_are_located() {
     let e = p("[coverage]\nhours = \"nine-five\"\n").unwrap_err();
-    assert_eq!((e.line, e.key.as_deref()), (Some(2), Some("coverage.hours")), "{e}");
+    assert_eq!(
+        (e.line, e.key.as_deref()),
+        (Some(2), Some("coverage.hours")),
+        "{e}"
+    );
     let e = p("[teammates.\"ana@x.io\"]\nhours = \"late\"\n").unwrap_err();
     assert_eq!(
         (e.line, e.key.as_deref()),
