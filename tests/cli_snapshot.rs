@@ -86,37 +86,25 @@ async fn snapshot_json_counts_agree_with_the_simulators_own_state() {
 #[test]
 fn snapshot_json_without_config_uses_the_embedded_demo() {
     let home = tempfile::tempdir().unwrap();
-    let out = shiftlead(&home)
-        .args(["snapshot", "--json"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(json["snapshot"]["workspace"]["backend"], "demo");
-    assert_eq!(json["snapshot"]["inboxes"].as_array().unwrap().len(), 5);
-}
-
-#[test]
-fn demo_flag_opens_that_vendors_demo_whatever_the_config() {
-    let home = tempfile::tempdir().unwrap();
-    // A config pointing at a dead workspace is not even read.
+    // With --demo VENDOR a config pointing at a dead workspace is not even read.
     let config = write_config(&home, "http://127.0.0.1:9");
-    let out = shiftlead(&home)
-        .args(["snapshot", "--json", "--demo", "intercom", "--config"])
-        .arg(&config)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(json["snapshot"]["workspace"]["backend"], "demo");
+    let config = config.to_str().unwrap();
+    for args in [
+        &["snapshot", "--json"][..],
+        &[
+            "snapshot", "--json", "--demo", "intercom", "--config", config,
+        ],
+    ] {
+        let out = shiftlead(&home).args(args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(json["snapshot"]["workspace"]["backend"], "demo");
+        assert_eq!(json["snapshot"]["inboxes"].as_array().unwrap().len(), 5);
+    }
     let out = shiftlead(&home)
         .args(["--demo", "zendesk9", "snapshot", "--json"])
         .output()
@@ -125,40 +113,6 @@ fn demo_flag_opens_that_vendors_demo_whatever_the_config() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         err.contains("zendesk9") && err.contains("intercom"),
-        "{err}"
-    );
-}
-
-#[test]
-fn an_old_flat_backend_says_to_add_the_kind() {
-    let home = tempfile::tempdir().unwrap();
-    let path = home.path().join("old.toml");
-    std::fs::write(&path, "[backend]\nregion = \"eu\"\n").unwrap();
-    let out = shiftlead(&home)
-        .args(["snapshot", "--json", "--config"])
-        .arg(&path)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("old.toml line 2"), "{err}");
-    assert!(err.contains("add kind = \"intercom\""), "{err}");
-}
-
-#[test]
-fn a_bad_key_binding_names_file_line_and_key() {
-    let home = tempfile::tempdir().unwrap();
-    let path = home.path().join("keys.toml");
-    std::fs::write(&path, "# Zoë 🎉\r\n[keys]\r\nassign = \"hyper-a\"\r\n").unwrap();
-    let out = shiftlead(&home)
-        .args(["snapshot", "--json", "--config"])
-        .arg(&path)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains("keys.toml line 3") && err.contains("key keys.assign"),
         "{err}"
     );
 }
@@ -181,20 +135,37 @@ fn snapshot_failure_is_one_line_and_non_zero() {
     assert!(out.stdout.is_empty());
 }
 
-#[test]
-fn a_bad_config_names_file_line_and_key() {
-    let home = tempfile::tempdir().unwrap();
-    let path = home.path().join("bad.toml");
-    std::fs::write(&path, "[ui]\nrefresh = \"soon\"\n").unwrap();
-    let out = shiftlead(&home)
+/// Runs `snapshot --json` on a config file `name` holding `text`; it must exit 2: the error.
+fn config_error(home: &tempfile::TempDir, name: &str, text: &str) -> String {
+    let path = home.path().join(name);
+    std::fs::write(&path, text).unwrap();
+    let out = shiftlead(home)
         .args(["snapshot", "--json", "--config"])
         .arg(&path)
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn a_bad_config_names_file_line_and_key() {
+    let home = tempfile::tempdir().unwrap();
+    let err = config_error(&home, "bad.toml", "[ui]\nrefresh = \"soon\"\n");
     assert!(err.contains("bad.toml line 2"), "{err}");
     assert!(err.contains("key ui.refresh"), "{err}");
+    // An old flat [backend] is told to add its kind.
+    let err = config_error(&home, "old.toml", "[backend]\nregion = \"eu\"\n");
+    assert!(err.contains("old.toml line 2"), "{err}");
+    assert!(err.contains("add kind = \"intercom\""), "{err}");
+    // Key bindings are checked before anything connects, located past CRLF and multibyte.
+    let err = config_error(
+        &home,
+        "keys.toml",
+        "# Zoë 🎉\r\n[keys]\r\nassign = \"hyper-a\"\r\n",
+    );
+    assert!(err.contains("keys.toml line 3"), "{err}");
+    assert!(err.contains("key keys.assign"), "{err}");
 }
 
 #[test]

@@ -52,25 +52,30 @@ const TABLES: &[&str] = &[
     "nonsense",
 ];
 
+/// Pieces of text that trip byte-offset arithmetic, and some TOML to reach past parsing.
+const PIECES: &[&str] = &[
+    "\r\n",
+    "\r",
+    "\n",
+    "Zoë",
+    "🎉",
+    "☕",
+    "é",
+    "\"",
+    " = ",
+    "[ui]",
+    "[theme.colors]",
+    "[keys]",
+    "refresh",
+    "name",
+    "#",
+];
+
 /// Text full of CRLF line ends, multibyte characters and TOML punctuation.
 fn crlf_multibyte_text() -> impl Strategy<Value = String> {
     prop::collection::vec(
         prop_oneof![
-            Just("\r\n".to_owned()),
-            Just("\r".to_owned()),
-            Just("\n".to_owned()),
-            Just("Zoë".to_owned()),
-            Just("🎉".to_owned()),
-            Just("☕".to_owned()),
-            Just("é".to_owned()),
-            Just("\"".to_owned()),
-            Just(" = ".to_owned()),
-            Just("[ui]".to_owned()),
-            Just("[theme.colors]".to_owned()),
-            Just("[keys]".to_owned()),
-            Just("refresh".to_owned()),
-            Just("name".to_owned()),
-            Just("#".to_owned()),
+            prop::sample::select(PIECES).prop_map(str::to_owned),
             "\\PC{0,4}",
         ],
         0..40,

@@ -374,8 +374,12 @@ impl Config {
             }
             let h = t.hours.as_ref().map_or(c_hours, |h| h.get_ref());
             let d = t.days.as_ref().map_or(c_days, |d| d.get_ref());
-            let wh = WorkingHours::parse(h, d)
-                .map_err(|e| (format!("teammates.{}.hours", dotted(std::slice::from_ref(who))), e))?;
+            let wh = WorkingHours::parse(h, d).map_err(|e| {
+                (
+                    format!("teammates.{}.hours", dotted(std::slice::from_ref(who))),
+                    e,
+                )
+            })?;
             hours.push((who.clone(), wh));
         }
         Ok(CoverageConfig {

@@ -137,16 +137,14 @@ fn a_crlf_file_with_multibyte_characters_reports_the_right_line_without_panickin
 
 #[test]
 fn coverage_errors_are_located() {
-    let e = p("[coverage]\nhours = \"nine-five\"\n").unwrap_err();
-    assert_eq!(
-        (e.line, e.key.as_deref()),
-        (Some(2), Some("coverage.hours")),
-        "{e}"
-    );
-    let e = p("[teammates.\"ana@x.io\"]\nhours = \"late\"\n").unwrap_err();
-    assert_eq!(
-        (e.line, e.key.as_deref()),
-        (Some(2), Some("teammates.\"ana@x.io\".hours")),
-        "{e}"
-    );
+    for (text, key) in [
+        ("[coverage]\nhours = \"nine-five\"\n", "coverage.hours"),
+        (
+            "[teammates.\"ana@x.io\"]\nhours = \"late\"\n",
+            "teammates.\"ana@x.io\".hours",
+        ),
+    ] {
+        let e = p(text).unwrap_err();
+        assert_eq!((e.line, e.key.as_deref()), (Some(2), Some(key)), "{e}");
+    }
 }
