@@ -200,7 +200,10 @@ impl Keys {
 /// `[keys]`: action name → key(s), each with where it was written.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(transparent)]
-pub struct KeysConfig(pub BTreeMap<String, Spanned<Keys>>);
+pub struct KeysConfig(
+    /// Action name → key(s).
+    pub BTreeMap<String, Spanned<Keys>>,
+);
 
 /// `[theme]`.
 #[derive(Debug, Clone, Deserialize)]
