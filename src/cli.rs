@@ -1,5 +1,7 @@
 //! The command line: `shiftlead [--config FILE] [COMMAND]`.
 
+use crate::backend::{BackendConfig, Vendor};
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -20,6 +22,10 @@ pub struct Cli {
         env = "SHIFTLEAD_CONFIG"
     )]
     pub config: Option<PathBuf>,
+
+    /// Open the embedded demo of this helpdesk vendor, ignoring any config file.
+    #[arg(long, global = true, value_name = "VENDOR", value_parser = vendor_parser())]
+    pub demo: Option<Vendor>,
 
     /// No writes: every write path is refused (keys show "read-only").
     #[arg(long, global = true)]
@@ -94,10 +100,11 @@ pub enum Command {
     },
     /// Write a commented config file to the platform config dir (mode 600).
     Init {
-        /// Backend to configure.
-        #[arg(long, value_parser = ["intercom", "demo"], default_value = "intercom")]
+        /// Backend kind to configure: a vendor, or the demo.
+        #[arg(long, value_parser = PossibleValuesParser::new(BackendConfig::kinds()),
+              default_value = Vendor::default().name())]
         backend: String,
-        /// Intercom region: us, eu or au.
+        /// Data region of the workspace, for vendors that have them: us, eu or au.
         #[arg(long, default_value = "us")]
         region: String,
         /// Write here instead of the platform config dir.
@@ -126,7 +133,7 @@ pub enum Command {
     },
     /// Print the man page (roff).
     Man,
-    /// Run the Intercom-compatible simulator as a server until Ctrl-C.
+    /// Run the demo's helpdesk simulator as a server until Ctrl-C.
     Simulate {
         /// Address to listen on (loopback only: the simulator speaks plain HTTP).
         #[arg(long, default_value = "127.0.0.1:8080")]
@@ -154,11 +161,12 @@ pub enum Command {
 }
 
 fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
-    let d = humantime::parse_duration(s.trim()).map_err(|e| format!("{e} (e.g. 5s, 1m)"))?;
-    if d < std::time::Duration::from_secs(1) {
-        return Err("must be at least 1s".into());
-    }
-    Ok(d)
+    crate::duration::parse_at_least(s, std::time::Duration::from_secs(1)).map_err(|e| e.to_string())
+}
+
+/// `--demo VENDOR`: the registry's vendors (clap lists them on a mistake).
+fn vendor_parser() -> impl TypedValueParser<Value = Vendor> {
+    PossibleValuesParser::new(Vendor::names()).try_map(|name| Vendor::by_name(&name))
 }
 
 /// Writes the completion script for `shell` (bash, zsh or fish).
@@ -218,6 +226,25 @@ mod tests {
             roff.contains(".TH shiftlead") && roff.contains("simulate"),
             "{roff}"
         );
+    }
+
+    #[test]
+    fn demo_takes_a_vendor_from_the_registry() {
+        for name in Vendor::names() {
+            let c = Cli::parse_from(["shiftlead", "--demo", name, "snapshot", "--json"]);
+            assert_eq!(c.demo.map(Vendor::name), Some(name));
+        }
+        let e = Cli::try_parse_from(["shiftlead", "--demo", "nope"]).unwrap_err();
+        let text = e.to_string();
+        for name in Vendor::names() {
+            assert!(text.contains(name), "{text}");
+        }
+        let c = Cli::parse_from(["shiftlead", "init"]);
+        let Some(Command::Init { backend, .. }) = c.command else {
+            panic!()
+        };
+        assert_eq!(backend, Vendor::default().name());
+        assert!(Cli::try_parse_from(["shiftlead", "init", "--backend", "nope"]).is_err());
     }
 
     #[test]

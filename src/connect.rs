@@ -1,16 +1,15 @@
-//! Builds the backend a configuration asks for: Intercom, or the embedded simulator with the
-//! real Intercom client pointed at it over loopback.
+//! Builds the backend a configuration asks for: a live workspace through the registry, or
+//! the embedded simulator with the simulated vendor's client pointed at it over loopback.
 
-use crate::backend::Helpdesk;
-use crate::backend::intercom::{IntercomClient, IntercomSettings};
+use crate::backend::{BackendConfig, Helpdesk};
 use crate::clock::SharedClock;
-use crate::config::{BackendKind, Config};
+use crate::config::{Config, token};
 use crate::domain::Policy;
 use crate::domain::policy::{CapOverride, SlaTarget};
 use crate::sim::{self, SimConfig, SimHandle};
 use color_eyre::eyre::{WrapErr, eyre};
 use jiff::SignedDuration;
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use std::sync::Arc;
 
 /// A connected backend.
@@ -34,48 +33,40 @@ impl Connection {
 /// Connects as `config` says.
 pub async fn connect(config: &Config, clock: SharedClock) -> color_eyre::Result<Connection> {
     let mut policy = config.policy();
-    match config.backend.kind {
-        BackendKind::Demo => {
-            let mut sim_config = SimConfig::demo(clock);
-            sim_config.seed = config.backend.seed;
-            sim_config.faults = sim::FaultProfile::load(&config.backend.faults)
-                .map_err(|e| eyre!("config key backend.faults: {e}"))?;
-            demo_policy(&mut policy, &sim_config.scenario);
-            let handle = sim::start(sim_config, "127.0.0.1:0".parse()?)
-                .await
-                .wrap_err("starting the embedded demo simulator")?;
-            let mut settings = IntercomSettings::new(
+    let section = &config.backend;
+    if let BackendConfig::Demo(demo) = section {
+        let mut sim_config = SimConfig::demo(clock);
+        sim_config.seed = demo.seed;
+        sim_config.faults = sim::FaultProfile::load(&demo.faults)
+            .map_err(|e| eyre!("config key backend.faults: {e}"))?;
+        demo_policy(&mut policy, &sim_config.scenario);
+        let handle = sim::start(sim_config, "127.0.0.1:0".parse()?)
+            .await
+            .wrap_err("starting the embedded demo simulator")?;
+        let backend = demo
+            .vendor
+            .simulator_client(
                 handle.base_url(),
                 SecretString::from(handle.token.clone()),
-                "demo",
-            );
-            settings.timeout = config.backend.timeout;
-            let client = IntercomClient::new(settings).map_err(|e| eyre!("{e}"))?;
-            Ok(Connection {
-                backend: Arc::new(client),
-                sim: Some(handle),
-                policy,
-            })
-        }
-        BackendKind::Intercom => {
-            let base_url = match &config.backend.base_url {
-                Some(url) => url.clone(),
-                None => IntercomSettings::region_url(&config.backend.region)
-                    .map_err(|e| eyre!("{e}"))?
-                    .to_owned(),
-            };
-            let token = config.token().map_err(|e| eyre!(e))?;
-            crate::crash::register_secret(token.expose_secret());
-            let mut settings = IntercomSettings::new(base_url, token, "intercom");
-            settings.timeout = config.backend.timeout;
-            let client = IntercomClient::new(settings).map_err(|e| eyre!("{e}"))?;
-            Ok(Connection {
-                backend: Arc::new(client),
-                sim: None,
-                policy,
-            })
-        }
+                demo.timeout,
+            )
+            .map_err(|e| eyre!("{e}"))?;
+        return Ok(Connection {
+            backend,
+            sim: Some(handle),
+            policy,
+        });
     }
+    let source = section
+        .token_source()
+        .ok_or_else(|| eyre!("backend kind {} takes no token", section.kind()))?;
+    let token = token::resolve(&source).map_err(|e| eyre!(e))?;
+    let backend = section.connect(token).map_err(|e| eyre!("{e}"))?;
+    Ok(Connection {
+        backend,
+        sim: None,
+        policy,
+    })
 }
 
 /// Adds what a lead would configure for the demo workspace: its teammates' caps and time

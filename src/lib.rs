@@ -1,7 +1,7 @@
 //! shiftlead: a terminal dashboard for customer-support shift leads.
 //!
-//! Layers: [`domain`] (pure types and metrics), [`backend`] (helpdesk clients), [`sim`] (the
-//! embedded Intercom-compatible simulator), [`config`], [`cli`].
+//! Layers: [`domain`] (pure types and metrics), [`backend`] (helpdesk clients and the vendor
+//! registry), [`sim`] (the embedded helpdesk simulator), [`config`] (plain data), [`cli`].
 
 pub mod app;
 pub mod audit;
@@ -15,6 +15,7 @@ pub mod connect;
 pub mod crash;
 pub mod dashboard;
 pub mod domain;
+pub mod duration;
 pub mod init;
 pub mod logging;
 pub mod sim;

@@ -2,7 +2,9 @@
 
 use clap::Parser;
 use color_eyre::eyre::{WrapErr, eyre};
+use shiftlead::app::keymap::Keymap;
 use shiftlead::audit::Audit;
+use shiftlead::backend::{BackendConfig, DemoConfig, Vendor};
 use shiftlead::cli::{Cli, Command};
 use shiftlead::clock::{SharedClock, SystemClock};
 use shiftlead::commands;
@@ -11,6 +13,7 @@ use shiftlead::connect::connect;
 use shiftlead::dashboard::{self, DashboardOptions};
 use shiftlead::domain;
 use shiftlead::sim::{self, Scenario, SimConfig};
+use shiftlead::ui::theme::Theme;
 use shiftlead::writes::Executor;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -59,9 +62,10 @@ fn main() -> ExitCode {
             return match result {
                 Ok(p) => {
                     println!("wrote {} (mode 600)", p.display());
-                    if backend == "intercom" {
+                    if let Ok(vendor) = Vendor::by_name(backend) {
                         println!(
-                            "next: export INTERCOM_TOKEN=… (or set backend.token_command), then run `shiftlead check`"
+                            "next: export {}=… (or set backend.token_command), then run `shiftlead check`",
+                            vendor.token_env()
                         );
                     }
                     ExitCode::SUCCESS
@@ -75,7 +79,34 @@ fn main() -> ExitCode {
         _ => {}
     }
     let _log = shiftlead::logging::init();
-    let loaded = match config::load(cli.config.as_deref()) {
+    let loaded = match cli.demo {
+        // `--demo VENDOR`: that vendor's demo, no config file.
+        Some(vendor) => {
+            let mut loaded = config::Loaded::defaults();
+            loaded.config.backend = BackendConfig::Demo(DemoConfig::of(vendor));
+            Ok(loaded)
+        }
+        None => config::load(cli.config.as_deref()),
+    };
+    let loaded = match loaded {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("shiftlead: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let looks = Keymap::from_config(&loaded.config.keys)
+        .map_err(|(action, e)| loaded.error_at(&format!("keys.{action}"), e))
+        .and_then(|keymap| {
+            Theme::from_config(
+                &loaded.config.theme,
+                no_color || loaded.config.ui.monochrome,
+            )
+            .map(|theme| Looks { keymap, theme })
+            .map_err(|(key, e)| loaded.error_at(&key, e))
+        });
+    let looks = match looks {
         Ok(l) => l,
         Err(e) => {
             eprintln!("shiftlead: {e}");
@@ -99,7 +130,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let result = runtime.block_on(run(cli, loaded.config, loaded.warnings));
+    let result = runtime.block_on(run(cli, loaded.config, looks, loaded.warnings));
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -123,7 +154,18 @@ fn open_audit() -> Option<Arc<Audit>> {
     }
 }
 
-async fn run(cli: Cli, config: Config, warnings: Vec<String>) -> color_eyre::Result<()> {
+/// The key bindings and colours, built from the config before anything connects.
+struct Looks {
+    keymap: Keymap,
+    theme: Theme,
+}
+
+async fn run(
+    cli: Cli,
+    config: Config,
+    looks: Looks,
+    warnings: Vec<String>,
+) -> color_eyre::Result<()> {
     let clock: SharedClock = Arc::new(SystemClock);
     let read_only = cli.read_only;
     let (refresh, privacy) = (cli.refresh, cli.privacy);
@@ -135,12 +177,8 @@ async fn run(cli: Cli, config: Config, warnings: Vec<String>) -> color_eyre::Res
                 privacy: privacy || config.ui.privacy,
                 policy: conn.policy.clone(),
                 demo: conn.is_demo(),
-                theme: config
-                    .theme(std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()))
-                    .map_err(|(k, e)| eyre!("config key {k}: {e}"))?,
-                keymap: config
-                    .keymap()
-                    .map_err(|(k, e)| eyre!("config key keys.{k}: {e}"))?,
+                theme: looks.theme,
+                keymap: looks.keymap,
                 clock,
                 warn_under: config.ui.warn_under,
                 read_only,
@@ -198,11 +236,7 @@ async fn run(cli: Cli, config: Config, warnings: Vec<String>) -> color_eyre::Res
         }
         Some(Command::Check) => {
             let conn = connect(&config, clock.clone()).await?;
-            let where_ = match (&config.backend.kind, &config.backend.base_url) {
-                (config::BackendKind::Demo, _) => "embedded demo simulator".to_owned(),
-                (_, Some(url)) => url.clone(),
-                (_, None) => format!("Intercom ({})", config.backend.region),
-            };
+            let where_ = config.backend.describe();
             let result = shiftlead::check::run(conn.backend.as_ref(), &where_, read_only).await;
             if let Some(sim) = conn.sim {
                 sim.shutdown().await;
@@ -302,9 +336,11 @@ async fn run(cli: Cli, config: Config, warnings: Vec<String>) -> color_eyre::Res
                 );
             }
             println!("token: {}", handle.token);
+            let vendor = Vendor::default();
             println!(
-                "Use it with: [backend] kind = \"intercom\", base_url = \"{}\", and INTERCOM_TOKEN set to the token above.",
-                handle.base_url()
+                "Use it with: [backend] kind = \"{vendor}\", base_url = \"{}\", and {} set to the token above.",
+                handle.base_url(),
+                vendor.token_env()
             );
             handle.serve_until(shutdown_signal()).await;
             Ok(())

@@ -86,18 +86,35 @@ async fn snapshot_json_counts_agree_with_the_simulators_own_state() {
 #[test]
 fn snapshot_json_without_config_uses_the_embedded_demo() {
     let home = tempfile::tempdir().unwrap();
+    // With --demo VENDOR a config pointing at a dead workspace is not even read.
+    let config = write_config(&home, "http://127.0.0.1:9");
+    let config = config.to_str().unwrap();
+    for args in [
+        &["snapshot", "--json"][..],
+        &[
+            "snapshot", "--json", "--demo", "intercom", "--config", config,
+        ],
+    ] {
+        let out = shiftlead(&home).args(args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(json["snapshot"]["workspace"]["backend"], "demo");
+        assert_eq!(json["snapshot"]["inboxes"].as_array().unwrap().len(), 5);
+    }
     let out = shiftlead(&home)
-        .args(["snapshot", "--json"])
+        .args(["--demo", "zendesk9", "snapshot", "--json"])
         .output()
         .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        err.contains("zendesk9") && err.contains("intercom"),
+        "{err}"
     );
-    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(json["snapshot"]["workspace"]["backend"], "demo");
-    assert_eq!(json["snapshot"]["inboxes"].as_array().unwrap().len(), 5);
 }
 
 #[test]
@@ -118,20 +135,37 @@ fn snapshot_failure_is_one_line_and_non_zero() {
     assert!(out.stdout.is_empty());
 }
 
-#[test]
-fn a_bad_config_names_file_line_and_key() {
-    let home = tempfile::tempdir().unwrap();
-    let path = home.path().join("bad.toml");
-    std::fs::write(&path, "[ui]\nrefresh = \"soon\"\n").unwrap();
-    let out = shiftlead(&home)
+/// Runs `snapshot --json` on a config file `name` holding `text`; it must exit 2: the error.
+fn config_error(home: &tempfile::TempDir, name: &str, text: &str) -> String {
+    let path = home.path().join(name);
+    std::fs::write(&path, text).unwrap();
+    let out = shiftlead(home)
         .args(["snapshot", "--json", "--config"])
         .arg(&path)
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn a_bad_config_names_file_line_and_key() {
+    let home = tempfile::tempdir().unwrap();
+    let err = config_error(&home, "bad.toml", "[ui]\nrefresh = \"soon\"\n");
     assert!(err.contains("bad.toml line 2"), "{err}");
     assert!(err.contains("key ui.refresh"), "{err}");
+    // An old flat [backend] is told to add its kind.
+    let err = config_error(&home, "old.toml", "[backend]\nregion = \"eu\"\n");
+    assert!(err.contains("old.toml line 2"), "{err}");
+    assert!(err.contains("add kind = \"intercom\""), "{err}");
+    // Key bindings are checked before anything connects, located past CRLF and multibyte.
+    let err = config_error(
+        &home,
+        "keys.toml",
+        "# Zoë 🎉\r\n[keys]\r\nassign = \"hyper-a\"\r\n",
+    );
+    assert!(err.contains("keys.toml line 3"), "{err}");
+    assert!(err.contains("key keys.assign"), "{err}");
 }
 
 #[test]

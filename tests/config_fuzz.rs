@@ -3,7 +3,9 @@
 //! clear error) without panicking either.
 
 use proptest::prelude::*;
+use shiftlead::app::keymap::Keymap;
 use shiftlead::config;
+use shiftlead::ui::theme::Theme;
 use std::path::Path;
 
 const EXAMPLE: &str = include_str!("../config.example.toml");
@@ -50,6 +52,37 @@ const TABLES: &[&str] = &[
     "nonsense",
 ];
 
+/// Pieces of text that trip byte-offset arithmetic, and some TOML to reach past parsing.
+const PIECES: &[&str] = &[
+    "\r\n",
+    "\r",
+    "\n",
+    "Zoë",
+    "🎉",
+    "☕",
+    "é",
+    "\"",
+    " = ",
+    "[ui]",
+    "[theme.colors]",
+    "[keys]",
+    "refresh",
+    "name",
+    "#",
+];
+
+/// Text full of CRLF line ends, multibyte characters and TOML punctuation.
+fn crlf_multibyte_text() -> impl Strategy<Value = String> {
+    prop::collection::vec(
+        prop_oneof![
+            prop::sample::select(PIECES).prop_map(str::to_owned),
+            "\\PC{0,4}",
+        ],
+        0..40,
+    )
+    .prop_map(|parts| parts.concat())
+}
+
 fn toml_value() -> impl Strategy<Value = String> {
     prop_oneof![
         any::<i64>().prop_map(|n| n.to_string()),
@@ -95,9 +128,12 @@ fn load_everything(text: &str) {
     match config::parse(text, path) {
         Ok((c, _warnings)) => {
             let _ = c.policy();
-            let _ = c.keymap();
-            let _ = c.theme(false);
-            let _ = c.theme(true);
+            let _ = Keymap::from_config(&c.keys)
+                .map_err(|(a, e)| config::locate(&c, text, path, &format!("keys.{a}"), e));
+            let _ = Theme::from_config(&c.theme, false)
+                .map_err(|(k, e)| config::locate(&c, text, path, &k, e).to_string());
+            let _ = Theme::from_config(&c.theme, true);
+            let _ = c.coverage();
         }
         Err(e) => {
             let msg = e.to_string();
@@ -111,6 +147,20 @@ proptest! {
 
     #[test]
     fn arbitrary_text_never_panics_the_loader(text in "\\PC{0,200}") {
+        load_everything(&text);
+    }
+
+    #[test]
+    fn crlf_and_multibyte_text_never_panics_the_loader(text in crlf_multibyte_text()) {
+        load_everything(&text);
+    }
+
+    #[test]
+    fn generated_crlf_documents_with_multibyte_values_never_panic_the_loader(
+        text in document(),
+        accent in prop::sample::select(&["Zoë", "🎉", "日本", "é"][..]),
+    ) {
+        let text = text.replace('\n', "\r\n").replace("a", accent);
         load_everything(&text);
     }
 

@@ -323,6 +323,17 @@ impl Default for Keymap {
 }
 
 impl Keymap {
+    /// The defaults with `[keys]` applied. Errors name the action (`keys.ACTION` in the
+    /// config) and say what is wrong.
+    pub fn from_config(keys: &crate::config::KeysConfig) -> Result<Keymap, (String, String)> {
+        let overrides = keys
+            .0
+            .iter()
+            .map(|(action, k)| (action.clone(), k.get_ref().to_vec()))
+            .collect();
+        Keymap::with_overrides(&overrides)
+    }
+
     /// The defaults with `overrides` (action name → keys) replacing those actions' keys.
     /// Errors name the action and say what is wrong.
     pub fn with_overrides(

@@ -216,3 +216,308 @@ pub trait Helpdesk: Send + Sync {
         Vec::new()
     }
 }
+
+// ---- The backend registry ----
+//
+// Every vendor the configuration and the command line can name: `[backend]` (tagged on
+// `kind`), the vendors the demo simulates, each vendor's `init` template and token default,
+// and the clients they build. A new vendor is a variant of `Vendor` and of `BackendConfig`
+// plus one arm in each match below.
+
+use secrecy::SecretString;
+use std::sync::Arc;
+
+/// A helpdesk vendor: a `kind` of `[backend]`, and what the demo can simulate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Vendor {
+    /// Intercom.
+    #[default]
+    Intercom,
+}
+
+impl Vendor {
+    /// Every vendor, in the order help texts list them.
+    pub const ALL: &'static [Vendor] = &[Vendor::Intercom];
+
+    /// The name in the config and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Vendor::Intercom => intercom::config::NAME,
+        }
+    }
+
+    /// The vendor called `name` (any case); the error lists the known ones.
+    pub fn by_name(name: &str) -> Result<Vendor, String> {
+        Vendor::ALL
+            .iter()
+            .copied()
+            .find(|v| v.name().eq_ignore_ascii_case(name.trim()))
+            .ok_or_else(|| {
+                format!(
+                    "unknown vendor {name:?} (known: {})",
+                    Vendor::names().join(", ")
+                )
+            })
+    }
+
+    /// The known vendor names.
+    pub fn names() -> Vec<&'static str> {
+        Vendor::ALL.iter().map(|v| v.name()).collect()
+    }
+
+    /// The keys of this vendor's `[backend]` section, besides `kind`.
+    pub fn keys(self) -> &'static [&'static str] {
+        match self {
+            Vendor::Intercom => intercom::config::KEYS,
+        }
+    }
+
+    /// The environment variable holding the token unless `token_env` says otherwise.
+    pub fn token_env(self) -> &'static str {
+        match self {
+            Vendor::Intercom => intercom::config::TOKEN_ENV,
+        }
+    }
+
+    /// The commented `[backend]` section `shiftlead init` writes for this vendor.
+    pub fn init_template(self, region: &str) -> Result<String, BackendError> {
+        match self {
+            Vendor::Intercom => intercom::config::init_template(region),
+        }
+    }
+
+    /// This vendor's client pointed at a simulator of it (the demo), labelled `demo`.
+    pub fn simulator_client(
+        self,
+        base_url: String,
+        token: SecretString,
+        timeout: Duration,
+    ) -> Result<Arc<dyn Helpdesk>, BackendError> {
+        match self {
+            Vendor::Intercom => Ok(Arc::new(intercom::config::client(
+                base_url, token, "demo", timeout,
+            )?)),
+        }
+    }
+}
+
+impl std::fmt::Display for Vendor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Vendor {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Vendor::by_name(s)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Vendor {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Vendor::by_name(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+/// Where a vendor's API token comes from; resolving it is the same for every vendor.
+#[derive(Debug, Clone, Copy)]
+pub struct TokenSource<'a> {
+    /// The environment variable tried first.
+    pub env: &'a str,
+    /// A shell command printing the token, tried when the variable is unset.
+    pub command: Option<&'a str>,
+    /// The token written in the config file.
+    pub inline: Option<&'a SecretString>,
+}
+
+/// A secret string, wrapped at once so it never reaches a `Debug` or log; empty is none.
+pub(crate) fn secret<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<SecretString>, D::Error> {
+    let s = <String as serde::Deserialize>::deserialize(d)?;
+    let s = s.trim();
+    Ok((!s.is_empty()).then(|| SecretString::from(s.to_owned())))
+}
+
+/// `[backend]` with `kind = "demo"`: the embedded simulator of `vendor`.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(default)]
+pub struct DemoConfig {
+    /// The vendor simulated.
+    pub vendor: Vendor,
+    /// Seed of the simulated workspace.
+    pub seed: u64,
+    /// Injected faults: `none`, `flaky`, `chaos` or a fault-profile file.
+    pub faults: String,
+    /// Per-request timeout.
+    #[serde(deserialize_with = "crate::duration::positive")]
+    pub timeout: Duration,
+}
+
+impl DemoConfig {
+    /// The keys of the demo section, besides `kind`.
+    pub const KEYS: &'static [&'static str] = &["vendor", "seed", "faults", "timeout"];
+
+    /// The demo of `vendor` with the defaults.
+    pub fn of(vendor: Vendor) -> DemoConfig {
+        DemoConfig {
+            vendor,
+            ..DemoConfig::default()
+        }
+    }
+}
+
+impl Default for DemoConfig {
+    fn default() -> Self {
+        Self {
+            vendor: Vendor::default(),
+            seed: 42,
+            faults: "none".into(),
+            timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// `[backend]`, tagged on `kind`: the demo, or one vendor's section.
+#[derive(Debug, Clone)]
+pub enum BackendConfig {
+    /// `kind = "demo"` (also: no `[backend]` at all).
+    Demo(DemoConfig),
+    /// `kind = "intercom"`.
+    Intercom(intercom::config::IntercomConfig),
+}
+
+impl Default for BackendConfig {
+    fn default() -> Self {
+        BackendConfig::Demo(DemoConfig::default())
+    }
+}
+
+impl BackendConfig {
+    /// The `kind` of the demo.
+    pub const DEMO: &'static str = "demo";
+
+    /// Every `kind`: the demo, then each vendor.
+    pub fn kinds() -> Vec<&'static str> {
+        std::iter::once(Self::DEMO).chain(Vendor::names()).collect()
+    }
+
+    /// The keys a `kind` accepts besides `kind` itself, or `None` for an unknown kind.
+    pub fn keys_of(kind: &str) -> Option<&'static [&'static str]> {
+        if kind == Self::DEMO {
+            return Some(DemoConfig::KEYS);
+        }
+        Vendor::ALL
+            .iter()
+            .find(|v| v.name() == kind)
+            .map(|v| v.keys())
+    }
+
+    /// The section of `kind` read from `d`, a deserializer over the whole `[backend]` table
+    /// (the `kind` key in it is left unread). The error of an unknown kind lists the known.
+    pub fn deserialize_kind<'de, D: serde::Deserializer<'de>>(
+        kind: &str,
+        d: D,
+    ) -> Result<Self, D::Error> {
+        use serde::Deserialize;
+        if kind == Self::DEMO {
+            return DemoConfig::deserialize(d).map(BackendConfig::Demo);
+        }
+        match Vendor::by_name(kind) {
+            Ok(Vendor::Intercom) => {
+                intercom::config::IntercomConfig::deserialize(d).map(BackendConfig::Intercom)
+            }
+            Err(_) => Err(serde::de::Error::custom(format!(
+                "unknown backend kind {kind:?} (known: {})",
+                Self::kinds().join(", ")
+            ))),
+        }
+    }
+
+    /// This section's `kind`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            BackendConfig::Demo(_) => Self::DEMO,
+            BackendConfig::Intercom(_) => Vendor::Intercom.name(),
+        }
+    }
+
+    /// The vendor: the one talked to, or the one the demo simulates.
+    pub fn vendor(&self) -> Vendor {
+        match self {
+            BackendConfig::Demo(d) => d.vendor,
+            BackendConfig::Intercom(_) => Vendor::Intercom,
+        }
+    }
+
+    /// The per-request timeout.
+    pub fn timeout(&self) -> Duration {
+        match self {
+            BackendConfig::Demo(d) => d.timeout,
+            BackendConfig::Intercom(c) => c.timeout,
+        }
+    }
+
+    /// The demo section, when this is the demo.
+    pub fn demo(&self) -> Option<&DemoConfig> {
+        match self {
+            BackendConfig::Demo(d) => Some(d),
+            _ => None,
+        }
+    }
+
+    /// Where the API token comes from (`None` for the demo, which needs none).
+    pub fn token_source(&self) -> Option<TokenSource<'_>> {
+        match self {
+            BackendConfig::Demo(_) => None,
+            BackendConfig::Intercom(c) => Some(c.token_source()),
+        }
+    }
+
+    /// Where the backend is, for `check`.
+    pub fn describe(&self) -> String {
+        match self {
+            BackendConfig::Demo(d) => format!("embedded demo simulator ({})", d.vendor),
+            BackendConfig::Intercom(c) => c.describe(),
+        }
+    }
+
+    /// The client of a live workspace, with its token. The demo is connected by starting the
+    /// simulator and calling [`Vendor::simulator_client`].
+    pub fn connect(&self, token: SecretString) -> Result<Arc<dyn Helpdesk>, BackendError> {
+        match self {
+            BackendConfig::Demo(_) => Err(BackendError::Config(
+                "the demo connects to its simulator (Vendor::simulator_client)".into(),
+            )),
+            BackendConfig::Intercom(c) => Ok(Arc::new(c.client(token)?)),
+        }
+    }
+
+    /// The commented `[backend]` section `shiftlead init --backend KIND` writes.
+    pub fn init_template(kind: &str, region: &str) -> Result<String, BackendError> {
+        if kind == Self::DEMO {
+            return Ok(DEMO_TEMPLATE.to_owned());
+        }
+        Vendor::by_name(kind)
+            .map_err(BackendError::Config)?
+            .init_template(region)
+    }
+}
+
+/// The commented demo section, as `config.example.toml` starts with it.
+pub const DEMO_TEMPLATE: &str = r#"[backend]
+# "demo" runs an embedded simulator of a helpdesk; other kinds talk to your workspace
+# (`shiftlead init --backend KIND` writes that section).
+kind = "demo"
+# Which helpdesk the demo simulates.
+vendor = "intercom"
+# Seed of the demo workspace.
+seed = 42
+# Faults the demo simulator injects: "none", "flaky", "chaos", or a fault-profile TOML file
+# (see RELIABILITY.md). Try "flaky" to watch the dashboard ride out a bad network.
+faults = "none"
+# Per-request timeout.
+timeout = "10s"
+"#;

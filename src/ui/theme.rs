@@ -63,9 +63,21 @@ pub struct Theme {
 }
 
 impl Theme {
+    /// The theme of `[theme]`, monochrome as well when `monochrome` (`ui.monochrome` or
+    /// NO_COLOR). Errors name the offending key (`theme.name`, `theme.colors.ROLE`).
+    pub fn from_config(
+        config: &crate::config::ThemeConfig,
+        monochrome: bool,
+    ) -> Result<Theme, (String, String)> {
+        let colors = config.colors.iter().map(|(role, c)| (role, c.get_ref()));
+        let mut theme = Theme::named(config.name.get_ref(), colors)?;
+        theme.monochrome |= monochrome;
+        Ok(theme)
+    }
+
     /// A theme by name (`default`, `high-contrast`, `monochrome`) with colour overrides
     /// (role name → colour name or `#rrggbb`). Errors name the offending key.
-    pub fn from_config<'a>(
+    pub fn named<'a>(
         name: &str,
         colors: impl Iterator<Item = (&'a String, &'a String)>,
     ) -> Result<Theme, (String, String)> {
@@ -183,20 +195,20 @@ mod tests {
     #[test]
     fn themes_load_by_name_with_overrides_and_errors_name_the_key() {
         let colors = [("bad".to_owned(), "#ff8800".to_owned())];
-        let t = Theme::from_config("high-contrast", colors.iter().map(|(a, b)| (a, b))).unwrap();
+        let t = Theme::named("high-contrast", colors.iter().map(|(a, b)| (a, b))).unwrap();
         assert!(t.high_contrast);
         assert_eq!(t.style(Role::Bad).fg, Some(Color::Rgb(255, 136, 0)));
-        let (key, e) = Theme::from_config("neon", std::iter::empty()).unwrap_err();
+        let (key, e) = Theme::named("neon", std::iter::empty()).unwrap_err();
         assert_eq!(key, "theme.name");
         assert!(e.contains("neon"));
         let bad = [("bad".to_owned(), "reddish".to_owned())];
-        let (key, _) = Theme::from_config("default", bad.iter().map(|(a, b)| (a, b))).unwrap_err();
+        let (key, _) = Theme::named("default", bad.iter().map(|(a, b)| (a, b))).unwrap_err();
         assert_eq!(key, "theme.colors.bad");
         let bad = [("sparkle".to_owned(), "red".to_owned())];
-        let (key, e) = Theme::from_config("default", bad.iter().map(|(a, b)| (a, b))).unwrap_err();
+        let (key, e) = Theme::named("default", bad.iter().map(|(a, b)| (a, b))).unwrap_err();
         assert_eq!(key, "theme.colors.sparkle");
         assert!(e.contains("unknown role"));
-        let mono = Theme::from_config("monochrome", colors.iter().map(|(a, b)| (a, b))).unwrap();
+        let mono = Theme::named("monochrome", colors.iter().map(|(a, b)| (a, b))).unwrap();
         assert_eq!(mono.style(Role::Bad).fg, None, "monochrome ignores colours");
     }
 }
