@@ -34,6 +34,18 @@ pub enum DurationError {
     },
 }
 
+/// A compact duration: `45s`, `12m`, `1h05m`, `2d03h`.
+pub fn short(d: SignedDuration) -> String {
+    let secs = d.as_secs().abs();
+    let sign = if d.is_negative() { "-" } else { "" };
+    match secs {
+        s if s < 60 => format!("{sign}{s}s"),
+        s if s < 3600 => format!("{sign}{}m", s / 60),
+        s if s < 86_400 => format!("{sign}{}h{:02}m", s / 3600, (s % 3600) / 60),
+        s => format!("{sign}{}d{:02}h", s / 86_400, (s % 86_400) / 3600),
+    }
+}
+
 /// Parses a non-negative duration: "0s", "90s", "15m", "2h", "1h 30m", "1h30m", "2 days",
 /// "1w", "250ms".
 pub fn parse(input: &str) -> Result<Duration, DurationError> {

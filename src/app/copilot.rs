@@ -176,7 +176,7 @@ impl App {
         let name = s.teammate(&teammate).map_or("?", |t| t.name.as_str());
         let idle_for = tm
             .last_reply
-            .map(|r| crate::ui::format::short(m.at.duration_since(r)))
+            .map(|r| crate::duration::short(m.at.duration_since(r)))
             .unwrap_or_else(|| "no reply seen".into());
         self.overlay = Some(Overlay::Confirm(Confirm {
             title: format!(
@@ -240,7 +240,7 @@ impl App {
                 items.push(PickItem {
                     label: format!(
                         "{} · {label}",
-                        crate::ui::format::short(jiff::SignedDuration::from_mins(minutes))
+                        crate::duration::short(jiff::SignedDuration::from_mins(minutes))
                     ),
                     detail: "away, back when it ends".into(),
                     choice: Choice::Block {

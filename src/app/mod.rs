@@ -7,6 +7,7 @@ mod input;
 pub mod keymap;
 mod rows;
 
+pub use crate::sync::SyncMsg;
 pub use actions::{Choice, Confirm, Effect, Overlay, PickItem, Picker};
 pub use copilot::Rebalance;
 pub use input::COMMANDS;
@@ -79,31 +80,6 @@ pub enum Mode {
     Filter,
     /// Typing a `:` command.
     Command(String),
-}
-
-/// A result from the sync task.
-#[derive(Debug, Clone)]
-pub enum SyncMsg {
-    /// A fresh snapshot (policy already applied).
-    Snapshot {
-        /// The data.
-        snapshot: Box<Snapshot>,
-        /// How long the poll took.
-        took: Duration,
-        /// Budget after the poll.
-        budget: Budget,
-        /// What the backend can do now.
-        capabilities: Box<Capabilities>,
-    },
-    /// A failed poll; the last good data stays on screen.
-    Failed {
-        /// Why.
-        error: String,
-        /// How long the attempt took.
-        took: Duration,
-        /// Budget after the attempt.
-        budget: Budget,
-    },
 }
 
 /// One clickable list of the last frame.

@@ -64,7 +64,7 @@ fn bad_duration_names_file_line_and_key() {
 fn wrong_type_and_bad_enum_are_located() {
     let e = p("[caps]\ndefault = \"eight\"\n").unwrap_err();
     assert_eq!((e.line, e.key.as_deref()), (Some(2), Some("caps.default")));
-    let e = p("[backend]\nkind = \"zendesk2\"\n").unwrap_err();
+    let e = p("[backend]\nkind = \"helpdesk9\"\n").unwrap_err();
     assert_eq!((e.line, e.key.as_deref()), (Some(2), Some("backend.kind")));
     let e = p("[teammates.\"ana@x.io\"]\ntime_zone = \"Mars/Olympus\"\n").unwrap_err();
     assert!(e.to_string().contains("Mars/Olympus"));

@@ -389,7 +389,7 @@ pub enum SlaStatus {
     Active,
     /// Met.
     Hit,
-    /// Missed (on Intercom, only set at the next teammate reply after expiry).
+    /// Missed (some backends set it only at the next teammate reply after expiry).
     Missed,
     /// Removed.
     Cancelled,

@@ -34,7 +34,7 @@ pub struct SlaUrgency {
     pub remaining: SignedDuration,
     /// `true` when the deadline came from the backend, `false` when estimated.
     pub exact: bool,
-    /// The backend reports the SLA missed (sticky on Intercom once any target was missed).
+    /// The backend reports the SLA missed (on some backends sticky once any target was missed).
     pub missed: bool,
 }
 

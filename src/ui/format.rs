@@ -2,17 +2,7 @@
 
 use jiff::SignedDuration;
 
-/// A compact duration: `45s`, `12m`, `1h05m`, `2d03h`.
-pub fn short(d: SignedDuration) -> String {
-    let secs = d.as_secs().abs();
-    let sign = if d.is_negative() { "-" } else { "" };
-    match secs {
-        s if s < 60 => format!("{sign}{s}s"),
-        s if s < 3600 => format!("{sign}{}m", s / 60),
-        s if s < 86_400 => format!("{sign}{}h{:02}m", s / 3600, (s % 3600) / 60),
-        s => format!("{sign}{}d{:02}h", s / 86_400, (s % 86_400) / 3600),
-    }
-}
+pub use crate::duration::short;
 
 /// A countdown that ticks every second: `mm:ss` under an hour, `1h05m` above; negative once
 /// past.
