@@ -206,7 +206,62 @@ pub async fn run(backend: Arc<dyn Helpdesk>, options: DashboardOptions) -> color
         }
     };
     poller.abort();
+    wait_for_writes(&executor, &mut terminal, &mut events, &mut app, &options, theme).await;
     result
+}
+
+/// Most a quit waits for writes in flight (each write is bounded by the request timeout).
+const QUIT_WAIT: Duration = Duration::from_secs(60);
+
+/// On quit, writes still in flight finish (and reach the audit log) before the terminal is
+/// given back; the screen says so. Ctrl-C (or a quit signal) leaves at once; what was sent
+/// then shows in the audit log as an intent without an outcome.
+async fn wait_for_writes(
+    executor: &Executor,
+    terminal: &mut ratatui::DefaultTerminal,
+    events: &mut EventStream,
+    app: &mut App,
+    options: &DashboardOptions,
+    theme: Theme,
+) {
+    let n = executor.in_flight();
+    if n == 0 {
+        return;
+    }
+    tracing::info!(in_flight = n, "quitting: waiting for writes in flight");
+    app.quit = false;
+    app.message = Some(format!(
+        "quitting: waiting for {n} write{} in flight to finish and be audited… (Ctrl-C leaves now)",
+        if n == 1 { "" } else { "s" }
+    ));
+    let ctx = Ctx {
+        now: options.clock.now(),
+        theme,
+    };
+    let _ = terminal.draw(|f| {
+        ui::draw(f, app, ctx);
+    });
+    tokio::select! {
+        () = executor.wait_idle() => {}
+        () = tokio::time::sleep(QUIT_WAIT) => {
+            tracing::warn!(in_flight = executor.in_flight(), "quit: gave up waiting for writes");
+        }
+        () = term::quit_signal() => {
+            tracing::warn!(in_flight = executor.in_flight(), "quit: left with writes in flight");
+        }
+        () = async {
+            while let Some(Ok(ev)) = events.next().await {
+                if let Event::Key(k) = ev
+                    && k.code == crossterm::event::KeyCode::Char('c')
+                    && k.modifiers.contains(crossterm::event::KeyModifiers::CONTROL)
+                {
+                    return;
+                }
+            }
+        } => {
+            tracing::warn!(in_flight = executor.in_flight(), "quit: left with writes in flight");
+        }
+    }
 }
 
 /// Writes the handoff for the last 8 hours next to the audit log; says where (or why not).

@@ -391,3 +391,41 @@ async fn bulk_writes_report_per_item_in_order() {
     }
     assert_eq!(audit::read_recent(r.audit.path(), 10).len(), 6);
 }
+
+#[tokio::test]
+async fn quitting_waits_for_writes_in_flight_and_their_audit_lines() {
+    let r = rig().await;
+    let s = r.snapshot().await;
+    let t = s.teammates.iter().find(|t| !t.presence.is_away()).unwrap();
+    let p = actions::plan_presence(
+        &s,
+        &t.id,
+        PresenceChange {
+            status: PresenceStatus::Away,
+            reason: None,
+        },
+    )
+    .unwrap();
+    r.sim.set_response_delay(Duration::from_millis(150));
+    let exec = Arc::new(r.exec);
+    let running = tokio::spawn({
+        let exec = exec.clone();
+        async move { exec.run(p, false).await }
+    });
+    while exec.in_flight() == 0 {
+        tokio::task::yield_now().await;
+    }
+    // The intent is logged before the write goes out; the outcome only once it is known.
+    exec.wait_idle().await;
+    assert_eq!(exec.in_flight(), 0);
+    let lines = std::fs::read_to_string(r.audit.path()).unwrap();
+    let words: Vec<String> = lines
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["outcome"].to_string())
+        .collect();
+    assert_eq!(words, vec!["\"intent\"", "\"applied\""], "{lines}");
+    assert!(matches!(
+        running.await.unwrap().outcome,
+        Outcome::Applied { .. }
+    ));
+}
