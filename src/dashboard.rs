@@ -206,7 +206,15 @@ pub async fn run(backend: Arc<dyn Helpdesk>, options: DashboardOptions) -> color
         }
     };
     poller.abort();
-    wait_for_writes(&executor, &mut terminal, &mut events, &mut app, &options, theme).await;
+    wait_for_writes(
+        &executor,
+        &mut terminal,
+        &mut events,
+        &mut app,
+        &options,
+        theme,
+    )
+    .await;
     result
 }
 

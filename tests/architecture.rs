@@ -96,7 +96,12 @@ fn the_layers_have_no_import_cycles() {
     let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for path in sources(&root) {
         let rel = path.strip_prefix(&root).unwrap();
-        let first = rel.components().next().unwrap().as_os_str().to_string_lossy();
+        let first = rel
+            .components()
+            .next()
+            .unwrap()
+            .as_os_str()
+            .to_string_lossy();
         let module = first.trim_end_matches(".rs").to_owned();
         if matches!(module.as_str(), "main" | "lib") {
             continue;

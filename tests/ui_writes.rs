@@ -280,14 +280,26 @@ async fn conflicts_and_timeouts_via_keys_say_what_really_happened() {
     r.settle().await;
     assert!(r.message().contains("1 of 2 applied"), "{}", r.message());
     assert!(r.message().contains("409"), "{}", r.message());
-    // A timeout is reported as such, never as success.
-    r.sim.set_response_delay(Duration::from_secs(2));
+    // A write whose answer times out after it landed: the re-read says so, and it is
+    // written once.
+    let sent = r.sim.applied().len();
+    r.sim
+        .fault_next_write(shiftlead::sim::faults::Fault::Slow(Duration::from_secs(2)));
     r.keys("3aomar");
+    r.key(KeyCode::Enter);
+    r.settle().await;
+    assert!(r.message().starts_with('✓'), "{}", r.message());
+    assert_eq!(r.sim.applied().len(), sent + 1, "never resent");
+    // Everything slow: the re-read before writing times out; reported as such, never as
+    // success, and nothing is sent.
+    r.sim.set_response_delay(Duration::from_secs(2));
+    r.keys("aomar");
     r.key(KeyCode::Enter);
     r.settle().await;
     r.sim.set_response_delay(Duration::ZERO);
     assert!(r.message().contains("timed out"), "{}", r.message());
     assert!(!r.message().starts_with('✓'));
+    assert_eq!(r.sim.applied().len(), sent + 1);
     assert_eq!(r.app.pending_writes, 0);
     let log = r.audit.recent(10);
     assert!(

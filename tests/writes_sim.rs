@@ -12,6 +12,7 @@ use shiftlead::domain::actions::{
     self, AssignTarget, MemberChange, Planned, PresenceChange, State,
 };
 use shiftlead::domain::{ConversationId, Level, PresenceStatus, Snapshot};
+use shiftlead::sim::faults::Fault;
 use shiftlead::sim::{self, SimConfig, SimHandle, TeamConflict};
 use shiftlead::writes::{Executor, Outcome};
 use std::sync::Arc;
@@ -304,34 +305,40 @@ async fn membership_403_409_and_partial_are_reported_truthfully() {
 }
 
 #[tokio::test]
-async fn a_timeout_is_never_reported_as_success() {
+async fn a_write_that_times_out_is_re_read_never_resent_and_reported_as_it_landed() {
     let r = rig().await;
     let s = r.snapshot().await;
-    let t = s.teammates.iter().find(|t| !t.presence.is_away()).unwrap();
-    let p = actions::plan_presence(
-        &s,
-        &t.id,
-        PresenceChange {
-            status: PresenceStatus::Away,
-            reason: None,
-        },
-    )
-    .unwrap();
-    r.sim.set_response_delay(Duration::from_secs(2));
+    let mut away = s.teammates.iter().filter(|t| !t.presence.is_away());
+    let change = || PresenceChange {
+        status: PresenceStatus::Away,
+        reason: None,
+    };
+    // The write itself is applied, then its answer takes longer than the client waits.
+    let t = away.next().unwrap();
+    let p = actions::plan_presence(&s, &t.id, change()).unwrap();
+    r.sim.fault_next_write(Fault::Slow(Duration::from_secs(2)));
     let report = r.exec.run(p, false).await;
     assert!(
-        matches!(
-            report.outcome,
-            Outcome::NotApplied { .. } | Outcome::Unknown { .. }
-        ),
-        "{:?}",
+        matches!(report.outcome, Outcome::Applied { .. }),
+        "the re-read finds it landed: {:?}",
         report.outcome
     );
-    assert!(report.line().contains("timed out"), "{}", report.line());
+    assert_eq!(r.sim.applied().len(), 1, "sent once, never resent");
+    assert_eq!(r.audit.recent(1)[0].outcome, "applied");
+    // Everything slow: the re-read before writing times out, so nothing is sent at all.
+    let t = away.next().unwrap();
+    let p = actions::plan_presence(&s, &t.id, change()).unwrap();
+    r.sim.set_response_delay(Duration::from_secs(2));
+    let report = r.exec.run(p, false).await;
     r.sim.set_response_delay(Duration::ZERO);
+    let Outcome::NotApplied { error } = &report.outcome else {
+        panic!("{:?}", report.outcome)
+    };
+    assert!(error.contains("timed out"), "{error}");
+    assert!(!report.line().starts_with('✓'));
+    assert_eq!(r.sim.applied().len(), 1, "nothing more was written");
     let entry = &r.audit.recent(1)[0];
-    assert_ne!(entry.outcome, "applied");
-    assert!(entry.error.as_deref().unwrap_or("").contains("timed out"));
+    assert_eq!(entry.outcome, "not_applied");
 }
 
 #[tokio::test]

@@ -154,6 +154,12 @@ impl SimHandle {
         self.control().team_conflict = Some(how);
     }
 
+    /// Gives the next write request this fault (e.g. `Fault::Slow` past the client's timeout,
+    /// `Fault::LostReset`): the fault hits the write itself, not the re-reads around it.
+    pub fn fault_next_write(&self, fault: faults::Fault) {
+        self.control().next_write_fault = Some(fault);
+    }
+
     /// Delays every answer (to provoke client timeouts).
     pub fn set_response_delay(&self, delay: Duration) {
         self.control().delay = delay;
@@ -244,6 +250,7 @@ pub async fn start(config: SimConfig, addr: SocketAddr) -> color_eyre::Result<Si
     let control = Control {
         preview_enabled: config.preview_enabled,
         team_conflict: None,
+        next_write_fault: None,
         delay: Duration::ZERO,
         rate_limit: config.rate_limit_per_window,
     };

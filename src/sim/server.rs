@@ -51,6 +51,9 @@ pub struct Control {
     pub team_conflict: Option<TeamConflict>,
     /// Delay before every answer (to provoke client timeouts).
     pub delay: Duration,
+    /// The next write gets this fault instead of a drawn one (tests aim a fault at the
+    /// write itself, not at the re-reads around it).
+    pub next_write_fault: Option<Fault>,
     /// Requests per window.
     pub rate_limit: u32,
 }
@@ -198,7 +201,12 @@ async fn guard(State(g): State<Guard>, req: Request, next: Next) -> Response {
     let key = format!("{} {}", req.method(), template(&path));
     *lock(&s.stats).requests.entry(key.clone()).or_default() += 1;
     let kind = (g.projection.classify)(req.method().as_str(), &path);
-    let fault = lock(&s.faults).draw(kind, s.clock.now());
+    let forced = if kind == RequestKind::Read {
+        None
+    } else {
+        lock(&s.control).next_write_fault.take()
+    };
+    let fault = forced.unwrap_or_else(|| lock(&s.faults).draw(kind, s.clock.now()));
     if fault != Fault::None {
         *lock(&s.stats)
             .faults
