@@ -1,10 +1,68 @@
-//! Screens of the dashboard, rendered from the seeded simulator at a fixed time and compared
-//! with reviewed snapshots (`tests/snapshots/`).
+//! Screens of the dashboard, rendered from a frozen fixture (one poll of the seeded demo,
+//! `tests/fixtures/demo.json`) at a fixed time and compared with reviewed snapshots
+//! (`tests/snapshots/`). `SHIFTLEAD_RECORD_FIXTURE=1 cargo test --test ui_snapshots` records
+//! the fixture again from the simulator.
 
 mod ui_support;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ui_support::{demo_app, render, render_at, text};
+use shiftlead::domain::PresenceStatus;
+use shiftlead::domain::capabilities::Read;
+use ui_support::{app_from, demo_app, fixture, render, render_at, text};
+
+#[tokio::test]
+async fn the_fixture_is_a_consistent_poll_or_is_recorded_again() {
+    if std::env::var_os("SHIFTLEAD_RECORD_FIXTURE").is_some() {
+        let f = ui_support::record().await;
+        let json = serde_json::to_string_pretty(&f).unwrap();
+        std::fs::create_dir_all(ui_support::fixture_path().parent().unwrap()).unwrap();
+        std::fs::write(ui_support::fixture_path(), json + "\n").unwrap();
+    }
+    let f = fixture();
+    let s = &f.snapshot;
+    assert!(s.inboxes.len() >= 3 && s.teammates.len() >= 10 && s.conversations.len() >= 20);
+    for c in &s.conversations {
+        assert!(
+            c.inbox.as_ref().is_none_or(|i| s.inbox(i).is_some()),
+            "{c:?}"
+        );
+        assert!(
+            c.assignee.as_ref().is_none_or(|t| s.teammate(t).is_some()),
+            "{c:?}"
+        );
+    }
+    for i in &s.inboxes {
+        assert!(i.members.iter().all(|m| s.teammate(&m.teammate).is_some()));
+    }
+}
+
+#[tokio::test]
+async fn the_screen_follows_the_backends_capabilities() {
+    // A backend without membership levels and with a "transfers only" status.
+    let mut f = fixture();
+    f.capabilities.member_levels = Read::Unavailable("no levels".into());
+    f.capabilities.presence = vec![PresenceStatus::Online, PresenceStatus::TransfersOnly];
+    let mate = f
+        .snapshot
+        .teammates
+        .iter_mut()
+        .find(|t| !t.presence.is_away())
+        .unwrap();
+    mate.presence.status = PresenceStatus::TransfersOnly;
+    let name = mate.name.clone();
+    let mut app = app_from(f);
+    let screen = text(&render(&mut app, 200, 60));
+    assert!(!screen.contains("Secondary"), "{screen}");
+    assert!(screen.contains("Inboxes"), "{screen}");
+    let row = screen.lines().find(|l| l.contains(&name)).unwrap();
+    assert!(row.contains("TRANSFERS"), "{row}");
+    key(&mut app, KeyCode::Char('?'));
+    let help = text(&render(&mut app, 120, 40));
+    assert!(!help.contains("away-and-reassign"), "{help}");
+    // The demo's own capabilities keep both.
+    let mut app = demo_app().await;
+    assert!(text(&render(&mut app, 200, 60)).contains("Secondary"));
+}
 
 fn key(app: &mut shiftlead::app::App, code: KeyCode) {
     app.on_key(KeyEvent::new(code, KeyModifiers::NONE));

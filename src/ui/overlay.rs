@@ -30,8 +30,20 @@ pub(super) fn help(frame: &mut Frame, area: Rect, app: &App, ctx: Ctx) {
         ]));
     }
     lines.push(Line::from(""));
+    // The legend names only what this backend can show.
+    let reassign = if app
+        .capabilities
+        .presence
+        .contains(&crate::domain::PresenceStatus::AwayReassign)
+    {
+        " · ⇄ away-and-reassign"
+    } else {
+        ""
+    };
     lines.push(Line::from(Span::styled(
-        "  ! breached · ⚠ under 15m · • under 1h · ≈ estimated · ▲ over cap · z idle · ⇄ away-and-reassign · ● marked · … writing",
+        format!(
+            "  ! breached · ⚠ under 15m · • under 1h · ≈ estimated · ▲ over cap · z idle{reassign} · ● marked · … writing"
+        ),
         t.style(Role::Dim),
     )));
     let w = 100.min(area.width);

@@ -5,7 +5,7 @@ use super::format::{countdown, fit, gauge, short, sparkline};
 use super::theme::Role;
 use crate::app::{App, Hits, ListHit, Pane, SortMode};
 use crate::domain::metrics::{SlaStanding, sla_standing};
-use crate::domain::{Conversation, Level, Snapshot, Teammate};
+use crate::domain::{Conversation, Level, PresenceStatus, Snapshot, Teammate};
 use jiff::SignedDuration;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
@@ -290,8 +290,13 @@ pub(super) fn badge(
                 )
             })
             .unwrap_or_default();
-        let reassign = if t.presence.reassigns() { " ⇄" } else { "" };
-        Span::styled(format!("AWAY{reassign}{reason}"), th.style(Role::Away))
+        let word = match t.presence.status {
+            PresenceStatus::AwayReassign => "AWAY ⇄",
+            PresenceStatus::TransfersOnly => "TRANSFERS",
+            PresenceStatus::Offline => "OFFLINE",
+            _ => "AWAY",
+        };
+        Span::styled(format!("{word}{reason}"), th.style(Role::Away))
     } else if over {
         Span::styled("▲ over cap", th.style(Role::Bad))
     } else if !t.has_inbox_seat {
@@ -330,6 +335,8 @@ pub(super) fn teammates(frame: &mut Frame, area: Rect, app: &App, ctx: Ctx, hits
     let focused = app.focus == Pane::Teammates;
     let rows_idx = app.rows(Pane::Teammates);
     let wide = area.width >= 110;
+    // Levels are a capability: without them there is no Secondary column.
+    let levels = app.capabilities.has_levels();
     let gauge_w = if wide { 10 } else { 6 };
     let window = visible(area, app.selected[1], rows_idx.len());
     let rows: Vec<Row> = rows_idx[window]
@@ -363,11 +370,13 @@ pub(super) fn teammates(frame: &mut Frame, area: Rect, app: &App, ctx: Ctx, hits
                 Cell::from(badge(app, t, over, idle, spare, ctx)),
                 Cell::from(fit(&inbox_names(s, t, Level::Primary), 22)),
             ];
-            if wide {
+            if wide && levels {
                 cells.push(
                     Cell::from(fit(&inbox_names(s, t, Level::Secondary), 22))
                         .style(ctx.theme.style(Role::Dim)),
                 );
+            }
+            if wide {
                 let wait = f.and_then(|f| f.oldest_wait).map(short).unwrap_or_default();
                 cells.push(Cell::from(Line::from(wait).right_aligned()));
                 cells.push(Cell::from(local_time(t, ctx)).style(ctx.theme.style(Role::Dim)));
@@ -375,20 +384,25 @@ pub(super) fn teammates(frame: &mut Frame, area: Rect, app: &App, ctx: Ctx, hits
             Row::new(cells)
         })
         .collect();
-    let mut head = vec![" Teammate", "Load / cap", "Status", "Primary"];
+    let mut head = vec![
+        " Teammate",
+        "Load / cap",
+        "Status",
+        if levels { "Primary" } else { "Inboxes" },
+    ];
     let mut widths = vec![
         Constraint::Length(18),
         Constraint::Length(gauge_w as u16 + 7),
         Constraint::Length(if wide { 26 } else { 14 }),
         Constraint::Min(10),
     ];
+    if wide && levels {
+        head.push("Secondary");
+        widths.push(Constraint::Min(10));
+    }
     if wide {
-        head.extend(["Secondary", "Oldest", "Local"]);
-        widths.extend([
-            Constraint::Min(10),
-            Constraint::Length(6),
-            Constraint::Length(5),
-        ]);
+        head.extend(["Oldest", "Local"]);
+        widths.extend([Constraint::Length(6), Constraint::Length(5)]);
     }
     let table = Table::new(rows, widths)
         .header(header(&head, ctx))

@@ -14,7 +14,7 @@ use shiftlead::backend::intercom::{IntercomClient, IntercomSettings};
 use shiftlead::backend::{Budget, Helpdesk};
 use shiftlead::clock::ManualClock;
 use shiftlead::connect::demo_policy;
-use shiftlead::domain::Policy;
+use shiftlead::domain::{Capabilities, Policy, Snapshot};
 use shiftlead::sim::{self, SimConfig};
 use shiftlead::ui::{self, Ctx, theme::Theme};
 use std::sync::Arc;
@@ -25,8 +25,25 @@ pub fn now() -> Timestamp {
     "2026-11-24T10:00:00Z".parse().unwrap()
 }
 
-/// The demo dashboard after one poll of the seeded simulator at [`now`].
-pub async fn demo_app() -> App {
+/// What a screen test renders from: one poll of the demo, policy applied, frozen in
+/// `tests/fixtures/demo.json` so that tuning the simulator does not churn every screen.
+#[derive(serde::Serialize, serde::Deserialize)]
+pub struct Fixture {
+    /// The local rules.
+    pub policy: Policy,
+    /// The snapshot, policy applied.
+    pub snapshot: Snapshot,
+    /// What the backend could do.
+    pub capabilities: Capabilities,
+}
+
+/// Where the frozen fixture lives.
+pub fn fixture_path() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/demo.json")
+}
+
+/// Reads the seeded simulator once at [`now`], as the fixture is recorded.
+pub async fn record() -> Fixture {
     let clock = ManualClock::new(now());
     let mut cfg = SimConfig::demo(Arc::new(clock));
     cfg.token = "ui-test".into();
@@ -44,21 +61,41 @@ pub async fn demo_app() -> App {
     let mut snapshot = client.snapshot().await.unwrap();
     policy.apply(&mut snapshot);
     sim.shutdown().await;
-    let mut app = App::new(policy, Duration::from_secs(5), true);
+    Fixture {
+        policy,
+        snapshot,
+        capabilities: client.capabilities(),
+    }
+}
+
+/// The frozen fixture.
+pub fn fixture() -> Fixture {
+    let text = std::fs::read_to_string(fixture_path()).expect("tests/fixtures/demo.json");
+    serde_json::from_str(&text).expect("the fixture parses")
+}
+
+/// A dashboard that has received `f` as its first poll.
+pub fn app_from(f: Fixture) -> App {
+    let mut app = App::new(f.policy, Duration::from_secs(5), true);
     app.on_sync(
         SyncMsg::Snapshot {
-            snapshot: Box::new(snapshot),
+            snapshot: Box::new(f.snapshot),
             took: Duration::from_millis(42),
             budget: Budget {
                 limit: Some(1000),
                 remaining: Some(996),
                 reset: None,
             },
-            capabilities: Box::new(client.capabilities()),
+            capabilities: Box::new(f.capabilities),
         },
         now(),
     );
     app
+}
+
+/// The demo dashboard after one poll, from the frozen fixture.
+pub async fn demo_app() -> App {
+    app_from(fixture())
 }
 
 /// Renders `app` at `width`×`height` at time `at`; returns the terminal for assertions.
