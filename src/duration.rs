@@ -1,8 +1,6 @@
 //! Human durations ("90s", "15m", "2h", "1h 30m", "2 days") parsed and printed in one place,
-//! on jiff's friendly format. Used by the config and the command line.
-//!
-//! (The simulator's scenario files still use their own `humantime` wrapper in
-//! `sim/scenario.rs`; it could move here once its owner agrees.)
+//! on jiff's friendly format. Used by the config, the command line, and the simulator's
+//! scenario and fault-profile files.
 
 use jiff::fmt::friendly::SpanPrinter;
 use jiff::{SignedDuration, Span, SpanRelativeTo};

@@ -15,9 +15,6 @@ pub use sections::{
     RampStepConfig, SlaConfig, TeammateConfig, ThemeConfig, UiConfig,
 };
 
-/// Serde: a duration string (kept here for the simulator's fault profiles).
-pub(crate) use crate::duration::deserialize as duration;
-
 use crate::backend::BackendConfig;
 use crate::domain::policy::{CapOverride, CapPolicy, Policy, RampStep, SlaTarget};
 use sections::signed;

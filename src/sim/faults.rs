@@ -25,14 +25,14 @@ pub struct FaultProfile {
     /// A request starts a 429 storm: every request is refused for `storm_length`.
     pub storm: f64,
     /// How long a storm lasts (sim time).
-    #[serde(deserialize_with = "crate::config::duration")]
+    #[serde(deserialize_with = "crate::duration::deserialize")]
     pub storm_length: Duration,
     /// Share of a storm's 429s sent without `X-RateLimit-*` headers.
     pub storm_without_reset: f64,
     /// The answer is delayed by `slow_delay` (a write is applied first).
     pub slow: f64,
     /// The delay of a slow answer; past the client's timeout to provoke one.
-    #[serde(deserialize_with = "crate::config::duration")]
+    #[serde(deserialize_with = "crate::duration::deserialize")]
     pub slow_delay: Duration,
     /// The connection drops before the request is handled (nothing applied).
     pub reset: f64,

@@ -20,10 +20,10 @@ pub struct Scenario {
     #[serde(default = "default_tz")]
     pub timezone: String,
     /// Sim time simulated before serving.
-    #[serde(default = "default_warm_up", with = "humantime_serde_compat")]
+    #[serde(default = "default_warm_up", deserialize_with = "crate::duration::deserialize")]
     pub warm_up: Duration,
     /// Sim time per step.
-    #[serde(default = "default_step", with = "humantime_serde_compat")]
+    #[serde(default = "default_step", deserialize_with = "crate::duration::deserialize")]
     pub step: Duration,
     /// Email of the teammate the token acts for.
     pub me: String,
@@ -98,10 +98,10 @@ pub struct SlaSpec {
     /// Policy name.
     pub name: String,
     /// First-response target.
-    #[serde(with = "humantime_serde_compat")]
+    #[serde(deserialize_with = "crate::duration::deserialize")]
     pub first_response: Duration,
     /// Next-response target.
-    #[serde(with = "humantime_serde_compat")]
+    #[serde(deserialize_with = "crate::duration::deserialize")]
     pub next_response: Duration,
 }
 
@@ -176,16 +176,6 @@ fn yes() -> bool {
     true
 }
 
-/// `humantime` strings ("15m") for `std::time::Duration` fields.
-mod humantime_serde_compat {
-    use serde::{Deserialize, Deserializer};
-    use std::time::Duration;
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
-        let s = String::deserialize(d)?;
-        humantime::parse_duration(&s).map_err(serde::de::Error::custom)
-    }
-}
 
 impl Scenario {
     /// Parses and checks a scenario; errors name the problem (and, for syntax, the line).
