@@ -373,3 +373,175 @@ impl Executor {
         Err(BackendError::Timeout(JOB_POLL * JOB_POLLS))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The executor against an in-memory backend whose membership write replaces the whole
+    //! list (read, yield, write: any interleaving loses a change) and whose assignments
+    //! finish as jobs.
+
+    use super::*;
+    use crate::backend::{AssignTarget, Budget, JobId, PresenceChange};
+    use crate::clock::ManualClock;
+    use crate::domain::actions::{self, MemberChange};
+    use crate::domain::{
+        Capabilities, Conversation, ConversationId, Inbox, InboxId, Level, Snapshot, Teammate,
+        TeammateId, fixture,
+    };
+    use async_trait::async_trait;
+
+    #[derive(Default)]
+    struct World {
+        members: Vec<crate::domain::Member>,
+        assignee: Option<TeammateId>,
+        job_polls: u32,
+        job_fails: bool,
+        pending: Option<TeammateId>,
+    }
+
+    #[derive(Default)]
+    struct Desk(std::sync::Mutex<World>);
+
+    impl Desk {
+        fn world(&self) -> std::sync::MutexGuard<'_, World> {
+            self.0.lock().unwrap()
+        }
+
+        fn snapshot_now(&self) -> Snapshot {
+            let w = self.world();
+            let mut inbox = fixture::inbox("i", "Escalations");
+            inbox.members = w.members.clone();
+            let mut c = fixture::conversation("c", fixture::t0());
+            c.assignee = w.assignee.clone();
+            Snapshot {
+                inboxes: vec![inbox],
+                teammates: ["a", "b", "c"].map(fixture::teammate).to_vec(),
+                conversations: vec![c],
+                ..fixture::snapshot(fixture::t0())
+            }
+        }
+    }
+
+    #[async_trait]
+    impl Helpdesk for Desk {
+        fn capabilities(&self) -> Capabilities {
+            unreachable!("not used by the executor")
+        }
+        fn budget(&self) -> Budget {
+            Budget::default()
+        }
+        async fn snapshot(&self) -> Result<Snapshot, BackendError> {
+            Ok(self.snapshot_now())
+        }
+        async fn conversation(&self, _: &ConversationId) -> Result<Conversation, BackendError> {
+            Ok(self.snapshot_now().conversations.remove(0))
+        }
+        async fn teammate(&self, id: &TeammateId) -> Result<Teammate, BackendError> {
+            Ok(fixture::teammate(id.as_str()))
+        }
+        async fn inbox(&self, _: &InboxId) -> Result<Inbox, BackendError> {
+            Ok(self.snapshot_now().inboxes.remove(0))
+        }
+        async fn assign(
+            &self,
+            _: &ConversationId,
+            target: &AssignTarget,
+        ) -> Result<Ack, BackendError> {
+            let AssignTarget::Teammate(t) = target else {
+                return Err(BackendError::Unsupported("only teammates".into()));
+            };
+            self.world().pending = Some(t.clone());
+            Ok(Ack::Job(JobId("job-1".into())))
+        }
+        async fn set_presence(
+            &self,
+            _: &TeammateId,
+            _: &PresenceChange,
+        ) -> Result<Ack, BackendError> {
+            Err(BackendError::Unsupported("no presence".into()))
+        }
+        async fn change_membership(
+            &self,
+            _: &InboxId,
+            teammate: &TeammateId,
+            change: MemberChange,
+        ) -> Result<Ack, BackendError> {
+            // A full-replacement API: read the list, let others run, write it back.
+            let mut members = self.world().members.clone();
+            tokio::task::yield_now().await;
+            members.retain(|m| &m.teammate != teammate);
+            if let MemberChange::Set(level) = change {
+                members.push(fixture::member(teammate.as_str(), level));
+            }
+            tokio::task::yield_now().await;
+            self.world().members = members;
+            Ok(Ack::Done)
+        }
+        async fn job(&self, _: &JobId) -> Result<JobStatus, BackendError> {
+            let mut w = self.world();
+            w.job_polls += 1;
+            if w.job_polls < 3 {
+                return Ok(JobStatus::Running);
+            }
+            if w.job_fails {
+                return Ok(JobStatus::Failed("validation failed".into()));
+            }
+            w.assignee = w.pending.take();
+            Ok(JobStatus::Completed)
+        }
+    }
+
+    fn executor(desk: &Arc<Desk>) -> Executor {
+        let clock = ManualClock::new(fixture::t0());
+        Executor::new(desk.clone(), None, Arc::new(clock), false)
+    }
+
+    #[tokio::test]
+    async fn deltas_to_one_inbox_run_one_at_a_time_and_all_land() {
+        let desk = Arc::new(Desk::default());
+        let s = desk.snapshot_now();
+        let plan: Vec<Planned> = ["a", "b", "c"]
+            .iter()
+            .filter_map(|t| {
+                actions::plan_membership(
+                    &s,
+                    &TeammateId((*t).into()),
+                    &InboxId("i".into()),
+                    MemberChange::Set(Level::Primary),
+                )
+            })
+            .collect();
+        let reports = executor(&desk).run_all(plan, false).await;
+        assert!(
+            reports
+                .iter()
+                .all(|r| matches!(r.outcome, Outcome::Applied { .. })),
+            "{reports:?}"
+        );
+        assert_eq!(desk.world().members.len(), 3, "no change was lost");
+    }
+
+    #[tokio::test]
+    async fn a_write_answered_with_a_job_is_followed_to_its_end() {
+        let desk = Arc::new(Desk::default());
+        let s = desk.snapshot_now();
+        let target = AssignTarget::Teammate(TeammateId("b".into()));
+        let p = actions::plan_assign(&s, &[ConversationId("c".into())], &target).remove(0);
+        let report = executor(&desk).run(p.clone(), false).await;
+        assert!(
+            matches!(report.outcome, Outcome::Applied { .. }),
+            "{report:?}"
+        );
+        assert_eq!(desk.world().job_polls, 3);
+        assert_eq!(desk.world().assignee, Some(TeammateId("b".into())));
+
+        let desk = Arc::new(Desk::default());
+        desk.world().job_fails = true;
+        let report = executor(&desk).run(p, false).await;
+        let Outcome::NotApplied { error } = &report.outcome else {
+            panic!("{report:?}")
+        };
+        assert!(error.contains("validation failed"), "{error}");
+        assert_eq!(desk.world().assignee, None);
+    }
+}

@@ -20,10 +20,16 @@ pub struct Scenario {
     #[serde(default = "default_tz")]
     pub timezone: String,
     /// Sim time simulated before serving.
-    #[serde(default = "default_warm_up", deserialize_with = "crate::duration::deserialize")]
+    #[serde(
+        default = "default_warm_up",
+        deserialize_with = "crate::duration::deserialize"
+    )]
     pub warm_up: Duration,
     /// Sim time per step.
-    #[serde(default = "default_step", deserialize_with = "crate::duration::deserialize")]
+    #[serde(
+        default = "default_step",
+        deserialize_with = "crate::duration::deserialize"
+    )]
     pub step: Duration,
     /// Email of the teammate the token acts for.
     pub me: String,
@@ -175,7 +181,6 @@ fn default_priorities() -> [f64; 5] {
 fn yes() -> bool {
     true
 }
-
 
 impl Scenario {
     /// Parses and checks a scenario; errors name the problem (and, for syntax, the line).
