@@ -170,17 +170,52 @@ fn vendor_parser() -> impl TypedValueParser<Value = Vendor> {
 }
 
 /// Writes the completion script for `shell` (bash, zsh or fish).
-pub fn completions(shell: &str, out: &mut dyn std::io::Write) -> Result<(), String> {
+/// Writes to standard output, flushed. A closed pipe (`shiftlead snapshot --json | head -1`)
+/// comes back as an `io::Error` of kind `BrokenPipe`, never a panic; `main` then ends quietly.
+pub fn out(text: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(text.as_bytes())?;
+    stdout.flush()
+}
+
+/// The conventional exit status of a process whose output pipe closed (128 + SIGPIPE).
+pub const BROKEN_PIPE_STATUS: u8 = 141;
+
+/// `true` when `e` (or anything in its chain) is a closed output pipe.
+pub fn is_broken_pipe(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut next = Some(e);
+    while let Some(err) = next {
+        if err
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+        {
+            return true;
+        }
+        next = err.source();
+    }
+    false
+}
+
+pub fn completions(shell: &str, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     use clap::CommandFactory;
     use clap_complete::Shell;
     let shell = match shell {
         "bash" => Shell::Bash,
         "zsh" => Shell::Zsh,
         "fish" => Shell::Fish,
-        other => return Err(format!("unsupported shell {other:?}")),
+        other => {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!("unsupported shell {other:?}"),
+            ));
+        }
     };
-    clap_complete::generate(shell, &mut Cli::command(), "shiftlead", out);
-    Ok(())
+    // clap_complete panics on a failed write, so it writes to memory first.
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "shiftlead", &mut script);
+    out.write_all(&script)?;
+    out.flush()
 }
 
 /// Writes the man page (roff) generated from the CLI definition.

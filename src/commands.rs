@@ -134,7 +134,7 @@ pub async fn run(backend: &dyn Helpdesk, executor: &Executor, command: &Command)
     let reports = executor.run_all(plan, false).await;
     let mut failed = Vec::new();
     for r in &reports {
-        println!("{}", r.line());
+        crate::cli::out(&format!("{}\n", r.line()))?;
         if !matches!(r.outcome, Outcome::Applied { .. }) {
             failed.push(r.line());
         }

@@ -31,6 +31,9 @@ fn main() -> ExitCode {
         Some(Command::Completions { shell }) => {
             return match shiftlead::cli::completions(shell, &mut std::io::stdout()) {
                 Ok(()) => ExitCode::SUCCESS,
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                    ExitCode::from(shiftlead::cli::BROKEN_PIPE_STATUS)
+                }
                 Err(e) => {
                     eprintln!("shiftlead: {e}");
                     ExitCode::FAILURE
@@ -40,6 +43,9 @@ fn main() -> ExitCode {
         Some(Command::Man) => {
             return match shiftlead::cli::man(&mut std::io::stdout()) {
                 Ok(()) => ExitCode::SUCCESS,
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                    ExitCode::from(shiftlead::cli::BROKEN_PIPE_STATUS)
+                }
                 Err(e) => {
                     eprintln!("shiftlead: {e}");
                     ExitCode::FAILURE
@@ -133,6 +139,10 @@ fn main() -> ExitCode {
     let result = runtime.block_on(run(cli, loaded.config, looks, loaded.warnings));
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        // The reader went away (`| head`): nothing to say, and no crash.
+        Err(e) if e.chain().any(shiftlead::cli::is_broken_pipe) => {
+            ExitCode::from(shiftlead::cli::BROKEN_PIPE_STATUS)
+        }
         Err(e) => {
             // One line for expected failures; the chain joined with ": ".
             let chain: Vec<String> = e.chain().map(|c| c.to_string()).collect();
@@ -208,7 +218,7 @@ async fn run(
             conn.policy.apply(&mut snapshot);
             let metrics = domain::derive(&snapshot, &conn.policy, clock.now());
             let out = serde_json::json!({ "snapshot": snapshot, "metrics": metrics });
-            println!("{}", serde_json::to_string_pretty(&out)?);
+            shiftlead::cli::out(&format!("{}\n", serde_json::to_string_pretty(&out)?))?;
             if let Some(sim) = conn.sim {
                 sim.shutdown().await;
             }
@@ -242,7 +252,7 @@ async fn run(
                 sim.shutdown().await;
             }
             for line in result? {
-                println!("{line}");
+                shiftlead::cli::out(&format!("{line}\n"))?;
             }
             Ok(())
         }
@@ -286,7 +296,7 @@ async fn run(
                         .wrap_err_with(|| format!("writing {}", path.display()))?;
                     println!("wrote {}", path.display());
                 }
-                None => print!("{text}"),
+                None => shiftlead::cli::out(&text)?,
             }
             Ok(())
         }

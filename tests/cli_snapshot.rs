@@ -588,3 +588,32 @@ fn handoff_prints_markdown_for_the_next_lead_or_writes_a_file() {
             .starts_with("# Shift handoff")
     );
 }
+
+#[test]
+fn a_closed_pipe_ends_quietly_with_the_conventional_status() {
+    let home = tempfile::tempdir().unwrap();
+    let bin = assert_cmd::cargo::cargo_bin("shiftlead");
+    let mut child = std::process::Command::new(bin)
+        .args(["snapshot", "--json"])
+        .env("HOME", home.path())
+        .env("XDG_CONFIG_HOME", home.path().join("config"))
+        .env("XDG_STATE_HOME", home.path().join("state"))
+        .env_remove("SHIFTLEAD_CONFIG")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Read one line (like `| head -1`), then close the pipe while output is still coming.
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert_eq!(first.trim(), "{");
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(141), "{stderr}");
+    assert!(
+        !stderr.contains("crashed") && !stderr.contains("panic"),
+        "{stderr}"
+    );
+}
