@@ -307,3 +307,31 @@ async fn conflicts_and_timeouts_via_keys_say_what_really_happened() {
             && e.error.as_deref().unwrap_or("").contains("timed out"))
     );
 }
+
+#[tokio::test]
+async fn no_key_answers_a_dialog_while_the_screen_is_too_small_to_show_it() {
+    let mut r = rig().await;
+    r.keys("3   ");
+    r.keys("a");
+    r.keys("inbox: onb");
+    r.key(KeyCode::Enter);
+    assert!(matches!(r.app.overlay, Some(Overlay::Confirm(_))));
+    // The terminal shrinks until only "Terminal too small" shows; `y` must do nothing.
+    let small = text(&render(&mut r.app, 40, 10));
+    assert!(
+        small.contains("too small") && small.contains("press q"),
+        "{small}"
+    );
+    let sent = r.sim.applied().len();
+    r.keys("y");
+    r.settle().await;
+    assert_eq!(r.sim.applied().len(), sent, "nothing was written");
+    assert_eq!(r.app.pending_writes, 0);
+    assert!(!r.app.quit);
+    // Back at a usable size the confirmation is still there, and answers.
+    render(&mut r.app, 120, 36);
+    assert!(matches!(r.app.overlay, Some(Overlay::Confirm(_))));
+    r.keys("y");
+    r.settle().await;
+    assert_eq!(r.sim.applied().len(), sent + 3);
+}

@@ -36,6 +36,14 @@ impl App {
             self.quit = true;
             return;
         }
+        // While the dashboard is not drawn (terminal too small), no key answers a dialog or
+        // starts a write: only quitting works.
+        if self.hits.hidden {
+            if self.keymap.action(&key) == Some(super::keymap::Action::Quit) {
+                self.quit = true;
+            }
+            return;
+        }
         if self.overlay.is_some() {
             self.overlay_key(key);
             return;

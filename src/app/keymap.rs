@@ -385,6 +385,14 @@ impl Keymap {
             .map(|(_, a)| *a)
     }
 
+    /// The first key bound to `action`, as help writes it (e.g. `q`), when any is.
+    pub fn key_for(&self, action: Action) -> Option<String> {
+        self.bindings
+            .iter()
+            .find(|(_, a)| *a == action)
+            .map(|(s, _)| s.to_string())
+    }
+
     /// Help lines: (keys, description), in help order.
     pub fn help(&self) -> Vec<(String, &'static str)> {
         Action::ALL

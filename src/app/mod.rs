@@ -104,6 +104,8 @@ pub struct ListHit {
 pub struct Hits {
     /// Clickable lists.
     pub lists: Vec<ListHit>,
+    /// The screen was too small to draw the dashboard: no key may act on what is not shown.
+    pub hidden: bool,
 }
 
 /// The whole dashboard state.

@@ -36,7 +36,8 @@ pub fn draw(frame: &mut Frame, app: &App, ctx: Ctx) -> Hits {
     let area = frame.area();
     let mut hits = Hits::default();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
-        too_small(frame, area, ctx);
+        too_small(frame, area, app, ctx);
+        hits.hidden = true;
         return hits;
     }
     let [header, body, status] = Layout::vertical([
@@ -61,7 +62,11 @@ pub fn draw(frame: &mut Frame, app: &App, ctx: Ctx) -> Hits {
     hits
 }
 
-fn too_small(frame: &mut Frame, area: Rect, ctx: Ctx) {
+fn too_small(frame: &mut Frame, area: Rect, app: &App, ctx: Ctx) {
+    let quit = app
+        .keymap
+        .key_for(crate::app::keymap::Action::Quit)
+        .unwrap_or_else(|| "Ctrl-c".into());
     let text = vec![
         Line::from(Span::styled(
             "Terminal too small",
@@ -71,7 +76,7 @@ fn too_small(frame: &mut Frame, area: Rect, ctx: Ctx) {
             "need {MIN_WIDTH}×{MIN_HEIGHT}, have {}×{}",
             area.width, area.height
         )),
-        Line::from("enlarge it, or press q to quit"),
+        Line::from(format!("enlarge it, or press {quit} to quit")),
     ];
     let h = (text.len() as u16).min(area.height);
     let y = area.y + area.height.saturating_sub(h) / 2;
