@@ -314,28 +314,33 @@ impl Transport {
     }
 
     /// Waits (bounded) for the next window when the last answer said this one is used up —
-    /// for reads, when only the writes' reserve is left.
+    /// for reads, when only the writes' reserve is left — then counts this request against
+    /// the budget at once, so requests sent together cannot all spend the same last slots
+    /// before any answer has updated it.
     async fn wait_for_budget(&self, kind: RequestKind) -> Result<(), BackendError> {
-        let budget = self.budget();
-        let (Some(remaining), Some(reset)) = (budget.remaining, budget.reset) else {
-            return Ok(());
-        };
-        let floor = match kind {
-            RequestKind::Read => budget.limit.map(write_reserve).unwrap_or(1),
-            RequestKind::Write => 0,
-        };
-        let now = self.clock.now();
-        if remaining <= floor && reset > now {
-            let wait = Duration::try_from(reset.duration_since(now)).unwrap_or_default();
+        for _ in 0..2 {
+            let wait = {
+                let mut budget = self.budget.lock().unwrap_or_else(PoisonError::into_inner);
+                let (Some(remaining), Some(reset)) = (budget.remaining, budget.reset) else {
+                    return Ok(());
+                };
+                let floor = match kind {
+                    RequestKind::Read => budget.limit.map(write_reserve).unwrap_or(1),
+                    RequestKind::Write => 0,
+                };
+                let now = self.clock.now();
+                if remaining <= floor && reset > now {
+                    Duration::try_from(reset.duration_since(now)).unwrap_or_default()
+                } else {
+                    budget.remaining = Some(remaining.saturating_sub(1));
+                    return Ok(());
+                }
+            };
             if wait > self.max_rate_wait {
+                let reset = self.budget().reset.unwrap_or_else(|| self.clock.now());
                 return Err(BackendError::RateLimited { reset });
             }
-            tracing::debug!(
-                ?kind,
-                remaining,
-                ?wait,
-                "waiting for the next rate-limit window"
-            );
+            tracing::debug!(?kind, ?wait, "waiting for the next rate-limit window");
             self.clock.sleep(wait).await;
         }
         Ok(())
