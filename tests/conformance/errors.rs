@@ -3,7 +3,9 @@
 
 use super::subject::Subject;
 use super::writes::{inbox_where, outsider};
-use shiftlead::domain::actions::{self, AssignTarget, MemberChange, Planned, PresenceChange, State};
+use shiftlead::domain::actions::{
+    self, AssignTarget, MemberChange, Planned, PresenceChange, State,
+};
 use shiftlead::domain::{ConversationId, Level, PresenceStatus, Snapshot};
 use shiftlead::sim::world::{ConversationEdit, SimLevel};
 use shiftlead::writes::Outcome;
@@ -11,7 +13,12 @@ use shiftlead::writes::Outcome;
 /// Adding a secondary member to an inbox that takes none (when the backend has levels).
 pub fn secondary_where_unavailable(s: &Snapshot) -> Option<Planned> {
     let inbox = inbox_where(s, |i| i.secondary_unavailable.is_some())?;
-    actions::plan_membership(s, outsider(s, inbox), &inbox.id, MemberChange::Set(Level::Secondary))
+    actions::plan_membership(
+        s,
+        outsider(s, inbox),
+        &inbox.id,
+        MemberChange::Set(Level::Secondary),
+    )
 }
 
 /// Assigning a conversation the backend never had: not applied, with its 404.
@@ -44,9 +51,14 @@ pub async fn a_refused_write_is_not_applied_and_changes_nothing(s: Subject) {
     let caps = s.backend.capabilities();
     let mut refused: Vec<(Planned, Option<u16>)> = Vec::new();
     if caps.has_levels() {
-        refused.extend(secondary_where_unavailable(&snap).map(|p| (p, Some(s.hooks.refused_status))));
+        refused
+            .extend(secondary_where_unavailable(&snap).map(|p| (p, Some(s.hooks.refused_status))));
     }
-    let on_duty = snap.teammates.iter().find(|t| !t.presence.is_away()).unwrap();
+    let on_duty = snap
+        .teammates
+        .iter()
+        .find(|t| !t.presence.is_away())
+        .unwrap();
     for status in PresenceStatus::ALL {
         if !caps.presence.contains(&status) {
             let change = PresenceChange {
@@ -63,11 +75,27 @@ pub async fn a_refused_write_is_not_applied_and_changes_nothing(s: Subject) {
             panic!("{}: {}: {:?}", s.name, p.label, report.outcome)
         };
         if let Some(status) = status {
-            assert!(error.contains(&status.to_string()), "{}: {}: {error}", s.name, p.label);
+            assert!(
+                error.contains(&status.to_string()),
+                "{}: {}: {error}",
+                s.name,
+                p.label
+            );
         }
-        assert_eq!(s.state_of(&p.write).await, p.before, "{}: {}", s.name, p.label);
+        assert_eq!(
+            s.state_of(&p.write).await,
+            p.before,
+            "{}: {}",
+            s.name,
+            p.label
+        );
     }
-    assert!(s.sim.applied().is_empty(), "{}: {:?}", s.name, s.sim.applied());
+    assert!(
+        s.sim.applied().is_empty(),
+        "{}: {:?}",
+        s.name,
+        s.sim.applied()
+    );
 }
 
 /// Each kind of object changed in the backend between planning and running: a conflict that
@@ -144,6 +172,16 @@ pub async fn a_change_since_planning_is_a_conflict_and_nothing_is_written(s: Sub
         );
         assert_eq!(s.state_of(&p.write).await, now, "{}: {}", s.name, p.label);
     }
-    assert!(s.sim.applied().is_empty(), "{}: {:?}", s.name, s.sim.applied());
-    assert!(s.write_requests().is_empty(), "{}: {:?}", s.name, s.write_requests());
+    assert!(
+        s.sim.applied().is_empty(),
+        "{}: {:?}",
+        s.name,
+        s.sim.applied()
+    );
+    assert!(
+        s.write_requests().is_empty(),
+        "{}: {:?}",
+        s.name,
+        s.write_requests()
+    );
 }

@@ -35,7 +35,11 @@ pub async fn a_lost_answer_is_reported_applied_and_never_resent(s: Subject) {
     let joiner = outsider(&snap, inbox);
     let member =
         actions::plan_membership(&snap, joiner, &inbox.id, MemberChange::Set(Level::Primary));
-    let here = snap.teammates.iter().find(|t| !t.presence.is_away()).unwrap();
+    let here = snap
+        .teammates
+        .iter()
+        .find(|t| !t.presence.is_away())
+        .unwrap();
     let away = PresenceChange {
         status: PresenceStatus::Away,
         reason: None,
@@ -49,14 +53,25 @@ pub async fn a_lost_answer_is_reported_applied_and_never_resent(s: Subject) {
         .unwrap();
     let moved =
         actions::plan_move(&snap, leaver, &to_inbox.id, Level::Primary, Some(&inbox.id)).unwrap();
-    assert!(matches!(moved[..], [actions::Planned { write: actions::Write::Move { .. }, .. }]));
+    assert!(matches!(
+        moved[..],
+        [actions::Planned {
+            write: actions::Write::Move { .. },
+            ..
+        }]
+    ));
     s.sim.set_faults(FaultProfile {
         lost_response: 1.0,
         ..FaultProfile::none()
     });
     // One request each; the move is two (add, then remove).
-    let plan: Vec<_> = [assign, member.into_iter().collect(), presence.into_iter().collect(), moved]
-        .concat();
+    let plan: Vec<_> = [
+        assign,
+        member.into_iter().collect(),
+        presence.into_iter().collect(),
+        moved,
+    ]
+    .concat();
     assert_eq!(plan.len(), 4);
     for p in plan {
         let report = exec.run(p.clone(), false).await;
@@ -71,14 +86,25 @@ pub async fn a_lost_answer_is_reported_applied_and_never_resent(s: Subject) {
         );
     }
     let applied = s.sim.applied();
-    assert_eq!(applied.len(), 5, "{}: each applied once: {applied:?}", s.name);
+    assert_eq!(
+        applied.len(),
+        5,
+        "{}: each applied once: {applied:?}",
+        s.name
+    );
     assert!(
         applied.iter().all(|a| a.fault == Some("lost_response")),
         "{}: {applied:?}",
         s.name
     );
     let sent: u64 = s.write_requests().iter().map(|(_, n)| n).sum();
-    assert_eq!(sent, 5, "{}: never resent: {:?}", s.name, s.write_requests());
+    assert_eq!(
+        sent,
+        5,
+        "{}: never resent: {:?}",
+        s.name,
+        s.write_requests()
+    );
 }
 
 /// With a budget of a few requests per window: reads wait for the next window (the clock
@@ -107,7 +133,12 @@ pub async fn reads_wait_for_the_window_and_writes_use_the_reserve(s: Subject) {
         s.name,
         3 * limit
     );
-    assert_eq!(s.sim.stats().rate_limited, 0, "{}: no read was refused", s.name);
+    assert_eq!(
+        s.sim.stats().rate_limited,
+        0,
+        "{}: no read was refused",
+        s.name
+    );
     // Use the window up to the reserve, then write: it does not wait.
     for _ in 0..limit {
         if s.backend.budget().remaining.is_some_and(|r| r <= reserve) {
@@ -121,7 +152,11 @@ pub async fn reads_wait_for_the_window_and_writes_use_the_reserve(s: Subject) {
         s.name,
         s.backend.budget()
     );
-    let here = snap.teammates.iter().find(|t| !t.presence.is_away()).unwrap();
+    let here = snap
+        .teammates
+        .iter()
+        .find(|t| !t.presence.is_away())
+        .unwrap();
     let at = s.clock.now();
     s.backend
         .set_presence(
@@ -150,7 +185,16 @@ pub async fn reads_wait_for_the_window_and_writes_use_the_reserve(s: Subject) {
         s.name,
         report.outcome
     );
-    assert!(s.clock.now() > at, "{}: the executor's reads waited", s.name);
-    assert_eq!(s.sim.stats().rate_limited, 0, "{}: nothing was refused", s.name);
+    assert!(
+        s.clock.now() > at,
+        "{}: the executor's reads waited",
+        s.name
+    );
+    assert_eq!(
+        s.sim.stats().rate_limited,
+        0,
+        "{}: nothing was refused",
+        s.name
+    );
     assert_eq!(s.sim.applied().len(), 2, "{}", s.name);
 }

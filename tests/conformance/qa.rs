@@ -51,7 +51,10 @@ pub async fn qa_a_bulk_add_of_three_to_one_inbox_applies_all_three(s: Subject) {
             .map(|t| t.members.iter().map(|(id, _)| *id).collect::<Vec<_>>())
             .unwrap()
     });
-    for t in joiners.iter().chain(inbox.members.iter().map(|m| &m.teammate)) {
+    for t in joiners
+        .iter()
+        .chain(inbox.members.iter().map(|m| &m.teammate))
+    {
         assert!(
             members.contains(&(s.hooks.world_teammate)(t)),
             "{}: {t} is a member of {} in the backend: {members:?}",
@@ -108,7 +111,12 @@ pub async fn qa_b_a_move_whose_add_fails_removes_nothing(s: Subject) {
         s.name,
         from.name
     );
-    assert!(s.sim.applied().is_empty(), "{}: {:?}", s.name, s.sim.applied());
+    assert!(
+        s.sim.applied().is_empty(),
+        "{}: {:?}",
+        s.name,
+        s.sim.applied()
+    );
 }
 
 /// QA (c): `shiftlead check` sends no write at all.

@@ -88,31 +88,37 @@ pub async fn intercom() -> Subject {
             .with_clock(Arc::new(clock.clone()));
     settings.timeout = Duration::from_secs(5);
     let client = IntercomClient::new(settings).unwrap().with_page_size(20);
-    Subject::new("intercom", Arc::new(client), sim, clock, Hooks {
-        paged_read: "POST /conversations/search",
-        is_write: |req| {
-            let (method, path) = req.split_once(' ').unwrap_or((req, ""));
-            match method {
-                "GET" | "HEAD" => false,
-                "POST" => path != "/conversations/search",
-                _ => true,
-            }
+    Subject::new(
+        "intercom",
+        Arc::new(client),
+        sim,
+        clock,
+        Hooks {
+            paged_read: "POST /conversations/search",
+            is_write: |req| {
+                let (method, path) = req.split_once(' ').unwrap_or((req, ""));
+                match method {
+                    "GET" | "HEAD" => false,
+                    "POST" => path != "/conversations/search",
+                    _ => true,
+                }
+            },
+            refused_status: 400,
+            missing_conversation: "999999999",
+            world_conversation: |id| numeric("conversation", id.as_str()),
+            world_teammate: |id| numeric("teammate", id.as_str()),
+            world_inbox: |id| numeric("inbox", id.as_str()),
+            // Intercom's `open = true` search: open and snoozed.
+            live_conversations: |w| {
+                w.conversations
+                    .values()
+                    .filter(|c| c.state != SimState::Closed)
+                    .map(|c| ConversationId(c.id.to_string()))
+                    .collect()
+            },
+            write_reserve: |limit| (limit / 10).max(1),
         },
-        refused_status: 400,
-        missing_conversation: "999999999",
-        world_conversation: |id| numeric("conversation", id.as_str()),
-        world_teammate: |id| numeric("teammate", id.as_str()),
-        world_inbox: |id| numeric("inbox", id.as_str()),
-        // Intercom's `open = true` search: open and snoozed.
-        live_conversations: |w| {
-            w.conversations
-                .values()
-                .filter(|c| c.state != SimState::Closed)
-                .map(|c| ConversationId(c.id.to_string()))
-                .collect()
-        },
-        write_reserve: |limit| (limit / 10).max(1),
-    })
+    )
 }
 
 impl Subject {

@@ -7,7 +7,7 @@ use shiftlead::domain::actions::{self, AssignTarget, MemberChange, PresenceChang
 use shiftlead::domain::{Inbox, Level, PresenceStatus, Snapshot, TeammateId};
 
 /// An inbox with at least two members (so one can leave) where `ok` holds.
-pub fn inbox_where<'a>(s: &'a Snapshot, ok: impl Fn(&Inbox) -> bool) -> Option<&'a Inbox> {
+pub fn inbox_where(s: &Snapshot, ok: impl Fn(&Inbox) -> bool) -> Option<&Inbox> {
     s.inboxes.iter().find(|i| i.members.len() >= 2 && ok(i))
 }
 
@@ -112,16 +112,24 @@ pub async fn every_presence_status_applies_and_undoes_exactly(s: Subject) {
     let snap = s.snapshot().await;
     let statuses = s.backend.capabilities().presence;
     assert!(!statuses.is_empty(), "{}: some presence can be set", s.name);
-    let reason = snap.away_reasons.iter().find(|r| !r.deleted).map(|r| r.id.clone());
+    let reason = snap
+        .away_reasons
+        .iter()
+        .find(|r| !r.deleted)
+        .map(|r| r.id.clone());
     for status in statuses {
         let who = snap
             .teammates
             .iter()
-            .find(|t| t.presence.status != status && t.presence.is_away() == !status.is_away())
+            .find(|t| t.presence.status != status && t.presence.is_away() != status.is_away())
             .unwrap_or_else(|| panic!("{}: someone to set {status}", s.name));
         let change = PresenceChange {
             status,
-            reason: if status.is_away() { reason.clone() } else { None },
+            reason: if status.is_away() {
+                reason.clone()
+            } else {
+                None
+            },
         };
         let p = actions::plan_presence(&snap, &who.id, change).unwrap();
         s.apply_and_undo(&exec, p).await;
@@ -132,7 +140,11 @@ pub async fn every_presence_status_applies_and_undoes_exactly(s: Subject) {
 pub async fn every_attempt_is_audited_intent_first(s: Subject) {
     let exec = s.executor();
     let snap = s.snapshot().await;
-    let who = snap.teammates.iter().find(|t| !t.presence.is_away()).unwrap();
+    let who = snap
+        .teammates
+        .iter()
+        .find(|t| !t.presence.is_away())
+        .unwrap();
     let p = actions::plan_presence(
         &snap,
         &who.id,

@@ -50,5 +50,8 @@ fn a_missing_dependency_skips_locally_and_fails_under_ci() {
     assert_eq!(decide("x", true, false), Ok(true));
     assert_eq!(decide("x", false, false), Ok(false));
     let err = decide("tmux", false, true).unwrap_err();
-    assert!(err.contains("tmux is missing") && err.contains("CI"), "{err}");
+    assert!(
+        err.contains("tmux is missing") && err.contains("CI"),
+        "{err}"
+    );
 }
