@@ -88,22 +88,36 @@ pub async fn membership_changes_apply_and_undo_exactly(s: Subject) {
     assert!(tried >= 2, "{}: some membership change was tried", s.name);
 }
 
-/// A move (add to the new inbox, confirm, remove from the old) and its undo (the move back).
+/// A move (add to the new inbox, confirm, remove from the old) and its undo (the move back),
+/// into the new inbox as primary and, where the backend has levels, as secondary.
 pub async fn a_move_applies_and_undoes_exactly(s: Subject) {
     let exec = s.executor();
     let snap = s.snapshot().await;
-    let from = inbox_where(&snap, |_| true).expect("an inbox with two members");
-    let who = &from.members[0].teammate;
-    let to = snap
-        .inboxes
-        .iter()
-        .find(|i| i.id != from.id && i.level_of(who).is_none())
-        .expect("an inbox to move to");
-    let plan = actions::plan_move(&snap, who, &to.id, Level::Primary, Some(&from.id)).unwrap();
-    assert_eq!(plan.len(), 1, "{}: a move is one write", s.name);
-    assert!(matches!(plan[0].write, actions::Write::Move { .. }));
-    s.apply_and_undo(&exec, plan.into_iter().next().unwrap())
-        .await;
+    let mut levels = vec![Level::Primary];
+    if s.backend.capabilities().has_levels() {
+        levels.push(Level::Secondary);
+    }
+    for level in levels {
+        let (from, who, to) = snap
+            .inboxes
+            .iter()
+            .filter(|i| i.members.len() >= 2)
+            .find_map(|from| {
+                let who = &from.members[0].teammate;
+                let to = snap.inboxes.iter().find(|i| {
+                    i.id != from.id
+                        && i.level_of(who).is_none()
+                        && (level == Level::Primary || i.secondary_unavailable.is_none())
+                })?;
+                Some((from, who, to))
+            })
+            .unwrap_or_else(|| panic!("{}: someone to move in as {level}", s.name));
+        let plan = actions::plan_move(&snap, who, &to.id, level, Some(&from.id)).unwrap();
+        assert_eq!(plan.len(), 1, "{}: a move is one write", s.name);
+        assert!(matches!(plan[0].write, actions::Write::Move { .. }));
+        s.apply_and_undo(&exec, plan.into_iter().next().unwrap())
+            .await;
+    }
 }
 
 /// Every presence status the backend offers, with a custom status (away reason) when away.
