@@ -32,8 +32,10 @@ pub struct Executor {
     locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     in_flight: AtomicUsize,
     idle: tokio::sync::Notify,
-    attempts: AtomicU64,
 }
+
+/// Attempts started in this process, for audit ids unique across executors.
+static ATTEMPTS: AtomicU64 = AtomicU64::new(0);
 
 /// Counts a write in flight for as long as it lives.
 struct InFlight<'a>(&'a Executor);
@@ -62,7 +64,6 @@ impl Executor {
             locks: Mutex::new(HashMap::new()),
             in_flight: AtomicUsize::new(0),
             idle: tokio::sync::Notify::new(),
-            attempts: AtomicU64::new(0),
         }
     }
 
@@ -116,7 +117,7 @@ impl Executor {
             "{}-{}-{}",
             self.clock.now().as_millisecond(),
             std::process::id(),
-            self.attempts.fetch_add(1, Ordering::SeqCst)
+            ATTEMPTS.fetch_add(1, Ordering::SeqCst)
         );
         let outcome = if self.read_only {
             Outcome::NotApplied {
@@ -264,6 +265,18 @@ impl Executor {
             Outcome::Unknown { error } => {
                 return Outcome::Unknown {
                     error: format!("adding to the new inbox: {error}; nothing removed"),
+                };
+            }
+            Outcome::PartlyApplied {
+                after: State::Membership { level: joined },
+                error,
+            } => {
+                return Outcome::PartlyApplied {
+                    after: State::Moved {
+                        from: from_level,
+                        to: joined,
+                    },
+                    error: format!("the new inbox reads back otherwise ({error}); nothing removed"),
                 };
             }
             other => {

@@ -3,6 +3,8 @@
 //! (bad token, bad request, unreachable host), trace-level logs and a panic report — and every
 //! output and every file written is searched for it.
 
+mod support;
+
 use assert_cmd::Command;
 use shiftlead::clock::SystemClock;
 use shiftlead::sim::{self, SimConfig};
@@ -53,8 +55,7 @@ fn assert_clean(what: &str, text: &str) {
 
 /// The dashboard in tmux: the screen it shows, then a deliberate panic's report.
 fn screen_and_panic(home: &Path, config: &Path) -> Vec<String> {
-    if Process::new("tmux").arg("-V").output().is_err() {
-        eprintln!("skipping the screen check: tmux is not installed");
+    if !support::require("tmux (for the screen check)", support::has_tmux()) {
         return Vec::new();
     }
     let bin = env!("CARGO_BIN_EXE_shiftlead");

@@ -1,7 +1,9 @@
 //! The real binary in a real terminal (tmux): the demo opens, `?` `/` Esc work, `q` exits 0
 //! and the terminal is restored — also after SIGTERM, SIGHUP and a panic (whose report goes to
 //! a file), and through a resize storm down to 1×1. Skips with a message when tmux is not
-//! installed.
+//! installed — and fails instead under CI (the `CI` environment variable set).
+
+mod support;
 
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -92,8 +94,7 @@ fn child_pid(tmux: &Tmux) -> String {
 /// Starts the binary in a fresh tmux server with a clean HOME; after it exits the pane shows
 /// `EXIT=<code>` and `stty -a`. `None` (with a message) when tmux is missing.
 fn start(env: &str) -> Option<(Tmux, tempfile::TempDir)> {
-    if Command::new("tmux").arg("-V").output().is_err() {
-        eprintln!("skipping: tmux is not installed");
+    if !support::require("tmux", support::has_tmux()) {
         return None;
     }
     let home = tempfile::tempdir().unwrap();
@@ -225,8 +226,7 @@ impl Drop for Tmux {
 
 #[test]
 fn the_demo_opens_answers_keys_and_exits_cleanly() {
-    if Command::new("tmux").arg("-V").output().is_err() {
-        eprintln!("skipping: tmux is not installed");
+    if !support::require("tmux", support::has_tmux()) {
         return;
     }
     let home = tempfile::tempdir().unwrap();

@@ -335,3 +335,68 @@ async fn no_key_answers_a_dialog_while_the_screen_is_too_small_to_show_it() {
     r.settle().await;
     assert_eq!(r.sim.applied().len(), sent + 3);
 }
+
+/// The QA report, by keys: three teammates outside Escalations marked with Space in the
+/// Teammates pane, `m`, "Escalations: make primary", `y` — all three end up members (before
+/// the seam's redesign only the last survived) and the audit log has three applied entries.
+#[tokio::test]
+async fn bulk_add_of_three_marked_teammates_to_one_inbox_via_keys() {
+    let mut r = rig().await;
+    r.keys("2");
+    assert_eq!(r.app.focus, shiftlead::app::Pane::Teammates);
+    let s = r.app.snapshot.clone().unwrap();
+    let escalations = s.inboxes.iter().find(|i| i.name == "Escalations").unwrap();
+    let members_before = escalations.members.len();
+    // Walk the pane from the top: Space marks (and moves down), `j` skips a member.
+    let mut chosen = Vec::new();
+    for n in r.app.rows(shiftlead::app::Pane::Teammates) {
+        if chosen.len() == 3 {
+            break;
+        }
+        let t = &s.teammates[n];
+        if escalations.level_of(&t.id).is_none() {
+            chosen.push(t.id.clone());
+            r.keys(" ");
+        } else {
+            r.keys("j");
+        }
+    }
+    assert_eq!(chosen.len(), 3);
+    let mut marked = r.app.target_teammates();
+    marked.sort();
+    chosen.sort();
+    assert_eq!(marked, chosen, "the three are marked");
+    r.keys("m");
+    let Some(Overlay::Picker(p)) = &r.app.overlay else {
+        panic!("{:?}", r.app.overlay)
+    };
+    assert!(
+        p.items
+            .iter()
+            .any(|i| i.label == "Escalations: make primary"),
+        "{:?}",
+        p.items.iter().map(|i| &i.label).collect::<Vec<_>>()
+    );
+    r.keys("escalations: make primary");
+    r.key(KeyCode::Enter);
+    let Some(Overlay::Confirm(c)) = &r.app.overlay else {
+        panic!("{:?}", r.app.overlay)
+    };
+    assert_eq!(c.plan.len(), 3, "{:?}", c.plan);
+    r.keys("y");
+    r.settle().await;
+    assert_eq!(r.message(), "✓ all 3 writes applied");
+    let team: i64 = escalations.id.as_str().parse().unwrap();
+    let members: Vec<i64> = r.sim.with_world(|w| {
+        let t = w.teams.iter().find(|t| t.id == team).unwrap();
+        t.members.iter().map(|(id, _)| *id).collect()
+    });
+    for t in &chosen {
+        let id: i64 = t.as_str().parse().unwrap();
+        assert!(members.contains(&id), "{t} is in Escalations: {members:?}");
+    }
+    assert_eq!(members.len(), members_before + 3, "nobody else was dropped");
+    let log = r.audit.recent(10);
+    assert_eq!(log.len(), 3, "{log:?}");
+    assert!(log.iter().all(|e| e.outcome == "applied"), "{log:?}");
+}

@@ -296,9 +296,17 @@ impl Transport {
     ) -> Result<(StatusCode, Option<jiff::Timestamp>, Vec<u8>), BackendError> {
         let resp = req.send().await.map_err(|e| self.transport_error(e))?;
         let status = resp.status();
-        let budget = (self.rate_limits)(resp.headers(), self.clock.now());
+        let mut budget = (self.rate_limits)(resp.headers(), self.clock.now());
         if budget.limit.is_some() || budget.remaining.is_some() || budget.reset.is_some() {
-            *self.budget.lock().unwrap_or_else(PoisonError::into_inner) = budget;
+            let mut held = self.budget.lock().unwrap_or_else(PoisonError::into_inner);
+            // Answers to requests sent together arrive in any order: within one window the
+            // lowest count left is the truest.
+            if budget.reset == held.reset
+                && let (Some(new), Some(old)) = (budget.remaining, held.remaining)
+            {
+                budget.remaining = Some(new.min(old));
+            }
+            *held = budget;
         }
         let bytes = resp.bytes().await.map_err(|e| self.transport_error(e))?;
         Ok((status, budget.reset, bytes.to_vec()))

@@ -22,13 +22,12 @@ fn specs_dir() -> PathBuf {
 impl Spec {
     fn load(rel: &str) -> Option<Spec> {
         let path = specs_dir().join(rel);
-        let Ok(text) = std::fs::read_to_string(&path) else {
-            eprintln!(
-                "skipping: {} not found (../shared/specs is absent)",
-                path.display()
-            );
+        let text = std::fs::read_to_string(&path).ok();
+        let what = format!("{} (the vendored specs in ../shared/specs)", path.display());
+        if !super::require(&what, text.is_some()) {
             return None;
-        };
+        }
+        let text = text?;
         let doc: Value = serde_norway::from_str(&text)
             .unwrap_or_else(|e| panic!("{} is not valid YAML: {e}", path.display()));
         Some(Spec { doc })
