@@ -69,5 +69,19 @@ pub fn capability_lines(c: &Capabilities, read_only: bool) -> Vec<String> {
         write("reassign", &c.assign),
         write("set away", &c.set_away),
         write("membership", &c.membership),
+        write("default inbox", &c.default_inbox),
+        format!(
+            "  {:<16} {}",
+            "presence",
+            if c.presence.is_empty() {
+                "none can be set".to_owned()
+            } else {
+                c.presence
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }
+        ),
     ]
 }

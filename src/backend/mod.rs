@@ -131,7 +131,8 @@ pub enum FailedWrite {
 pub struct Probe {
     /// What was probed, e.g. "membership writes".
     pub what: String,
-    /// `true` when it looks available.
+    /// `true` when the probe found it available (`false`: unavailable, or not knowable
+    /// without writing; the detail says which).
     pub ok: bool,
     /// What was found out, in words.
     pub detail: String,

@@ -202,7 +202,7 @@ impl fmt::Display for PresenceStatus {
         f.write_str(match self {
             PresenceStatus::Online => "online",
             PresenceStatus::Away => "away",
-            PresenceStatus::AwayReassign => "away, reassigning",
+            PresenceStatus::AwayReassign => "away-and-reassign",
             PresenceStatus::TransfersOnly => "transfers only",
             PresenceStatus::Offline => "offline",
         })

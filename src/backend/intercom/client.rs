@@ -534,7 +534,7 @@ impl Helpdesk for IntercomClient {
             }],
             None => vec![Probe {
                 what,
-                ok: true,
+                ok: false,
                 detail: "not probed: Intercom tells only in answer to a write (Preview API); \
                          the first membership change turns them off with the reason if the \
                          workspace lacks them"
