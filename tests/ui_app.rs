@@ -267,3 +267,60 @@ async fn a_remapped_key_drives_its_action() {
     press(&mut app, "x");
     assert!(app.quit);
 }
+
+fn selected_mate(app: &App) -> String {
+    let id = app
+        .target_teammates()
+        .pop()
+        .expect("a teammate under the cursor");
+    let s = app.snapshot.as_ref().unwrap();
+    s.teammate(&id).unwrap().name.clone()
+}
+
+#[tokio::test]
+async fn the_selection_stays_on_the_same_teammate_through_sorts_filters_and_refreshes() {
+    let mut app = demo_app().await;
+    press(&mut app, "2");
+    while selected_mate(&app) != "Chidi Okafor" {
+        press(&mut app, "j");
+    }
+    // Two re-sorts: the rows move, the cursor stays on Chidi, and `w` names Chidi.
+    press(&mut app, "ss");
+    assert_eq!(selected_mate(&app), "Chidi Okafor");
+    press(&mut app, "w");
+    let screen = text(&render(&mut app, 120, 36));
+    assert!(screen.contains("Set Chidi Okafor away"), "{screen}");
+    code(&mut app, KeyCode::Esc);
+    // A filter that keeps him keeps the cursor on him.
+    press(&mut app, "/chi");
+    code(&mut app, KeyCode::Enter);
+    assert_eq!(selected_mate(&app), "Chidi Okafor");
+    code(&mut app, KeyCode::Esc);
+    assert_eq!(
+        selected_mate(&app),
+        "Chidi Okafor",
+        "clearing the filter too"
+    );
+    // A refresh that reorders the teammates keeps him; one without him says so.
+    let mut fix = ui_support::fixture();
+    fix.snapshot.teammates.reverse();
+    let refresh = |app: &mut App, f: ui_support::Fixture| {
+        app.on_sync(
+            SyncMsg::Snapshot {
+                snapshot: Box::new(f.snapshot),
+                took: Duration::from_millis(5),
+                budget: Budget::default(),
+                capabilities: Box::new(f.capabilities),
+            },
+            ui_support::now(),
+        )
+    };
+    refresh(&mut app, fix);
+    assert_eq!(selected_mate(&app), "Chidi Okafor");
+    let mut fix = ui_support::fixture();
+    fix.snapshot.teammates.retain(|t| t.name != "Chidi Okafor");
+    refresh(&mut app, fix);
+    assert_ne!(selected_mate(&app), "Chidi Okafor");
+    let message = app.message.clone().unwrap_or_default();
+    assert!(message.contains("Chidi Okafor left the list"), "{message}");
+}

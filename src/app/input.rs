@@ -30,6 +30,25 @@ impl App {
         if key.kind == KeyEventKind::Release {
             return;
         }
+        // The cursor stays on the same item through sorts and filters; only a key that moves
+        // it (or changes the view) puts it elsewhere.
+        let keys = self.selection_keys();
+        let before = (
+            self.selected,
+            self.detail_selected,
+            self.view.clone(),
+            self.focus,
+        );
+        self.dispatch_key(key);
+        if (self.selected, self.detail_selected) == (before.0, before.1)
+            && self.view == before.2
+            && self.focus == before.3
+        {
+            self.follow(&keys, false);
+        }
+    }
+
+    fn dispatch_key(&mut self, key: KeyEvent) {
         self.dirty = true;
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         if ctrl && key.code == KeyCode::Char('c') {
@@ -187,7 +206,6 @@ impl App {
             KeyCode::Char(c) => text.push(c),
             _ => {}
         }
-        self.reset_selection();
     }
 
     fn command_key(&mut self, key: KeyEvent, mut text: String) {
@@ -240,7 +258,6 @@ impl App {
             }
             "filter" => {
                 *self.filter_text_mut() = arg.to_owned();
-                self.reset_selection();
             }
             "inbox" | "teammate" => self.open_by_name(cmd, arg),
             other => self.message = Some(format!("unknown command :{other} — try :help")),
@@ -282,7 +299,6 @@ impl App {
     fn back(&mut self) {
         if !self.filter_text_mut().is_empty() {
             self.filter_text_mut().clear();
-            self.reset_selection();
         } else if self.view != View::Main {
             self.view = View::Main;
         }
@@ -324,10 +340,6 @@ impl App {
     fn move_to(&mut self, row: usize) {
         let n = self.list_len();
         *self.selection_mut() = row.min(n.saturating_sub(1));
-    }
-
-    fn reset_selection(&mut self) {
-        *self.selection_mut() = 0;
     }
 
     fn cycle_sort(&mut self) {

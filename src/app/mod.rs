@@ -271,6 +271,7 @@ impl App {
 
     /// Takes a sync result at `now`.
     pub fn on_sync(&mut self, msg: SyncMsg, now: Timestamp) {
+        let keys = self.selection_keys();
         match msg {
             SyncMsg::Snapshot {
                 snapshot,
@@ -314,7 +315,7 @@ impl App {
                 self.last_poll = Some(took);
                 self.last_error = None;
                 self.budget = budget;
-                self.clamp_selection();
+                self.follow(&keys, true);
             }
             SyncMsg::Failed {
                 error,
@@ -363,6 +364,88 @@ impl App {
     /// Takes the work queued for the loop.
     pub fn take_effects(&mut self) -> Vec<Effect> {
         std::mem::take(&mut self.effects)
+    }
+
+    /// What is under the cursor of each list, by id and name: the three panes, then the
+    /// drill-down.
+    fn selection_keys(&self) -> [Option<(String, String)>; 4] {
+        let key = |pane: Pane| -> Option<(String, String)> {
+            let rows = self.rows(pane);
+            let n = *rows.get(self.selected[pane.index()])?;
+            let s = self.snapshot.as_ref()?;
+            Some(match pane {
+                Pane::Inboxes => {
+                    let i = s.inboxes.get(n)?;
+                    (i.id.0.clone(), i.name.clone())
+                }
+                Pane::Teammates => {
+                    let t = s.teammates.get(n)?;
+                    (t.id.0.clone(), t.name.clone())
+                }
+                Pane::Sla => {
+                    let id = &self.metrics.as_ref()?.sla_queue.get(n)?.conversation;
+                    (id.0.clone(), format!("conversation #{id}"))
+                }
+            })
+        };
+        let detail = self.detail_rows().get(self.detail_selected).map(|r| {
+            let id = &r.conversation.id;
+            (id.0.clone(), format!("conversation #{id}"))
+        });
+        [
+            key(Pane::Inboxes),
+            key(Pane::Teammates),
+            key(Pane::Sla),
+            detail,
+        ]
+    }
+
+    /// Puts each cursor back on the item it was on (by id) after the rows changed (a sort, a
+    /// filter, a refresh). An item that left the list leaves the cursor where it was; with
+    /// `tell`, the status line says so.
+    fn follow(&mut self, keys: &[Option<(String, String)>; 4], tell: bool) {
+        self.clamp_selection();
+        let now = self.selection_keys();
+        let same =
+            |a: &Option<(String, String)>, id: &str| a.as_ref().is_some_and(|(x, _)| x == id);
+        let mut gone = Vec::new();
+        for pane in Pane::ALL {
+            let (Some((key, name)), Some(s)) = (&keys[pane.index()], &self.snapshot) else {
+                continue;
+            };
+            if same(&now[pane.index()], key) {
+                continue;
+            }
+            let rows = self.rows(pane);
+            let found = rows.iter().position(|&n| match pane {
+                Pane::Inboxes => s.inboxes.get(n).is_some_and(|i| &i.id.0 == key),
+                Pane::Teammates => s.teammates.get(n).is_some_and(|t| &t.id.0 == key),
+                Pane::Sla => self
+                    .metrics
+                    .as_ref()
+                    .and_then(|m| m.sla_queue.get(n))
+                    .is_some_and(|u| &u.conversation.0 == key),
+            });
+            match found {
+                Some(at) => self.selected[pane.index()] = at,
+                None => gone.push(name.clone()),
+            }
+        }
+        if let Some((key, name)) = &keys[3]
+            && !same(&now[3], key)
+        {
+            match self
+                .detail_rows()
+                .iter()
+                .position(|r| &r.conversation.id.0 == key)
+            {
+                Some(at) => self.detail_selected = at,
+                None => gone.push(name.clone()),
+            }
+        }
+        if tell && !gone.is_empty() {
+            self.message = Some(format!("the selected {} left the list", gone.join(", ")));
+        }
     }
 
     fn clamp_selection(&mut self) {
