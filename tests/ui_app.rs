@@ -324,3 +324,23 @@ async fn the_selection_stays_on_the_same_teammate_through_sorts_filters_and_refr
     let message = app.message.clone().unwrap_or_default();
     assert!(message.contains("Chidi Okafor left the list"), "{message}");
 }
+
+#[tokio::test]
+async fn an_ambiguous_name_in_a_command_lists_the_candidates() {
+    let mut app = demo_app().await;
+    press(&mut app, ":teammate le");
+    code(&mut app, KeyCode::Enter);
+    assert_eq!(app.view, View::Main, "nobody was opened");
+    let message = app.message.clone().unwrap_or_default();
+    assert!(
+        message.contains("Lena Fischer") && message.contains("Lea Rossi"),
+        "{message}"
+    );
+    press(&mut app, ":teammate lea");
+    code(&mut app, KeyCode::Enter);
+    let View::Teammate(id) = &app.view else {
+        panic!("{:?}", app.view)
+    };
+    let s = app.snapshot.as_ref().unwrap();
+    assert_eq!(s.teammate(id).unwrap().name, "Lea Rossi");
+}

@@ -270,22 +270,45 @@ impl App {
             return;
         };
         let lower = name.to_lowercase();
-        let view = if kind == "inbox" {
+        // (view, name, exact) for every match of the prefix.
+        let found: Vec<(View, String, bool)> = if kind == "inbox" {
             s.inboxes
                 .iter()
-                .find(|i| i.name.to_lowercase().starts_with(&lower))
-                .map(|i| View::Inbox(i.id.clone()))
+                .filter(|i| i.name.to_lowercase().starts_with(&lower))
+                .map(|i| {
+                    let exact = i.name.to_lowercase() == lower;
+                    (View::Inbox(i.id.clone()), i.name.clone(), exact)
+                })
+                .collect()
         } else {
             s.teammates
                 .iter()
-                .find(|t| {
+                .filter(|t| {
                     t.name.to_lowercase().starts_with(&lower) || t.email.to_lowercase() == lower
                 })
-                .map(|t| View::Teammate(t.id.clone()))
+                .map(|t| {
+                    let exact =
+                        t.name.to_lowercase() == lower || t.email.to_lowercase() == lower;
+                    (View::Teammate(t.id.clone()), t.name.clone(), exact)
+                })
+                .collect()
         };
-        match view {
-            Some(v) if !name.is_empty() => self.enter(v),
-            _ => self.message = Some(format!("no {kind} named {name:?}")),
+        let exact: Vec<&(View, String, bool)> = found.iter().filter(|f| f.2).collect();
+        match (found.as_slice(), exact.as_slice()) {
+            _ if name.is_empty() => self.message = Some(format!("no {kind} named {name:?}")),
+            ([], _) => self.message = Some(format!("no {kind} named {name:?}")),
+            ([(view, _, _)], _) | (_, [(view, _, _)]) => {
+                let view = view.clone();
+                self.enter(view);
+            }
+            (many, _) => {
+                let names: Vec<&str> = many.iter().map(|f| f.1.as_str()).collect();
+                self.message = Some(format!(
+                    "{name:?} matches {} {kind}s: {} — type more",
+                    names.len(),
+                    names.join(", ")
+                ));
+            }
         }
     }
 
