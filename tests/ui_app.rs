@@ -344,3 +344,45 @@ async fn an_ambiguous_name_in_a_command_lists_the_candidates() {
     let s = app.snapshot.as_ref().unwrap();
     assert_eq!(s.teammate(id).unwrap().name, "Lea Rossi");
 }
+
+#[tokio::test]
+async fn unassign_is_the_last_choice_and_asks_first() {
+    use shiftlead::app::{Choice, Overlay};
+    use shiftlead::backend::AssignTarget;
+    let mut app = demo_app().await;
+    press(&mut app, "3");
+    press(&mut app, "a");
+    let Some(Overlay::Picker(p)) = &app.overlay else {
+        panic!("{:?}", app.overlay)
+    };
+    // `a` Enter picks a teammate, never "unassign".
+    assert!(matches!(
+        p.items[0].choice,
+        Choice::Assign(AssignTarget::Teammate(_))
+    ));
+    assert!(
+        !p.items[0].detail.contains("AWAY"),
+        "{:?}",
+        p.items[0]
+    );
+    let last = p.items.last().unwrap();
+    assert!(matches!(
+        last.choice,
+        Choice::Assign(AssignTarget::UnassignTeammate)
+    ));
+    // Choosing it asks, and says where the conversation goes.
+    press(&mut app, "unassign");
+    code(&mut app, KeyCode::Enter);
+    let Some(Overlay::Confirm(c)) = &app.overlay else {
+        panic!("{:?}", app.overlay)
+    };
+    assert_eq!(c.plan.len(), 1);
+    assert!(
+        c.warnings
+            .iter()
+            .any(|w| w.contains("goes back to") || w.contains("no teammate")),
+        "{:?}",
+        c.warnings
+    );
+    assert!(app.take_effects().is_empty(), "nothing ran yet");
+}

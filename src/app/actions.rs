@@ -238,29 +238,57 @@ impl App {
             self.message = Some("select a conversation (SLA pane or a drill-down) first".into());
             return;
         }
-        let mut items = vec![PickItem {
-            label: "Unassign (no teammate)".into(),
-            detail: "leave it in its inbox".into(),
-            choice: Choice::Assign(AssignTarget::UnassignTeammate),
-        }];
-        for t in &s.teammates {
-            let f = m.teammate(&t.id);
-            let load = f.map_or(0, |f| f.load);
-            let cap = t.cap.map_or_else(|| "?".into(), |c| c.value.to_string());
-            let mut detail = format!("{load}/{cap}");
-            if t.presence.is_away() {
-                detail.push_str("  AWAY");
-            } else if f.is_some_and(|f| f.over_cap) {
-                detail.push_str("  over cap");
-            } else if f.is_some_and(|f| f.has_capacity) {
-                detail.push_str("  spare");
-            }
-            items.push(PickItem {
+        // Most relevant first: members of the conversations' inbox with room, then other
+        // members, then everyone else; away or seatless teammates last; unassign at the end.
+        let inboxes: Vec<&InboxId> = conversations
+            .iter()
+            .filter_map(|c| s.conversation(c)?.inbox.as_ref())
+            .collect();
+        let mut ranked: Vec<(u8, &domain::Teammate, String)> = s
+            .teammates
+            .iter()
+            .map(|t| {
+                let f = m.teammate(&t.id);
+                let load = f.map_or(0, |f| f.load);
+                let cap = t.cap.map_or_else(|| "?".into(), |c| c.value.to_string());
+                let level = inboxes.iter().find_map(|i| {
+                    s.inbox(i)
+                        .and_then(|inbox| inbox.level_of(&t.id))
+                        .map(|l| (inbox_label(s, i), l))
+                });
+                let mut detail = format!("{load}/{cap}");
+                if let Some((name, l)) = &level {
+                    detail.push_str(&format!("  {l} in {name}"));
+                }
+                let rank = if t.presence.is_away() {
+                    detail.push_str("  AWAY");
+                    3
+                } else if !t.has_inbox_seat {
+                    detail.push_str("  no seat");
+                    3
+                } else if f.is_some_and(|f| f.over_cap) {
+                    detail.push_str("  over cap");
+                    u8::from(level.is_none()) + 1
+                } else if f.is_some_and(|f| f.has_capacity) {
+                    detail.push_str("  spare");
+                    if level.is_some() { 0 } else { 2 }
+                } else if level.is_some() {
+                    1
+                } else {
+                    2
+                };
+                (rank, t, detail)
+            })
+            .collect();
+        ranked.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.name.cmp(&b.1.name)));
+        let mut items: Vec<PickItem> = ranked
+            .into_iter()
+            .map(|(_, t, detail)| PickItem {
                 label: t.name.clone(),
                 detail,
                 choice: Choice::Assign(AssignTarget::Teammate(t.id.clone())),
-            });
-        }
+            })
+            .collect();
         for i in &s.inboxes {
             let open = m.inbox(&i.id).map_or(0, |f| f.open);
             items.push(PickItem {
@@ -269,6 +297,11 @@ impl App {
                 choice: Choice::Assign(AssignTarget::Inbox(i.id.clone())),
             });
         }
+        items.push(PickItem {
+            label: "Unassign (no teammate)".into(),
+            detail: "back to its inbox's queue; asks first".into(),
+            choice: Choice::Assign(AssignTarget::UnassignTeammate),
+        });
         let n = conversations.len();
         self.overlay = Some(super::actions::Overlay::Picker(Picker {
             title: format!(
@@ -667,4 +700,10 @@ fn set_level(
             t.memberships.push((inbox.clone(), level));
         }
     }
+}
+
+/// An inbox's name, or its id when it is not in the data.
+fn inbox_label(s: &domain::Snapshot, id: &InboxId) -> String {
+    s.inbox(id)
+        .map_or_else(|| id.to_string(), |i| i.name.clone())
 }

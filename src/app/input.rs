@@ -287,8 +287,7 @@ impl App {
                     t.name.to_lowercase().starts_with(&lower) || t.email.to_lowercase() == lower
                 })
                 .map(|t| {
-                    let exact =
-                        t.name.to_lowercase() == lower || t.email.to_lowercase() == lower;
+                    let exact = t.name.to_lowercase() == lower || t.email.to_lowercase() == lower;
                     (View::Teammate(t.id.clone()), t.name.clone(), exact)
                 })
                 .collect()

@@ -8,8 +8,8 @@
 
 use super::metrics::Metrics;
 use super::model::{
-    AwayReasonId, Conversation, ConversationId, InboxId, Level, PresenceStatus, Snapshot, Teammate,
-    TeammateId,
+    AwayReasonId, Conversation, ConversationId, Distribution, InboxId, Level, PresenceStatus,
+    Snapshot, Teammate, TeammateId,
 };
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -533,6 +533,26 @@ pub fn warnings(s: &Snapshot, m: &Metrics, plan: &[Planned]) -> Vec<String> {
                 target: AssignTarget::Teammate(t),
                 ..
             } => *extra.entry(t).or_default() += 1,
+            Write::Assign {
+                conversation,
+                target: AssignTarget::UnassignTeammate,
+            } => {
+                let Some(c) = s.conversation(conversation) else {
+                    continue;
+                };
+                if c.assignee.is_none() {
+                    continue;
+                }
+                let inbox = c.inbox.as_ref().and_then(|i| s.inbox(i));
+                out.push(match inbox.and_then(|i| i.distribution.as_ref()) {
+                    Some(d @ (Distribution::LoadBalanced | Distribution::RoundRobin)) => format!(
+                        "#{conversation} goes back to {} ({d}): it may be handed straight \
+                         back to someone",
+                        inbox.map_or("its inbox", |i| i.name.as_str())
+                    ),
+                    _ => format!("#{conversation} will have no teammate"),
+                });
+            }
             Write::Membership {
                 inbox,
                 teammate,
