@@ -216,6 +216,12 @@ async fn run(
                 .map_err(|e| eyre!("{e}"))
                 .wrap_err("taking a snapshot")?;
             conn.policy.apply(&mut snapshot);
+            // Privacy holds here too: no conversation titles in the JSON.
+            if privacy || config.ui.privacy {
+                for c in &mut snapshot.conversations {
+                    c.title = None;
+                }
+            }
             let metrics = domain::derive(&snapshot, &conn.policy, clock.now());
             let out = serde_json::json!({ "snapshot": snapshot, "metrics": metrics });
             shiftlead::cli::out(&format!("{}\n", serde_json::to_string_pretty(&out)?))?;

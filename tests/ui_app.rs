@@ -360,11 +360,7 @@ async fn unassign_is_the_last_choice_and_asks_first() {
         p.items[0].choice,
         Choice::Assign(AssignTarget::Teammate(_))
     ));
-    assert!(
-        !p.items[0].detail.contains("AWAY"),
-        "{:?}",
-        p.items[0]
-    );
+    assert!(!p.items[0].detail.contains("AWAY"), "{:?}", p.items[0]);
     let last = p.items.last().unwrap();
     assert!(matches!(
         last.choice,
@@ -385,4 +381,34 @@ async fn unassign_is_the_last_choice_and_asks_first() {
         c.warnings
     );
     assert!(app.take_effects().is_empty(), "nothing ran yet");
+}
+
+#[tokio::test]
+async fn with_privacy_a_filter_matches_only_what_the_screen_shows() {
+    let mut app = demo_app().await;
+    let s = app.snapshot.clone().unwrap();
+    // A word found only in titles.
+    let word = "refund";
+    let titled = s
+        .conversations
+        .iter()
+        .filter(|c| {
+            c.title
+                .as_deref()
+                .is_some_and(|t| t.to_lowercase().contains(word))
+        })
+        .count();
+    assert!(titled > 0, "the fixture has {word:?} in some titles");
+    press(&mut app, "3");
+    press(&mut app, &format!("/{word}"));
+    code(&mut app, KeyCode::Enter);
+    let without = app.rows(Pane::Sla).len();
+    assert!(without > 0);
+    code(&mut app, KeyCode::Esc);
+    app.privacy = true;
+    press(&mut app, &format!("/{word}"));
+    code(&mut app, KeyCode::Enter);
+    assert_eq!(app.rows(Pane::Sla).len(), 0, "hidden titles never match");
+    let screen = text(&render(&mut app, 120, 36));
+    assert!(screen.contains("PRIVACY"), "{screen}");
 }

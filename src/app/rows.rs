@@ -93,12 +93,14 @@ pub fn title(app: &App, c: &Conversation) -> String {
     }
 }
 
-fn conversation_matches(s: &Snapshot, c: &Conversation, filter: &str) -> bool {
+/// Whether a conversation row matches a filter, on what the row shows: with `privacy` the
+/// hidden title never matches (a filter must not reveal what the screen hides).
+fn conversation_matches(s: &Snapshot, c: &Conversation, filter: &str, privacy: bool) -> bool {
     if filter.is_empty() {
         return true;
     }
     let (inbox, assignee) = names(s, c);
-    contains(c.title.as_deref().unwrap_or(""), filter)
+    (!privacy && contains(c.title.as_deref().unwrap_or(""), filter))
         || contains(inbox, filter)
         || contains(assignee, filter)
         || contains(c.id.as_str(), filter)
@@ -166,7 +168,7 @@ pub(super) fn rows(app: &App, pane: Pane) -> Vec<usize> {
                 .filter(|&n| {
                     filter.is_empty()
                         || s.conversation_at(m.sla_queue[n].index, &m.sla_queue[n].conversation)
-                            .is_some_and(|c| conversation_matches(s, c, filter))
+                            .is_some_and(|c| conversation_matches(s, c, filter, app.privacy))
                 })
                 .collect();
             if sort == SortMode::Priority {
@@ -200,7 +202,7 @@ pub(super) fn detail_rows(app: &App) -> Vec<ConversationRow<'_>> {
     };
     ids.iter()
         .filter_map(|id| s.conversation(id))
-        .filter(|c| conversation_matches(s, c, &app.detail_filter))
+        .filter(|c| conversation_matches(s, c, &app.detail_filter, app.privacy))
         .map(|conversation| ConversationRow { conversation })
         .collect()
 }

@@ -140,6 +140,10 @@ fn header_line(app: &App, ctx: Ctx, width: u16) -> Line<'static> {
         spans.push(Span::styled(" READ-ONLY ", t.style(Role::Badge)));
         spans.push(Span::raw(" "));
     }
+    if app.privacy {
+        spans.push(Span::styled(" PRIVACY ", t.style(Role::Badge)));
+        spans.push(Span::raw(" "));
+    }
     if let Some(s) = &app.snapshot {
         spans.push(Span::raw(format!("{} ", s.workspace.name)));
         if !app.demo {
