@@ -617,3 +617,21 @@ fn a_closed_pipe_ends_quietly_with_the_conventional_status() {
         "{stderr}"
     );
 }
+
+#[test]
+fn snapshot_json_honours_privacy() {
+    let home = tempfile::tempdir().unwrap();
+    let titles = |args: &[&str]| {
+        let out = shiftlead(&home).args(args).output().unwrap();
+        assert!(out.status.success());
+        let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+        json["snapshot"]["conversations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["title"].is_string())
+            .count()
+    };
+    assert!(titles(&["snapshot", "--json"]) > 0);
+    assert_eq!(titles(&["--privacy", "snapshot", "--json"]), 0);
+}
