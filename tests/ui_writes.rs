@@ -400,3 +400,51 @@ async fn bulk_add_of_three_marked_teammates_to_one_inbox_via_keys() {
     assert_eq!(log.len(), 3, "{log:?}");
     assert!(log.iter().all(|e| e.outcome == "applied"), "{log:?}");
 }
+
+/// `m` offers "move from … to …" as one action (add, confirm, then remove), and says why a
+/// level is not offered instead of leaving it out.
+#[tokio::test]
+async fn a_move_between_inboxes_is_one_choice_and_a_missing_level_says_why() {
+    let mut r = rig().await;
+    r.keys("2");
+    let name = |r: &ui_support::rig::Rig| {
+        let id = r.app.target_teammates().pop().unwrap();
+        r.app
+            .snapshot
+            .as_ref()
+            .unwrap()
+            .teammate(&id)
+            .unwrap()
+            .name
+            .clone()
+    };
+    while name(&r) != "Bo Lindqvist" {
+        r.keys("j");
+    }
+    r.keys("m");
+    r.keys("escalations secondary");
+    r.key(KeyCode::Enter);
+    assert!(r.message().contains("not offered"), "{}", r.message());
+    assert!(r.app.overlay.is_none());
+    let sent = r.sim.applied().len();
+    r.keys("m");
+    r.keys("move from billing to vip");
+    r.key(KeyCode::Enter);
+    r.settle().await;
+    assert!(r.message().starts_with('✓'), "{}", r.message());
+    assert_eq!(r.sim.applied().len(), sent + 2, "an add and a remove");
+    let teams = r.sim.with_world(|w| {
+        let bo = w
+            .admins
+            .iter()
+            .find(|a| a.name == "Bo Lindqvist")
+            .unwrap()
+            .id;
+        w.teams
+            .iter()
+            .filter(|t| t.members.iter().any(|(id, _)| *id == bo))
+            .map(|t| t.name.clone())
+            .collect::<Vec<_>>()
+    });
+    assert_eq!(teams, vec!["VIP".to_owned()]);
+}

@@ -39,6 +39,17 @@ pub enum Choice {
     Membership(domain::InboxId, MemberChange),
     /// Set the teammates away like this.
     Away(PresenceChange),
+    /// Move the teammates (those in `from`) to `to` at `level`: add, confirm, then remove.
+    Move {
+        /// The inbox they leave.
+        from: domain::InboxId,
+        /// The inbox they join.
+        to: domain::InboxId,
+        /// Their level there.
+        level: Level,
+    },
+    /// Not offered; choosing it says why.
+    Explain(String),
     /// Take the teammates off the queue for a block of minutes with this reason.
     Block {
         /// Length of the block.
@@ -346,6 +357,19 @@ impl App {
                 ("remove", MemberChange::Remove),
             ] {
                 if label == "secondary" && !secondary_ok {
+                    // Say why instead of leaving it out.
+                    if let Some(why) = &i.secondary_unavailable
+                        && self.capabilities.has_levels()
+                    {
+                        items.push(PickItem {
+                            label: format!("{}: make secondary", i.name),
+                            detail: format!("not offered: {why}"),
+                            choice: Choice::Explain(format!(
+                                "{}: secondary is not offered — {why}",
+                                i.name
+                            )),
+                        });
+                    }
                     continue;
                 }
                 let useful = match change {
@@ -364,6 +388,29 @@ impl App {
                     label: text,
                     detail: now.clone(),
                     choice: Choice::Membership(i.id.clone(), change),
+                });
+            }
+        }
+        // Moves: from each inbox a target teammate is in, to each inbox they are not in.
+        for from in &s.inboxes {
+            if !teammates.iter().any(|t| from.level_of(t).is_some()) {
+                continue;
+            }
+            for to in s.inboxes.iter().filter(|to| to.id != from.id) {
+                if teammates
+                    .iter()
+                    .all(|t| from.level_of(t).is_none() || to.level_of(t).is_some())
+                {
+                    continue;
+                }
+                items.push(PickItem {
+                    label: format!("move from {} to {}", from.name, to.name),
+                    detail: "add, confirm, then remove".into(),
+                    choice: Choice::Move {
+                        from: from.id.clone(),
+                        to: to.id.clone(),
+                        level: Level::Primary,
+                    },
                 });
             }
         }
@@ -475,6 +522,17 @@ impl App {
                 .iter()
                 .filter_map(|t| actions::plan_presence(s, t, change.clone()))
                 .collect(),
+            Choice::Move { from, to, level } => picker
+                .teammates
+                .iter()
+                .filter(|t| s.inbox(from).is_some_and(|i| i.level_of(t).is_some()))
+                .filter_map(|t| actions::plan_move(s, t, to, *level, Some(from)).ok())
+                .flatten()
+                .collect(),
+            Choice::Explain(why) => {
+                self.message = Some(why.clone());
+                return;
+            }
             Choice::Block {
                 minutes,
                 reason,
