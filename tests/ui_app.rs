@@ -256,7 +256,7 @@ async fn a_remapped_key_drives_its_action() {
     press(&mut app, "q");
     assert!(!app.quit, "q no longer quits");
     press(&mut app, "?");
-    let screen = ui_support::text(&render(&mut app, 120, 45));
+    let screen = ui_support::text(&render(&mut app, 120, 60));
     let line = screen
         .lines()
         .find(|l| l.contains("quit (Ctrl-c"))
@@ -411,4 +411,38 @@ async fn with_privacy_a_filter_matches_only_what_the_screen_shows() {
     assert_eq!(app.rows(Pane::Sla).len(), 0, "hidden titles never match");
     let screen = text(&render(&mut app, 120, 36));
     assert!(screen.contains("PRIVACY"), "{screen}");
+}
+
+#[tokio::test]
+async fn marks_are_counted_cleared_by_esc_and_named_in_confirmations() {
+    use shiftlead::app::Overlay;
+    let mut app = demo_app().await;
+    press(&mut app, "2  ");
+    assert_eq!(app.marked_mates.len(), 2);
+    let screen = text(&render(&mut app, 120, 36));
+    assert!(screen.contains("Teammates · 2 marked"), "{screen}");
+    assert!(screen.contains("2 marked (Esc clears)"), "{screen}");
+    // The confirmation says it covers the marked rows, not the highlighted one.
+    press(&mut app, "w");
+    let Some(Overlay::Picker(p)) = &app.overlay else {
+        panic!("{:?}", app.overlay)
+    };
+    assert!(p.title.contains("2 marked teammates ("), "{}", p.title);
+    code(&mut app, KeyCode::Esc);
+    assert!(app.overlay.is_none());
+    // Esc clears the marks first, and only then anything else.
+    code(&mut app, KeyCode::Esc);
+    assert!(app.marked_mates.is_empty());
+    assert!(!text(&render(&mut app, 120, 36)).contains("marked"));
+    // `*` marks every row, again clears.
+    press(&mut app, "*");
+    assert_eq!(app.marked_mates.len(), app.rows(Pane::Teammates).len());
+    press(&mut app, "*");
+    assert!(app.marked_mates.is_empty());
+    // Marks do not follow into a drill-down.
+    press(&mut app, "3 ");
+    assert_eq!(app.marked.len(), 1);
+    press(&mut app, "1");
+    code(&mut app, KeyCode::Enter);
+    assert!(app.marked.is_empty(), "entering a view clears marks");
 }

@@ -9,6 +9,7 @@ use crate::domain::actions::{
 use crate::domain::{self, ConversationId, InboxId, Level, PresenceStatus, TeammateId};
 use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32Str};
+use std::collections::HashSet;
 
 /// Something the loop must do for the app.
 #[derive(Debug, Clone, PartialEq)]
@@ -217,6 +218,45 @@ impl App {
         self.move_down_one();
     }
 
+    /// `*`: mark every row of the list shown (teammates, or conversations); if all are
+    /// marked already, clear them.
+    pub(super) fn mark_all(&mut self) {
+        let Some(s) = &self.snapshot else { return };
+        if self.view == View::Main && self.focus == Pane::Teammates {
+            let all: HashSet<TeammateId> = self
+                .rows(Pane::Teammates)
+                .iter()
+                .filter_map(|&n| s.teammates.get(n).map(|t| t.id.clone()))
+                .collect();
+            self.marked_mates = if all.is_subset(&self.marked_mates) {
+                HashSet::new()
+            } else {
+                all
+            };
+            return;
+        }
+        let all: HashSet<ConversationId> = match self.view {
+            View::Main if self.focus == Pane::Sla => {
+                let Some(m) = &self.metrics else { return };
+                self.rows(Pane::Sla)
+                    .iter()
+                    .filter_map(|&n| m.sla_queue.get(n).map(|u| u.conversation.clone()))
+                    .collect()
+            }
+            View::Main => return,
+            _ => self
+                .detail_rows()
+                .iter()
+                .map(|r| r.conversation.id.clone())
+                .collect(),
+        };
+        self.marked = if all.is_subset(&self.marked) {
+            HashSet::new()
+        } else {
+            all
+        };
+    }
+
     fn target_teammates_unmarked(&self) -> Option<TeammateId> {
         let rows = self.rows(Pane::Teammates);
         let s = self.snapshot.as_ref()?;
@@ -314,9 +354,14 @@ impl App {
             choice: Choice::Assign(AssignTarget::UnassignTeammate),
         });
         let n = conversations.len();
+        let marked = if self.marked.is_empty() {
+            ""
+        } else {
+            " marked"
+        };
         self.overlay = Some(super::actions::Overlay::Picker(Picker {
             title: format!(
-                "Assign {n} conversation{} to…",
+                "Assign {n}{marked} conversation{} to…",
                 if n == 1 { "" } else { "s" }
             ),
             items,
@@ -493,14 +538,25 @@ impl App {
         }));
     }
 
+    /// Who a write covers, in words: marked rows are named as such, so a confirmation never
+    /// hides that it acts on marks rather than the highlighted row.
     pub(super) fn names_of(&self, teammates: &[TeammateId]) -> String {
         let Some(s) = &self.snapshot else {
             return String::new();
         };
+        let name = |id: &TeammateId| {
+            s.teammate(id)
+                .map_or_else(|| id.to_string(), |t| t.name.clone())
+        };
+        let marked = !self.marked_mates.is_empty();
         match teammates {
-            [one] => s
-                .teammate(one)
-                .map_or_else(|| one.to_string(), |t| t.name.clone()),
+            [one] if marked => format!("{} (marked)", name(one)),
+            [one] => name(one),
+            [a, b] if marked => format!("2 marked teammates ({}, {})", name(a), name(b)),
+            [a, b, c] if marked => {
+                format!("3 marked teammates ({}, {}, {})", name(a), name(b), name(c))
+            }
+            many if marked => format!("{} marked teammates", many.len()),
             many => format!("{} teammates", many.len()),
         }
     }

@@ -119,6 +119,7 @@ impl App {
             A::Command => self.mode = Mode::Command(String::new()),
             A::Sort => self.cycle_sort(),
             A::Mark => self.toggle_mark(),
+            A::MarkAll => self.mark_all(),
             A::Assign => self.open_assign_picker(),
             A::Membership => self.open_membership_picker(),
             A::Away => self.open_away(),
@@ -319,10 +320,15 @@ impl App {
     }
 
     fn back(&mut self) {
-        if !self.filter_text_mut().is_empty() {
+        // Esc first clears marks, then the filter, then leaves the view.
+        if !self.marked.is_empty() || !self.marked_mates.is_empty() {
+            self.marked.clear();
+            self.marked_mates.clear();
+        } else if !self.filter_text_mut().is_empty() {
             self.filter_text_mut().clear();
         } else if self.view != View::Main {
             self.view = View::Main;
+            self.marked.clear();
         }
     }
 
@@ -406,6 +412,9 @@ impl App {
     }
 
     fn enter(&mut self, view: View) {
+        // Marks belong to the list they were made in.
+        self.marked.clear();
+        self.marked_mates.clear();
         self.view = view;
         self.detail_selected = 0;
         self.detail_filter.clear();

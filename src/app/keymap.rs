@@ -46,6 +46,8 @@ pub enum Action {
     Sort,
     /// Mark the row.
     Mark,
+    /// Mark every row of the list (again: clear them).
+    MarkAll,
     /// Assign conversations.
     Assign,
     /// Change inbox membership.
@@ -134,6 +136,12 @@ impl Action {
             "mark",
             "mark / unmark the row (bulk actions)",
             &["space"],
+        ),
+        (
+            Action::MarkAll,
+            "mark_all",
+            "mark every row of the list; again to clear (Esc clears too)",
+            &["*"],
         ),
         (
             Action::Assign,

@@ -74,7 +74,13 @@ fn conversations_table<'a>(
         ],
     )
     .header(head)
-    .block(block(title, true, None, &app.detail_filter, ctx))
+    .block(block(
+        &super::panes::marked_title(&title, app.marked.len()),
+        true,
+        None,
+        &app.detail_filter,
+        ctx,
+    ))
     .row_highlight_style(ctx.theme.style(Role::Selected));
     (table, rows_data.len())
 }

@@ -233,6 +233,13 @@ fn status_line(app: &App, ctx: Ctx, width: u16) -> Line<'static> {
         format!("· writes {} pending ", app.pending_writes),
         t.style(Role::Dim),
     ));
+    let marks = app.marked.len() + app.marked_mates.len();
+    if marks > 0 {
+        spans.push(Span::styled(
+            format!("· {marks} marked (Esc clears) "),
+            t.style(Role::Focus),
+        ));
+    }
     if let Some(m) = &app.message {
         spans.push(Span::styled(format!("· {m} "), t.style(Role::Warn)));
     } else if let Some(e) = &app.last_error {

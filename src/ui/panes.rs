@@ -14,6 +14,15 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Row, Table, TableState};
 
 /// The bordered block of a list, with title, sort and filter.
+/// A pane title with its marks counted: "Teammates · 3 marked".
+pub(super) fn marked_title(title: &str, marked: usize) -> String {
+    if marked == 0 {
+        title.to_owned()
+    } else {
+        format!("{title} · {marked} marked")
+    }
+}
+
 pub(super) fn block<'a>(
     title: &str,
     focused: bool,
@@ -407,7 +416,7 @@ pub(super) fn teammates(frame: &mut Frame, area: Rect, app: &App, ctx: Ctx, hits
     let table = Table::new(rows, widths)
         .header(header(&head, ctx))
         .block(block(
-            "Teammates",
+            &marked_title("Teammates", app.marked_mates.len()),
             focused,
             Some(app.sort[1]),
             &app.filter[1],
@@ -514,7 +523,7 @@ pub(super) fn sla(frame: &mut Frame, area: Rect, app: &App, ctx: Ctx, hits: &mut
     let table = Table::new(rows, widths)
         .header(header(&head, ctx))
         .block(block(
-            "SLA — nearest breach first",
+            &marked_title("SLA — nearest breach first", app.marked.len()),
             focused,
             Some(app.sort[2]),
             &app.filter[2],
