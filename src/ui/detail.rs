@@ -75,7 +75,7 @@ fn conversations_table<'a>(
     )
     .header(head)
     .block(block(
-        &super::panes::marked_title(&title, app.marked.len()),
+        &super::panes::marked_title(title, app.marked.len()),
         true,
         None,
         &app.detail_filter,
