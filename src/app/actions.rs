@@ -676,25 +676,21 @@ impl App {
             self.message = Some(format!("read-only: {reason}"));
             return;
         }
-        let Some(done) = self.last_applied.clone() else {
+        let (Some(done), Some(s)) = (self.undo_stack.last(), &self.snapshot) else {
             self.message = Some("nothing to undo".into());
             return;
         };
         let plan: Vec<Planned> = done
             .iter()
-            .filter_map(|(p, after)| {
-                Some(Planned {
-                    write: p.write.undo(&p.before)?,
-                    before: after.clone(),
-                    label: format!("undo: {}", p.label),
-                })
-            })
+            .filter_map(|(p, after)| actions::plan_undo(s, p, after))
             .collect();
+        let left = self.undo_stack.len() - 1;
         self.confirm(
             format!(
-                "Undo {} write{}",
+                "Undo {} write{} ({left} more step{} to undo after this)",
                 plan.len(),
-                if plan.len() == 1 { "" } else { "s" }
+                if plan.len() == 1 { "" } else { "s" },
+                if left == 1 { "" } else { "s" }
             ),
             plan,
             true,
@@ -727,8 +723,13 @@ impl App {
             (f, n) => format!("{} of {n} applied; {}", n - f.len(), f[0]),
         });
         self.start_blocks(&reports, now);
+        // Each applied step joins the undo stack; an undo that landed takes its step off.
         if !applied.is_empty() {
-            self.last_applied = if undo { None } else { Some(applied) };
+            if undo {
+                self.undo_stack.pop();
+            } else {
+                self.undo_stack.push(applied);
+            }
         }
         if let (Some(s), true) = (&self.snapshot, !reports.is_empty()) {
             self.metrics = Some(domain::derive(s, &self.policy, now));

@@ -185,7 +185,7 @@ pub struct App {
     /// Work for the loop.
     pub effects: Vec<Effect>,
     /// The last applied writes with the state read back, for undo.
-    pub last_applied: Option<Vec<(Planned, State)>>,
+    pub undo_stack: Vec<Vec<(Planned, State)>>,
     /// Why writes are off (read-only mode).
     pub read_only: Option<String>,
     /// Hide conversation titles and customer details.
@@ -244,7 +244,7 @@ impl App {
             marked_mates: HashSet::new(),
             overlay: None,
             effects: Vec::new(),
-            last_applied: None,
+            undo_stack: Vec::new(),
             read_only: None,
             privacy: false,
             keymap: keymap::Keymap::default(),

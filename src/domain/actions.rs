@@ -521,6 +521,69 @@ pub fn plan_presence(
     })
 }
 
+/// The write that undoes `done` (which left `after`), worded by the state it restores:
+/// "undo: #123 back to Eli Cohen", "undo: Ana Souza back to away (On a break)".
+pub fn plan_undo(s: &Snapshot, done: &Planned, after: &State) -> Option<Planned> {
+    let write = done.write.undo(&done.before)?;
+    let label = match (&done.write, &done.before) {
+        (
+            Write::Assign {
+                conversation,
+                target: AssignTarget::Teammate(_) | AssignTarget::UnassignTeammate,
+            },
+            State::Conversation { assignee, .. },
+        ) => format!(
+            "#{conversation} back to {}",
+            assignee
+                .as_ref()
+                .map_or_else(|| "no teammate".to_owned(), |t| teammate_name(s, t))
+        ),
+        (Write::Assign { conversation, .. }, State::Conversation { inbox, .. }) => format!(
+            "#{conversation} back to {}",
+            inbox
+                .as_ref()
+                .map_or_else(|| "no inbox".to_owned(), |i| format!("inbox {}", inbox_name(s, i)))
+        ),
+        (Write::Membership { inbox, teammate, .. }, State::Membership { level: Some(l) }) => {
+            format!(
+                "{} back to {l} in {}",
+                teammate_name(s, teammate),
+                inbox_name(s, inbox)
+            )
+        }
+        (Write::Membership { inbox, teammate, .. }, State::Membership { level: None }) => format!(
+            "{} back out of {}",
+            teammate_name(s, teammate),
+            inbox_name(s, inbox)
+        ),
+        (Write::Membership { teammate, .. }, State::DefaultInbox { inbox: Some(i) }) => format!(
+            "{}'s default inbox back to {}",
+            teammate_name(s, teammate),
+            inbox_name(s, i)
+        ),
+        (Write::Move { teammate, from, to, .. }, _) => format!(
+            "{} back from {} to {}",
+            teammate_name(s, teammate),
+            inbox_name(s, to),
+            inbox_name(s, from)
+        ),
+        (Write::SetPresence { teammate, .. }, State::Presence { status, reason }) => {
+            let reason = reason
+                .as_ref()
+                .and_then(|r| s.away_reasons.iter().find(|x| &x.id == r))
+                .map(|r| format!(" ({})", r.label))
+                .unwrap_or_default();
+            format!("{} back to {status}{reason}", teammate_name(s, teammate))
+        }
+        _ => done.label.clone(),
+    };
+    Some(Planned {
+        write,
+        before: after.clone(),
+        label: format!("undo: {label}"),
+    })
+}
+
 /// Warnings a lead should confirm before a plan runs: assigning over cap or to someone away,
 /// removing the last member of an inbox.
 pub fn warnings(s: &Snapshot, m: &Metrics, plan: &[Planned]) -> Vec<String> {
@@ -778,6 +841,24 @@ mod tests {
                 teammate: "C".into(),
                 inbox: "Billing".into()
             })
+        );
+    }
+
+    #[test]
+    fn undo_is_worded_by_the_state_it_restores() {
+        let s = snapshot();
+        let target = AssignTarget::Teammate(TeammateId("c".into()));
+        let done = plan_assign(&s, &[ConversationId("c1".into())], &target).remove(0);
+        let after = done.write.expected(&done.before);
+        let undo = plan_undo(&s, &done, &after).unwrap();
+        assert_eq!(undo.label, "undo: #c1 back to A");
+        assert_eq!(undo.write.expected(&after), done.before);
+        let b = TeammateId("b".into());
+        let done = plan_presence(&s, &b, PresenceChange::online()).unwrap();
+        let after = done.write.expected(&done.before);
+        assert_eq!(
+            plan_undo(&s, &done, &after).unwrap().label,
+            "undo: B back to away"
         );
     }
 
