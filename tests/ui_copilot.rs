@@ -38,7 +38,8 @@ async fn overload_someone(r: &mut ui_support::rig::Rig) -> TeammateId {
         .take(room as usize + 2)
         .collect();
     for c in &backlog {
-        r.subject.backend
+        r.subject
+            .backend
             .assign(c, &AssignTarget::Teammate(who.clone()))
             .await
             .unwrap();
@@ -109,7 +110,11 @@ async fn a_reviewed_rebalance_brings_an_overloaded_teammate_under_cap_through_th
     r.keys("y");
     r.settle().await;
     assert!(r.message().contains("applied"), "{}", r.message());
-    assert_eq!(r.subject.audit().recent(500).len(), proposed, "every move audited");
+    assert_eq!(
+        r.subject.audit().recent(500).len(),
+        proposed,
+        "every move audited"
+    );
     // The backend agrees: a fresh poll shows them back under cap, and nobody worse off.
     r.poll().await;
     let t = r
@@ -304,7 +309,8 @@ async fn a_block_takes_a_teammate_off_the_queue_and_back_when_it_ends() {
     assert!(r.app.blocks.is_empty());
     assert_eq!(r.saved_blocks.as_ref().unwrap().len(), 0);
     assert!(
-        r.subject.audit()
+        r.subject
+            .audit()
             .recent(10)
             .iter()
             .any(|e| e.action.contains("block over"))
@@ -321,7 +327,8 @@ async fn a_block_overridden_by_someone_else_is_dropped_not_fought() {
     r.settle().await;
     assert_eq!(r.app.blocks.len(), 1);
     // Someone sets them back from the helpdesk's own console.
-    r.subject.backend
+    r.subject
+        .backend
         .set_presence(&who, &shiftlead::backend::PresenceChange::online())
         .await
         .unwrap();
@@ -335,7 +342,11 @@ async fn a_block_overridden_by_someone_else_is_dropped_not_fought() {
         "{}",
         r.message()
     );
-    assert_eq!(r.subject.sim.applied().len(), writes_before, "no write of ours");
+    assert_eq!(
+        r.subject.sim.applied().len(),
+        writes_before,
+        "no write of ours"
+    );
 }
 
 #[tokio::test]

@@ -16,7 +16,13 @@ async fn assign_via_keys_then_undo() {
     let mut r = rig().await;
     r.keys("3");
     let conv = r.app.selected_conversation().unwrap();
-    let before = r.subject.backend.conversation(&conv).await.unwrap().assignee;
+    let before = r
+        .subject
+        .backend
+        .conversation(&conv)
+        .await
+        .unwrap()
+        .assignee;
     r.keys("a");
     assert!(matches!(r.app.overlay, Some(Overlay::Picker(_))));
     r.keys("omar");
@@ -39,7 +45,8 @@ async fn assign_via_keys_then_undo() {
         .id
         .clone();
     assert_eq!(
-        r.subject.backend
+        r.subject
+            .backend
             .conversation(&conv)
             .await
             .unwrap()
@@ -66,7 +73,15 @@ async fn assign_via_keys_then_undo() {
     assert!(matches!(r.app.overlay, Some(Overlay::Confirm(_))));
     r.keys("y");
     r.settle().await;
-    assert_eq!(r.subject.backend.conversation(&conv).await.unwrap().assignee, before);
+    assert_eq!(
+        r.subject
+            .backend
+            .conversation(&conv)
+            .await
+            .unwrap()
+            .assignee,
+        before
+    );
     assert!(r.message().contains("undo"), "{}", r.message());
 }
 
@@ -100,7 +115,13 @@ async fn bulk_assign_asks_first_and_reports_per_item() {
         .clone();
     for id in marked {
         assert_eq!(
-            r.subject.backend.conversation(&id).await.unwrap().inbox.as_ref(),
+            r.subject
+                .backend
+                .conversation(&id)
+                .await
+                .unwrap()
+                .inbox
+                .as_ref(),
             Some(&onboarding)
         );
     }
@@ -132,7 +153,8 @@ async fn a_conflict_leaves_the_screen_true() {
     r.keys("3");
     let conv = r.app.selected_conversation().unwrap();
     // Someone else unassigns it after we saw it.
-    r.subject.backend
+    r.subject
+        .backend
         .assign(&conv, &AssignTarget::UnassignTeammate)
         .await
         .unwrap();
@@ -153,7 +175,12 @@ async fn a_conflict_leaves_the_screen_true() {
         .unwrap();
     assert_eq!(shown.assignee, None, "the screen now shows the real state");
     assert_eq!(
-        r.subject.backend.conversation(&conv).await.unwrap().assignee,
+        r.subject
+            .backend
+            .conversation(&conv)
+            .await
+            .unwrap()
+            .assignee,
         None,
         "nothing written"
     );
@@ -233,7 +260,15 @@ async fn away_and_back_via_keys() {
     assert_eq!(c.plan[0].label, "set Lena Fischer back");
     r.keys("y");
     r.settle().await;
-    assert!(!r.subject.backend.teammate(&lena).await.unwrap().presence.is_away());
+    assert!(
+        !r.subject
+            .backend
+            .teammate(&lena)
+            .await
+            .unwrap()
+            .presence
+            .is_away()
+    );
     // The audit view lists both, newest first.
     r.keys("L");
     r.settle().await;
@@ -269,7 +304,8 @@ async fn conflicts_and_timeouts_via_keys_say_what_really_happened() {
     // read back.
     r.keys("2");
     r.keys("j j ");
-    r.subject.sim
+    r.subject
+        .sim
         .fail_next_team_update(shiftlead::sim::TeamConflict::Declined);
     r.keys("m");
     r.keys("billing second");
@@ -284,7 +320,8 @@ async fn conflicts_and_timeouts_via_keys_say_what_really_happened() {
     // A write whose answer times out after it landed: the re-read says so, and it is
     // written once.
     let sent = r.subject.sim.applied().len();
-    r.subject.sim
+    r.subject
+        .sim
         .fault_next_write(shiftlead::sim::faults::Fault::Slow(Duration::from_secs(2)));
     r.keys("3aomar");
     r.key(KeyCode::Enter);

@@ -5,10 +5,10 @@
 
 pub mod rig;
 
+use crate::support::subject::Subject;
 use jiff::Timestamp;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use crate::support::subject::Subject;
 use shiftlead::app::{App, SyncMsg};
 use shiftlead::backend::Budget;
 use shiftlead::domain::{Capabilities, Policy, Snapshot};
