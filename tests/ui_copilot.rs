@@ -38,8 +38,7 @@ async fn overload_someone(r: &mut ui_support::rig::Rig) -> TeammateId {
         .take(room as usize + 2)
         .collect();
     for c in &backlog {
-        r.subject
-            .backend
+        r.backend()
             .assign(c, &AssignTarget::Teammate(who.clone()))
             .await
             .unwrap();
@@ -163,7 +162,7 @@ async fn z_sets_an_idle_teammate_away_with_reassign_after_asking() {
     assert!(text(&render(&mut r.app, 160, 40)).contains("looks idle"));
     r.keys("y");
     r.settle().await;
-    let t = r.subject.backend.teammate(&id).await.unwrap();
+    let t = r.backend().teammate(&id).await.unwrap();
     assert!(t.presence.is_away() && t.presence.reassigns(), "{t:?}");
     // z on someone not idle says so instead of writing.
     let busy = m.teammates.iter().find(|t| !t.idle && t.load > 0).unwrap();
@@ -277,7 +276,7 @@ async fn a_block_takes_a_teammate_off_the_queue_and_back_when_it_ends() {
     r.keys("30m train");
     r.key(KeyCode::Enter);
     r.settle().await;
-    let t = r.subject.backend.teammate(&who).await.unwrap();
+    let t = r.backend().teammate(&who).await.unwrap();
     assert!(t.presence.is_away(), "away for the block");
     assert_eq!(t.presence.reason.as_ref().unwrap().label, "Training");
     assert_eq!(r.app.blocks.len(), 1);
@@ -304,7 +303,7 @@ async fn a_block_takes_a_teammate_off_the_queue_and_back_when_it_ends() {
     r.subject.clock.advance(jiff::SignedDuration::from_mins(31));
     r.poll().await;
     r.settle().await;
-    let t = r.subject.backend.teammate(&who).await.unwrap();
+    let t = r.backend().teammate(&who).await.unwrap();
     assert!(!t.presence.is_away(), "set back when the block ended");
     assert!(r.app.blocks.is_empty());
     assert_eq!(r.saved_blocks.as_ref().unwrap().len(), 0);
@@ -327,8 +326,7 @@ async fn a_block_overridden_by_someone_else_is_dropped_not_fought() {
     r.settle().await;
     assert_eq!(r.app.blocks.len(), 1);
     // Someone sets them back from the helpdesk's own console.
-    r.subject
-        .backend
+    r.backend()
         .set_presence(&who, &shiftlead::backend::PresenceChange::online())
         .await
         .unwrap();

@@ -16,13 +16,7 @@ async fn assign_via_keys_then_undo() {
     let mut r = rig().await;
     r.keys("3");
     let conv = r.app.selected_conversation().unwrap();
-    let before = r
-        .subject
-        .backend
-        .conversation(&conv)
-        .await
-        .unwrap()
-        .assignee;
+    let before = r.backend().conversation(&conv).await.unwrap().assignee;
     r.keys("a");
     assert!(matches!(r.app.overlay, Some(Overlay::Picker(_))));
     r.keys("omar");
@@ -45,8 +39,7 @@ async fn assign_via_keys_then_undo() {
         .id
         .clone();
     assert_eq!(
-        r.subject
-            .backend
+        r.backend()
             .conversation(&conv)
             .await
             .unwrap()
@@ -74,12 +67,7 @@ async fn assign_via_keys_then_undo() {
     r.keys("y");
     r.settle().await;
     assert_eq!(
-        r.subject
-            .backend
-            .conversation(&conv)
-            .await
-            .unwrap()
-            .assignee,
+        r.backend().conversation(&conv).await.unwrap().assignee,
         before
     );
     assert!(r.message().contains("undo"), "{}", r.message());
@@ -115,13 +103,7 @@ async fn bulk_assign_asks_first_and_reports_per_item() {
         .clone();
     for id in marked {
         assert_eq!(
-            r.subject
-                .backend
-                .conversation(&id)
-                .await
-                .unwrap()
-                .inbox
-                .as_ref(),
+            r.backend().conversation(&id).await.unwrap().inbox.as_ref(),
             Some(&onboarding)
         );
     }
@@ -153,8 +135,7 @@ async fn a_conflict_leaves_the_screen_true() {
     r.keys("3");
     let conv = r.app.selected_conversation().unwrap();
     // Someone else unassigns it after we saw it.
-    r.subject
-        .backend
+    r.backend()
         .assign(&conv, &AssignTarget::UnassignTeammate)
         .await
         .unwrap();
@@ -175,12 +156,7 @@ async fn a_conflict_leaves_the_screen_true() {
         .unwrap();
     assert_eq!(shown.assignee, None, "the screen now shows the real state");
     assert_eq!(
-        r.subject
-            .backend
-            .conversation(&conv)
-            .await
-            .unwrap()
-            .assignee,
+        r.backend().conversation(&conv).await.unwrap().assignee,
         None,
         "nothing written"
     );
@@ -246,7 +222,7 @@ async fn away_and_back_via_keys() {
     r.keys("break reassign");
     r.key(KeyCode::Enter);
     r.settle().await;
-    let t = r.subject.backend.teammate(&lena).await.unwrap();
+    let t = r.backend().teammate(&lena).await.unwrap();
     assert!(t.presence.is_away() && t.presence.reassigns());
     assert_eq!(
         t.presence.reason.map(|x| x.label).as_deref(),
@@ -261,8 +237,7 @@ async fn away_and_back_via_keys() {
     r.keys("y");
     r.settle().await;
     assert!(
-        !r.subject
-            .backend
+        !r.backend()
             .teammate(&lena)
             .await
             .unwrap()

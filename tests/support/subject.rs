@@ -380,6 +380,12 @@ impl Subject {
     pub async fn state_of(&self, write: &Write) -> State {
         let b = &self.backend;
         let ctx = |e| format!("{}: re-reading {}: {e}", self.name, write.target());
+        let level_in = async |inbox: &InboxId, teammate: &TeammateId| {
+            b.inbox(inbox)
+                .await
+                .unwrap_or_else(|e| panic!("{}", ctx(e)))
+                .level_of(teammate)
+        };
         match write {
             Write::Assign { conversation, .. } => State::of_conversation(
                 &b.conversation(conversation)
@@ -389,25 +395,13 @@ impl Subject {
             Write::Membership {
                 inbox, teammate, ..
             } => State::Membership {
-                level: b
-                    .inbox(inbox)
-                    .await
-                    .unwrap_or_else(|e| panic!("{}", ctx(e)))
-                    .level_of(teammate),
+                level: level_in(inbox, teammate).await,
             },
             Write::Move {
                 teammate, from, to, ..
             } => State::Moved {
-                from: b
-                    .inbox(from)
-                    .await
-                    .unwrap_or_else(|e| panic!("{}", ctx(e)))
-                    .level_of(teammate),
-                to: b
-                    .inbox(to)
-                    .await
-                    .unwrap_or_else(|e| panic!("{}", ctx(e)))
-                    .level_of(teammate),
+                from: level_in(from, teammate).await,
+                to: level_in(to, teammate).await,
             },
             Write::SetPresence { teammate, .. } => State::of_teammate(
                 &b.teammate(teammate)

@@ -5,9 +5,10 @@ use super::now;
 use crate::support::subject::Subject;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use shiftlead::app::{App, Effect, SyncMsg};
-use shiftlead::backend::Budget;
+use shiftlead::backend::{Budget, Helpdesk};
 use shiftlead::clock::Clock;
 use shiftlead::writes::Executor;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The app, the subject behind it (the simulator, the client, the clock the simulator and the
@@ -64,6 +65,11 @@ impl Rig {
             },
             s.clock.now(),
         );
+    }
+
+    /// The client, behind the trait.
+    pub fn backend(&self) -> &Arc<dyn Helpdesk> {
+        &self.subject.backend
     }
 
     pub fn keys(&mut self, keys: &str) {
