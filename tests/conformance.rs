@@ -1,8 +1,8 @@
 //! One adapter conformance suite every backend must pass: each check is vendor-neutral and
 //! runs once per subject (a real client against its simulator over real HTTP, on a manual
-//! clock). Vendor specifics live only in the subject's constructor and hooks
-//! (`conformance/subject.rs`); adding a backend is one constructor there and one name in the
-//! `subjects` list below.
+//! clock). Vendor specifics live only in the shared rig's client and hooks
+//! (`support/subject.rs`); adding a backend is one arm there, one constructor in `subject`
+//! below and one name in the `subjects` list.
 
 #[path = "conformance/errors.rs"]
 mod errors;
@@ -12,10 +12,27 @@ mod faults;
 mod qa;
 #[path = "conformance/reads.rs"]
 mod reads;
-#[path = "conformance/subject.rs"]
-mod subject;
 #[path = "conformance/writes.rs"]
 mod writes;
+
+mod support;
+
+/// The subjects the suite runs, each built through the shared rig.
+mod subject {
+    pub use crate::support::subject::Subject;
+    use std::time::Duration;
+
+    /// The Intercom client against the Intercom simulator, with a small search page so that
+    /// paging is exercised.
+    pub async fn intercom() -> Subject {
+        Subject::intercom()
+            .token("conformance")
+            .timeout(Duration::from_secs(5))
+            .page_size(20)
+            .build()
+            .await
+    }
+}
 
 /// One `#[tokio::test]` per check for one subject, in a module named after the subject.
 macro_rules! checks_for {

@@ -3,39 +3,27 @@
 //! (never retried blindly; after an ambiguous failure the truth is re-read and reported),
 //! checked against the simulator's own record of applied writes.
 
-use jiff::Timestamp;
-use secrecy::SecretString;
-use shiftlead::backend::intercom::{IntercomClient, IntercomSettings};
-use shiftlead::backend::{BackendError, Helpdesk, PresenceChange};
-use shiftlead::clock::{Clock, ManualClock};
+mod support;
+
+use shiftlead::backend::{BackendError, PresenceChange};
+use shiftlead::clock::Clock;
 use shiftlead::domain::actions::{self, MemberChange, State};
 use shiftlead::domain::{InboxId, Level, TeammateId};
-use shiftlead::sim::{self, FaultProfile, SimConfig, SimHandle};
-use shiftlead::writes::{Executor, Outcome};
-use std::sync::Arc;
+use shiftlead::sim::{FaultProfile, SimHandle};
+use shiftlead::writes::Outcome;
 use std::time::Duration;
-
-struct Rig {
-    sim: SimHandle,
-    clock: ManualClock,
-    client: Arc<IntercomClient>,
-}
+use support::subject::Subject;
 
 /// A simulator with `faults`, and a client on the same manual clock (retry waits cost no real
-/// time) with a short timeout.
-async fn rig(faults: FaultProfile) -> Rig {
-    let clock = ManualClock::new("2026-11-24T10:00:00Z".parse::<Timestamp>().unwrap());
-    let mut cfg = SimConfig::demo(Arc::new(clock.clone()));
-    cfg.token = "f".into();
-    cfg.faults = faults;
-    let sim = sim::start(cfg, "127.0.0.1:0".parse().unwrap())
+/// time) with a short timeout; its executor audits nothing.
+async fn rig(faults: FaultProfile) -> Subject {
+    Subject::intercom()
+        .token("f")
+        .faults(faults)
+        .timeout(Duration::from_millis(300))
+        .without_audit()
+        .build()
         .await
-        .unwrap();
-    let mut settings = IntercomSettings::new(sim.base_url(), SecretString::from("f"), "demo")
-        .with_clock(Arc::new(clock.clone()));
-    settings.timeout = Duration::from_millis(300);
-    let client = Arc::new(IntercomClient::new(settings).unwrap());
-    Rig { sim, clock, client }
 }
 
 fn only(f: impl FnOnce(&mut FaultProfile)) -> FaultProfile {
@@ -64,7 +52,7 @@ async fn reads_ride_out_transient_faults_and_recover_when_they_stop() {
     .await;
     let mut ok = 0;
     for _ in 0..20 {
-        match r.client.snapshot().await {
+        match r.backend.snapshot().await {
             Ok(s) => {
                 assert!(!s.conversations.is_empty());
                 ok += 1;
@@ -89,7 +77,7 @@ async fn reads_ride_out_transient_faults_and_recover_when_they_stop() {
         "retries hide a 25% fault rate: {ok}/20 polls succeeded"
     );
     r.sim.set_faults(FaultProfile::none());
-    r.client.snapshot().await.expect("recovers at once");
+    r.backend.snapshot().await.expect("recovers at once");
 }
 
 #[tokio::test]
@@ -97,7 +85,7 @@ async fn a_read_that_keeps_failing_is_tried_a_bounded_number_of_times() {
     let r = rig(only(|p| p.server_error = 1.0)).await;
     let started = r.clock.now();
     let e = r
-        .client
+        .backend
         .inbox(&InboxId("5017690".into()))
         .await
         .unwrap_err();
@@ -118,7 +106,7 @@ async fn slow_answers_time_out_and_are_retried() {
     }))
     .await;
     let e = r
-        .client
+        .backend
         .inbox(&InboxId("5017690".into()))
         .await
         .unwrap_err();
@@ -130,7 +118,7 @@ async fn slow_answers_time_out_and_are_retried() {
 async fn unexpected_fields_and_enum_values_degrade_nothing_fatal() {
     let r = rig(only(|p| p.unexpected = 1.0)).await;
     let s = r
-        .client
+        .backend
         .snapshot()
         .await
         .expect("odd but well-formed JSON decodes");
@@ -143,7 +131,7 @@ async fn a_429_storm_with_reset_headers_is_waited_out() {
     let r = rig(FaultProfile::none()).await;
     r.sim.start_storm(Duration::from_secs(5));
     let started = r.clock.now();
-    r.client
+    r.backend
         .inbox(&InboxId("5017690".into()))
         .await
         .expect("waits for the announced reset, then succeeds");
@@ -156,7 +144,7 @@ async fn a_429_storm_without_reset_headers_backs_off_then_gives_a_typed_error() 
     let r = rig(only(|p| p.storm_without_reset = 1.0)).await;
     r.sim.start_storm(Duration::from_secs(600));
     let e = r
-        .client
+        .backend
         .inbox(&InboxId("5017690".into()))
         .await
         .unwrap_err();
@@ -174,7 +162,7 @@ async fn a_failed_write_is_never_retried() {
         .await;
         let id = r.sim.world().admins[2].id.to_string();
         let e = r
-            .client
+            .backend
             .set_presence(&TeammateId(id), &back())
             .await
             .unwrap_err();
@@ -194,9 +182,9 @@ async fn a_failed_write_is_never_retried() {
 #[tokio::test]
 async fn a_lost_response_is_reported_applied_after_a_re_read() {
     let r = rig(only(|p| p.lost_response = 1.0)).await;
-    let exec = Executor::new(r.client.clone(), None, Arc::new(r.clock.clone()), false);
+    let exec = r.executor();
     for n in 0..4 {
-        let s = r.client.snapshot().await.unwrap();
+        let s = r.backend.snapshot().await.unwrap();
         let t = s
             .teammates
             .iter()
@@ -228,8 +216,8 @@ async fn a_lost_response_is_reported_applied_after_a_re_read() {
 #[tokio::test]
 async fn a_409_partial_membership_write_is_reported_as_partly_applied() {
     let r = rig(only(|p| p.write_conflict = 1.0)).await;
-    let exec = Executor::new(r.client.clone(), None, Arc::new(r.clock.clone()), false);
-    let s = r.client.snapshot().await.unwrap();
+    let exec = r.executor();
+    let s = r.backend.snapshot().await.unwrap();
     let inbox = s
         .inboxes
         .iter()
@@ -247,11 +235,11 @@ async fn a_409_partial_membership_write_is_reported_as_partly_applied() {
         (&outsider.id, MemberChange::Set(Level::Primary)),
         (&member, MemberChange::Remove),
     ] {
-        let s = r.client.snapshot().await.unwrap();
+        let s = r.backend.snapshot().await.unwrap();
         let p = actions::plan_membership(&s, who, &inbox.id, change).unwrap();
         let report = exec.run(p.clone(), false).await;
         let now = State::Membership {
-            level: r.client.inbox(&inbox.id).await.unwrap().level_of(who),
+            level: r.backend.inbox(&inbox.id).await.unwrap().level_of(who),
         };
         match &report.outcome {
             Outcome::Applied { after } | Outcome::PartlyApplied { after, .. } => {

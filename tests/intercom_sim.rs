@@ -1,47 +1,55 @@
 //! The real Intercom client against the simulator over loopback HTTP: reads, paging, rate
 //! limits, every write and its error cases.
 
-use jiff::{SignedDuration, Timestamp};
-use secrecy::SecretString;
-use shiftlead::backend::intercom::{IntercomClient, IntercomSettings};
+mod support;
+
+use jiff::SignedDuration;
+use shiftlead::backend::intercom::IntercomClient;
 use shiftlead::backend::{
     AssignTarget, BackendError, FailedWrite, Helpdesk, MemberChange, PresenceChange,
 };
-use shiftlead::clock::{Clock, ManualClock};
+use shiftlead::clock::Clock;
 use shiftlead::domain::capabilities::Write;
 use shiftlead::domain::{
     AwayReasonId, ConversationId, ConversationState, InboxId, Level, PresenceStatus, TeammateId,
 };
-use shiftlead::sim::{self, SimConfig, SimHandle, TeamConflict};
-use std::sync::Arc;
+use shiftlead::sim::TeamConflict;
 use std::time::Duration;
+use support::subject::{Builder, Subject, start};
 
-fn start_time() -> Timestamp {
-    // 10:00 UTC on a weekday: the busy part of the simulated day.
-    "2026-11-24T10:00:00Z".parse().unwrap()
+/// The demo behind the Intercom client (typed: the checks here are Intercom's own codes),
+/// with a 5 s timeout on the system clock.
+fn demo() -> Builder {
+    Subject::intercom()
+        .token("test-token")
+        .timeout(Duration::from_secs(5))
+        .client_on_system_clock()
+        .without_audit()
 }
 
-async fn setup() -> (SimHandle, IntercomClient, ManualClock) {
-    let clock = ManualClock::new(start_time());
-    let mut cfg = SimConfig::demo(Arc::new(clock.clone()));
-    cfg.token = "test-token".into();
-    let sim = sim::start(cfg, "127.0.0.1:0".parse().unwrap())
+async fn setup() -> Subject {
+    demo().build().await
+}
+
+/// The demo with `per_window` requests a window, the client (default timeout) on the
+/// simulator's manual clock: waiting for a window's reset moves it.
+async fn rate_limited(per_window: u32) -> Subject {
+    Subject::intercom()
+        .token("test-token")
+        .rate_limit(per_window)
+        .without_audit()
+        .build()
         .await
-        .unwrap();
-    let client = client_for(&sim, "test-token");
-    (sim, client, clock)
 }
 
-fn client_for(sim: &SimHandle, token: &str) -> IntercomClient {
-    let mut settings =
-        IntercomSettings::new(sim.base_url(), SecretString::from(token.to_owned()), "demo");
-    settings.timeout = Duration::from_secs(5);
-    IntercomClient::new(settings).unwrap()
+fn typed(s: &Subject) -> &IntercomClient {
+    s.intercom_client()
 }
 
 #[tokio::test]
 async fn snapshot_agrees_with_the_simulators_own_state() {
-    let (sim, client, _clock) = setup().await;
+    let s = setup().await;
+    let (sim, client) = (&s.sim, typed(&s));
     let snap = client.snapshot().await.unwrap();
     let w = sim.world();
     assert_eq!(snap.workspace.name, w.workspace);
@@ -84,8 +92,8 @@ async fn snapshot_agrees_with_the_simulators_own_state() {
 
 #[tokio::test]
 async fn paging_with_small_pages_returns_every_open_conversation_once() {
-    let (sim, client, _clock) = setup().await;
-    let client = client.with_page_size(7);
+    let s = demo().page_size(7).build().await;
+    let (sim, client) = (&s.sim, typed(&s));
     let snap = client.snapshot().await.unwrap();
     let mut ids: Vec<&str> = snap.conversations.iter().map(|c| c.id.as_str()).collect();
     let n = ids.len();
@@ -99,8 +107,8 @@ async fn paging_with_small_pages_returns_every_open_conversation_once() {
 
 #[tokio::test]
 async fn a_bad_token_is_a_typed_401() {
-    let (sim, _client, _clock) = setup().await;
-    let bad = client_for(&sim, "wrong");
+    let s = setup().await;
+    let bad = s.new_client(|o| o.token = "wrong".into());
     let e = bad.snapshot().await.unwrap_err();
     assert_eq!(
         (e.status(), e.code()),
@@ -116,18 +124,9 @@ async fn a_bad_token_is_a_typed_401() {
 #[tokio::test]
 async fn rate_limit_headers_feed_the_budget_and_reads_leave_a_reserve_for_writes() {
     // Client and simulator share a manual clock: waiting for a window's reset moves it.
-    let clock = ManualClock::new(start_time());
-    let window_end = start_time().as_second() + 10;
-    let mut cfg = SimConfig::demo(Arc::new(clock.clone()));
-    cfg.token = "test-token".into();
-    cfg.rate_limit_per_window = 4;
-    let sim = sim::start(cfg, "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
-    let mut settings =
-        IntercomSettings::new(sim.base_url(), SecretString::from("test-token"), "demo");
-    settings.clock = Arc::new(clock.clone());
-    let client = IntercomClient::new(settings).unwrap();
+    let s = rate_limited(4).await;
+    let window_end = start().as_second() + 10;
+    let (sim, client, clock) = (&s.sim, typed(&s), &s.clock);
     let team = InboxId("5017690".into());
     client.inbox(&team).await.unwrap();
     client.inbox(&team).await.unwrap();
@@ -166,17 +165,8 @@ async fn rate_limit_headers_feed_the_budget_and_reads_leave_a_reserve_for_writes
 
 #[tokio::test]
 async fn a_429_waits_for_the_announced_reset_then_succeeds() {
-    let clock = ManualClock::new(start_time());
-    let mut cfg = SimConfig::demo(Arc::new(clock.clone()));
-    cfg.token = "test-token".into();
-    cfg.rate_limit_per_window = 3;
-    let sim = sim::start(cfg, "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
-    let mut settings =
-        IntercomSettings::new(sim.base_url(), SecretString::from("test-token"), "demo");
-    settings.clock = Arc::new(clock.clone());
-    let client = IntercomClient::new(settings).unwrap();
+    let s = rate_limited(3).await;
+    let (sim, client, clock) = (&s.sim, typed(&s), &s.clock);
     // Someone else (another tool on the same token) uses the window up.
     let http = reqwest::Client::new();
     for _ in 0..3 {
@@ -195,12 +185,13 @@ async fn a_429_waits_for_the_announced_reset_then_succeeds() {
         1,
         "one 429, then a wait, then success"
     );
-    assert!(clock.now().as_second() >= start_time().as_second() + 10);
+    assert!(clock.now().as_second() >= start().as_second() + 10);
 }
 
 #[tokio::test]
 async fn assign_to_teammate_inbox_and_unassign_is_confirmed_by_the_backend() {
-    let (sim, client, _clock) = setup().await;
+    let s = setup().await;
+    let (sim, client) = (&s.sim, typed(&s));
     let snap = client.snapshot().await.unwrap();
     let c = snap
         .conversations
@@ -244,7 +235,8 @@ async fn assign_to_teammate_inbox_and_unassign_is_confirmed_by_the_backend() {
 
 #[tokio::test]
 async fn assign_errors_are_typed() {
-    let (_sim, client, _clock) = setup().await;
+    let s = setup().await;
+    let client = typed(&s);
     let e = client
         .assign(
             &ConversationId("999".into()),
@@ -267,7 +259,8 @@ async fn assign_errors_are_typed() {
 
 #[tokio::test]
 async fn away_and_back_with_reason_and_reassign() {
-    let (sim, client, _clock) = setup().await;
+    let s = setup().await;
+    let (sim, client) = (&s.sim, typed(&s));
     let snap = client.snapshot().await.unwrap();
     let mate = snap
         .teammates
@@ -301,7 +294,8 @@ async fn away_and_back_with_reason_and_reassign() {
 
 #[tokio::test]
 async fn away_errors_match_the_spec() {
-    let (_sim, client, _clock) = setup().await;
+    let s = setup().await;
+    let client = typed(&s);
     let snap = client.snapshot().await.unwrap();
     let mate = &snap.teammates[0];
     let deleted = snap.away_reasons.iter().find(|r| r.deleted).unwrap();
@@ -346,7 +340,8 @@ async fn away_errors_match_the_spec() {
 
 #[tokio::test]
 async fn move_teammate_between_inboxes_and_levels() {
-    let (sim, client, _clock) = setup().await;
+    let s = setup().await;
+    let (sim, client) = (&s.sim, typed(&s));
     let snap = client.snapshot().await.unwrap();
     let balanced = snap
         .inboxes
@@ -381,7 +376,8 @@ async fn move_teammate_between_inboxes_and_levels() {
 
 #[tokio::test]
 async fn membership_errors_403_turns_capability_off_and_409_reports() {
-    let (sim, client, _clock) = setup().await;
+    let s = setup().await;
+    let (sim, client) = (&s.sim, typed(&s));
     let snap = client.snapshot().await.unwrap();
     let rr = snap
         .inboxes
@@ -454,11 +450,9 @@ async fn membership_errors_403_turns_capability_off_and_409_reports() {
 
 #[tokio::test]
 async fn a_slow_backend_is_a_timeout() {
-    let (sim, _client, _clock) = setup().await;
-    let mut settings =
-        IntercomSettings::new(sim.base_url(), SecretString::from("test-token"), "demo");
-    settings.timeout = Duration::from_millis(200);
-    let client = IntercomClient::new(settings).unwrap();
+    let s = setup().await;
+    let sim = &s.sim;
+    let client = s.new_client(|o| o.timeout = Some(Duration::from_millis(200)));
     sim.set_response_delay(Duration::from_secs(2));
     let e = client.inbox(&InboxId("5017690".into())).await.unwrap_err();
     assert!(matches!(e, BackendError::Timeout(_)), "{e}");
@@ -466,9 +460,10 @@ async fn a_slow_backend_is_a_timeout() {
 
 #[tokio::test]
 async fn the_world_moves_with_the_clock_and_is_deterministic() {
-    let (sim_a, client_a, clock_a) = setup().await;
-    let (sim_b, client_b, clock_b) = setup().await;
-    for clock in [&clock_a, &clock_b] {
+    let (one, two) = (setup().await, setup().await);
+    let (sim_a, client_a, clock_a) = (&one.sim, typed(&one), &one.clock);
+    let (sim_b, client_b, clock_b) = (&two.sim, typed(&two), &two.clock);
+    for clock in [clock_a, clock_b] {
         clock.advance(SignedDuration::from_mins(30));
     }
     let a = client_a.snapshot().await.unwrap();

@@ -2,22 +2,14 @@
 //! what changed — counted by the simulator's own `/_sim/stats` — and the merged snapshot equals
 //! a fresh full read.
 
-use jiff::{SignedDuration, Timestamp};
-use secrecy::SecretString;
-use shiftlead::backend::Helpdesk;
-use shiftlead::backend::intercom::{IntercomClient, IntercomSettings};
-use shiftlead::clock::{Clock, ManualClock};
-use shiftlead::sim::scenario::Scale;
-use shiftlead::sim::{self, Scenario, SimConfig, SimHandle};
-use std::sync::Arc;
-use std::time::Duration;
+mod support;
 
-fn client(sim: &SimHandle, clock: &ManualClock) -> IntercomClient {
-    let mut settings = IntercomSettings::new(sim.base_url(), SecretString::from("s"), "scale")
-        .with_clock(Arc::new(clock.clone()));
-    settings.timeout = Duration::from_secs(120);
-    IntercomClient::new(settings).unwrap()
-}
+use jiff::SignedDuration;
+use shiftlead::clock::Clock;
+use shiftlead::sim::scenario::Scale;
+use shiftlead::sim::{Scenario, SimHandle};
+use std::time::Duration;
+use support::subject::Subject;
 
 fn requests(sim: &SimHandle) -> u64 {
     sim.stats().requests.values().sum()
@@ -26,15 +18,16 @@ fn requests(sim: &SimHandle) -> u64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn at_large_a_refresh_costs_at_most_five_requests_and_matches_a_full_read() {
     let size = Scale::preset("large").unwrap().unwrap();
-    let clock = ManualClock::new("2026-11-24T10:00:00Z".parse::<Timestamp>().unwrap());
-    let mut cfg = SimConfig::demo(Arc::new(clock.clone()));
-    cfg.token = "s".into();
-    cfg.scenario = Scenario::scaled(size);
-    cfg.rate_limit_per_window = 100_000;
-    let sim = sim::start(cfg, "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
-    let held = client(&sim, &clock);
+    let subject = Subject::intercom()
+        .token("s")
+        .scenario(Scenario::scaled(size))
+        .rate_limit(100_000)
+        .timeout(Duration::from_secs(120))
+        .label("scale")
+        .without_audit()
+        .build()
+        .await;
+    let (sim, clock, held) = (&subject.sim, &subject.clock, &subject.backend);
     let first = held.snapshot().await.unwrap();
     assert_eq!(first.teammates.len(), size.teammates);
     assert_eq!(first.inboxes.len(), size.inboxes);
@@ -43,7 +36,7 @@ async fn at_large_a_refresh_costs_at_most_five_requests_and_matches_a_full_read(
         "{}",
         first.conversations.len()
     );
-    let full_cost = requests(&sim);
+    let full_cost = requests(sim);
     assert!(
         full_cost >= 600,
         "a full read pages through everything: {full_cost}"
@@ -62,9 +55,9 @@ async fn at_large_a_refresh_costs_at_most_five_requests_and_matches_a_full_read(
             .count()
     };
     assert!(changed <= 500, "the premise: ≤ 500 changed, was {changed}");
-    let before = requests(&sim);
+    let before = requests(sim);
     let merged = held.snapshot().await.unwrap();
-    let cost = requests(&sim) - before;
+    let cost = requests(sim) - before;
     eprintln!("scale: full read {full_cost} requests; refresh with {changed} changed: {cost}");
     assert!(
         cost <= 5,
@@ -73,7 +66,7 @@ async fn at_large_a_refresh_costs_at_most_five_requests_and_matches_a_full_read(
     );
 
     // The merged snapshot is what a full read sees.
-    let fresh = client(&sim, &clock).snapshot().await.unwrap();
+    let fresh = subject.new_client(|_| {}).snapshot().await.unwrap();
     assert_eq!(merged.conversations, fresh.conversations);
     assert_eq!(merged.teammates, fresh.teammates);
     assert_eq!(merged.inboxes, fresh.inboxes);

@@ -6,23 +6,21 @@
 //! holds every attempt; the dashboard recovers once faults stop; memory does not grow without
 //! bound.
 
+mod support;
+
 use jiff::{SignedDuration, Timestamp};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use secrecy::SecretString;
 use shiftlead::app::{App, SyncMsg};
-use shiftlead::audit::Audit;
-use shiftlead::backend::intercom::{IntercomClient, IntercomSettings};
-use shiftlead::backend::{AssignTarget, Helpdesk, PresenceChange};
-use shiftlead::clock::{Clock, ManualClock};
-use shiftlead::connect::demo_policy;
+use shiftlead::backend::{AssignTarget, PresenceChange};
+use shiftlead::clock::Clock;
 use shiftlead::domain::actions::{self, MemberChange, Planned};
-use shiftlead::domain::{ConversationState, Distribution, Level, Policy, Snapshot};
-use shiftlead::sim::{self, FaultProfile, SimConfig};
+use shiftlead::domain::{ConversationState, Distribution, Level, Snapshot};
+use shiftlead::sim::FaultProfile;
 use shiftlead::ui::{self, Ctx, theme::Theme};
-use shiftlead::writes::{Executor, Outcome};
-use std::sync::Arc;
+use shiftlead::writes::Outcome;
 use std::time::Duration;
+use support::subject::Subject;
 
 const HOURS: i64 = 8;
 const POLL: i64 = 60;
@@ -114,28 +112,18 @@ fn script(n: usize, s: &Snapshot) -> Option<Planned> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn eight_hours_under_mixed_faults_lose_and_duplicate_nothing() {
     let start: Timestamp = "2026-11-24T08:00:00Z".parse().unwrap();
-    let clock = ManualClock::new(start);
-    let mut cfg = SimConfig::demo(Arc::new(clock.clone()));
-    cfg.token = "soak".into();
-    cfg.seed = 7;
-    cfg.faults = mixed_faults();
-    let mut policy = Policy::default();
-    demo_policy(&mut policy, &cfg.scenario);
-    let sim = sim::start(cfg, "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
-    let mut settings = IntercomSettings::new(sim.base_url(), SecretString::from("soak"), "demo")
-        .with_clock(Arc::new(clock.clone()));
-    settings.timeout = Duration::from_millis(300);
-    let client = Arc::new(IntercomClient::new(settings).unwrap());
-    let dir = tempfile::tempdir().unwrap();
-    let audit = Arc::new(Audit::open(&dir.path().join("audit.log")).unwrap());
-    let exec = Executor::new(
-        client.clone(),
-        Some(audit.clone()),
-        Arc::new(clock.clone()),
-        false,
-    );
+    let subject = Subject::intercom()
+        .start(start)
+        .token("soak")
+        .seed(7)
+        .faults(mixed_faults())
+        .timeout(Duration::from_millis(300))
+        .build()
+        .await;
+    let policy = subject.demo_policy();
+    let (sim, clock, client) = (&subject.sim, &subject.clock, &subject.backend);
+    let audit = subject.audit();
+    let exec = subject.executor();
     let mut app = App::new(policy.clone(), Duration::from_secs(POLL as u64), true);
     let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
 

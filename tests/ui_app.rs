@@ -1,6 +1,7 @@
 //! The dashboard state driven by key sequences: focus, selection, filter, drill-down, back,
 //! help, the command line and sorting.
 
+mod support;
 mod ui_support;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};

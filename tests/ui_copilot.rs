@@ -1,11 +1,12 @@
 //! The co-pilot's screens driven by keys against the simulator: a rebalance plan reviewed,
 //! trimmed and applied through the audited write path; one-key away for an idle teammate.
 
+mod support;
 mod ui_support;
 
 use crossterm::event::KeyCode;
 use shiftlead::app::Overlay;
-use shiftlead::backend::{AssignTarget, Helpdesk};
+use shiftlead::backend::AssignTarget;
 use shiftlead::clock::Clock;
 use shiftlead::domain::rebalance::Source;
 use shiftlead::domain::{Level, TeammateId};
@@ -37,7 +38,7 @@ async fn overload_someone(r: &mut ui_support::rig::Rig) -> TeammateId {
         .take(room as usize + 2)
         .collect();
     for c in &backlog {
-        r.client
+        r.backend()
             .assign(c, &AssignTarget::Teammate(who.clone()))
             .await
             .unwrap();
@@ -108,7 +109,11 @@ async fn a_reviewed_rebalance_brings_an_overloaded_teammate_under_cap_through_th
     r.keys("y");
     r.settle().await;
     assert!(r.message().contains("applied"), "{}", r.message());
-    assert_eq!(r.audit.recent(500).len(), proposed, "every move audited");
+    assert_eq!(
+        r.subject.audit().recent(500).len(),
+        proposed,
+        "every move audited"
+    );
     // The backend agrees: a fresh poll shows them back under cap, and nobody worse off.
     r.poll().await;
     let t = r
@@ -131,8 +136,8 @@ async fn esc_cancels_a_rebalance_and_nothing_is_written() {
     r.key(KeyCode::Esc);
     assert!(r.app.overlay.is_none());
     r.settle().await;
-    assert!(r.audit.recent(10).is_empty());
-    assert!(r.sim.applied().is_empty());
+    assert!(r.subject.audit().recent(10).is_empty());
+    assert!(r.subject.sim.applied().is_empty());
 }
 
 #[tokio::test]
@@ -157,7 +162,7 @@ async fn z_sets_an_idle_teammate_away_with_reassign_after_asking() {
     assert!(text(&render(&mut r.app, 160, 40)).contains("looks idle"));
     r.keys("y");
     r.settle().await;
-    let t = r.client.teammate(&id).await.unwrap();
+    let t = r.backend().teammate(&id).await.unwrap();
     assert!(t.presence.is_away() && t.presence.reassigns(), "{t:?}");
     // z on someone not idle says so instead of writing.
     let busy = m.teammates.iter().find(|t| !t.idle && t.load > 0).unwrap();
@@ -175,17 +180,17 @@ async fn measured_arrival_rates_match_the_simulators_own_arrivals() {
     // simulator itself created in the last hour (the tracker smooths with a 15-minute
     // half-life, so the recent hour dominates).
     let mut r = rig().await;
-    let start = r.clock.now();
+    let start = r.subject.clock.now();
     for _ in 0..120 {
-        r.clock.advance(jiff::SignedDuration::from_mins(1));
+        r.subject.clock.advance(jiff::SignedDuration::from_mins(1));
         r.poll().await;
     }
-    let end = r.clock.now();
+    let end = r.subject.clock.now();
     let since = end
         .checked_sub(jiff::SignedDuration::from_hours(1))
         .unwrap();
     let mut compared = 0;
-    let world = r.sim.world();
+    let world = r.subject.sim.world();
     for inbox in &r.app.snapshot.as_ref().unwrap().inboxes {
         let team: i64 = inbox.id.as_str().parse().unwrap();
         let actual = world
@@ -212,7 +217,7 @@ async fn measured_arrival_rates_match_the_simulators_own_arrivals() {
 async fn the_inbox_drill_down_explains_its_forecast() {
     let mut r = rig().await;
     for _ in 0..10 {
-        r.clock.advance(jiff::SignedDuration::from_mins(1));
+        r.subject.clock.advance(jiff::SignedDuration::from_mins(1));
         r.poll().await;
     }
     r.keys("1");
@@ -221,7 +226,7 @@ async fn the_inbox_drill_down_explains_its_forecast() {
         &mut r.app,
         160,
         30,
-        r.clock.now(),
+        r.subject.clock.now(),
         false,
     ));
     assert!(screen.contains("forecast"), "{screen}");
@@ -229,7 +234,7 @@ async fn the_inbox_drill_down_explains_its_forecast() {
     assert!(screen.contains("Erlang C"), "{screen}");
     insta::assert_snapshot!(
         "inbox_forecast",
-        ui_support::render_at(&mut r.app, 160, 30, r.clock.now(), false).backend()
+        ui_support::render_at(&mut r.app, 160, 30, r.subject.clock.now(), false).backend()
     );
 }
 
@@ -271,7 +276,7 @@ async fn a_block_takes_a_teammate_off_the_queue_and_back_when_it_ends() {
     r.keys("30m train");
     r.key(KeyCode::Enter);
     r.settle().await;
-    let t = r.client.teammate(&who).await.unwrap();
+    let t = r.backend().teammate(&who).await.unwrap();
     assert!(t.presence.is_away(), "away for the block");
     assert_eq!(t.presence.reason.as_ref().unwrap().label, "Training");
     assert_eq!(r.app.blocks.len(), 1);
@@ -279,14 +284,14 @@ async fn a_block_takes_a_teammate_off_the_queue_and_back_when_it_ends() {
     r.poll().await;
     insta::assert_snapshot!(
         "block_running",
-        ui_support::render_at(&mut r.app, 120, 30, r.clock.now(), false).backend()
+        ui_support::render_at(&mut r.app, 120, 30, r.subject.clock.now(), false).backend()
     );
     assert!(
         text(&ui_support::render_at(
             &mut r.app,
             120,
             30,
-            r.clock.now(),
+            r.subject.clock.now(),
             false
         ))
         .contains("BLOCK 30m")
@@ -295,15 +300,16 @@ async fn a_block_takes_a_teammate_off_the_queue_and_back_when_it_ends() {
     // A restart: a fresh app with the saved blocks, after the block ended.
     let saved = r.saved_blocks.clone().unwrap();
     r.app.blocks = saved;
-    r.clock.advance(jiff::SignedDuration::from_mins(31));
+    r.subject.clock.advance(jiff::SignedDuration::from_mins(31));
     r.poll().await;
     r.settle().await;
-    let t = r.client.teammate(&who).await.unwrap();
+    let t = r.backend().teammate(&who).await.unwrap();
     assert!(!t.presence.is_away(), "set back when the block ended");
     assert!(r.app.blocks.is_empty());
     assert_eq!(r.saved_blocks.as_ref().unwrap().len(), 0);
     assert!(
-        r.audit
+        r.subject
+            .audit()
             .recent(10)
             .iter()
             .any(|e| e.action.contains("block over"))
@@ -320,12 +326,12 @@ async fn a_block_overridden_by_someone_else_is_dropped_not_fought() {
     r.settle().await;
     assert_eq!(r.app.blocks.len(), 1);
     // Someone sets them back from the helpdesk's own console.
-    r.client
+    r.backend()
         .set_presence(&who, &shiftlead::backend::PresenceChange::online())
         .await
         .unwrap();
-    let writes_before = r.sim.applied().len();
-    r.clock.advance(jiff::SignedDuration::from_mins(5));
+    let writes_before = r.subject.sim.applied().len();
+    r.subject.clock.advance(jiff::SignedDuration::from_mins(5));
     r.poll().await;
     r.settle().await;
     assert!(r.app.blocks.is_empty());
@@ -334,7 +340,11 @@ async fn a_block_overridden_by_someone_else_is_dropped_not_fought() {
         "{}",
         r.message()
     );
-    assert_eq!(r.sim.applied().len(), writes_before, "no write of ours");
+    assert_eq!(
+        r.subject.sim.applied().len(),
+        writes_before,
+        "no write of ours"
+    );
 }
 
 #[tokio::test]
@@ -353,11 +363,12 @@ async fn h_asks_for_a_handoff_whose_markdown_covers_the_shift() {
         blocks: &r.app.blocks,
         writes: &[],
         since: r
+            .subject
             .clock
             .now()
             .checked_sub(jiff::SignedDuration::from_hours(8))
             .unwrap(),
-        now: r.clock.now(),
+        now: r.subject.clock.now(),
         privacy: false,
     });
     insta::assert_snapshot!("handoff_markdown", md);
@@ -372,7 +383,7 @@ async fn c_shows_coverage_across_time_zones_and_flags_gaps() {
         &mut r.app,
         120,
         30,
-        r.clock.now(),
+        r.subject.clock.now(),
         false,
     ));
     assert!(screen.contains("Coverage"), "{screen}");
@@ -384,7 +395,7 @@ async fn c_shows_coverage_across_time_zones_and_flags_gaps() {
     assert!(screen.contains("!"), "a gap is flagged:\n{screen}");
     insta::assert_snapshot!(
         "coverage",
-        ui_support::render_at(&mut r.app, 120, 30, r.clock.now(), false).backend()
+        ui_support::render_at(&mut r.app, 120, 30, r.subject.clock.now(), false).backend()
     );
     r.key(KeyCode::Esc);
     assert_eq!(r.app.view, shiftlead::app::View::Main);
@@ -393,7 +404,7 @@ async fn c_shows_coverage_across_time_zones_and_flags_gaps() {
 #[tokio::test]
 async fn alerts_are_off_by_default_and_once_per_crossing_when_on() {
     let mut r = rig().await;
-    r.clock.advance(jiff::SignedDuration::from_mins(1));
+    r.subject.clock.advance(jiff::SignedDuration::from_mins(1));
     r.poll().await;
     r.settle().await;
     assert!(r.alerts.is_empty(), "off by default");
@@ -403,13 +414,13 @@ async fn alerts_are_off_by_default_and_once_per_crossing_when_on() {
         breach_within: None,
         ..Default::default()
     };
-    r.clock.advance(jiff::SignedDuration::from_mins(1));
+    r.subject.clock.advance(jiff::SignedDuration::from_mins(1));
     r.poll().await;
     r.settle().await;
     assert_eq!(r.alerts.len(), 1, "{:?}", r.alerts);
     assert!(r.alerts[0].body.contains("Billing"), "{:?}", r.alerts);
     assert!(r.message().starts_with("🔔"), "{}", r.message());
-    r.clock.advance(jiff::SignedDuration::from_mins(5));
+    r.subject.clock.advance(jiff::SignedDuration::from_mins(5));
     r.poll().await;
     r.settle().await;
     assert_eq!(

@@ -3,6 +3,7 @@
 //! (`tests/snapshots/`). `SHIFTLEAD_RECORD_FIXTURE=1 cargo test --test ui_snapshots` records
 //! the fixture again from the simulator.
 
+mod support;
 mod ui_support;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};

@@ -1,11 +1,12 @@
 //! Writes driven by keys: the app state gets key events, its effects run through the real
 //! executor against the simulator, and the results come back — as in the dashboard loop.
 
+mod support;
 mod ui_support;
 
 use crossterm::event::KeyCode;
 use shiftlead::app::Overlay;
-use shiftlead::backend::{AssignTarget, Helpdesk};
+use shiftlead::backend::AssignTarget;
 use std::time::Duration;
 use ui_support::rig::rig;
 use ui_support::{render, text};
@@ -15,7 +16,7 @@ async fn assign_via_keys_then_undo() {
     let mut r = rig().await;
     r.keys("3");
     let conv = r.app.selected_conversation().unwrap();
-    let before = r.client.conversation(&conv).await.unwrap().assignee;
+    let before = r.backend().conversation(&conv).await.unwrap().assignee;
     r.keys("a");
     assert!(matches!(r.app.overlay, Some(Overlay::Picker(_))));
     r.keys("omar");
@@ -38,7 +39,7 @@ async fn assign_via_keys_then_undo() {
         .id
         .clone();
     assert_eq!(
-        r.client
+        r.backend()
             .conversation(&conv)
             .await
             .unwrap()
@@ -65,7 +66,10 @@ async fn assign_via_keys_then_undo() {
     assert!(matches!(r.app.overlay, Some(Overlay::Confirm(_))));
     r.keys("y");
     r.settle().await;
-    assert_eq!(r.client.conversation(&conv).await.unwrap().assignee, before);
+    assert_eq!(
+        r.backend().conversation(&conv).await.unwrap().assignee,
+        before
+    );
     assert!(r.message().contains("undo"), "{}", r.message());
 }
 
@@ -99,7 +103,7 @@ async fn bulk_assign_asks_first_and_reports_per_item() {
         .clone();
     for id in marked {
         assert_eq!(
-            r.client.conversation(&id).await.unwrap().inbox.as_ref(),
+            r.backend().conversation(&id).await.unwrap().inbox.as_ref(),
             Some(&onboarding)
         );
     }
@@ -131,7 +135,7 @@ async fn a_conflict_leaves_the_screen_true() {
     r.keys("3");
     let conv = r.app.selected_conversation().unwrap();
     // Someone else unassigns it after we saw it.
-    r.client
+    r.backend()
         .assign(&conv, &AssignTarget::UnassignTeammate)
         .await
         .unwrap();
@@ -152,7 +156,7 @@ async fn a_conflict_leaves_the_screen_true() {
         .unwrap();
     assert_eq!(shown.assignee, None, "the screen now shows the real state");
     assert_eq!(
-        r.client.conversation(&conv).await.unwrap().assignee,
+        r.backend().conversation(&conv).await.unwrap().assignee,
         None,
         "nothing written"
     );
@@ -188,7 +192,7 @@ async fn membership_via_keys_and_403_turns_it_off() {
         Some(shiftlead::domain::Level::Secondary)
     );
     // Preview switched off: the write fails with the reason and the key reports it next time.
-    r.sim.set_preview_enabled(false);
+    r.subject.sim.set_preview_enabled(false);
     r.keys("m");
     r.keys("billing remove");
     r.key(KeyCode::Enter);
@@ -218,7 +222,7 @@ async fn away_and_back_via_keys() {
     r.keys("break reassign");
     r.key(KeyCode::Enter);
     r.settle().await;
-    let t = r.client.teammate(&lena).await.unwrap();
+    let t = r.backend().teammate(&lena).await.unwrap();
     assert!(t.presence.is_away() && t.presence.reassigns());
     assert_eq!(
         t.presence.reason.map(|x| x.label).as_deref(),
@@ -232,7 +236,14 @@ async fn away_and_back_via_keys() {
     assert_eq!(c.plan[0].label, "set Lena Fischer back");
     r.keys("y");
     r.settle().await;
-    assert!(!r.client.teammate(&lena).await.unwrap().presence.is_away());
+    assert!(
+        !r.backend()
+            .teammate(&lena)
+            .await
+            .unwrap()
+            .presence
+            .is_away()
+    );
     // The audit view lists both, newest first.
     r.keys("L");
     r.settle().await;
@@ -268,7 +279,8 @@ async fn conflicts_and_timeouts_via_keys_say_what_really_happened() {
     // read back.
     r.keys("2");
     r.keys("j j ");
-    r.sim
+    r.subject
+        .sim
         .fail_next_team_update(shiftlead::sim::TeamConflict::Declined);
     r.keys("m");
     r.keys("billing second");
@@ -282,26 +294,27 @@ async fn conflicts_and_timeouts_via_keys_say_what_really_happened() {
     assert!(r.message().contains("409"), "{}", r.message());
     // A write whose answer times out after it landed: the re-read says so, and it is
     // written once.
-    let sent = r.sim.applied().len();
-    r.sim
+    let sent = r.subject.sim.applied().len();
+    r.subject
+        .sim
         .fault_next_write(shiftlead::sim::faults::Fault::Slow(Duration::from_secs(2)));
     r.keys("3aomar");
     r.key(KeyCode::Enter);
     r.settle().await;
     assert!(r.message().starts_with('✓'), "{}", r.message());
-    assert_eq!(r.sim.applied().len(), sent + 1, "never resent");
+    assert_eq!(r.subject.sim.applied().len(), sent + 1, "never resent");
     // Everything slow: the re-read before writing times out; reported as such, never as
     // success, and nothing is sent.
-    r.sim.set_response_delay(Duration::from_secs(2));
+    r.subject.sim.set_response_delay(Duration::from_secs(2));
     r.keys("aomar");
     r.key(KeyCode::Enter);
     r.settle().await;
-    r.sim.set_response_delay(Duration::ZERO);
+    r.subject.sim.set_response_delay(Duration::ZERO);
     assert!(r.message().contains("timed out"), "{}", r.message());
     assert!(!r.message().starts_with('✓'));
-    assert_eq!(r.sim.applied().len(), sent + 1);
+    assert_eq!(r.subject.sim.applied().len(), sent + 1);
     assert_eq!(r.app.pending_writes, 0);
-    let log = r.audit.recent(10);
+    let log = r.subject.audit().recent(10);
     assert!(
         log.iter().any(|e| e.outcome == "not_applied"
             && e.error.as_deref().unwrap_or("").contains("timed out"))
@@ -322,10 +335,10 @@ async fn no_key_answers_a_dialog_while_the_screen_is_too_small_to_show_it() {
         small.contains("too small") && small.contains("press q"),
         "{small}"
     );
-    let sent = r.sim.applied().len();
+    let sent = r.subject.sim.applied().len();
     r.keys("y");
     r.settle().await;
-    assert_eq!(r.sim.applied().len(), sent, "nothing was written");
+    assert_eq!(r.subject.sim.applied().len(), sent, "nothing was written");
     assert_eq!(r.app.pending_writes, 0);
     assert!(!r.app.quit);
     // Back at a usable size the confirmation is still there, and answers.
@@ -333,7 +346,7 @@ async fn no_key_answers_a_dialog_while_the_screen_is_too_small_to_show_it() {
     assert!(matches!(r.app.overlay, Some(Overlay::Confirm(_))));
     r.keys("y");
     r.settle().await;
-    assert_eq!(r.sim.applied().len(), sent + 3);
+    assert_eq!(r.subject.sim.applied().len(), sent + 3);
 }
 
 /// The QA report, by keys: three teammates outside Escalations marked with Space in the
@@ -387,7 +400,7 @@ async fn bulk_add_of_three_marked_teammates_to_one_inbox_via_keys() {
     r.settle().await;
     assert_eq!(r.message(), "✓ all 3 writes applied");
     let team: i64 = escalations.id.as_str().parse().unwrap();
-    let members: Vec<i64> = r.sim.with_world(|w| {
+    let members: Vec<i64> = r.subject.sim.with_world(|w| {
         let t = w.teams.iter().find(|t| t.id == team).unwrap();
         t.members.iter().map(|(id, _)| *id).collect()
     });
@@ -396,7 +409,7 @@ async fn bulk_add_of_three_marked_teammates_to_one_inbox_via_keys() {
         assert!(members.contains(&id), "{t} is in Escalations: {members:?}");
     }
     assert_eq!(members.len(), members_before + 3, "nobody else was dropped");
-    let log = r.audit.recent(10);
+    let log = r.subject.audit().recent(10);
     assert_eq!(log.len(), 3, "{log:?}");
     assert!(log.iter().all(|e| e.outcome == "applied"), "{log:?}");
 }

@@ -2,110 +2,34 @@
 //! under us), 404, 403 capability off, 409 partly applied, timeout — and the audit log and
 //! undo for each.
 
-use jiff::Timestamp;
-use secrecy::SecretString;
-use shiftlead::audit::{self, Audit};
-use shiftlead::backend::Helpdesk;
-use shiftlead::backend::intercom::{IntercomClient, IntercomSettings};
-use shiftlead::clock::ManualClock;
-use shiftlead::domain::actions::{
-    self, AssignTarget, MemberChange, Planned, PresenceChange, State,
-};
-use shiftlead::domain::{ConversationId, Level, PresenceStatus, Snapshot};
+mod support;
+
+use shiftlead::audit;
+use shiftlead::domain::actions::{self, AssignTarget, MemberChange, PresenceChange, State};
+use shiftlead::domain::{ConversationId, Level, PresenceStatus};
+use shiftlead::sim::TeamConflict;
 use shiftlead::sim::faults::Fault;
-use shiftlead::sim::{self, SimConfig, SimHandle, TeamConflict};
-use shiftlead::writes::{Executor, Outcome};
+use shiftlead::writes::Outcome;
 use std::sync::Arc;
 use std::time::Duration;
+use support::subject::{Builder, Subject};
 
-struct Rig {
-    sim: SimHandle,
-    client: Arc<IntercomClient>,
-    exec: Executor,
-    audit: Arc<Audit>,
-    _dir: tempfile::TempDir,
+/// The demo behind the Intercom client, with a short timeout, on the system clock.
+fn demo() -> Builder {
+    Subject::intercom()
+        .token("w")
+        .timeout(Duration::from_millis(500))
+        .client_on_system_clock()
 }
 
-async fn rig() -> Rig {
-    let clock = ManualClock::new("2026-11-24T10:00:00Z".parse::<Timestamp>().unwrap());
-    let mut cfg = SimConfig::demo(Arc::new(clock.clone()));
-    cfg.token = "w".into();
-    let sim = sim::start(cfg, "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
-    let mut settings = IntercomSettings::new(sim.base_url(), SecretString::from("w"), "demo");
-    settings.timeout = Duration::from_millis(500);
-    let client = Arc::new(IntercomClient::new(settings).unwrap());
-    let dir = tempfile::tempdir().unwrap();
-    let audit = Arc::new(Audit::open(&dir.path().join("audit.log")).unwrap());
-    let exec = Executor::new(client.clone(), Some(audit.clone()), Arc::new(clock), false);
-    Rig {
-        sim,
-        client,
-        exec,
-        audit,
-        _dir: dir,
-    }
-}
-
-impl Rig {
-    async fn snapshot(&self) -> Snapshot {
-        self.client.snapshot().await.unwrap()
-    }
-
-    async fn state_of(&self, p: &Planned) -> State {
-        match &p.write {
-            actions::Write::Assign { conversation, .. } => {
-                State::of_conversation(&self.client.conversation(conversation).await.unwrap())
-            }
-            actions::Write::Membership {
-                inbox, teammate, ..
-            } => State::Membership {
-                level: self.client.inbox(inbox).await.unwrap().level_of(teammate),
-            },
-            actions::Write::Move {
-                teammate, from, to, ..
-            } => State::Moved {
-                from: self.client.inbox(from).await.unwrap().level_of(teammate),
-                to: self.client.inbox(to).await.unwrap().level_of(teammate),
-            },
-            actions::Write::SetPresence { teammate, .. } => {
-                State::of_teammate(&self.client.teammate(teammate).await.unwrap())
-            }
-        }
-    }
-
-    /// Runs `p`, checks it applied, undoes it, checks the exact before-state is back.
-    async fn apply_and_undo(&self, p: Planned) {
-        let report = self.exec.run(p.clone(), false).await;
-        let Outcome::Applied { after } = &report.outcome else {
-            panic!("{}: {:?}", p.label, report.outcome)
-        };
-        assert_eq!(after, &p.write.expected(&p.before), "{}", p.label);
-        assert_eq!(&self.state_of(&p).await, after);
-        let undo = Planned {
-            write: p.write.undo(&p.before).unwrap(),
-            before: after.clone(),
-            label: format!("undo: {}", p.label),
-        };
-        let report = self.exec.run(undo, true).await;
-        assert!(
-            matches!(report.outcome, Outcome::Applied { .. }),
-            "{:?}",
-            report.outcome
-        );
-        assert_eq!(
-            self.state_of(&p).await,
-            p.before,
-            "undo restores {}",
-            p.label
-        );
-    }
+async fn rig() -> Subject {
+    demo().build().await
 }
 
 #[tokio::test]
 async fn every_action_applies_is_confirmed_and_undoes_exactly() {
     let r = rig().await;
+    let exec = r.executor();
     let s = r.snapshot().await;
     let c = s
         .conversations
@@ -129,7 +53,7 @@ async fn every_action_applies_is_confirmed_and_undoes_exactly() {
         AssignTarget::UnassignInbox,
     ] {
         let p = actions::plan_assign(&s, std::slice::from_ref(&c.id), &target).remove(0);
-        r.apply_and_undo(p).await;
+        r.apply_and_undo(&exec, p).await;
     }
     let balanced = s
         .inboxes
@@ -149,7 +73,7 @@ async fn every_action_applies_is_confirmed_and_undoes_exactly() {
         (&member.teammate, MemberChange::Set(Level::Secondary)),
     ] {
         let p = actions::plan_membership(&s, who, &balanced.id, change).unwrap();
-        r.apply_and_undo(p).await;
+        r.apply_and_undo(&exec, p).await;
     }
     let here = s.teammates.iter().find(|t| !t.presence.is_away()).unwrap();
     let away = s
@@ -169,10 +93,10 @@ async fn every_action_applies_is_confirmed_and_undoes_exactly() {
         (&away.id, PresenceChange::online()),
     ] {
         let p = actions::plan_presence(&s, who, change).unwrap();
-        r.apply_and_undo(p).await;
+        r.apply_and_undo(&exec, p).await;
     }
     // Every attempt is in the audit log, undos marked.
-    let log = r.audit.recent(100);
+    let log = r.audit().recent(100);
     assert_eq!(log.len(), 20);
     assert!(log.iter().all(|e| e.outcome == "applied"));
     assert_eq!(log.iter().filter(|e| e.undo).count(), 10);
@@ -182,6 +106,7 @@ async fn every_action_applies_is_confirmed_and_undoes_exactly() {
 #[tokio::test]
 async fn a_conversation_changed_under_us_is_not_overwritten() {
     let r = rig().await;
+    let exec = r.executor();
     let s = r.snapshot().await;
     let c = s
         .conversations
@@ -200,11 +125,11 @@ async fn a_conversation_changed_under_us_is_not_overwritten() {
     )
     .remove(0);
     // Someone else unassigns it first.
-    r.client
+    r.backend
         .assign(&c.id, &AssignTarget::UnassignTeammate)
         .await
         .unwrap();
-    let report = r.exec.run(p, false).await;
+    let report = exec.run(p, false).await;
     let Outcome::Conflict { now } = &report.outcome else {
         panic!("{:?}", report.outcome)
     };
@@ -216,17 +141,18 @@ async fn a_conversation_changed_under_us_is_not_overwritten() {
         }
     );
     assert_eq!(
-        r.client.conversation(&c.id).await.unwrap().assignee,
+        r.backend.conversation(&c.id).await.unwrap().assignee,
         None,
         "nothing written"
     );
     assert!(report.line().contains("changed since it was shown"));
-    assert_eq!(r.audit.recent(1)[0].outcome, "conflict");
+    assert_eq!(r.audit().recent(1)[0].outcome, "conflict");
 }
 
 #[tokio::test]
 async fn a_missing_conversation_is_a_404_not_applied() {
     let r = rig().await;
+    let exec = r.executor();
     let mut s = r.snapshot().await;
     // Pretend the screen still shows a conversation the backend no longer has.
     s.conversations[0].id = ConversationId("999".into());
@@ -236,7 +162,7 @@ async fn a_missing_conversation_is_a_404_not_applied() {
         &AssignTarget::UnassignTeammate,
     )
     .remove(0);
-    let report = r.exec.run(p, false).await;
+    let report = exec.run(p, false).await;
     let Outcome::NotApplied { error } = &report.outcome else {
         panic!("{:?}", report.outcome)
     };
@@ -246,6 +172,7 @@ async fn a_missing_conversation_is_a_404_not_applied() {
 #[tokio::test]
 async fn membership_403_409_and_partial_are_reported_truthfully() {
     let r = rig().await;
+    let exec = r.executor();
     let s = r.snapshot().await;
     let balanced = s
         .inboxes
@@ -267,14 +194,14 @@ async fn membership_403_409_and_partial_are_reported_truthfully() {
         MemberChange::Set(Level::Primary),
     )
     .unwrap();
-    let report = r.exec.run(add.clone(), false).await;
+    let report = exec.run(add.clone(), false).await;
     assert!(
         matches!(report.outcome, Outcome::NotApplied { .. }),
         "{:?}",
         report.outcome
     );
     assert_eq!(
-        r.client
+        r.backend
             .inbox(&balanced.id)
             .await
             .unwrap()
@@ -283,7 +210,7 @@ async fn membership_403_409_and_partial_are_reported_truthfully() {
     );
     // 409 "partly applied" on an add: the re-read decides, and the add is there.
     r.sim.fail_next_team_update(TeamConflict::PartlyApplied);
-    let report = r.exec.run(add.clone(), false).await;
+    let report = exec.run(add.clone(), false).await;
     assert!(
         matches!(&report.outcome, Outcome::Applied { after } if after == &add.write.expected(&add.before)),
         "{:?}",
@@ -293,7 +220,7 @@ async fn membership_403_409_and_partial_are_reported_truthfully() {
     r.sim.set_preview_enabled(false);
     let s2 = r.snapshot().await;
     let p = actions::plan_membership(&s2, &member, &balanced.id, MemberChange::Remove).unwrap();
-    let report = r.exec.run(p, false).await;
+    let report = exec.run(p, false).await;
     let Outcome::NotApplied { error } = &report.outcome else {
         panic!("{:?}", report.outcome)
     };
@@ -301,12 +228,13 @@ async fn membership_403_409_and_partial_are_reported_truthfully() {
         error.contains("403") && error.contains("api_plan_restricted"),
         "{error}"
     );
-    assert!(!r.client.capabilities().membership.is_available());
+    assert!(!r.backend.capabilities().membership.is_available());
 }
 
 #[tokio::test]
 async fn a_write_that_times_out_is_re_read_never_resent_and_reported_as_it_landed() {
     let r = rig().await;
+    let exec = r.executor();
     let s = r.snapshot().await;
     let mut away = s.teammates.iter().filter(|t| !t.presence.is_away());
     let change = || PresenceChange {
@@ -317,19 +245,19 @@ async fn a_write_that_times_out_is_re_read_never_resent_and_reported_as_it_lande
     let t = away.next().unwrap();
     let p = actions::plan_presence(&s, &t.id, change()).unwrap();
     r.sim.fault_next_write(Fault::Slow(Duration::from_secs(2)));
-    let report = r.exec.run(p, false).await;
+    let report = exec.run(p, false).await;
     assert!(
         matches!(report.outcome, Outcome::Applied { .. }),
         "the re-read finds it landed: {:?}",
         report.outcome
     );
     assert_eq!(r.sim.applied().len(), 1, "sent once, never resent");
-    assert_eq!(r.audit.recent(1)[0].outcome, "applied");
+    assert_eq!(r.audit().recent(1)[0].outcome, "applied");
     // Everything slow: the re-read before writing times out, so nothing is sent at all.
     let t = away.next().unwrap();
     let p = actions::plan_presence(&s, &t.id, change()).unwrap();
     r.sim.set_response_delay(Duration::from_secs(2));
-    let report = r.exec.run(p, false).await;
+    let report = exec.run(p, false).await;
     r.sim.set_response_delay(Duration::ZERO);
     let Outcome::NotApplied { error } = &report.outcome else {
         panic!("{:?}", report.outcome)
@@ -337,20 +265,15 @@ async fn a_write_that_times_out_is_re_read_never_resent_and_reported_as_it_lande
     assert!(error.contains("timed out"), "{error}");
     assert!(!report.line().starts_with('✓'));
     assert_eq!(r.sim.applied().len(), 1, "nothing more was written");
-    let entry = &r.audit.recent(1)[0];
+    let entry = &r.audit().recent(1)[0];
     assert_eq!(entry.outcome, "not_applied");
 }
 
 #[tokio::test]
 async fn read_only_refuses_every_write_below_the_ui() {
-    let r = rig().await;
+    let r = demo().read_only().build().await;
     let s = r.snapshot().await;
-    let exec = Executor::new(
-        r.client.clone(),
-        Some(r.audit.clone()),
-        Arc::new(shiftlead::clock::SystemClock),
-        true,
-    );
+    let exec = r.executor_on(Arc::new(shiftlead::clock::SystemClock));
     let t = &s.teammates[0];
     let p = actions::plan_presence(
         &s,
@@ -370,12 +293,13 @@ async fn read_only_refuses_every_write_below_the_ui() {
     assert!(
         matches!(&report.outcome, Outcome::NotApplied { error } if error.contains("read-only"))
     );
-    assert_eq!(r.state_of(&p).await, before);
+    assert_eq!(r.state_of(&p.write).await, before);
 }
 
 #[tokio::test]
 async fn bulk_writes_report_per_item_in_order() {
     let r = rig().await;
+    let exec = r.executor();
     let s = r.snapshot().await;
     let inbox = &s.inboxes[0];
     let ids: Vec<ConversationId> = s
@@ -386,22 +310,23 @@ async fn bulk_writes_report_per_item_in_order() {
         .map(|c| c.id.clone())
         .collect();
     let plan = actions::plan_assign(&s, &ids, &AssignTarget::Inbox(inbox.id.clone()));
-    let reports = r.exec.run_all(plan, false).await;
+    let reports = exec.run_all(plan, false).await;
     assert_eq!(reports.len(), 6);
     for (report, id) in reports.iter().zip(&ids) {
         assert!(matches!(report.outcome, Outcome::Applied { .. }));
         assert!(report.planned.label.contains(id.as_str()));
         assert_eq!(
-            r.client.conversation(id).await.unwrap().inbox.as_ref(),
+            r.backend.conversation(id).await.unwrap().inbox.as_ref(),
             Some(&inbox.id)
         );
     }
-    assert_eq!(audit::read_recent(r.audit.path(), 10).len(), 6);
+    assert_eq!(audit::read_recent(r.audit().path(), 10).len(), 6);
 }
 
 #[tokio::test]
 async fn quitting_waits_for_writes_in_flight_and_their_audit_lines() {
     let r = rig().await;
+    let exec = r.executor();
     let s = r.snapshot().await;
     let t = s.teammates.iter().find(|t| !t.presence.is_away()).unwrap();
     let p = actions::plan_presence(
@@ -414,7 +339,7 @@ async fn quitting_waits_for_writes_in_flight_and_their_audit_lines() {
     )
     .unwrap();
     r.sim.set_response_delay(Duration::from_millis(150));
-    let exec = Arc::new(r.exec);
+    let exec = Arc::new(exec);
     let running = tokio::spawn({
         let exec = exec.clone();
         async move { exec.run(p, false).await }
@@ -425,7 +350,7 @@ async fn quitting_waits_for_writes_in_flight_and_their_audit_lines() {
     // The intent is logged before the write goes out; the outcome only once it is known.
     exec.wait_idle().await;
     assert_eq!(exec.in_flight(), 0);
-    let lines = std::fs::read_to_string(r.audit.path()).unwrap();
+    let lines = std::fs::read_to_string(r.audit().path()).unwrap();
     let words: Vec<String> = lines
         .lines()
         .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["outcome"].to_string())

@@ -170,7 +170,7 @@ pub async fn every_attempt_is_audited_intent_first(s: Subject) {
     .unwrap();
     exec.run(p.clone(), false).await;
     exec.run(p, false).await; // now a conflict: it is away already
-    let lines: Vec<Entry> = std::fs::read_to_string(s.audit.path())
+    let lines: Vec<Entry> = std::fs::read_to_string(s.audit().path())
         .unwrap()
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())

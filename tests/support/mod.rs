@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod spec;
+pub mod subject;
 
 /// Whether the CI environment variable says this run is CI (set, and not empty, `0` or
 /// `false`).

@@ -5,19 +5,14 @@
 
 pub mod rig;
 
+use crate::support::subject::Subject;
 use jiff::Timestamp;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use secrecy::SecretString;
 use shiftlead::app::{App, SyncMsg};
-use shiftlead::backend::intercom::{IntercomClient, IntercomSettings};
-use shiftlead::backend::{Budget, Helpdesk};
-use shiftlead::clock::ManualClock;
-use shiftlead::connect::demo_policy;
+use shiftlead::backend::Budget;
 use shiftlead::domain::{Capabilities, Policy, Snapshot};
-use shiftlead::sim::{self, SimConfig};
 use shiftlead::ui::{self, Ctx, theme::Theme};
-use std::sync::Arc;
 use std::time::Duration;
 
 /// The fixed moment every UI test renders at.
@@ -44,27 +39,21 @@ pub fn fixture_path() -> std::path::PathBuf {
 
 /// Reads the seeded simulator once at [`now`], as the fixture is recorded.
 pub async fn record() -> Fixture {
-    let clock = ManualClock::new(now());
-    let mut cfg = SimConfig::demo(Arc::new(clock));
-    cfg.token = "ui-test".into();
-    let mut policy = Policy::default();
-    demo_policy(&mut policy, &cfg.scenario);
-    let sim = sim::start(cfg, "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
-    let client = IntercomClient::new(IntercomSettings::new(
-        sim.base_url(),
-        SecretString::from("ui-test"),
-        "demo",
-    ))
-    .unwrap();
-    let mut snapshot = client.snapshot().await.unwrap();
+    let s = Subject::intercom()
+        .start(now())
+        .token("ui-test")
+        .client_on_system_clock()
+        .without_audit()
+        .build()
+        .await;
+    let policy = s.demo_policy();
+    let mut snapshot = s.backend.snapshot().await.unwrap();
     policy.apply(&mut snapshot);
-    sim.shutdown().await;
+    s.sim.shutdown().await;
     Fixture {
         policy,
         snapshot,
-        capabilities: client.capabilities(),
+        capabilities: s.backend.capabilities(),
     }
 }
 

@@ -2,31 +2,21 @@
 //! against the simulator, and the results come back — as in the dashboard loop.
 
 use super::now;
+use crate::support::subject::Subject;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use secrecy::SecretString;
 use shiftlead::app::{App, Effect, SyncMsg};
-use shiftlead::audit::Audit;
-use shiftlead::backend::intercom::{IntercomClient, IntercomSettings};
 use shiftlead::backend::{Budget, Helpdesk};
 use shiftlead::clock::Clock;
-use shiftlead::clock::ManualClock;
-use shiftlead::connect::demo_policy;
-use shiftlead::domain::Policy;
-use shiftlead::sim::{self, SimConfig, SimHandle};
 use shiftlead::writes::Executor;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// The app, the simulator behind it, and the executor its effects run through.
+/// The app, the subject behind it (the simulator, the client, the clock the simulator and the
+/// app run on, the audit log), and the executor its effects run through.
 pub struct Rig {
     pub app: App,
-    pub sim: SimHandle,
-    pub client: Arc<IntercomClient>,
+    pub subject: Subject,
     pub exec: Executor,
-    pub audit: Arc<Audit>,
-    pub _dir: tempfile::TempDir,
-    /// The clock the simulator and the app run on.
-    pub clock: ManualClock,
     /// The blocks the app last asked to persist.
     pub saved_blocks: Option<Vec<shiftlead::domain::blocks::Block>>,
     /// Handoffs asked for.
@@ -37,35 +27,18 @@ pub struct Rig {
 
 /// The demo at [`now`], polled once.
 pub async fn rig() -> Rig {
-    let clock = ManualClock::new(now());
-    let mut cfg = SimConfig::demo(Arc::new(clock.clone()));
-    cfg.token = "keys".into();
-    let mut policy = Policy::default();
-    demo_policy(&mut policy, &cfg.scenario);
-    let sim = sim::start(cfg, "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
-    let mut settings = IntercomSettings::new(sim.base_url(), SecretString::from("keys"), "demo")
-        .with_clock(Arc::new(clock.clone()));
-    settings.timeout = Duration::from_secs(1);
-    let client = Arc::new(IntercomClient::new(settings).unwrap());
-    let dir = tempfile::tempdir().unwrap();
-    let audit = Arc::new(Audit::open(&dir.path().join("audit.log")).unwrap());
-    let exec = Executor::new(
-        client.clone(),
-        Some(audit.clone()),
-        Arc::new(clock.clone()),
-        false,
-    );
-    let app = App::new(policy, Duration::from_secs(5), true);
+    let subject = Subject::intercom()
+        .start(now())
+        .token("keys")
+        .timeout(Duration::from_secs(1))
+        .build()
+        .await;
+    let exec = subject.executor();
+    let app = App::new(subject.demo_policy(), Duration::from_secs(5), true);
     let mut rig = Rig {
         app,
-        sim,
-        client,
+        subject,
         exec,
-        audit,
-        _dir: dir,
-        clock,
         saved_blocks: None,
         handoffs: 0,
         alerts: Vec::new(),
@@ -76,7 +49,8 @@ pub async fn rig() -> Rig {
 
 impl Rig {
     pub async fn poll(&mut self) {
-        let mut snapshot = self.client.snapshot().await.unwrap();
+        let s = &self.subject;
+        let mut snapshot = s.backend.snapshot().await.unwrap();
         self.app.policy.apply(&mut snapshot);
         self.app.on_sync(
             SyncMsg::Snapshot {
@@ -87,10 +61,15 @@ impl Rig {
                     remaining: Some(990),
                     reset: None,
                 },
-                capabilities: Box::new(self.client.capabilities()),
+                capabilities: Box::new(s.backend.capabilities()),
             },
-            self.clock.now(),
+            s.clock.now(),
         );
+    }
+
+    /// The client, behind the trait.
+    pub fn backend(&self) -> &Arc<dyn Helpdesk> {
+        &self.subject.backend
     }
 
     pub fn keys(&mut self, keys: &str) {
@@ -116,9 +95,9 @@ impl Rig {
                 match effect {
                     Effect::Run { plan, undo } => {
                         let reports = self.exec.run_all(plan, undo).await;
-                        self.app.on_writes(reports, undo, self.clock.now());
+                        self.app.on_writes(reports, undo, self.subject.clock.now());
                     }
-                    Effect::LoadAudit => self.app.on_audit(self.audit.recent(50)),
+                    Effect::LoadAudit => self.app.on_audit(self.subject.audit().recent(50)),
                     Effect::SaveBlocks(blocks) => self.saved_blocks = Some(blocks),
                     Effect::Handoff => self.handoffs += 1,
                     Effect::Alert(a) => self.alerts.push(a),
