@@ -439,14 +439,18 @@ async fn a_move_between_inboxes_is_one_choice_and_a_missing_level_says_why() {
     r.key(KeyCode::Enter);
     assert!(r.message().contains("not offered"), "{}", r.message());
     assert!(r.app.overlay.is_none());
-    let sent = r.sim.applied().len();
+    let sent = r.subject.sim.applied().len();
     r.keys("m");
     r.keys("move from billing to vip");
     r.key(KeyCode::Enter);
     r.settle().await;
     assert!(r.message().starts_with('✓'), "{}", r.message());
-    assert_eq!(r.sim.applied().len(), sent + 2, "an add and a remove");
-    let teams = r.sim.with_world(|w| {
+    assert_eq!(
+        r.subject.sim.applied().len(),
+        sent + 2,
+        "an add and a remove"
+    );
+    let teams = r.subject.sim.with_world(|w| {
         let bo = w
             .admins
             .iter()

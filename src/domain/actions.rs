@@ -540,18 +540,29 @@ pub fn plan_undo(s: &Snapshot, done: &Planned, after: &State) -> Option<Planned>
         ),
         (Write::Assign { conversation, .. }, State::Conversation { inbox, .. }) => format!(
             "#{conversation} back to {}",
-            inbox
-                .as_ref()
-                .map_or_else(|| "no inbox".to_owned(), |i| format!("inbox {}", inbox_name(s, i)))
+            inbox.as_ref().map_or_else(
+                || "no inbox".to_owned(),
+                |i| format!("inbox {}", inbox_name(s, i))
+            )
         ),
-        (Write::Membership { inbox, teammate, .. }, State::Membership { level: Some(l) }) => {
+        (
+            Write::Membership {
+                inbox, teammate, ..
+            },
+            State::Membership { level: Some(l) },
+        ) => {
             format!(
                 "{} back to {l} in {}",
                 teammate_name(s, teammate),
                 inbox_name(s, inbox)
             )
         }
-        (Write::Membership { inbox, teammate, .. }, State::Membership { level: None }) => format!(
+        (
+            Write::Membership {
+                inbox, teammate, ..
+            },
+            State::Membership { level: None },
+        ) => format!(
             "{} back out of {}",
             teammate_name(s, teammate),
             inbox_name(s, inbox)
@@ -561,7 +572,12 @@ pub fn plan_undo(s: &Snapshot, done: &Planned, after: &State) -> Option<Planned>
             teammate_name(s, teammate),
             inbox_name(s, i)
         ),
-        (Write::Move { teammate, from, to, .. }, _) => format!(
+        (
+            Write::Move {
+                teammate, from, to, ..
+            },
+            _,
+        ) => format!(
             "{} back from {} to {}",
             teammate_name(s, teammate),
             inbox_name(s, to),
