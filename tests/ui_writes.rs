@@ -465,3 +465,48 @@ async fn a_move_between_inboxes_is_one_choice_and_a_missing_level_says_why() {
     });
     assert_eq!(teams, vec!["VIP".to_owned()]);
 }
+
+/// Undo is a stack since start: each `u` takes back the latest step, worded by the state it
+/// restores.
+#[tokio::test]
+async fn undo_goes_back_step_by_step_and_says_what_it_restores() {
+    let mut r = rig().await;
+    r.keys("3");
+    let first = r.app.selected_conversation().unwrap();
+    let first_before = r.backend().conversation(&first).await.unwrap().assignee;
+    r.keys("aomar");
+    r.key(KeyCode::Enter);
+    r.settle().await;
+    r.keys("j");
+    let second = r.app.selected_conversation().unwrap();
+    assert_ne!(first, second);
+    let second_before = r.backend().conversation(&second).await.unwrap().assignee;
+    r.keys("aomar");
+    r.key(KeyCode::Enter);
+    r.settle().await;
+    assert_eq!(r.app.undo_stack.len(), 2);
+    r.keys("u");
+    let Some(Overlay::Confirm(c)) = &r.app.overlay else {
+        panic!("{:?}", r.app.overlay)
+    };
+    assert!(c.title.contains("1 more step"), "{}", c.title);
+    assert!(
+        c.plan[0].label.starts_with(&format!("undo: #{second} back to")),
+        "{}",
+        c.plan[0].label
+    );
+    r.keys("y");
+    r.settle().await;
+    assert_eq!(
+        r.backend().conversation(&second).await.unwrap().assignee,
+        second_before
+    );
+    r.keys("uy");
+    r.settle().await;
+    assert_eq!(
+        r.backend().conversation(&first).await.unwrap().assignee,
+        first_before
+    );
+    r.keys("u");
+    assert!(r.message().contains("nothing to undo"), "{}", r.message());
+}
