@@ -296,6 +296,21 @@ async fn a_block_takes_a_teammate_off_the_queue_and_back_when_it_ends() {
         ))
         .contains("BLOCK 30m")
     );
+    // Quitting while it runs warns first: blocks end only while a dashboard runs.
+    r.keys("q");
+    assert!(!r.app.quit);
+    assert!(
+        r.message()
+            .contains("1 running block ends only while this dashboard runs"),
+        "{}",
+        r.message()
+    );
+    r.keys("j");
+    r.keys("q");
+    assert!(!r.app.quit, "another key in between disarms it");
+    r.keys("q");
+    assert!(r.app.quit, "q twice quits");
+    r.app.quit = false;
 
     // A restart: a fresh app with the saved blocks, after the block ended.
     let saved = r.saved_blocks.clone().unwrap();

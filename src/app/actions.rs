@@ -490,11 +490,8 @@ impl App {
                 .iter()
                 .filter_map(|t| actions::plan_presence(s, t, change.clone()))
                 .collect();
-            self.confirm(
-                format!("Set {} back", self.names_of(&teammates)),
-                plan,
-                false,
-            );
+            let title = format!("Set {} back", self.names_of(&teammates));
+            self.propose(title, plan);
             return;
         }
         let mut items = Vec::new();
@@ -563,7 +560,7 @@ impl App {
 
     /// The picker's choice → a plan to confirm.
     pub(super) fn choose(&mut self, picker: &Picker, item: &PickItem) {
-        let (Some(s), Some(m)) = (&self.snapshot, &self.metrics) else {
+        let (Some(s), Some(_)) = (&self.snapshot, &self.metrics) else {
             return;
         };
         let plan: Vec<Planned> = match &item.choice {
@@ -620,9 +617,22 @@ impl App {
             self.message = Some("nothing to change".into());
             return;
         }
-        let warnings = actions::warnings(s, m, &plan);
-        // Single, unremarkable writes run straight away; bulk or risky ones ask first.
         let title = picker.title.trim_end_matches('…').to_owned() + ": " + &item.label;
+        self.propose(title, plan);
+    }
+
+    /// The one rule for asking: a single write with no warning runs straight away; bulk or
+    /// risky ones (any warning: away, over cap, last member, unassign) ask first. Both ways
+    /// alike: away and back, add and remove.
+    pub(super) fn propose(&mut self, title: String, plan: Vec<Planned>) {
+        if plan.is_empty() {
+            self.message = Some("nothing to change".into());
+            return;
+        }
+        let warnings = match (&self.snapshot, &self.metrics) {
+            (Some(s), Some(m)) => actions::warnings(s, m, &plan),
+            _ => Vec::new(),
+        };
         if plan.len() == 1 && warnings.is_empty() {
             self.run(plan, false);
         } else {

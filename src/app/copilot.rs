@@ -253,7 +253,9 @@ impl App {
         }
         let who = self.names_of(&teammates);
         self.overlay = Some(Overlay::Picker(Picker {
-            title: format!("Block {who} off the queue for…"),
+            title: format!(
+                "Block {who} off the queue (set back only while this dashboard runs) for…"
+            ),
             items,
             query: String::new(),
             selected: 0,

@@ -39,7 +39,12 @@ impl App {
             self.view.clone(),
             self.focus,
         );
+        let armed = self.quit_armed;
         self.dispatch_key(key);
+        if armed {
+            // Only the very next key can confirm a quit.
+            self.quit_armed = false;
+        }
         if (self.selected, self.detail_selected) == (before.0, before.1)
             && self.view == before.2
             && self.focus == before.3
@@ -99,7 +104,7 @@ impl App {
         self.message = None;
         let Some(action) = action else { return };
         match action {
-            A::Quit => self.quit = true,
+            A::Quit => self.request_quit(),
             A::Help => self.help = true,
             A::Back => self.back(),
             A::NextPane => self.cycle_focus(1),
@@ -238,7 +243,8 @@ impl App {
         let arg = arg.trim();
         match cmd {
             "" => {}
-            "q" | "quit" | "q!" => self.quit = true,
+            "q!" => self.quit = true,
+            "q" | "quit" => self.request_quit(),
             "help" | "h" => self.help = true,
             "refresh" => self.refresh_requested = true,
             "undo" => self.undo_last(),
@@ -317,6 +323,27 @@ impl App {
             View::Main => &mut self.filter[self.focus.index()],
             _ => &mut self.detail_filter,
         }
+    }
+
+    /// Quits, unless off-queue blocks are running: they end only while a dashboard runs, so
+    /// the first quit says so and the second one quits.
+    fn request_quit(&mut self) {
+        if self.blocks.is_empty() || self.quit_armed {
+            self.quit = true;
+            return;
+        }
+        self.quit_armed = true;
+        let n = self.blocks.len();
+        let quit = self
+            .keymap
+            .key_for(super::keymap::Action::Quit)
+            .unwrap_or_else(|| ":q!".into());
+        self.message = Some(format!(
+            "{n} running block{} end{} only while this dashboard runs (those teammates stay \
+             away after it quits) — {quit} again to quit anyway",
+            if n == 1 { "" } else { "s" },
+            if n == 1 { "s" } else { "" }
+        ));
     }
 
     fn back(&mut self) {

@@ -198,6 +198,8 @@ pub struct App {
     pub hits: Hits,
     /// The user asked to quit.
     pub quit: bool,
+    /// A quit was asked while blocks run; the next one quits.
+    pub quit_armed: bool,
     /// The user asked for an immediate refresh.
     pub refresh_requested: bool,
     /// Something visible changed since the last draw.
@@ -245,6 +247,7 @@ impl App {
             overlay: None,
             effects: Vec::new(),
             undo_stack: Vec::new(),
+            quit_armed: false,
             read_only: None,
             privacy: false,
             keymap: keymap::Keymap::default(),
