@@ -244,6 +244,9 @@ fn status_line(app: &App, ctx: Ctx, width: u16) -> Line<'static> {
         spans.push(Span::styled(format!("· {m} "), t.style(Role::Warn)));
     } else if let Some(e) = &app.last_error {
         spans.push(Span::styled(format!("· error: {e} "), t.style(Role::Bad)));
+    } else if let Some(w) = app.snapshot.as_ref().and_then(|s| s.warnings.first()) {
+        // What the last read could not get (an optional read failing) stays visible.
+        spans.push(Span::styled(format!("· ⚠ {w} "), t.style(Role::Warn)));
     }
     let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
     let hint = "?:help /:filter :cmd q:quit ";

@@ -26,6 +26,8 @@ pub struct Fixed {
     admins: Vec<wire::Admin>,
     /// Away reasons as last read in full.
     reasons: Vec<AwayReason>,
+    /// Why the last read of away reasons failed; retried on every refresh until it works.
+    reasons_failed: Option<String>,
     /// The workspace.
     workspace: Workspace,
 }
@@ -59,10 +61,14 @@ impl ChangeSource for IntercomClient {
         let me = me?;
         let admins = admins?;
         let teams = teams?;
-        let reasons = reasons.unwrap_or_else(|e| {
-            warnings.push(format!("away reasons unavailable: {e}"));
-            Vec::new()
-        });
+        let (reasons, reasons_failed) = match reasons {
+            Ok(r) => (r, None),
+            Err(e) => {
+                let why = format!("away reasons unavailable (retried on each refresh): {e}");
+                warnings.push(why.clone());
+                (Vec::new(), Some(why))
+            }
+        };
         let (conversations, paging_warnings) = found?;
         warnings.extend(paging_warnings);
         let workspace = Workspace {
@@ -75,6 +81,7 @@ impl ChangeSource for IntercomClient {
                 teams,
                 admins,
                 reasons,
+                reasons_failed,
                 workspace,
             },
             conversations,
@@ -93,7 +100,21 @@ impl ChangeSource for IntercomClient {
         let changed = wire::Query::filter("updated_at", ">", since);
         let (admins, found) = tokio::join!(self.admins(), self.search_all(changed));
         let admins = admins?;
-        let (conversations, warnings) = found?;
+        let (conversations, mut warnings) = found?;
+        // An optional read that failed is tried again, and said missing while it fails.
+        if fixed.reasons_failed.is_some() {
+            match self.reasons().await {
+                Ok(r) => {
+                    fixed.reasons = r;
+                    fixed.reasons_failed = None;
+                }
+                Err(e) => {
+                    let why = format!("away reasons unavailable (retried on each refresh): {e}");
+                    fixed.reasons_failed = Some(why);
+                }
+            }
+        }
+        warnings.extend(fixed.reasons_failed.clone());
         // Memberships and levels come from the admins; the teams' own lists may be stale.
         let mut members: std::collections::HashMap<i64, Vec<i64>> =
             std::collections::HashMap::new();
