@@ -258,7 +258,20 @@ async fn write_cmd(
     home: &tempfile::TempDir,
     args: &[&str],
 ) -> (bool, String, String) {
+    write_cmd_with(sim, home, "", args).await
+}
+
+/// [`write_cmd`] with `extra` appended to the config file (e.g. a `[caps]` section).
+async fn write_cmd_with(
+    sim: &sim::SimHandle,
+    home: &tempfile::TempDir,
+    extra: &str,
+    args: &[&str],
+) -> (bool, String, String) {
     let config = write_config(home, &sim.base_url());
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str(extra);
+    std::fs::write(&config, text).unwrap();
     let mut cmd = shiftlead(home);
     cmd.args(args)
         .arg("--config")
@@ -284,39 +297,40 @@ async fn write_commands_apply_and_are_audited() {
         .await
         .unwrap();
     let home = tempfile::tempdir().unwrap();
-    let (cid, team) = sim.with_world(|w| {
+    // An assignee on duty, with room (a generous cap), for a conversation not yet theirs.
+    let (cid, team, mate, email) = sim.with_world(|w| {
+        let mate = w.admins.iter().find(|a| !a.away && a.seat).unwrap();
         let c = w
             .conversations
             .values()
-            .find(|c| c.state == sim::world::SimState::Open)
+            .find(|c| c.state == sim::world::SimState::Open && c.admin != mate.id)
             .unwrap();
-        (c.id, w.teams[1].name.clone())
+        (c.id, w.teams[1].name.clone(), mate.id, mate.email.clone())
     });
     let cid = cid.to_string();
+    let room = format!("[caps.teammates]\n\"{email}\" = 100\n");
 
-    let (ok, out, err) = write_cmd(
-        &sim,
-        &home,
-        &["assign", &cid, "--to", "ana@northwind.example"],
-    )
-    .await;
+    let (ok, out, err) = write_cmd_with(&sim, &home, &room, &["assign", &cid, "--to", &email]).await;
     assert!(ok, "{out}{err}");
     assert!(out.starts_with("✓ move #"), "{out}");
-    let ana = sim.with_world(|w| {
-        w.admins
-            .iter()
-            .find(|a| a.email.starts_with("ana"))
-            .unwrap()
-            .id
-    });
     assert_eq!(
         sim.with_world(|w| w.conversations[&cid.parse::<u64>().unwrap()].admin),
-        ana
+        mate
     );
 
     let (ok, _, err) = write_cmd(&sim, &home, &["assign", &cid, "--inbox", &team]).await;
     assert!(ok, "{err}");
-    let (ok, _, err) = write_cmd(&sim, &home, &["assign", &cid, "--unassign"]).await;
+    // Unassigning where the inbox hands work out again is what the dashboard asks about:
+    // refused without --force, nothing written.
+    let writes_before = sim.applied().len();
+    let (ok, out, err) = write_cmd(&sim, &home, &["assign", &cid, "--unassign"]).await;
+    assert!(!ok, "{out}");
+    assert!(out.is_empty(), "{out}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("add --force to do it anyway"), "{err}");
+    assert!(err.contains(&format!("#{cid} goes back to {team}")), "{err}");
+    assert_eq!(sim.applied().len(), writes_before, "nothing was written");
+    let (ok, _, err) = write_cmd(&sim, &home, &["assign", &cid, "--unassign", "--force"]).await;
     assert!(ok, "{err}");
     assert_eq!(
         sim.with_world(|w| w.conversations[&cid.parse::<u64>().unwrap()].admin),
@@ -376,6 +390,12 @@ async fn write_commands_apply_and_are_audited() {
     .await;
     assert!(!ok, "{out}");
     assert!(err.contains("nothing removed"), "{err}");
+    // Told once: on stderr, not also as a `✗` line on stdout.
+    assert_eq!(
+        format!("{out}{err}").matches("nothing removed").count(),
+        1,
+        "{out}{err}"
+    );
     assert_eq!(bo_teams(&sim), before, "Bo is still in Billing");
     let writes_before = sim.applied().len();
     // `--from` an inbox the teammate is not in: a clear error, nothing written.
@@ -420,10 +440,11 @@ async fn write_commands_apply_and_are_audited() {
     let (ok, _, err) = write_cmd(&sim, &home, &["away", "Omar", "--reason", "Lunch (old)"]).await;
     assert!(!ok && err.contains("no away reason"), "{err}");
     sim.set_preview_enabled(false);
-    let (ok, _, err) = write_cmd(&sim, &home, &["move", "Omar", "--to", "Technical"]).await;
+    let (ok, out, err) = write_cmd(&sim, &home, &["move", "Omar", "--to", "Technical"]).await;
     assert!(!ok, "{err}");
     assert_eq!(err.trim().lines().count(), 1, "{err}");
     assert!(err.contains("api_plan_restricted"), "{err}");
+    assert!(out.is_empty(), "the failure is not repeated on stdout: {out}");
     let (ok, _, err) = write_cmd(&sim, &home, &["--read-only", "back", "Dana"]).await;
     assert!(!ok && err.contains("read-only"), "{err}");
 
