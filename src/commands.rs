@@ -272,7 +272,9 @@ fn nothing_planned(s: &Snapshot, command: &Command) -> String {
     } = command
         && let (Ok(t), Ok(i)) = (find_teammate(s, teammate), find_inbox(s, to))
     {
-        let name = s.teammate(&t).map_or(teammate.as_str(), |t| t.name.as_str());
+        let name = s
+            .teammate(&t)
+            .map_or(teammate.as_str(), |t| t.name.as_str());
         let inbox = s.inbox(&i).map_or(to.as_str(), |i| i.name.as_str());
         return format!("{name} is already {} in {inbox}", level(*secondary));
     }
@@ -397,11 +399,7 @@ mod tests {
     #[test]
     fn teammates_by_folded_name_or_word_prefix() {
         let s = snapshot();
-        let id = |k: &str| {
-            find_teammate(&s, k)
-                .map(|t| t.0)
-                .map_err(|e| e.to_string())
-        };
+        let id = |k: &str| find_teammate(&s, k).map(|t| t.0).map_err(|e| e.to_string());
         assert_eq!(id("chidi").as_deref(), Ok("c"));
         assert_eq!(id("zoe").as_deref(), Ok("z"));
         assert_eq!(id("ZOË").as_deref(), Ok("z"));

@@ -245,8 +245,14 @@ async fn run(
             }
             let now = clock.now();
             let executor = Executor::new(conn.backend.clone(), audit, clock, read_only);
-            let result =
-                commands::run(conn.backend.as_ref(), &executor, &command, &conn.policy, now).await;
+            let result = commands::run(
+                conn.backend.as_ref(),
+                &executor,
+                &command,
+                &conn.policy,
+                now,
+            )
+            .await;
             if let Some(sim) = conn.sim {
                 sim.shutdown().await;
             }

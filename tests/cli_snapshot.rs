@@ -310,7 +310,8 @@ async fn write_commands_apply_and_are_audited() {
     let cid = cid.to_string();
     let room = format!("[caps.teammates]\n\"{email}\" = 100\n");
 
-    let (ok, out, err) = write_cmd_with(&sim, &home, &room, &["assign", &cid, "--to", &email]).await;
+    let (ok, out, err) =
+        write_cmd_with(&sim, &home, &room, &["assign", &cid, "--to", &email]).await;
     assert!(ok, "{out}{err}");
     assert!(out.starts_with("✓ move #"), "{out}");
     assert_eq!(
@@ -328,7 +329,10 @@ async fn write_commands_apply_and_are_audited() {
     assert!(out.is_empty(), "{out}");
     assert_eq!(err.trim().lines().count(), 1, "{err}");
     assert!(err.contains("add --force to do it anyway"), "{err}");
-    assert!(err.contains(&format!("#{cid} goes back to {team}")), "{err}");
+    assert!(
+        err.contains(&format!("#{cid} goes back to {team}")),
+        "{err}"
+    );
     assert_eq!(sim.applied().len(), writes_before, "nothing was written");
     let (ok, _, err) = write_cmd(&sim, &home, &["assign", &cid, "--unassign", "--force"]).await;
     assert!(ok, "{err}");
@@ -444,7 +448,10 @@ async fn write_commands_apply_and_are_audited() {
     assert!(!ok, "{err}");
     assert_eq!(err.trim().lines().count(), 1, "{err}");
     assert!(err.contains("api_plan_restricted"), "{err}");
-    assert!(out.is_empty(), "the failure is not repeated on stdout: {out}");
+    assert!(
+        out.is_empty(),
+        "the failure is not repeated on stdout: {out}"
+    );
     let (ok, _, err) = write_cmd(&sim, &home, &["--read-only", "back", "Dana"]).await;
     assert!(!ok && err.contains("read-only"), "{err}");
 
@@ -714,7 +721,8 @@ async fn risky_writes_need_force_and_no_ops_write_nothing() {
     // Over cap: refused (a cap of 0 leaves no room for anyone).
     let (_, name, email) = admin(&sim, |a| !a.away && a.seat);
     let no_room = format!("[caps.teammates]\n\"{email}\" = 0\n");
-    let (ok, _, err) = write_cmd_with(&sim, &home, &no_room, &["assign", &cid, "--to", &email]).await;
+    let (ok, _, err) =
+        write_cmd_with(&sim, &home, &no_room, &["assign", &cid, "--to", &email]).await;
     assert!(!ok);
     assert!(
         err.contains(&format!("{name} would hold")) && err.contains("of a cap of 0"),
@@ -725,11 +733,13 @@ async fn risky_writes_need_force_and_no_ops_write_nothing() {
 
     // Assigning twice: the second run writes nothing and says so.
     let room = format!("[caps.teammates]\n\"{email}\" = 100\n");
-    let (ok, out, err) = write_cmd_with(&sim, &home, &room, &["assign", &cid, "--to", &email]).await;
+    let (ok, out, err) =
+        write_cmd_with(&sim, &home, &room, &["assign", &cid, "--to", &email]).await;
     assert!(ok, "{err}");
     assert!(out.starts_with("✓ move #"), "{out}");
     assert_eq!(sim.applied().len(), 2);
-    let (ok, out, err) = write_cmd_with(&sim, &home, &room, &["assign", &cid, "--to", &email]).await;
+    let (ok, out, err) =
+        write_cmd_with(&sim, &home, &room, &["assign", &cid, "--to", &email]).await;
     assert!(ok, "{err}");
     assert_eq!(
         out.trim(),
@@ -740,7 +750,10 @@ async fn risky_writes_need_force_and_no_ops_write_nothing() {
     // `back` on someone on duty, `away` as they already are, a membership in place: no write.
     let (ok, out, err) = write_cmd(&sim, &home, &["back", &name]).await;
     assert!(ok, "{err}");
-    assert_eq!(out.trim(), format!("· nothing to do: {name} is already back"));
+    assert_eq!(
+        out.trim(),
+        format!("· nothing to do: {name} is already back")
+    );
     let (ok, out, err) = write_cmd(&sim, &home, &["away", "Dana", "--reason", "on a break"]).await;
     assert!(ok, "{err}");
     assert_eq!(
@@ -788,7 +801,9 @@ async fn write_commands_take_names_as_the_dashboard_does_and_tell_a_failure_once
     let (ok, _, err) = write_cmd(&sim, &home, &["back", "le"]).await;
     assert!(!ok);
     assert!(
-        err.contains("Lena Fischer") && err.contains("Lea Rossi") && err.contains("be more specific"),
+        err.contains("Lena Fischer")
+            && err.contains("Lea Rossi")
+            && err.contains("be more specific"),
         "{err}"
     );
     assert_eq!(sim.applied().len(), writes);
