@@ -65,7 +65,7 @@ pub enum Command {
         /// Teammate: id, email, or a unique prefix of the name or of a word in it.
         #[arg(long)]
         to: Option<String>,
-        /// Inbox: id, name or unique name prefix.
+        /// Inbox: id, name, or a unique prefix of the name or of a word in it.
         #[arg(long)]
         inbox: Option<String>,
         /// Remove the teammate assignee.
@@ -80,13 +80,13 @@ pub enum Command {
     Move {
         /// Teammate: id, email, or a unique prefix of the name or of a word in it.
         teammate: String,
-        /// Inbox to join (or change level in): id, name or unique name prefix.
+        /// Inbox to join (or change level in): id, name, or a unique prefix of the name or of a word in it.
         #[arg(long)]
         to: String,
         /// Join as a secondary member.
         #[arg(long)]
         secondary: bool,
-        /// Inbox to leave: id, name or unique name prefix.
+        /// Inbox to leave: id, name, or a unique prefix of the name or of a word in it.
         #[arg(long)]
         from: Option<String>,
         /// Write even what the dashboard would ask about first: an assignee away or over cap,
