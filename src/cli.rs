@@ -80,7 +80,8 @@ pub enum Command {
     Move {
         /// Teammate: id, email, or a unique prefix of the name or of a word in it.
         teammate: String,
-        /// Inbox to join (or change level in): id, name, or a unique prefix of the name or of a word in it.
+        /// Inbox to join (or change level in): id, name, or a unique prefix of the name or of
+        /// a word in it.
         #[arg(long)]
         to: String,
         /// Join as a secondary member.
