@@ -54,37 +54,50 @@ pub enum Command {
         json: bool,
     },
     /// Assign a conversation to a teammate or an inbox, or unassign it.
+    ///
+    /// Like every write command: names match ignoring case and accents; what is already so
+    /// is not written ("· nothing to do"); what the dashboard would ask about first is
+    /// refused without --force.
     #[command(group(clap::ArgGroup::new("target").required(true).args(["to", "inbox", "unassign"])))]
     Assign {
         /// Conversation id.
         conversation: String,
-        /// Teammate: id, email or unique name prefix.
+        /// Teammate: id, email, or a unique prefix of the name or of a word in it.
         #[arg(long)]
         to: Option<String>,
-        /// Inbox: id or name.
+        /// Inbox: id, name, or a unique prefix of the name or of a word in it.
         #[arg(long)]
         inbox: Option<String>,
         /// Remove the teammate assignee.
         #[arg(long)]
         unassign: bool,
+        /// Write even what the dashboard would ask about first: an assignee away or over cap,
+        /// an inbox left with no members, unassigning where the inbox hands work out again.
+        #[arg(long)]
+        force: bool,
     },
     /// Add a teammate to an inbox (primary unless --secondary), optionally leaving another.
     Move {
-        /// Teammate: id, email or unique name prefix.
+        /// Teammate: id, email, or a unique prefix of the name or of a word in it.
         teammate: String,
-        /// Inbox to join (or change level in): id or name.
+        /// Inbox to join (or change level in): id, name, or a unique prefix of the name or of
+        /// a word in it.
         #[arg(long)]
         to: String,
         /// Join as a secondary member.
         #[arg(long)]
         secondary: bool,
-        /// Inbox to leave: id or name.
+        /// Inbox to leave: id, name, or a unique prefix of the name or of a word in it.
         #[arg(long)]
         from: Option<String>,
+        /// Write even what the dashboard would ask about first: an assignee away or over cap,
+        /// an inbox left with no members, unassigning where the inbox hands work out again.
+        #[arg(long)]
+        force: bool,
     },
     /// Set a teammate away.
     Away {
-        /// Teammate: id, email or unique name prefix.
+        /// Teammate: id, email, or a unique prefix of the name or of a word in it.
         teammate: String,
         /// Away reason (label, e.g. "On a break", or id).
         #[arg(long)]
@@ -92,11 +105,19 @@ pub enum Command {
         /// Reassign new replies to their conversations while away.
         #[arg(long)]
         reassign: bool,
+        /// Write even what the dashboard would ask about first: an assignee away or over cap,
+        /// an inbox left with no members, unassigning where the inbox hands work out again.
+        #[arg(long)]
+        force: bool,
     },
     /// Set a teammate back from away.
     Back {
-        /// Teammate: id, email or unique name prefix.
+        /// Teammate: id, email, or a unique prefix of the name or of a word in it.
         teammate: String,
+        /// Write even what the dashboard would ask about first: an assignee away or over cap,
+        /// an inbox left with no members, unassigning where the inbox hands work out again.
+        #[arg(long)]
+        force: bool,
     },
     /// Write a commented config file to the platform config dir (mode 600).
     Init {

@@ -243,8 +243,16 @@ async fn run(
                     "cannot open the audit log; refusing to write without it (see the log file)"
                 ));
             }
+            let now = clock.now();
             let executor = Executor::new(conn.backend.clone(), audit, clock, read_only);
-            let result = commands::run(conn.backend.as_ref(), &executor, &command).await;
+            let result = commands::run(
+                conn.backend.as_ref(),
+                &executor,
+                &command,
+                &conn.policy,
+                now,
+            )
+            .await;
             if let Some(sim) = conn.sim {
                 sim.shutdown().await;
             }

@@ -258,7 +258,20 @@ async fn write_cmd(
     home: &tempfile::TempDir,
     args: &[&str],
 ) -> (bool, String, String) {
+    write_cmd_with(sim, home, "", args).await
+}
+
+/// [`write_cmd`] with `extra` appended to the config file (e.g. a `[caps]` section).
+async fn write_cmd_with(
+    sim: &sim::SimHandle,
+    home: &tempfile::TempDir,
+    extra: &str,
+    args: &[&str],
+) -> (bool, String, String) {
     let config = write_config(home, &sim.base_url());
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str(extra);
+    std::fs::write(&config, text).unwrap();
     let mut cmd = shiftlead(home);
     cmd.args(args)
         .arg("--config")
@@ -284,39 +297,44 @@ async fn write_commands_apply_and_are_audited() {
         .await
         .unwrap();
     let home = tempfile::tempdir().unwrap();
-    let (cid, team) = sim.with_world(|w| {
+    // An assignee on duty, with room (a generous cap), for a conversation not yet theirs.
+    let (cid, team, mate, email) = sim.with_world(|w| {
+        let mate = w.admins.iter().find(|a| !a.away && a.seat).unwrap();
         let c = w
             .conversations
             .values()
-            .find(|c| c.state == sim::world::SimState::Open)
+            .find(|c| c.state == sim::world::SimState::Open && c.admin != mate.id)
             .unwrap();
-        (c.id, w.teams[1].name.clone())
+        (c.id, w.teams[1].name.clone(), mate.id, mate.email.clone())
     });
     let cid = cid.to_string();
+    let room = format!("[caps.teammates]\n\"{email}\" = 100\n");
 
-    let (ok, out, err) = write_cmd(
-        &sim,
-        &home,
-        &["assign", &cid, "--to", "ana@northwind.example"],
-    )
-    .await;
+    let (ok, out, err) =
+        write_cmd_with(&sim, &home, &room, &["assign", &cid, "--to", &email]).await;
     assert!(ok, "{out}{err}");
     assert!(out.starts_with("✓ move #"), "{out}");
-    let ana = sim.with_world(|w| {
-        w.admins
-            .iter()
-            .find(|a| a.email.starts_with("ana"))
-            .unwrap()
-            .id
-    });
     assert_eq!(
         sim.with_world(|w| w.conversations[&cid.parse::<u64>().unwrap()].admin),
-        ana
+        mate
     );
 
     let (ok, _, err) = write_cmd(&sim, &home, &["assign", &cid, "--inbox", &team]).await;
     assert!(ok, "{err}");
-    let (ok, _, err) = write_cmd(&sim, &home, &["assign", &cid, "--unassign"]).await;
+    // Unassigning where the inbox hands work out again is what the dashboard asks about:
+    // refused without --force, nothing written.
+    let writes_before = sim.applied().len();
+    let (ok, out, err) = write_cmd(&sim, &home, &["assign", &cid, "--unassign"]).await;
+    assert!(!ok, "{out}");
+    assert!(out.is_empty(), "{out}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("add --force to do it anyway"), "{err}");
+    assert!(
+        err.contains(&format!("#{cid} goes back to {team}")),
+        "{err}"
+    );
+    assert_eq!(sim.applied().len(), writes_before, "nothing was written");
+    let (ok, _, err) = write_cmd(&sim, &home, &["assign", &cid, "--unassign", "--force"]).await;
     assert!(ok, "{err}");
     assert_eq!(
         sim.with_world(|w| w.conversations[&cid.parse::<u64>().unwrap()].admin),
@@ -376,6 +394,12 @@ async fn write_commands_apply_and_are_audited() {
     .await;
     assert!(!ok, "{out}");
     assert!(err.contains("nothing removed"), "{err}");
+    // Told once: on stderr, not also as a `✗` line on stdout.
+    assert_eq!(
+        format!("{out}{err}").matches("nothing removed").count(),
+        1,
+        "{out}{err}"
+    );
     assert_eq!(bo_teams(&sim), before, "Bo is still in Billing");
     let writes_before = sim.applied().len();
     // `--from` an inbox the teammate is not in: a clear error, nothing written.
@@ -420,10 +444,14 @@ async fn write_commands_apply_and_are_audited() {
     let (ok, _, err) = write_cmd(&sim, &home, &["away", "Omar", "--reason", "Lunch (old)"]).await;
     assert!(!ok && err.contains("no away reason"), "{err}");
     sim.set_preview_enabled(false);
-    let (ok, _, err) = write_cmd(&sim, &home, &["move", "Omar", "--to", "Technical"]).await;
+    let (ok, out, err) = write_cmd(&sim, &home, &["move", "Omar", "--to", "Technical"]).await;
     assert!(!ok, "{err}");
     assert_eq!(err.trim().lines().count(), 1, "{err}");
     assert!(err.contains("api_plan_restricted"), "{err}");
+    assert!(
+        out.is_empty(),
+        "the failure is not repeated on stdout: {out}"
+    );
     let (ok, _, err) = write_cmd(&sim, &home, &["--read-only", "back", "Dana"]).await;
     assert!(!ok && err.contains("read-only"), "{err}");
 
@@ -634,4 +662,158 @@ fn snapshot_json_honours_privacy() {
     };
     assert!(titles(&["snapshot", "--json"]) > 0);
     assert_eq!(titles(&["--privacy", "snapshot", "--json"]), 0);
+}
+
+/// A simulator of the demo workspace at a fixed time, for the write commands' tests.
+async fn demo_sim() -> SimHandle {
+    let clock = ManualClock::new("2026-11-24T10:00:00Z".parse::<Timestamp>().unwrap());
+    let mut cfg = SimConfig::demo(Arc::new(clock));
+    cfg.token = "cli-token".into();
+    sim::start(cfg, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap()
+}
+
+/// An open conversation not assigned to the admin `not`.
+fn open_conversation(sim: &SimHandle, not: i64) -> String {
+    sim.with_world(|w| {
+        w.conversations
+            .values()
+            .find(|c| c.state == sim::world::SimState::Open && c.admin != not)
+            .unwrap()
+            .id
+            .to_string()
+    })
+}
+
+/// (id, name, email) of the first admin matching `f`.
+fn admin(sim: &SimHandle, f: impl Fn(&sim::world::SimAdmin) -> bool) -> (i64, String, String) {
+    sim.with_world(|w| {
+        let a = w.admins.iter().find(|a| f(a)).unwrap();
+        (a.id, a.name.clone(), a.email.clone())
+    })
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn risky_writes_need_force_and_no_ops_write_nothing() {
+    let sim = demo_sim().await;
+    let home = tempfile::tempdir().unwrap();
+    let (dana, _, _) = admin(&sim, |a| a.name == "Dana Kim");
+    assert!(sim.with_world(|w| w.admins.iter().any(|a| a.id == dana && a.away)));
+
+    // Assigning to someone away: refused, one line on stderr, nothing written.
+    let cid = open_conversation(&sim, dana);
+    let (ok, out, err) = write_cmd(&sim, &home, &["assign", &cid, "--to", "dana"]).await;
+    assert!(!ok, "{out}");
+    assert!(out.is_empty(), "{out}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("Dana Kim is away"), "{err}");
+    assert!(err.contains("add --force to do it anyway"), "{err}");
+    assert!(sim.applied().is_empty(), "nothing was written");
+    // With --force it is done.
+    let (ok, out, err) = write_cmd(&sim, &home, &["assign", &cid, "--to", "dana", "--force"]).await;
+    assert!(ok, "{err}");
+    assert!(out.starts_with("✓ move #"), "{out}");
+    assert_eq!(sim.applied().len(), 1);
+    let conv = cid.parse::<u64>().unwrap();
+    assert_eq!(sim.with_world(|w| w.conversations[&conv].admin), dana);
+
+    // Over cap: refused (a cap of 0 leaves no room for anyone).
+    let (_, name, email) = admin(&sim, |a| !a.away && a.seat);
+    let no_room = format!("[caps.teammates]\n\"{email}\" = 0\n");
+    let (ok, _, err) =
+        write_cmd_with(&sim, &home, &no_room, &["assign", &cid, "--to", &email]).await;
+    assert!(!ok);
+    assert!(
+        err.contains(&format!("{name} would hold")) && err.contains("of a cap of 0"),
+        "{err}"
+    );
+    assert!(err.contains("--force"), "{err}");
+    assert_eq!(sim.applied().len(), 1, "nothing was written");
+
+    // Assigning twice: the second run writes nothing and says so.
+    let room = format!("[caps.teammates]\n\"{email}\" = 100\n");
+    let (ok, out, err) =
+        write_cmd_with(&sim, &home, &room, &["assign", &cid, "--to", &email]).await;
+    assert!(ok, "{err}");
+    assert!(out.starts_with("✓ move #"), "{out}");
+    assert_eq!(sim.applied().len(), 2);
+    let (ok, out, err) =
+        write_cmd_with(&sim, &home, &room, &["assign", &cid, "--to", &email]).await;
+    assert!(ok, "{err}");
+    assert_eq!(
+        out.trim(),
+        format!("· nothing to do: #{cid} is already assigned to {name}")
+    );
+    assert_eq!(sim.applied().len(), 2, "the second assign wrote nothing");
+
+    // `back` on someone on duty, `away` as they already are, a membership in place: no write.
+    let (ok, out, err) = write_cmd(&sim, &home, &["back", &name]).await;
+    assert!(ok, "{err}");
+    assert_eq!(
+        out.trim(),
+        format!("· nothing to do: {name} is already back")
+    );
+    let (ok, out, err) = write_cmd(&sim, &home, &["away", "Dana", "--reason", "on a break"]).await;
+    assert!(ok, "{err}");
+    assert_eq!(
+        out.trim(),
+        "· nothing to do: Dana Kim is already away (On a break)"
+    );
+    let (ok, out, err) = write_cmd(&sim, &home, &["move", "Bo", "--to", "Billing"]).await;
+    assert!(ok, "{err}");
+    assert_eq!(
+        out.trim(),
+        "· nothing to do: Bo Lindqvist is already primary in Billing"
+    );
+    assert_eq!(sim.applied().len(), 2, "no-ops wrote nothing");
+    // A different reason is a change.
+    let (ok, out, err) = write_cmd(&sim, &home, &["away", "Dana", "--reason", "Training"]).await;
+    assert!(ok, "{err}");
+    assert_eq!(out.trim(), "✓ set Dana Kim away (Training)");
+    assert_eq!(sim.applied().len(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn write_commands_take_names_as_the_dashboard_does_and_tell_a_failure_once() {
+    let sim = demo_sim().await;
+    let home = tempfile::tempdir().unwrap();
+    // Case and accents folded; a word of the name; an inbox by prefix.
+    let (ok, out, err) = write_cmd(&sim, &home, &["away", "muller", "--reason", "TRAINING"]).await;
+    assert!(ok, "{err}");
+    assert_eq!(out.trim(), "✓ set Kai Müller away (Training)");
+    let (ok, out, err) = write_cmd(&sim, &home, &["back", "KAI MÜ"]).await;
+    assert!(ok, "{err}");
+    assert_eq!(out.trim(), "✓ set Kai Müller back");
+    let (ok, out, err) = write_cmd(&sim, &home, &["move", "jimenez", "--to", "onb"]).await;
+    assert!(ok, "{err}");
+    assert_eq!(out.trim(), "✓ add Rosa Jiménez to Onboarding as primary");
+    let (ok, out, err) = write_cmd(
+        &sim,
+        &home,
+        &["move", "tomas", "--to", "tech", "--from", "bill"],
+    )
+    .await;
+    assert!(ok, "{err}");
+    assert!(out.contains("Tomás Novak"), "{out}");
+    // Ambiguous: the candidates are listed, nothing is written.
+    let writes = sim.applied().len();
+    let (ok, _, err) = write_cmd(&sim, &home, &["back", "le"]).await;
+    assert!(!ok);
+    assert!(
+        err.contains("Lena Fischer")
+            && err.contains("Lea Rossi")
+            && err.contains("be more specific"),
+        "{err}"
+    );
+    assert_eq!(sim.applied().len(), writes);
+
+    // A write that fails is told exactly once across stdout and stderr.
+    sim.set_preview_enabled(false);
+    let (ok, out, err) = write_cmd(&sim, &home, &["move", "chidi", "--to", "vip"]).await;
+    assert!(!ok, "{out}");
+    let both = format!("{out}{err}");
+    assert_eq!(both.matches("api_plan_restricted").count(), 1, "{both}");
+    assert_eq!(both.matches("add Chidi Okafor to VIP").count(), 1, "{both}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
 }
