@@ -474,3 +474,35 @@ async fn the_world_moves_with_the_clock_and_is_deterministic() {
     assert!(sim_now <= clock_a.now() && clock_a.now().duration_since(sim_now).as_secs() < 10);
     let _ = sim_b;
 }
+
+#[tokio::test]
+async fn a_failed_optional_read_is_retried_on_later_refreshes_and_said_missing_meanwhile() {
+    let s = setup().await;
+    s.sim.set_endpoint_down("GET /away_status_reasons", true);
+    let first = s.backend.snapshot().await.unwrap();
+    assert!(first.away_reasons.is_empty());
+    assert!(
+        first
+            .warnings
+            .iter()
+            .any(|w| w.contains("away reasons unavailable")),
+        "{:?}",
+        first.warnings
+    );
+    // Still down: the next (incremental) refresh says so again.
+    s.clock.advance(SignedDuration::from_secs(30));
+    let second = s.backend.snapshot().await.unwrap();
+    assert!(second.warnings.iter().any(|w| w.contains("away reasons")));
+    // Back up: the next refresh has them, long before the next full read.
+    s.sim.set_endpoint_down("GET /away_status_reasons", false);
+    s.clock.advance(SignedDuration::from_secs(30));
+    let third = s.backend.snapshot().await.unwrap();
+    assert!(!third.away_reasons.is_empty());
+    assert!(third.warnings.is_empty(), "{:?}", third.warnings);
+    let away = third
+        .teammates
+        .iter()
+        .find(|t| t.presence.is_away())
+        .unwrap();
+    assert!(away.presence.reason.is_some(), "reasons resolve again");
+}

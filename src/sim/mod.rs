@@ -160,6 +160,15 @@ impl SimHandle {
         self.control().next_write_fault = Some(fault);
     }
 
+    /// Takes one endpoint (`"GET /away_status_reasons"`) down with 503s, or brings it back.
+    pub fn set_endpoint_down(&self, endpoint: &str, down: bool) {
+        let mut c = self.control();
+        c.down.retain(|e| e != endpoint);
+        if down {
+            c.down.push(endpoint.to_owned());
+        }
+    }
+
     /// Delays every answer (to provoke client timeouts).
     pub fn set_response_delay(&self, delay: Duration) {
         self.control().delay = delay;
@@ -251,6 +260,7 @@ pub async fn start(config: SimConfig, addr: SocketAddr) -> color_eyre::Result<Si
         preview_enabled: config.preview_enabled,
         team_conflict: None,
         next_write_fault: None,
+        down: Vec::new(),
         delay: Duration::ZERO,
         rate_limit: config.rate_limit_per_window,
     };

@@ -54,6 +54,9 @@ pub struct Control {
     /// The next write gets this fault instead of a drawn one (tests aim a fault at the
     /// write itself, not at the re-reads around it).
     pub next_write_fault: Option<Fault>,
+    /// Requests to these `METHOD /path/{id}` templates answer 503 until cleared (an
+    /// endpoint that is down).
+    pub down: Vec<String>,
     /// Requests per window.
     pub rate_limit: u32,
 }
@@ -201,7 +204,9 @@ async fn guard(State(g): State<Guard>, req: Request, next: Next) -> Response {
     let key = format!("{} {}", req.method(), template(&path));
     *lock(&s.stats).requests.entry(key.clone()).or_default() += 1;
     let kind = (g.projection.classify)(req.method().as_str(), &path);
-    let forced = if kind == RequestKind::Read {
+    let forced = if lock(&s.control).down.contains(&key) {
+        Some(Fault::ServerError(503))
+    } else if kind == RequestKind::Read {
         None
     } else {
         lock(&s.control).next_write_fault.take()
