@@ -447,3 +447,21 @@ async fn marks_are_counted_cleared_by_esc_and_named_in_confirmations() {
     code(&mut app, KeyCode::Enter);
     assert!(app.marked.is_empty(), "entering a view clears marks");
 }
+
+#[tokio::test]
+async fn the_hint_bar_names_the_keys_in_force_for_the_focused_pane() {
+    let mut app = demo_app().await;
+    let mut overrides = std::collections::BTreeMap::new();
+    overrides.insert("help".to_owned(), vec!["f1".to_owned()]);
+    overrides.insert("quit".to_owned(), vec!["Q".to_owned()]);
+    app.keymap = shiftlead::app::keymap::Keymap::with_overrides(&overrides).unwrap();
+    press(&mut app, "2");
+    let screen = text(&render(&mut app, 120, 36));
+    let status = screen.lines().rev().find(|l| !l.trim().is_empty()).unwrap();
+    assert!(status.contains("F1:help") && status.contains("Q:quit"), "{status}");
+    assert!(status.contains("m:inbox") && status.contains("w:away"), "{status}");
+    assert!(!status.contains("?:help") && !status.contains("q:quit"), "{status}");
+    // The too-small screen names the remapped quit key too.
+    let small = text(&render(&mut app, 30, 8));
+    assert!(small.contains("press Q to quit"), "{small}");
+}

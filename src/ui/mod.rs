@@ -249,14 +249,41 @@ fn status_line(app: &App, ctx: Ctx, width: u16) -> Line<'static> {
         spans.push(Span::styled(format!("· ⚠ {w} "), t.style(Role::Warn)));
     }
     let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
-    let hint = "?:help /:filter :cmd q:quit ";
-    if usize::from(width) > used + hint.len() {
-        spans.push(Span::raw(
-            " ".repeat(usize::from(width) - used - hint.len()),
-        ));
+    // The hint drops its leading (pane) keys first when space is short; help and quit last.
+    let room = usize::from(width).saturating_sub(used + 1);
+    let mut keys = hint(app);
+    while !keys.is_empty() && keys.iter().map(|k| k.chars().count() + 1).sum::<usize>() > room {
+        keys.remove(0);
+    }
+    let hint: String = keys.iter().map(|k| format!("{k} ")).collect();
+    let len = hint.chars().count();
+    if len > 0 && usize::from(width) > used + len {
+        spans.push(Span::raw(" ".repeat(usize::from(width) - used - len)));
         spans.push(Span::styled(hint, t.style(Role::Dim)));
     }
     Line::from(spans)
+}
+
+/// The keys for what is in focus, as the keymap in force binds them, most specific first.
+fn hint(app: &App) -> Vec<String> {
+    use crate::app::keymap::Action as A;
+    let mut actions: Vec<(A, &str)> = match (&app.view, app.focus) {
+        (View::Main, Pane::Teammates) => vec![
+            (A::Mark, "mark"),
+            (A::Membership, "inbox"),
+            (A::Away, "away"),
+        ],
+        (View::Main, Pane::Sla) | (View::Inbox(_) | View::Teammate(_), _) => {
+            vec![(A::Mark, "mark"), (A::Assign, "assign")]
+        }
+        (View::Main, Pane::Inboxes) => vec![(A::Open, "open"), (A::Rebalance, "rebalance")],
+        _ => Vec::new(),
+    };
+    actions.extend([(A::Filter, "filter"), (A::Help, "help"), (A::Quit, "quit")]);
+    actions
+        .into_iter()
+        .filter_map(|(action, what)| Some(format!("{}:{what}", app.keymap.key_for(action)?)))
+        .collect()
 }
 
 fn pane_index(p: Pane) -> usize {
