@@ -514,3 +514,49 @@ async fn undo_goes_back_step_by_step_and_says_what_it_restores() {
     r.keys("u");
     assert!(r.message().contains("nothing to undo"), "{}", r.message());
 }
+
+/// A failed write and a poll error each keep their place on the status line, and `M` shows
+/// every write's line and the poll errors in order.
+#[tokio::test]
+async fn write_results_and_backend_health_are_kept_apart_and_in_the_history() {
+    let mut r = rig().await;
+    // A write that fails: assign a conversation that no longer exists in the backend.
+    r.keys("3");
+    let conv = r.app.selected_conversation().unwrap();
+    r.subject.sim.with_world(|w| {
+        w.conversations
+            .remove(&conv.as_str().parse::<u64>().unwrap());
+    });
+    r.keys("aomar");
+    r.key(KeyCode::Enter);
+    r.settle().await;
+    assert!(r.message().starts_with('✗'), "{}", r.message());
+    // Then the backend goes away: the next poll fails.
+    r.app.on_sync(
+        shiftlead::app::SyncMsg::Failed {
+            error: "network: connection refused".into(),
+            took: Duration::from_millis(3),
+            budget: shiftlead::backend::Budget::default(),
+        },
+        ui_support::now(),
+    );
+    let screen = text(&render(&mut r.app, 200, 40));
+    let status = screen.lines().rev().find(|l| !l.trim().is_empty()).unwrap();
+    assert!(status.contains("error: network"), "{status}");
+    assert!(
+        status.contains("✗ move #"),
+        "the write's result is still there: {status}"
+    );
+    // The history has both, in order.
+    r.keys("M");
+    let history = text(&render(&mut r.app, 200, 40));
+    let write = history
+        .find("✗ move #")
+        .expect("the failed write is in the history");
+    let poll = history
+        .find("poll failed: network")
+        .expect("the poll error too");
+    assert!(write < poll, "{history}");
+    r.key(KeyCode::Esc);
+    assert!(r.app.overlay.is_none());
+}

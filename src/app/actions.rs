@@ -135,6 +135,8 @@ pub enum Overlay {
     Confirm(Confirm),
     /// The recent audit log.
     Audit(Vec<Entry>),
+    /// The message history, scrolled this many lines back from the newest.
+    Messages(usize),
     /// A proposed rebalance under review.
     Rebalance(super::Rebalance),
 }
@@ -720,6 +722,11 @@ impl App {
             if let Outcome::Applied { after } = &r.outcome {
                 applied.push((r.planned.clone(), after.clone()));
             }
+        }
+        self.last_now = Some(now);
+        // Every write's own line goes to the history, not only the summary.
+        for r in &reports {
+            self.push_log(false, r.line());
         }
         let failed: Vec<String> = reports
             .iter()

@@ -17,6 +17,7 @@ pub const COMMANDS: &[(&str, &str)] = &[
     (":refresh", "refresh now"),
     (":undo", "undo the last write"),
     (":audit", "show the audit log"),
+    (":messages", "show the message history (as M)"),
     (":rebalance", "propose a rebalance (as r)"),
     (":handoff", "write the shift handoff (as H)"),
     (":coverage", "coverage across time zones (as C)"),
@@ -40,7 +41,9 @@ impl App {
             self.focus,
         );
         let armed = self.quit_armed;
+        let said = self.message.clone();
         self.dispatch_key(key);
+        self.log_message_change(&said);
         if armed {
             // Only the very next key can confirm a quit.
             self.quit_armed = false;
@@ -123,6 +126,7 @@ impl App {
             A::Filter => self.mode = Mode::Filter,
             A::Command => self.mode = Mode::Command(String::new()),
             A::Sort => self.cycle_sort(),
+            A::Messages => self.overlay = Some(super::Overlay::Messages(0)),
             A::Mark => self.toggle_mark(),
             A::MarkAll => self.mark_all(),
             A::Assign => self.open_assign_picker(),
@@ -147,6 +151,23 @@ impl App {
         };
         match overlay {
             Overlay::Rebalance(r) => self.rebalance_key(r, key),
+            Overlay::Messages(back) => {
+                let last = self.log.len().saturating_sub(1);
+                self.overlay = match key.code {
+                    KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('M') => None,
+                    KeyCode::Char('j') | KeyCode::Down => {
+                        Some(Overlay::Messages(back.saturating_sub(1)))
+                    }
+                    KeyCode::Char('k') | KeyCode::Up => {
+                        Some(Overlay::Messages((back + 1).min(last)))
+                    }
+                    KeyCode::PageDown => Some(Overlay::Messages(back.saturating_sub(10))),
+                    KeyCode::PageUp => Some(Overlay::Messages((back + 10).min(last))),
+                    KeyCode::Char('g') | KeyCode::Home => Some(Overlay::Messages(last)),
+                    KeyCode::Char('G') | KeyCode::End => Some(super::Overlay::Messages(0)),
+                    _ => Some(Overlay::Messages(back)),
+                };
+            }
             Overlay::Audit(entries) => {
                 if !matches!(
                     key.code,
@@ -267,6 +288,7 @@ impl App {
                 *self.filter_text_mut() = arg.to_owned();
             }
             "inbox" | "teammate" => self.open_by_name(cmd, arg),
+            "messages" => self.overlay = Some(super::Overlay::Messages(0)),
             other => self.message = Some(format!("unknown command :{other} — try :help")),
         }
     }

@@ -58,6 +58,8 @@ pub enum Action {
     Undo,
     /// Audit log.
     Audit,
+    /// Message history.
+    Messages,
     /// Refresh now.
     Refresh,
     /// Propose a rebalance.
@@ -191,8 +193,19 @@ impl Action {
             "set the teammate(s) away (reason, reassign) or back",
             &["w"],
         ),
-        (Action::Undo, "undo", "undo the last write", &["u"]),
+        (
+            Action::Undo,
+            "undo",
+            "undo the latest write (again: the one before)",
+            &["u"],
+        ),
         (Action::Audit, "audit", "recent audit log", &["L"]),
+        (
+            Action::Messages,
+            "messages",
+            "message history: every write result, message and poll error since start",
+            &["M"],
+        ),
         (Action::Refresh, "refresh", "refresh now", &["ctrl-r", "f5"]),
         (Action::Help, "help", "this help", &["?"]),
         (Action::Quit, "quit", "quit (Ctrl-c always quits)", &["q"]),

@@ -108,6 +108,20 @@ pub struct Hits {
     pub hidden: bool,
 }
 
+/// One line of the message history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogLine {
+    /// When it was said (the latest time the app knew).
+    pub at: Option<Timestamp>,
+    /// Backend health (a poll error) rather than a message or a write result.
+    pub health: bool,
+    /// The text.
+    pub text: String,
+}
+
+/// Most lines the history keeps.
+pub const LOG_LINES: usize = 500;
+
 /// The whole dashboard state.
 #[derive(Debug, Clone)]
 pub struct App {
@@ -200,6 +214,11 @@ pub struct App {
     pub quit: bool,
     /// A quit was asked while blocks run; the next one quits.
     pub quit_armed: bool,
+    /// Every message, write result and poll error since start, oldest first (bounded): the
+    /// history `M` shows, so nothing said on the status line is lost.
+    pub log: VecDeque<LogLine>,
+    /// The latest time the app was told (sync results, writes), for stamping log lines.
+    last_now: Option<Timestamp>,
     /// The user asked for an immediate refresh.
     pub refresh_requested: bool,
     /// Something visible changed since the last draw.
@@ -248,6 +267,8 @@ impl App {
             effects: Vec::new(),
             undo_stack: Vec::new(),
             quit_armed: false,
+            log: VecDeque::new(),
+            last_now: None,
             read_only: None,
             privacy: false,
             keymap: keymap::Keymap::default(),
@@ -275,6 +296,7 @@ impl App {
     /// Takes a sync result at `now`.
     pub fn on_sync(&mut self, msg: SyncMsg, now: Timestamp) {
         let keys = self.selection_keys();
+        let said = self.message.clone();
         match msg {
             SyncMsg::Snapshot {
                 snapshot,
@@ -316,15 +338,22 @@ impl App {
                 self.metrics = Some(metrics);
                 self.last_ok = Some(now);
                 self.last_poll = Some(took);
-                self.last_error = None;
                 self.budget = budget;
                 self.follow(&keys, true);
+                self.last_now = Some(now);
+                if self.last_error.take().is_some() {
+                    self.push_log(true, "polling works again".into());
+                }
             }
             SyncMsg::Failed {
                 error,
                 took,
                 budget,
             } => {
+                self.last_now = Some(now);
+                if self.last_error.as_ref() != Some(&error) {
+                    self.push_log(true, format!("poll failed: {error}"));
+                }
                 self.last_error = Some(error);
                 self.last_poll = Some(took);
                 if budget.limit.is_some() {
@@ -332,7 +361,29 @@ impl App {
                 }
             }
         }
+        self.log_message_change(&said);
         self.dirty = true;
+    }
+
+    /// Adds a line to the history.
+    pub(crate) fn push_log(&mut self, health: bool, text: String) {
+        if self.log.len() == LOG_LINES {
+            self.log.pop_front();
+        }
+        self.log.push_back(LogLine {
+            at: self.last_now,
+            health,
+            text,
+        });
+    }
+
+    /// Records the status message in the history when it changed.
+    pub(crate) fn log_message_change(&mut self, before: &Option<String>) {
+        if self.message != *before
+            && let Some(m) = self.message.clone()
+        {
+            self.push_log(false, m);
+        }
     }
 
     /// A second passed: countdowns and the data age move.

@@ -240,10 +240,14 @@ fn status_line(app: &App, ctx: Ctx, width: u16) -> Line<'static> {
             t.style(Role::Focus),
         ));
     }
+    // Backend health and the last message each keep their own place: a poll error never
+    // hides a write's result, and stale data always shows its cause.
+    if let Some(e) = &app.last_error {
+        spans.push(Span::styled(format!("· error: {e} "), t.style(Role::Bad)));
+    }
     if let Some(m) = &app.message {
         spans.push(Span::styled(format!("· {m} "), t.style(Role::Warn)));
-    } else if let Some(e) = &app.last_error {
-        spans.push(Span::styled(format!("· error: {e} "), t.style(Role::Bad)));
+    } else if app.last_error.is_some() {
     } else if let Some(w) = app.snapshot.as_ref().and_then(|s| s.warnings.first()) {
         // What the last read could not get (an optional read failing) stays visible.
         spans.push(Span::styled(format!("· ⚠ {w} "), t.style(Role::Warn)));

@@ -102,6 +102,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App, ctx: Ctx) {
         Some(Overlay::Picker(p)) => picker(frame, area, p, ctx),
         Some(Overlay::Confirm(c)) => confirm(frame, area, c, ctx),
         Some(Overlay::Audit(entries)) => audit(frame, area, entries, ctx),
+        Some(Overlay::Messages(back)) => messages(frame, area, app, *back, ctx),
         Some(Overlay::Rebalance(r)) => super::copilot::rebalance(frame, area, app, r, ctx),
         None => {}
     }
@@ -240,5 +241,58 @@ fn audit(frame: &mut Frame, area: Rect, entries: &[Entry], ctx: Ctx) {
     if empty && r.height > 3 {
         let inner = Rect::new(r.x + 2, r.y + 2, r.width.saturating_sub(4), 1);
         frame.render_widget(Paragraph::new("No writes recorded yet."), inner);
+    }
+}
+
+/// The message history, newest at the bottom like a command log; `back` lines scrolled up.
+fn messages(frame: &mut Frame, area: Rect, app: &App, back: usize, ctx: Ctx) {
+    let t = ctx.theme;
+    let r = centred(
+        area,
+        area.width.saturating_sub(4),
+        area.height.saturating_sub(2),
+    );
+    frame.render_widget(Clear, r);
+    let inner_h = usize::from(r.height.saturating_sub(2));
+    let end = app.log.len().saturating_sub(back);
+    let start = end.saturating_sub(inner_h);
+    let lines: Vec<Line> = app
+        .log
+        .iter()
+        .skip(start)
+        .take(end - start)
+        .map(|l| {
+            let role = if l.health {
+                Role::Bad
+            } else if l.text.starts_with('✓') {
+                Role::Good
+            } else if l.text.starts_with(['✗', '⚠', '?']) {
+                Role::Warn
+            } else {
+                Role::Dim
+            };
+            let at =
+                l.at.map(|a| a.strftime("%H:%M:%S").to_string())
+                    .unwrap_or_else(|| "--:--:--".into());
+            Line::from(vec![
+                Span::styled(format!("{at} "), t.style(Role::Dim)),
+                Span::styled(l.text.clone(), t.style(role)),
+            ])
+        })
+        .collect();
+    let empty = lines.is_empty();
+    let title = format!(
+        "Messages — {} since start · newest last · j/k scroll · Esc to close",
+        app.log.len()
+    );
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(ratatui::widgets::Wrap { trim: false })
+            .block(boxed(title, ctx)),
+        r,
+    );
+    if empty && r.height > 3 {
+        let inner = Rect::new(r.x + 2, r.y + 1, r.width.saturating_sub(4), 1);
+        frame.render_widget(Paragraph::new("Nothing said yet."), inner);
     }
 }
