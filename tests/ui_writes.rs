@@ -560,3 +560,49 @@ async fn write_results_and_backend_health_are_kept_apart_and_in_the_history() {
     r.key(KeyCode::Esc);
     assert!(r.app.overlay.is_none());
 }
+
+/// In an inbox drill-down, Tab focuses the members list and `w`/`m` act on the member under
+/// the cursor; Enter opens that teammate.
+#[tokio::test]
+async fn the_inbox_drill_down_members_are_focusable_and_actionable() {
+    let mut r = rig().await;
+    r.key(KeyCode::Enter);
+    assert!(matches!(r.app.view, shiftlead::app::View::Inbox(_)));
+    r.keys("w");
+    assert!(
+        r.message().contains("Tab moves to the inbox's members"),
+        "w on the conversation list says how to reach the members: {}",
+        r.message()
+    );
+    r.key(KeyCode::Tab);
+    assert!(r.app.members_focus);
+    r.keys("j");
+    let member = r.app.target_teammates();
+    assert_eq!(member.len(), 1);
+    assert_eq!(r.app.detail_members()[1], member[0]);
+    r.keys("m");
+    let Some(Overlay::Picker(p)) = &r.app.overlay else {
+        panic!(
+            "m opens the membership picker for the member: {}",
+            r.message()
+        )
+    };
+    let name = r
+        .app
+        .snapshot
+        .as_ref()
+        .unwrap()
+        .teammate(&member[0])
+        .unwrap()
+        .name
+        .clone();
+    assert!(p.title.contains(&name), "{}", p.title);
+    r.key(KeyCode::Esc);
+    let screen = text(&render(&mut r.app, 120, 36));
+    assert!(screen.contains("Members"), "{screen}");
+    r.key(KeyCode::Enter);
+    assert_eq!(
+        r.app.view,
+        shiftlead::app::View::Teammate(member[0].clone())
+    );
+}

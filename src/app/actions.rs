@@ -176,6 +176,7 @@ impl App {
                 Some(m.sla_queue.get(n)?.conversation.clone())
             }
             View::Main => None,
+            View::Inbox(_) if self.members_focus => None,
             _ => self
                 .detail_rows()
                 .get(self.detail_selected)
@@ -193,6 +194,12 @@ impl App {
         let s = self.snapshot.as_ref();
         match &self.view {
             View::Teammate(id) => vec![id.clone()],
+            View::Inbox(_) if self.members_focus => self
+                .detail_members()
+                .get(self.member_selected)
+                .cloned()
+                .into_iter()
+                .collect(),
             View::Main if self.focus == Pane::Teammates => {
                 let rows = self.rows(Pane::Teammates);
                 rows.get(self.selected[1])
@@ -382,7 +389,7 @@ impl App {
         let teammates = self.target_teammates();
         let Some(s) = &self.snapshot else { return };
         if teammates.is_empty() {
-            self.message = Some("select a teammate first".into());
+            self.message = Some(self.select_a_teammate());
             return;
         }
         let mut items = Vec::new();
@@ -480,7 +487,7 @@ impl App {
         let teammates = self.target_teammates();
         let Some(s) = &self.snapshot else { return };
         if teammates.is_empty() {
-            self.message = Some("select a teammate first".into());
+            self.message = Some(self.select_a_teammate());
             return;
         }
         let all_away = teammates
@@ -535,6 +542,15 @@ impl App {
             conversations: Vec::new(),
             teammates,
         }));
+    }
+
+    /// What to say when a teammate action has no teammate to act on.
+    fn select_a_teammate(&self) -> String {
+        if matches!(self.view, View::Inbox(_)) {
+            "select a teammate first: Tab moves to the inbox's members".into()
+        } else {
+            "select a teammate first".into()
+        }
     }
 
     /// Who a write covers, in words: marked rows are named as such, so a confirmation never

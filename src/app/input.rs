@@ -382,6 +382,11 @@ impl App {
     }
 
     fn cycle_focus(&mut self, by: usize) {
+        // In an inbox drill-down, Tab moves between its conversations and its members.
+        if matches!(self.view, View::Inbox(_)) {
+            self.members_focus = !self.members_focus;
+            return;
+        }
         if self.view == View::Main {
             let n = Pane::ALL.len();
             self.focus = Pane::ALL[(self.focus.index() + by) % n];
@@ -397,6 +402,7 @@ impl App {
     fn list_len(&self) -> usize {
         match self.view {
             View::Main => self.rows(self.focus).len(),
+            View::Inbox(_) if self.members_focus => self.detail_members().len(),
             _ => self.detail_rows().len(),
         }
     }
@@ -404,6 +410,7 @@ impl App {
     fn selection_mut(&mut self) -> &mut usize {
         match self.view {
             View::Main => &mut self.selected[self.focus.index()],
+            View::Inbox(_) if self.members_focus => &mut self.member_selected,
             _ => &mut self.detail_selected,
         }
     }
@@ -433,6 +440,13 @@ impl App {
     }
 
     fn drill_down(&mut self) {
+        // Enter on a member of an inbox drill-down opens that teammate.
+        if matches!(self.view, View::Inbox(_)) && self.members_focus {
+            if let Some(t) = self.detail_members().get(self.member_selected).cloned() {
+                self.enter(View::Teammate(t));
+            }
+            return;
+        }
         if self.view != View::Main {
             return;
         }
@@ -461,6 +475,8 @@ impl App {
     }
 
     fn enter(&mut self, view: View) {
+        self.members_focus = false;
+        self.member_selected = 0;
         // Marks belong to the list they were made in.
         self.marked.clear();
         self.marked_mates.clear();

@@ -214,6 +214,10 @@ pub struct App {
     pub quit: bool,
     /// A quit was asked while blocks run; the next one quits.
     pub quit_armed: bool,
+    /// In an inbox drill-down, the members list has the focus (Tab switches).
+    pub members_focus: bool,
+    /// The selected row of the drill-down's members list.
+    pub member_selected: usize,
     /// Every message, write result and poll error since start, oldest first (bounded): the
     /// history `M` shows, so nothing said on the status line is lost.
     pub log: VecDeque<LogLine>,
@@ -267,6 +271,8 @@ impl App {
             effects: Vec::new(),
             undo_stack: Vec::new(),
             quit_armed: false,
+            members_focus: false,
+            member_selected: 0,
             log: VecDeque::new(),
             last_now: None,
             read_only: None,
@@ -408,6 +414,17 @@ impl App {
     /// into the SLA queue).
     pub fn rows(&self, pane: Pane) -> Vec<usize> {
         rows::rows(self, pane)
+    }
+
+    /// The members of the inbox drill-down, in the order listed.
+    pub fn detail_members(&self) -> Vec<TeammateId> {
+        match (&self.view, &self.snapshot) {
+            (View::Inbox(id), Some(s)) => s
+                .inbox(id)
+                .map(|i| i.members.iter().map(|m| m.teammate.clone()).collect())
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        }
     }
 
     /// Conversations listed in the current drill-down, filtered.

@@ -200,8 +200,19 @@ pub(super) fn inbox(
         ],
     )
     .header(head)
-    .block(block("Members", false, None, "", ctx));
-    frame.render_widget(table, right);
+    .block(block(
+        "Members · Tab to focus",
+        app.members_focus,
+        None,
+        "",
+        ctx,
+    ))
+    .row_highlight_style(ctx.theme.style(Role::Selected));
+    let mut state = ratatui::widgets::TableState::default();
+    if app.members_focus {
+        state.select(Some(app.member_selected));
+    }
+    frame.render_stateful_widget(table, right, &mut state);
 }
 
 /// How the forecast of an inbox was made: its inputs, the projection, and the Erlang C view.
