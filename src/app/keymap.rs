@@ -64,6 +64,8 @@ pub enum Action {
     Rebalance,
     /// Set the selected idle teammate away.
     IdleAway,
+    /// Set the selected teammate away and release their waiting conversations.
+    AwayRelease,
     /// Give a teammate an off-queue block (or end it).
     Block,
     /// Write the shift handoff.
@@ -184,6 +186,12 @@ impl Action {
             "idle_away",
             "set the selected idle teammate (z idle?) away and reassign",
             &["z"],
+        ),
+        (
+            Action::AwayRelease,
+            "away_release",
+            "set the teammate away and move their waiting conversations to teammates with room",
+            &["Z"],
         ),
         (
             Action::Away,

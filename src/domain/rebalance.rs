@@ -1,5 +1,6 @@
-//! Rebalancing proposals: move open conversations off over-cap teammates and out of an inbox's
-//! unassigned backlog, to teammates of the same inbox who have room under their cap.
+//! Rebalancing proposals: move open conversations off over-cap teammates, off teammates who
+//! are away or flagged idle while customers wait on them, and out of an inbox's unassigned
+//! backlog, to teammates of the same inbox who have room under their cap.
 //!
 //! Nothing is written here; a plan is a list of [`Move`]s a lead can review, and
 //! [`to_planned`] turns it into the checked writes of [`super::actions`].
@@ -9,6 +10,7 @@ use super::metrics::Metrics;
 use super::model::{Conversation, ConversationId, Inbox, InboxId, Level, Snapshot, TeammateId};
 use super::ordering;
 use super::policy::{Policy, SortKey};
+use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
@@ -21,6 +23,30 @@ pub enum Source {
     Unassigned,
     /// A teammate over their cap.
     Teammate(TeammateId),
+    /// A teammate who is away (or being set away) while a customer waits on them.
+    Away(TeammateId),
+    /// A teammate flagged idle while a customer waits on them.
+    Idle(TeammateId),
+}
+
+impl Source {
+    /// The teammate who holds the conversation now, if any.
+    pub fn holder(&self) -> Option<&TeammateId> {
+        match self {
+            Source::Unassigned => None,
+            Source::Teammate(t) | Source::Away(t) | Source::Idle(t) => Some(t),
+        }
+    }
+
+    /// A short note on why it moves: "over cap", "away", "idle", "unassigned".
+    pub fn note(&self) -> &'static str {
+        match self {
+            Source::Unassigned => "unassigned",
+            Source::Teammate(_) => "over cap",
+            Source::Away(_) => "away",
+            Source::Idle(_) => "idle",
+        }
+    }
 }
 
 /// One proposed reassignment of a conversation within its inbox.
@@ -45,9 +71,11 @@ struct Book<'a> {
     name: &'a str,
     load: u32,
     cap: Option<u32>,
-    /// Not away and holding an inbox seat.
-    assignable: bool,
-    /// Flagged idle (probably gone without setting away): offered work last.
+    /// Away (or being set away by the plan).
+    away: bool,
+    /// Holding an inbox seat.
+    seat: bool,
+    /// Flagged idle (probably gone without setting away): offered no work.
     idle: bool,
 }
 
@@ -57,7 +85,7 @@ impl Book<'_> {
     }
 
     fn has_room(&self) -> bool {
-        self.assignable && self.cap.is_some_and(|c| self.load < c)
+        !self.away && self.seat && !self.idle && self.cap.is_some_and(|c| self.load < c)
     }
 
     /// "Bo 2/6"; only called for teammates with a cap.
@@ -66,96 +94,188 @@ impl Book<'_> {
     }
 }
 
-/// Proposes moves that relieve over-cap teammates and drain unassigned backlogs.
+/// The groups of candidates, in the order they are served.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Group {
+    Over,
+    Away,
+    Idle,
+    Backlog,
+}
+
+/// Proposes moves that relieve over-cap teammates, release the waiting customers of away
+/// and idle teammates, and drain unassigned backlogs.
 ///
-/// Candidates are the open conversations of a known inbox that are unassigned or held by a
-/// teammate over their cap, most urgent SLA first (then the policy's priority rule, then id);
-/// those of over-cap teammates are placed before the unassigned backlog.
-/// Each goes to the member of its inbox with room (not away, holding a seat, load below a
-/// known cap) who is least utilised. Within each of the two groups, primary members are used
-/// first everywhere; only what is left is offered to secondary members, so a secondary
-/// member's room goes to their primary inboxes first. Loads count the moves already planned: nobody is pushed
-/// over their cap, an over-cap teammate gives up no more than their excess, and no
-/// conversation moves twice. The plan depends only on the data, not on the order of
-/// conversations or teammates in the snapshot.
+/// Candidates are the open conversations of a known inbox that are unassigned, held by a
+/// teammate over their cap, or held by a teammate away or flagged idle while the customer
+/// waits (`waiting_since` set), most urgent SLA first (then the policy's priority rule, then
+/// id). Groups are served in order: overloads, away holders, idle holders, backlog. Each
+/// conversation goes to the member of its inbox with room (not away, not flagged idle,
+/// holding a seat, load below a known cap) who is least utilised. Within each group, primary
+/// members are used first everywhere; only what is left is offered to secondary members, so
+/// a secondary member's room goes to their primary inboxes first. Loads count the moves
+/// already planned: nobody is pushed over their cap, an over-cap teammate on duty gives up
+/// no more than their excess, and no conversation moves twice. The plan depends only on the
+/// data, not on the order of conversations or teammates in the snapshot.
 ///
-/// Loads and caps are read from `metrics`; conversations without an inbox are left alone.
+/// Loads, caps and idle flags are read from `metrics` (its `at` is now); conversations
+/// without an inbox are left alone.
 pub fn plan(snapshot: &Snapshot, metrics: &Metrics, policy: &Policy) -> Vec<Move> {
+    build(snapshot, metrics, policy, None)
+}
+
+/// The moves that hand `teammate`'s waiting conversations to members of their inboxes with
+/// room, planned as if they were already away (for "set away and release"); nothing else
+/// moves.
+pub fn release(
+    snapshot: &Snapshot,
+    metrics: &Metrics,
+    policy: &Policy,
+    teammate: &TeammateId,
+) -> Vec<Move> {
+    build(snapshot, metrics, policy, Some(teammate))
+}
+
+/// Whether the customer of `c` waits on us now.
+fn customer_waiting(c: &Conversation) -> bool {
+    c.state.waiting_on_us() && c.waiting_since.is_some()
+}
+
+fn build(
+    snapshot: &Snapshot,
+    metrics: &Metrics,
+    policy: &Policy,
+    only: Option<&TeammateId>,
+) -> Vec<Move> {
     let mut books: HashMap<&TeammateId, Book> = metrics
         .teammates
         .iter()
         .filter_map(|m| {
             let t = snapshot.teammate(&m.teammate)?;
+            let away = t.presence.is_away() || only == Some(&t.id);
             let book = Book {
                 name: &t.name,
                 load: m.load,
                 cap: m.cap.map(|c| c.value),
-                assignable: !t.presence.is_away() && t.has_inbox_seat,
-                idle: m.idle,
+                away,
+                seat: t.has_inbox_seat,
+                idle: m.idle && !away,
             };
             Some((&t.id, book))
         })
         .collect();
 
+    // Each candidate's group is fixed up front, except that over-cap relief stops once the
+    // holder is down to their cap.
     let mut candidates: Vec<&Conversation> = snapshot
         .conversations
         .iter()
         .filter(|c| c.state.waiting_on_us())
         .filter(|c| c.inbox.as_ref().and_then(|i| snapshot.inbox(i)).is_some())
-        .filter(|c| match &c.assignee {
-            None => true,
-            Some(a) => books.get(a).is_some_and(Book::over_cap),
+        .filter(|c| match only {
+            Some(who) => c.assignee.as_ref() == Some(who) && customer_waiting(c),
+            None => group_of(c, &books).is_some(),
         })
         .collect();
     ordering::sort(&mut candidates, &urgency_first(policy), snapshot);
+    let groups: HashMap<&ConversationId, Group> = candidates
+        .iter()
+        .filter_map(|c| Some((&c.id, group_of(c, &books)?)))
+        .collect();
 
     let mut moves = Vec::new();
     let mut moved: HashSet<&ConversationId> = HashSet::new();
-    // Overloads are relieved before backlog is drained: an over-cap teammate's customers are
-    // stuck, while the helpdesk itself hands unassigned conversations to whoever has room.
-    let passes = [(true, false), (true, true), (false, false), (false, true)];
-    for (relief_only, allow_secondary) in passes {
-        for c in &candidates {
-            if moved.contains(&c.id) || (relief_only && c.assignee.is_none()) {
-                continue;
+    // Overloads come first: an over-cap teammate's customers are stuck behind a queue. Away
+    // and idle holders' customers wait on nobody at all, but the holders' own caps are not
+    // at stake; the helpdesk itself hands the unassigned backlog to whoever has room.
+    for group in [Group::Over, Group::Away, Group::Idle, Group::Backlog] {
+        for allow_secondary in [false, true] {
+            for c in &candidates {
+                if moved.contains(&c.id) || groups.get(&c.id) != Some(&group) {
+                    continue;
+                }
+                let Some(inbox) = c.inbox.as_ref().and_then(|i| snapshot.inbox(i)) else {
+                    continue;
+                };
+                let holder = c.assignee.as_ref();
+                if group == Group::Over && !holder.and_then(|a| books.get(a)).is_some_and(Book::over_cap) {
+                    continue;
+                }
+                let Some((to, level)) = best_target(inbox, &books, allow_secondary) else {
+                    continue;
+                };
+                let Some(target) = books.get(to) else {
+                    continue;
+                };
+                let holder_book = holder.and_then(|a| books.get(a));
+                let from_text = match (group, holder_book) {
+                    (Group::Over, Some(b)) => {
+                        format!("{} over cap {}/{}", b.name, b.load, b.cap.unwrap_or(0))
+                    }
+                    (Group::Away | Group::Idle, Some(b)) => format!(
+                        "{} {}, customer waiting {}",
+                        b.name,
+                        if group == Group::Away { "away" } else { "flagged idle" },
+                        waited(c.waiting_since, metrics.at)
+                    ),
+                    _ => format!("unassigned in {}", inbox.name),
+                };
+                let reason = format!("{from_text} → {} ({level})", target.label());
+                let from = match (group, holder) {
+                    (Group::Over, Some(a)) => Source::Teammate(a.clone()),
+                    (Group::Away, Some(a)) => Source::Away(a.clone()),
+                    (Group::Idle, Some(a)) => Source::Idle(a.clone()),
+                    _ => Source::Unassigned,
+                };
+                if let Some(b) = holder.and_then(|a| books.get_mut(a)) {
+                    b.load = b.load.saturating_sub(1);
+                }
+                if let Some(b) = books.get_mut(to) {
+                    b.load += 1;
+                }
+                moved.insert(&c.id);
+                moves.push(Move {
+                    conversation: c.id.clone(),
+                    from,
+                    to: to.clone(),
+                    inbox: inbox.id.clone(),
+                    level,
+                    reason,
+                });
             }
-            let Some(inbox) = c.inbox.as_ref().and_then(|i| snapshot.inbox(i)) else {
-                continue;
-            };
-            let source = match &c.assignee {
-                Some(a) if books.get(a).is_some_and(Book::over_cap) => Some(a),
-                Some(_) => continue,
-                None => None,
-            };
-            let Some((to, level)) = best_target(inbox, &books, allow_secondary) else {
-                continue;
-            };
-            let Some(target) = books.get(to) else {
-                continue;
-            };
-            let from_text = match source.and_then(|a| books.get(a)) {
-                Some(b) => format!("{} over cap {}/{}", b.name, b.load, b.cap.unwrap_or(0)),
-                None => format!("unassigned in {}", inbox.name),
-            };
-            let reason = format!("{from_text} → {} ({level})", target.label());
-            if let Some(b) = source.and_then(|a| books.get_mut(a)) {
-                b.load -= 1;
-            }
-            if let Some(b) = books.get_mut(to) {
-                b.load += 1;
-            }
-            moved.insert(&c.id);
-            moves.push(Move {
-                conversation: c.id.clone(),
-                from: source.map_or(Source::Unassigned, |a| Source::Teammate(a.clone())),
-                to: to.clone(),
-                inbox: inbox.id.clone(),
-                level,
-                reason,
-            });
         }
     }
     moves
+}
+
+/// The group a conversation would move in, if any (before any move is planned).
+fn group_of(c: &Conversation, books: &HashMap<&TeammateId, Book>) -> Option<Group> {
+    let Some(a) = &c.assignee else {
+        return Some(Group::Backlog);
+    };
+    let b = books.get(a)?;
+    if b.away && customer_waiting(c) {
+        Some(Group::Away)
+    } else if b.idle && customer_waiting(c) {
+        Some(Group::Idle)
+    } else if b.over_cap() {
+        Some(Group::Over)
+    } else {
+        None
+    }
+}
+
+/// "42m", "2h05m"; "?" when the wait is unknown.
+fn waited(since: Option<Timestamp>, now: Timestamp) -> String {
+    let Some(since) = since else {
+        return "?".into();
+    };
+    let mins = now.duration_since(since).max(SignedDuration::ZERO).as_mins();
+    if mins < 60 {
+        format!("{mins}m")
+    } else {
+        format!("{}h{:02}m", mins / 60, mins % 60)
+    }
 }
 
 /// The policy's priority rule with the SLA deadline put first.
@@ -172,8 +292,7 @@ fn urgency_first(policy: &Policy) -> Vec<SortKey> {
 }
 
 /// The member of `inbox` with room who should take the next conversation: primary before
-/// secondary, then teammates not flagged idle, then least utilised, then lightest load, then
-/// id.
+/// secondary, then least utilised, then lightest load, then id.
 fn best_target<'a>(
     inbox: &'a Inbox,
     books: &HashMap<&TeammateId, Book>,
@@ -187,7 +306,6 @@ fn best_target<'a>(
         .min_by(|(ma, a), (mb, b)| {
             ma.level
                 .cmp(&mb.level)
-                .then_with(|| a.idle.cmp(&b.idle))
                 .then_with(|| compare_utilisation(a, b))
                 .then_with(|| a.load.cmp(&b.load))
                 .then_with(|| ma.teammate.cmp(&mb.teammate))
