@@ -458,9 +458,18 @@ async fn the_hint_bar_names_the_keys_in_force_for_the_focused_pane() {
     press(&mut app, "2");
     let screen = text(&render(&mut app, 120, 36));
     let status = screen.lines().rev().find(|l| !l.trim().is_empty()).unwrap();
-    assert!(status.contains("F1:help") && status.contains("Q:quit"), "{status}");
-    assert!(status.contains("m:inbox") && status.contains("w:away"), "{status}");
-    assert!(!status.contains("?:help") && !status.contains("q:quit"), "{status}");
+    assert!(
+        status.contains("F1:help") && status.contains("Q:quit"),
+        "{status}"
+    );
+    assert!(
+        status.contains("m:inbox") && status.contains("w:away"),
+        "{status}"
+    );
+    assert!(
+        !status.contains("?:help") && !status.contains("q:quit"),
+        "{status}"
+    );
     // The too-small screen names the remapped quit key too.
     let small = text(&render(&mut app, 30, 8));
     assert!(small.contains("press Q to quit"), "{small}");
