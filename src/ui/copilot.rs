@@ -87,24 +87,35 @@ pub(super) fn rebalance(frame: &mut Frame, area: Rect, app: &App, r: &Rebalance,
             .style(style)
         })
         .collect();
+    // The selected move's reason in full at the bottom: the Why column may be cut short.
     let list = Rect::new(
         inner.x,
         inner.y + 1,
         inner.width,
-        inner.height.saturating_sub(1),
+        inner.height.saturating_sub(2),
     );
     let n = r.moves.len();
+    if let Some(m) = r.moves.get(r.selected.min(n.saturating_sub(1))) {
+        let why = Line::from(vec![
+            Span::styled("Why: ", t.style(Role::Focus)),
+            Span::raw(m.reason.clone()),
+        ]);
+        frame.render_widget(
+            Paragraph::new(why),
+            Rect::new(inner.x, inner.y + inner.height - 1, inner.width, 1),
+        );
+    }
     let mut state = super::panes::state(r.selected.min(n.saturating_sub(1)), n, list.height, true);
     let table = Table::new(
         rows,
         [
             Constraint::Length(1),
             Constraint::Length(14),
-            Constraint::Length(24),
-            Constraint::Length(12),
-            Constraint::Length(26),
+            Constraint::Length(16),
+            Constraint::Length(11),
+            Constraint::Length(28),
             Constraint::Length(1),
-            Constraint::Length(24),
+            Constraint::Length(22),
             Constraint::Fill(1),
         ],
     )
