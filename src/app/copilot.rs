@@ -3,7 +3,7 @@
 
 use super::{App, Confirm, Overlay, Pane};
 use crate::domain::actions::{self, PresenceChange};
-use crate::domain::rebalance::{self, Move, Source};
+use crate::domain::rebalance::{self, Move};
 use crate::domain::{PresenceStatus, Snapshot, TeammateId};
 
 /// A proposed rebalance under review: the lead drops items with Space, applies with Enter.
@@ -40,7 +40,7 @@ impl Rebalance {
                     .moves
                     .iter()
                     .zip(&self.keep)
-                    .filter(|(m, k)| **k && m.from == Source::Teammate(who.clone()))
+                    .filter(|(m, k)| **k && m.from.holder() == Some(who))
                     .count() as u32;
                 load.saturating_sub(moved_off) > *cap
             })
