@@ -190,7 +190,7 @@ impl Action {
         (
             Action::AwayRelease,
             "away_release",
-            "set the teammate away and move their waiting conversations to teammates with room",
+            "set the teammate away and release their waiting conversations",
             &["Z"],
         ),
         (
