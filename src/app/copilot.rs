@@ -1,9 +1,9 @@
 //! The co-pilot's keys: a reviewable rebalance plan (`r`), one-key away for an idle teammate
-//! (`z`). Pure: they build overlays and plans; the writes go through the normal, audited path.
+//! (`z`), away with their waiting conversations released (`Z`). Pure: they build overlays and plans; the writes go through the normal, audited path.
 
 use super::{App, Confirm, Overlay, Pane};
 use crate::domain::actions::{self, PresenceChange};
-use crate::domain::rebalance::{self, Move, Source};
+use crate::domain::rebalance::{self, Move};
 use crate::domain::{PresenceStatus, Snapshot, TeammateId};
 
 /// A proposed rebalance under review: the lead drops items with Space, applies with Enter.
@@ -40,7 +40,7 @@ impl Rebalance {
                     .moves
                     .iter()
                     .zip(&self.keep)
-                    .filter(|(m, k)| **k && m.from == Source::Teammate(who.clone()))
+                    .filter(|(m, k)| **k && m.from.holder() == Some(who))
                     .count() as u32;
                 load.saturating_sub(moved_off) > *cap
             })
@@ -62,7 +62,7 @@ impl App {
         let moves = rebalance::plan(s, m, &self.policy);
         if moves.is_empty() {
             self.message = Some(
-                "rebalance: nothing to move — nobody over cap with a teammate free in the same inbox, no backlog with room to take it".into(),
+                "rebalance: nothing to move — nobody over cap, away or idle with customers waiting and a teammate free in the same inbox, no backlog with room to take it".into(),
             );
             return;
         }
@@ -185,6 +185,86 @@ impl App {
             ),
             plan: vec![plan],
             warnings: Vec::new(),
+            undo: false,
+        }));
+    }
+}
+
+impl App {
+    /// `Z`: sets the selected teammate away (reassigning new replies where the backend can)
+    /// and moves their waiting conversations to members of the same inboxes with room, in one
+    /// confirmation listing every write.
+    pub(super) fn away_release(&mut self) {
+        if let Some(reason) = &self.read_only {
+            self.message = Some(format!("read-only: {reason}"));
+            return;
+        }
+        let (Some(s), Some(m)) = (&self.snapshot, &self.metrics) else {
+            self.message = Some("no data yet".into());
+            return;
+        };
+        let Some(teammate) = (match &self.view {
+            super::View::Teammate(t) => Some(t.clone()),
+            super::View::Main if self.focus == Pane::Teammates => {
+                self.target_teammates().into_iter().next()
+            }
+            _ => None,
+        }) else {
+            self.message = Some("Z: select a teammate first".into());
+            return;
+        };
+        let Some(t) = s.teammate(&teammate) else {
+            return;
+        };
+        let status = if self.capabilities.can_set(PresenceStatus::AwayReassign) {
+            PresenceStatus::AwayReassign
+        } else {
+            PresenceStatus::Away
+        };
+        let mut plan = Vec::new();
+        if !t.presence.is_away() {
+            let change = PresenceChange {
+                status,
+                reason: None,
+            };
+            plan.extend(actions::plan_presence(s, &teammate, change));
+        }
+        let moves = rebalance::release(s, m, &self.policy, &teammate);
+        plan.extend(rebalance::to_planned(s, &moves));
+        let waiting = s
+            .conversations
+            .iter()
+            .filter(|c| c.assignee.as_ref() == Some(&teammate))
+            .filter(|c| c.state.waiting_on_us() && c.waiting_since.is_some())
+            .count();
+        if plan.is_empty() {
+            self.message = Some(format!(
+                "Z: {} is already away and none of their {waiting} waiting conversation(s) can move: no member of the inbox has room",
+                t.name
+            ));
+            return;
+        }
+        let mut warnings = actions::warnings(s, m, &plan);
+        let stay = waiting.saturating_sub(moves.len());
+        if stay > 0 {
+            warnings.push(format!(
+                "{stay} waiting conversation(s) stay with {}: no member of the inbox has room",
+                t.name
+            ));
+        }
+        let how = if t.presence.is_away() {
+            "already away: release"
+        } else {
+            "set away and release"
+        };
+        self.overlay = Some(Overlay::Confirm(Confirm {
+            title: format!(
+                "{}: {how} {} of {waiting} waiting conversation(s)",
+                t.name,
+                moves.len()
+            ),
+            plan,
+            warnings,
             undo: false,
         }));
     }

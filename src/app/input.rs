@@ -136,6 +136,7 @@ impl App {
             A::Audit => self.effects.push(super::Effect::LoadAudit),
             A::Rebalance => self.open_rebalance(),
             A::IdleAway => self.idle_away(),
+            A::AwayRelease => self.away_release(),
             A::Block => self.open_block(),
             A::Handoff => self.effects.push(super::Effect::Handoff),
             A::Coverage if self.view == View::Coverage => self.view = View::Main,

@@ -66,6 +66,8 @@ pub enum Action {
     Rebalance,
     /// Set the selected idle teammate away.
     IdleAway,
+    /// Set the selected teammate away and release their waiting conversations.
+    AwayRelease,
     /// Give a teammate an off-queue block (or end it).
     Block,
     /// Write the shift handoff.
@@ -188,6 +190,12 @@ impl Action {
             &["z"],
         ),
         (
+            Action::AwayRelease,
+            "away_release",
+            "set the teammate away and release their waiting conversations",
+            &["Z"],
+        ),
+        (
             Action::Away,
             "away",
             "set the teammate(s) away (reason, reassign) or back",
@@ -203,7 +211,7 @@ impl Action {
         (
             Action::Messages,
             "messages",
-            "message history: every write result, message and poll error since start",
+            "message history: write results, messages, poll errors",
             &["M"],
         ),
         (Action::Refresh, "refresh", "refresh now", &["ctrl-r", "f5"]),

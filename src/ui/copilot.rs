@@ -1,16 +1,15 @@
-//! The co-pilot's screens: the rebalance plan under review.
+//! The co-pilot's screens: the rebalance plan under review, coverage.
 
 use super::Ctx;
 use super::theme::Role;
 use crate::app::{App, Rebalance};
-use crate::domain::rebalance::Source;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Clear, Paragraph, Row, Table};
 
-/// The proposed moves, each kept (✓) or dropped (✗), with the before → after of over-cap
-/// teammates for the kept ones.
+/// The proposed moves, each kept (✓) or dropped (✗), with where each comes from (over cap,
+/// away, idle, unassigned) and the before → after of over-cap teammates for the kept ones.
 pub(super) fn rebalance(frame: &mut Frame, area: Rect, app: &App, r: &Rebalance, ctx: Ctx) {
     let t = ctx.theme;
     let box_ = Rect::new(
@@ -45,7 +44,7 @@ pub(super) fn rebalance(frame: &mut Frame, area: Rect, app: &App, r: &Rebalance,
         Span::styled("Esc", t.style(Role::Focus)),
         Span::raw(" cancel   "),
         Span::styled(
-            "overloads first, then backlog · most urgent first · primaries before secondaries · never over a cap or to someone away",
+            "overloads, then away, then idle holders, then backlog · most urgent first · primaries before secondaries · never over a cap, nor to someone away or idle",
             t.style(Role::Dim),
         ),
     ]);
@@ -66,9 +65,9 @@ pub(super) fn rebalance(frame: &mut Frame, area: Rect, app: &App, r: &Rebalance,
             let c = s.conversation(&m.conversation);
             let title = c.map(|c| crate::app::title(app, c)).unwrap_or_default();
             let inbox = s.inbox(&m.inbox).map_or("", |i| i.name.as_str());
-            let from = match &m.from {
-                Source::Unassigned => "unassigned".to_owned(),
-                Source::Teammate(t) => name(t),
+            let from = match m.from.holder() {
+                None => "unassigned".to_owned(),
+                Some(t) => format!("from {} ({})", name(t), m.from.note()),
             };
             let style = if *keep {
                 t.style(Role::Text)
@@ -88,24 +87,35 @@ pub(super) fn rebalance(frame: &mut Frame, area: Rect, app: &App, r: &Rebalance,
             .style(style)
         })
         .collect();
+    // The selected move's reason in full at the bottom: the Why column may be cut short.
     let list = Rect::new(
         inner.x,
         inner.y + 1,
         inner.width,
-        inner.height.saturating_sub(1),
+        inner.height.saturating_sub(2),
     );
     let n = r.moves.len();
+    if let Some(m) = r.moves.get(r.selected.min(n.saturating_sub(1))) {
+        let why = Line::from(vec![
+            Span::styled("Why: ", t.style(Role::Focus)),
+            Span::raw(m.reason.clone()),
+        ]);
+        frame.render_widget(
+            Paragraph::new(why),
+            Rect::new(inner.x, inner.y + inner.height - 1, inner.width, 1),
+        );
+    }
     let mut state = super::panes::state(r.selected.min(n.saturating_sub(1)), n, list.height, true);
     let table = Table::new(
         rows,
         [
             Constraint::Length(1),
             Constraint::Length(14),
-            Constraint::Length(24),
-            Constraint::Length(12),
-            Constraint::Length(14),
+            Constraint::Length(16),
+            Constraint::Length(11),
+            Constraint::Length(28),
             Constraint::Length(1),
-            Constraint::Length(24),
+            Constraint::Length(22),
             Constraint::Fill(1),
         ],
     )
