@@ -36,7 +36,7 @@ pub fn install(dir: Option<PathBuf>) {
     }
     std::panic::set_hook(Box::new(move |info| {
         crate::term::restore_if_active();
-        let report = redact(&panic_hook.panic_report(info).to_string());
+        let report = strip_ansi(&redact(&panic_hook.panic_report(info).to_string()));
         let message = redact(&panic_message(info));
         match write_report(dir.as_deref(), &report) {
             Ok(path) => eprintln!(
@@ -48,6 +48,30 @@ pub fn install(dir: Option<PathBuf>) {
             ),
         }
     }));
+}
+
+/// The text without terminal escape sequences (a report is read in an editor, not a terminal).
+pub fn strip_ansi(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\u{1b}' {
+            out.push(c);
+            continue;
+        }
+        // CSI: ESC [ params final-byte (0x40..=0x7e); other escapes: drop the next char.
+        if chars.peek() == Some(&'[') {
+            chars.next();
+            for c in chars.by_ref() {
+                if ('\u{40}'..='\u{7e}').contains(&c) {
+                    break;
+                }
+            }
+        } else {
+            chars.next();
+        }
+    }
+    out
 }
 
 fn panic_message(info: &std::panic::PanicHookInfo<'_>) -> String {
@@ -85,6 +109,15 @@ mod tests {
         register_secret("ab");
         let out = redact("token=canary-crash-unit-91; ab stays");
         assert_eq!(out, "token=[redacted]; ab stays");
+    }
+
+    #[test]
+    fn escape_sequences_are_stripped() {
+        assert_eq!(
+            strip_ansi("\u{1b}[31mred\u{1b}[0m and \u{1b}[1;4mbold\u{1b}[m."),
+            "red and bold."
+        );
+        assert_eq!(strip_ansi("plain ✓"), "plain ✓");
     }
 
     #[test]

@@ -20,4 +20,8 @@ fn a_panic_report_never_contains_a_registered_secret() {
     let text = std::fs::read_to_string(reports[0].path()).unwrap();
     assert!(text.contains("Bearer [redacted]"), "{text}");
     assert!(!text.contains("canary-token-panic-5d1e"), "{text}");
+    assert!(
+        !text.contains('\u{1b}'),
+        "no terminal colour codes: {text:?}"
+    );
 }

@@ -474,3 +474,30 @@ async fn the_hint_bar_names_the_keys_in_force_for_the_focused_pane() {
     let small = text(&render(&mut app, 30, 8));
     assert!(small.contains("press Q to quit"), "{small}");
 }
+
+#[tokio::test]
+async fn assigning_to_someone_flagged_idle_asks_and_says_why() {
+    use shiftlead::app::Overlay;
+    let mut app = demo_app().await;
+    let (s, m) = (app.snapshot.clone().unwrap(), app.metrics.clone().unwrap());
+    let idle = s
+        .teammates
+        .iter()
+        .find(|t| {
+            !t.presence.is_away()
+                && m.teammate(&t.id)
+                    .is_some_and(|f| f.idle && !f.over_cap && f.has_capacity)
+        })
+        .expect("the fixture has an idle teammate with room");
+    press(&mut app, "3a");
+    press(&mut app, &idle.name.to_lowercase());
+    code(&mut app, KeyCode::Enter);
+    let Some(Overlay::Confirm(c)) = &app.overlay else {
+        panic!("a single write to an idle teammate asks: {:?}", app.overlay)
+    };
+    assert!(
+        c.warnings.iter().any(|w| w.contains("flagged idle")),
+        "{:?}",
+        c.warnings
+    );
+}

@@ -662,6 +662,13 @@ pub fn warnings(s: &Snapshot, m: &Metrics, plan: &[Planned]) -> Vec<String> {
         };
         if mate.presence.is_away() {
             out.push(format!("{} is away", mate.name));
+        } else if !mate.has_inbox_seat {
+            out.push(format!("{} has no inbox seat", mate.name));
+        } else if m.teammate(t).is_some_and(|f| f.idle) {
+            out.push(format!(
+                "{} is flagged idle (their customers have waited long without a reply)",
+                mate.name
+            ));
         }
         let load = m.teammate(t).map_or(0, |f| f.load);
         if let Some(cap) = mate.cap
@@ -908,6 +915,12 @@ mod tests {
         );
         let to_c = plan_assign(&s, &ids, &AssignTarget::Teammate(TeammateId("c".into())));
         assert!(warnings(&s, &m, &to_c).is_empty());
+        let mut seatless = s.clone();
+        seatless.teammates[2].has_inbox_seat = false;
+        assert_eq!(
+            warnings(&seatless, &m, &to_c),
+            vec!["C has no inbox seat".to_owned()]
+        );
     }
 
     fn arb_state_and_write() -> impl Strategy<Value = (State, Write)> {
