@@ -308,7 +308,7 @@ async fn write_commands_apply_and_are_audited() {
         (c.id, w.teams[1].name.clone(), mate.id, mate.email.clone())
     });
     let cid = cid.to_string();
-    let room = format!("[caps.teammates]\n\"{email}\" = 100\n");
+    let room = format!("[ui]\nidle_after = \"999h\"\n[caps.teammates]\n\"{email}\" = 100\n");
 
     let (ok, out, err) =
         write_cmd_with(&sim, &home, &room, &["assign", &cid, "--to", &email]).await;
@@ -720,7 +720,7 @@ async fn risky_writes_need_force_and_no_ops_write_nothing() {
 
     // Over cap: refused (a cap of 0 leaves no room for anyone).
     let (_, name, email) = admin(&sim, |a| !a.away && a.seat);
-    let no_room = format!("[caps.teammates]\n\"{email}\" = 0\n");
+    let no_room = format!("[ui]\nidle_after = \"999h\"\n[caps.teammates]\n\"{email}\" = 0\n");
     let (ok, _, err) =
         write_cmd_with(&sim, &home, &no_room, &["assign", &cid, "--to", &email]).await;
     assert!(!ok);
@@ -732,7 +732,7 @@ async fn risky_writes_need_force_and_no_ops_write_nothing() {
     assert_eq!(sim.applied().len(), 1, "nothing was written");
 
     // Assigning twice: the second run writes nothing and says so.
-    let room = format!("[caps.teammates]\n\"{email}\" = 100\n");
+    let room = format!("[ui]\nidle_after = \"999h\"\n[caps.teammates]\n\"{email}\" = 100\n");
     let (ok, out, err) =
         write_cmd_with(&sim, &home, &room, &["assign", &cid, "--to", &email]).await;
     assert!(ok, "{err}");
