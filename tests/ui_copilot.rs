@@ -225,7 +225,7 @@ async fn the_inbox_drill_down_explains_its_forecast() {
     r.key(KeyCode::Enter);
     let screen = text(&ui_support::render_at(
         &mut r.app,
-        160,
+        180,
         30,
         r.subject.clock.now(),
         false,
@@ -296,6 +296,17 @@ async fn a_block_takes_a_teammate_off_the_queue_and_back_when_it_ends() {
             false
         ))
         .contains("BLOCK 30m")
+    );
+    let screen = text(&ui_support::render_at(
+        &mut r.app,
+        160,
+        30,
+        r.subject.clock.now(),
+        false,
+    ));
+    assert!(
+        screen.contains("1 block needs this dashboard open"),
+        "{screen}"
     );
     // Quitting while it runs warns first: blocks end only while a dashboard runs.
     r.keys("q");

@@ -252,6 +252,20 @@ fn status_line(app: &App, ctx: Ctx, width: u16) -> Line<'static> {
         // What the last read could not get (an optional read failing) stays visible.
         spans.push(Span::styled(format!("· ⚠ {w} "), t.style(Role::Warn)));
     }
+    if !app.blocks.is_empty() {
+        // Blocks end (the teammates are set back) only while a dashboard runs; the note is
+        // shown whole or not at all.
+        let n = app.blocks.len();
+        let note = if n == 1 {
+            "· 1 block needs this dashboard open ".to_owned()
+        } else {
+            format!("· {n} blocks need this dashboard open ")
+        };
+        let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
+        if used + note.chars().count() <= usize::from(width) {
+            spans.push(Span::styled(note, t.style(Role::Away)));
+        }
+    }
     let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
     // The hint drops its leading (pane) keys first when space is short; help and quit last.
     let room = usize::from(width).saturating_sub(used + 1);
