@@ -643,23 +643,15 @@ impl App {
     /// risky ones (any warning: away, over cap, last member, unassign) ask first. Both ways
     /// alike: away and back, add and remove.
     pub(super) fn propose(&mut self, title: String, plan: Vec<Planned>) {
-        if plan.is_empty() {
-            self.message = Some("nothing to change".into());
-            return;
-        }
-        let warnings = match (&self.snapshot, &self.metrics) {
-            (Some(s), Some(m)) => actions::warnings(s, m, &plan),
-            _ => Vec::new(),
-        };
-        if plan.len() == 1 && warnings.is_empty() {
+        let safe = plan.len() == 1
+            && match (&self.snapshot, &self.metrics) {
+                (Some(s), Some(m)) => actions::warnings(s, m, &plan).is_empty(),
+                _ => true,
+            };
+        if safe {
             self.run(plan, false);
         } else {
-            self.overlay = Some(Overlay::Confirm(Confirm {
-                title,
-                plan,
-                warnings,
-                undo: false,
-            }));
+            self.confirm(title, plan, false);
         }
     }
 
