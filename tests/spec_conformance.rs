@@ -112,6 +112,19 @@ fn the_validator_accepts_the_specs_own_examples_and_rejects_broken_bodies() {
         spec.validate_response("GET", "/admins/{admin_id}", 404, &missing_required)
             .is_err()
     );
+    // `request_id` is `format: uuid` in the spec: an error body with another id is refused.
+    let not_a_uuid = json!({"type":"error.list","request_id":"sim-1234abcd",
+        "errors":[{"code":"admin_not_found","message":"Admin not found"}]});
+    let errors = spec
+        .validate_response("GET", "/admins/{admin_id}", 404, &not_a_uuid)
+        .unwrap_err();
+    assert!(errors.iter().any(|e| e.contains("uuid")), "{errors:?}");
+    assert!(support::spec::is_uuid(
+        "e097e446-9ae6-44a8-8e13-2bf3008b87ef"
+    ));
+    assert!(!support::spec::is_uuid(
+        "e097e446-9ae6-44a8-8e13-2bf3008b87e"
+    ));
 }
 
 #[tokio::test]

@@ -195,6 +195,12 @@ impl Spec {
         {
             errors.push(format!("{at}: {value} is not one of {options:?}"));
         }
+        if s.get("format").and_then(Value::as_str) == Some("uuid")
+            && let Some(text) = value.as_str()
+            && !is_uuid(text)
+        {
+            errors.push(format!("{at}: {text:?} is not a uuid"));
+        }
         if let Value::Object(map) = value {
             let props = s.get("properties").and_then(Value::as_object);
             if let Some(required) = s.get("required").and_then(Value::as_array) {
@@ -225,4 +231,14 @@ impl Spec {
             }
         }
     }
+}
+
+/// `8-4-4-4-12` hexadecimal digits, as JSON Schema's `format: uuid`.
+pub fn is_uuid(text: &str) -> bool {
+    let groups: Vec<&str> = text.split('-').collect();
+    groups.len() == 5
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()))
 }
