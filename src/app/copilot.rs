@@ -144,13 +144,7 @@ impl App {
         let (Some(s), Some(m)) = (&self.snapshot, &self.metrics) else {
             return;
         };
-        let Some(teammate) = (match &self.view {
-            super::View::Teammate(t) => Some(t.clone()),
-            super::View::Main if self.focus == Pane::Teammates => {
-                self.target_teammates().into_iter().next()
-            }
-            _ => None,
-        }) else {
+        let Some(teammate) = self.one_teammate() else {
             self.message = Some("z: select an idle teammate (flagged z idle?) first".into());
             return;
         };
@@ -161,11 +155,7 @@ impl App {
             self.message = Some("z: this teammate is not flagged idle; w sets anyone away".into());
             return;
         }
-        let status = if self.capabilities.can_set(PresenceStatus::AwayReassign) {
-            PresenceStatus::AwayReassign
-        } else {
-            PresenceStatus::Away
-        };
+        let status = self.away_reassign_status();
         let change = PresenceChange {
             status,
             reason: None,
@@ -191,6 +181,29 @@ impl App {
 }
 
 impl App {
+    /// The one teammate a `z`/`Z` acts on: the drill-down's, or the one under the cursor.
+    fn one_teammate(&self) -> Option<TeammateId> {
+        match &self.view {
+            super::View::Teammate(t) => Some(t.clone()),
+            super::View::Main if self.focus == Pane::Teammates => {
+                self.target_teammates().into_iter().next()
+            }
+            super::View::Inbox(_) if self.members_focus => {
+                self.target_teammates().into_iter().next()
+            }
+            _ => None,
+        }
+    }
+
+    /// Away with reassign where the backend has it, else plain away.
+    fn away_reassign_status(&self) -> PresenceStatus {
+        if self.capabilities.can_set(PresenceStatus::AwayReassign) {
+            PresenceStatus::AwayReassign
+        } else {
+            PresenceStatus::Away
+        }
+    }
+
     /// `Z`: sets the selected teammate away (reassigning new replies where the backend can)
     /// and moves their waiting conversations to members of the same inboxes with room, in one
     /// confirmation listing every write.
@@ -203,24 +216,14 @@ impl App {
             self.message = Some("no data yet".into());
             return;
         };
-        let Some(teammate) = (match &self.view {
-            super::View::Teammate(t) => Some(t.clone()),
-            super::View::Main if self.focus == Pane::Teammates => {
-                self.target_teammates().into_iter().next()
-            }
-            _ => None,
-        }) else {
+        let Some(teammate) = self.one_teammate() else {
             self.message = Some("Z: select a teammate first".into());
             return;
         };
         let Some(t) = s.teammate(&teammate) else {
             return;
         };
-        let status = if self.capabilities.can_set(PresenceStatus::AwayReassign) {
-            PresenceStatus::AwayReassign
-        } else {
-            PresenceStatus::Away
-        };
+        let status = self.away_reassign_status();
         let mut plan = Vec::new();
         if !t.presence.is_away() {
             let change = PresenceChange {

@@ -436,20 +436,9 @@ mod tests {
 
     fn created(id: &str, at: i64) -> Conversation {
         Conversation {
-            id: ConversationId(id.into()),
-            title: None,
-            state: ConversationState::Open,
-            raw_state: None,
-            priority: Priority::None,
             inbox: Some(InboxId("i".into())),
-            assignee: None,
-            created_at: t(at),
-            updated_at: t(at),
             waiting_since: Some(t(at)),
-            snoozed_until: None,
-            first_reply_at: None,
-            last_reply_at: None,
-            sla: None,
+            ..crate::domain::fixture::conversation(id, t(at))
         }
     }
 

@@ -344,20 +344,11 @@ mod tests {
         waiting: Option<i64>,
     ) -> Conversation {
         Conversation {
-            id: ConversationId(id.into()),
-            title: None,
-            state: ConversationState::Open,
-            raw_state: None,
-            priority: Priority::None,
             inbox: inbox.map(|i| InboxId(i.into())),
             assignee: assignee.map(|a| TeammateId(a.into())),
-            created_at: t(-3600),
             updated_at: t(-60),
             waiting_since: waiting.map(t),
-            snoozed_until: None,
-            first_reply_at: None,
-            last_reply_at: None,
-            sla: None,
+            ..crate::domain::fixture::conversation(id, t(-3600))
         }
     }
 

@@ -380,20 +380,10 @@ mod tests {
 
     fn conv(id: &str, inbox: Option<&str>, assignee: Option<&str>) -> Conversation {
         Conversation {
-            id: ConversationId(id.into()),
-            title: None,
-            state: ConversationState::Open,
-            raw_state: None,
-            priority: Priority::None,
             inbox: inbox.map(|i| InboxId(i.into())),
             assignee: assignee.map(|a| TeammateId(a.into())),
-            created_at: t(-3600),
             updated_at: t(-60),
-            waiting_since: None,
-            snoozed_until: None,
-            first_reply_at: None,
-            last_reply_at: None,
-            sla: None,
+            ..crate::domain::fixture::conversation(id, t(-3600))
         }
     }
 
