@@ -600,6 +600,11 @@ async fn the_inbox_drill_down_members_are_focusable_and_actionable() {
     r.key(KeyCode::Esc);
     let screen = text(&render(&mut r.app, 120, 36));
     assert!(screen.contains("Members"), "{screen}");
+    let status = screen.lines().rev().find(|l| !l.trim().is_empty()).unwrap();
+    assert!(
+        status.contains("m:inbox") && status.contains("w:away"),
+        "{status}"
+    );
     r.key(KeyCode::Enter);
     assert_eq!(
         r.app.view,

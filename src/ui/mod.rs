@@ -291,6 +291,11 @@ fn hint(app: &App) -> Vec<String> {
             (A::Membership, "inbox"),
             (A::Away, "away"),
         ],
+        (View::Inbox(_), _) if app.members_focus => vec![
+            (A::Open, "open"),
+            (A::Membership, "inbox"),
+            (A::Away, "away"),
+        ],
         (View::Main, Pane::Sla) | (View::Inbox(_) | View::Teammate(_), _) => {
             vec![(A::Mark, "mark"), (A::Assign, "assign")]
         }
