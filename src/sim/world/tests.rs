@@ -238,3 +238,49 @@ fn the_demo_at_peak_has_work_to_steer() {
     assert!(expired > 0, "some SLA has expired unanswered");
     assert!(w.admins.iter().filter(|a| a.away).count() >= 3);
 }
+
+#[test]
+fn default_teams_stay_one_of_the_teammates_teams() {
+    let mut w = demo(3);
+    let is_member = |w: &World, admin: i64, team: i64| {
+        w.teams
+            .iter()
+            .any(|t| t.id == team && t.members.iter().any(|(m, _)| *m == admin))
+    };
+    for a in &w.admins {
+        if let Some(t) = a.default_team {
+            assert!(is_member(&w, a.id, t), "{} starts on its default", a.name);
+        }
+    }
+    let a = w
+        .admins
+        .iter()
+        .find(|a| a.default_team.is_some())
+        .unwrap()
+        .clone();
+    let home = a.default_team.unwrap();
+    let other = w.teams.iter().find(|t| t.id != home).unwrap().id;
+    assert!(!w.set_default_team(a.id, other) || is_member(&w, a.id, other));
+    assert!(w.add_member(other, a.id, SimLevel::Primary));
+    assert_eq!(
+        w.admins.iter().find(|x| x.id == a.id).unwrap().default_team,
+        Some(home),
+        "adding keeps the default"
+    );
+    assert!(w.set_default_team(a.id, other));
+    assert!(w.remove_member(other, a.id));
+    let now = w.admins.iter().find(|x| x.id == a.id).unwrap().default_team;
+    assert!(
+        now.is_some_and(|t| t != other && is_member(&w, a.id, t)),
+        "{now:?}"
+    );
+    // Off every team: no default.
+    let teams: Vec<i64> = w.teams.iter().map(|t| t.id).collect();
+    for t in teams {
+        w.remove_member(t, a.id);
+    }
+    assert_eq!(
+        w.admins.iter().find(|x| x.id == a.id).unwrap().default_team,
+        None
+    );
+}
