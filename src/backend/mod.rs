@@ -9,6 +9,7 @@
 pub mod cache;
 pub mod intercom;
 pub mod transport;
+pub mod zendesk;
 
 pub use crate::domain::actions::{AssignTarget, MemberChange, PresenceChange};
 use crate::domain::{
@@ -234,16 +235,19 @@ pub enum Vendor {
     /// Intercom.
     #[default]
     Intercom,
+    /// Zendesk Support.
+    Zendesk,
 }
 
 impl Vendor {
     /// Every vendor, in the order help texts list them.
-    pub const ALL: &'static [Vendor] = &[Vendor::Intercom];
+    pub const ALL: &'static [Vendor] = &[Vendor::Intercom, Vendor::Zendesk];
 
     /// The name in the config and on the command line.
     pub fn name(self) -> &'static str {
         match self {
             Vendor::Intercom => intercom::config::NAME,
+            Vendor::Zendesk => zendesk::config::NAME,
         }
     }
 
@@ -270,6 +274,7 @@ impl Vendor {
     pub fn keys(self) -> &'static [&'static str] {
         match self {
             Vendor::Intercom => intercom::config::KEYS,
+            Vendor::Zendesk => zendesk::config::KEYS,
         }
     }
 
@@ -277,6 +282,7 @@ impl Vendor {
     pub fn token_env(self) -> &'static str {
         match self {
             Vendor::Intercom => intercom::config::TOKEN_ENV,
+            Vendor::Zendesk => zendesk::config::TOKEN_ENV,
         }
     }
 
@@ -284,6 +290,7 @@ impl Vendor {
     pub fn init_template(self, region: &str) -> Result<String, BackendError> {
         match self {
             Vendor::Intercom => intercom::config::init_template(region),
+            Vendor::Zendesk => zendesk::config::init_template(region),
         }
     }
 
@@ -296,6 +303,9 @@ impl Vendor {
     ) -> Result<Arc<dyn Helpdesk>, BackendError> {
         match self {
             Vendor::Intercom => Ok(Arc::new(intercom::config::client(
+                base_url, token, "demo", timeout,
+            )?)),
+            Vendor::Zendesk => Ok(Arc::new(zendesk::config::client(
                 base_url, token, "demo", timeout,
             )?)),
         }
@@ -388,6 +398,8 @@ pub enum BackendConfig {
     Demo(DemoConfig),
     /// `kind = "intercom"`.
     Intercom(intercom::config::IntercomConfig),
+    /// `kind = "zendesk"`.
+    Zendesk(zendesk::config::ZendeskConfig),
 }
 
 impl Default for BackendConfig {
@@ -430,6 +442,9 @@ impl BackendConfig {
             Ok(Vendor::Intercom) => {
                 intercom::config::IntercomConfig::deserialize(d).map(BackendConfig::Intercom)
             }
+            Ok(Vendor::Zendesk) => {
+                zendesk::config::ZendeskConfig::deserialize(d).map(BackendConfig::Zendesk)
+            }
             Err(_) => Err(serde::de::Error::custom(format!(
                 "unknown backend kind {kind:?} (known: {})",
                 Self::kinds().join(", ")
@@ -442,6 +457,7 @@ impl BackendConfig {
         match self {
             BackendConfig::Demo(_) => Self::DEMO,
             BackendConfig::Intercom(_) => Vendor::Intercom.name(),
+            BackendConfig::Zendesk(_) => Vendor::Zendesk.name(),
         }
     }
 
@@ -450,6 +466,7 @@ impl BackendConfig {
         match self {
             BackendConfig::Demo(d) => d.vendor,
             BackendConfig::Intercom(_) => Vendor::Intercom,
+            BackendConfig::Zendesk(_) => Vendor::Zendesk,
         }
     }
 
@@ -458,6 +475,7 @@ impl BackendConfig {
         match self {
             BackendConfig::Demo(d) => d.timeout,
             BackendConfig::Intercom(c) => c.timeout,
+            BackendConfig::Zendesk(c) => c.timeout,
         }
     }
 
@@ -474,6 +492,7 @@ impl BackendConfig {
         match self {
             BackendConfig::Demo(_) => None,
             BackendConfig::Intercom(c) => Some(c.token_source()),
+            BackendConfig::Zendesk(c) => Some(c.token_source()),
         }
     }
 
@@ -482,6 +501,7 @@ impl BackendConfig {
         match self {
             BackendConfig::Demo(d) => format!("embedded demo simulator ({})", d.vendor),
             BackendConfig::Intercom(c) => c.describe(),
+            BackendConfig::Zendesk(c) => c.describe(),
         }
     }
 
@@ -493,6 +513,7 @@ impl BackendConfig {
                 "the demo connects to its simulator (Vendor::simulator_client)".into(),
             )),
             BackendConfig::Intercom(c) => Ok(Arc::new(c.client(token)?)),
+            BackendConfig::Zendesk(c) => Ok(Arc::new(c.client(token)?)),
         }
     }
 
