@@ -165,12 +165,16 @@ pub enum Command {
         /// Scenario file (default: the built-in demo workspace).
         #[arg(long, value_name = "FILE")]
         scenario: Option<PathBuf>,
-        /// Bearer token clients must send (default: a random one, printed at start).
+        /// API token clients must send (default: a random one, printed at start).
         #[arg(long, env = "SHIFTLEAD_SIM_TOKEN", hide_env_values = true)]
         token: Option<String>,
-        /// Requests allowed per 10-second window.
-        #[arg(long, default_value_t = 1000)]
-        rate_limit: u32,
+        /// Whose API to speak: intercom or zendesk.
+        #[arg(long, default_value = "intercom", value_name = "VENDOR")]
+        vendor: String,
+        /// Requests allowed per rate-limit window (the vendor's: 10 s for intercom, where the
+        /// default is 1000; a minute for zendesk, where it is 700).
+        #[arg(long)]
+        rate_limit: Option<u32>,
         /// Workspace size: demo (the built-in scenario), large (2,000 teammates, 300 inboxes,
         /// 100,000 open conversations) or xl (10,000 / 1,000 / 500,000).
         #[arg(long, default_value = "demo", conflicts_with = "scenario")]

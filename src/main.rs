@@ -320,6 +320,7 @@ async fn run(
             seed,
             scenario,
             token,
+            vendor,
             rate_limit,
             faults,
             scale,
@@ -329,9 +330,12 @@ async fn run(
                     "the simulator speaks plain HTTP and listens on loopback only; {listen} is not loopback"
                 ));
             }
-            let mut sim_config = SimConfig::demo(clock);
+            let sim_vendor: sim::SimVendor = vendor.parse().map_err(|e| eyre!("--vendor: {e}"))?;
+            let mut sim_config = SimConfig::demo_of(sim_vendor, clock);
             sim_config.seed = seed;
-            sim_config.rate_limit_per_window = rate_limit;
+            if let Some(limit) = rate_limit {
+                sim_config.rate_limit_per_window = limit;
+            }
             sim_config.faults = sim::FaultProfile::load(&faults).map_err(|e| eyre!("{e}"))?;
             if let Some(token) = token {
                 sim_config.token = token;
@@ -360,12 +364,15 @@ async fn run(
                 );
             }
             println!("token: {}", handle.token);
-            let vendor = Vendor::default();
-            println!(
-                "Use it with: [backend] kind = \"{vendor}\", base_url = \"{}\", and {} set to the token above.",
-                handle.base_url(),
-                vendor.token_env()
-            );
+            println!("email: {}", handle.email);
+            // The client's hint, once the backend registry knows the vendor.
+            if let Ok(vendor) = Vendor::by_name(sim_vendor.name()) {
+                println!(
+                    "Use it with: [backend] kind = \"{vendor}\", base_url = \"{}\", and {} set to the token above.",
+                    handle.base_url(),
+                    vendor.token_env()
+                );
+            }
             handle.serve_until(shutdown_signal()).await;
             Ok(())
         }

@@ -143,7 +143,12 @@ fn domain_is_pure_and_acyclic() {
 #[test]
 fn vendors_are_named_only_in_their_folders_and_the_registries() {
     let root = src();
-    let vendor_folders = [root.join("backend/intercom"), root.join("sim/intercom")];
+    let vendor_folders = [
+        root.join("backend/intercom"),
+        root.join("sim/intercom"),
+        root.join("backend/zendesk"),
+        root.join("sim/zendesk"),
+    ];
     let registries = [root.join("backend/mod.rs"), root.join("sim/mod.rs")];
     let mut naming = Vec::new();
     for path in sources(&root) {

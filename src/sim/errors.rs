@@ -27,7 +27,7 @@ impl ApiError {
 /// An answer the shared plumbing gives before (or instead of) the vendor's handler.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Refusal {
-    /// Missing or wrong bearer token (401).
+    /// Missing or wrong credentials (401).
     Unauthorized,
     /// The window's request budget is spent (429).
     OverBudget {
@@ -35,6 +35,8 @@ pub enum Refusal {
         limit: u32,
         /// Window length in seconds.
         window_secs: i64,
+        /// Seconds until the window resets.
+        retry_after: i64,
     },
     /// An injected 429 (a storm).
     Throttled,

@@ -9,6 +9,8 @@
 //! - [`errors`]: refusals in vendor-neutral terms.
 //! - [`faults`]: injected failures (5xx, 429 storms, slow answers, resets, bad bodies).
 //! - [`intercom`]: the Intercom projection (wire shapes, search, writes, routes).
+//! - [`zendesk`]: the Zendesk Support projection (wire shapes, paging, search, exports, writes,
+//!   jobs, omnichannel routing).
 
 #![warn(missing_docs)]
 
@@ -18,6 +20,7 @@ pub mod intercom;
 pub mod scenario;
 pub mod server;
 pub mod world;
+pub mod zendesk;
 
 pub use errors::ApiError;
 pub use faults::FaultProfile;
@@ -41,11 +44,13 @@ pub enum SimVendor {
     /// Intercom's REST API.
     #[default]
     Intercom,
+    /// Zendesk Support's REST API (`/api/v2`).
+    Zendesk,
 }
 
 /// A vendor name the simulator does not speak.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("the simulator does not speak {0:?} (it speaks: intercom)")]
+#[error("the simulator does not speak {0:?} (it speaks: intercom, zendesk)")]
 pub struct UnknownVendor(pub String);
 
 impl SimVendor {
@@ -53,13 +58,32 @@ impl SimVendor {
     pub fn name(self) -> &'static str {
         match self {
             SimVendor::Intercom => "intercom",
+            SimVendor::Zendesk => "zendesk",
         }
+    }
+
+    /// Every vendor the simulator speaks.
+    pub const ALL: &'static [SimVendor] = &[SimVendor::Intercom, SimVendor::Zendesk];
+
+    /// The demo's requests per rate-limit window: Intercom 1000 per 10 s, Zendesk 700 per
+    /// minute (an Enterprise account).
+    pub fn default_rate_limit(self) -> u32 {
+        match self {
+            SimVendor::Intercom => 1000,
+            SimVendor::Zendesk => 700,
+        }
+    }
+
+    /// The length of the vendor's rate-limit window in seconds.
+    pub fn window_secs(self) -> i64 {
+        self.projection().window_secs
     }
 
     /// The vendor's projection, for the shared plumbing to serve.
     fn projection(self) -> &'static server::Projection {
         match self {
             SimVendor::Intercom => &intercom::PROJECTION,
+            SimVendor::Zendesk => &zendesk::PROJECTION,
         }
     }
 }
@@ -70,6 +94,7 @@ impl FromStr for SimVendor {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s.trim().to_ascii_lowercase().as_str() {
             "intercom" => Ok(SimVendor::Intercom),
+            "zendesk" => Ok(SimVendor::Zendesk),
             _ => Err(UnknownVendor(s.to_owned())),
         }
     }
@@ -82,12 +107,17 @@ pub struct SimConfig {
     pub vendor: SimVendor,
     /// Seed for every random choice.
     pub seed: u64,
-    /// The bearer token clients must send.
+    /// The API token clients must send (Intercom: bearer; Zendesk: basic `{email}/token:` or
+    /// bearer).
     pub token: String,
-    /// Requests allowed per 10-second window (Intercom distributes limits over 10 s windows).
+    /// Requests allowed per rate-limit window; the window is the vendor's (Intercom 10 s,
+    /// Zendesk 60 s, see [`SimVendor::window_secs`]).
     pub rate_limit_per_window: u32,
     /// Whether the Preview team-membership write is enabled (else 403 `api_plan_restricted`).
     pub preview_enabled: bool,
+    /// Whether routing is enabled: Zendesk's omnichannel routing (agent availabilities,
+    /// unified statuses, capacity rules; else those routes answer 404).
+    pub routing_enabled: bool,
     /// The clock that drives the workspace.
     pub clock: SharedClock,
     /// The workspace and its rates.
@@ -100,12 +130,19 @@ impl SimConfig {
     /// The demo: Intercom, the shipped scenario, seed 42, 1000 requests per 10 s, Preview on, and a
     /// fresh random token (the client in the same process is handed it).
     pub fn demo(clock: SharedClock) -> SimConfig {
+        SimConfig::demo_of(SimVendor::default(), clock)
+    }
+
+    /// The demo of `vendor`: as [`SimConfig::demo`], with the vendor's default rate limit and
+    /// every plan feature on (Preview, omnichannel routing).
+    pub fn demo_of(vendor: SimVendor, clock: SharedClock) -> SimConfig {
         SimConfig {
-            vendor: SimVendor::default(),
+            vendor,
             seed: 42,
             token: format!("sim-{:016x}", rand::random::<u64>()),
-            rate_limit_per_window: 1000,
+            rate_limit_per_window: vendor.default_rate_limit(),
             preview_enabled: true,
+            routing_enabled: true,
             clock,
             scenario: Scenario::default_demo(),
             faults: FaultProfile::none(),
@@ -119,6 +156,11 @@ pub struct SimHandle {
     pub addr: SocketAddr,
     /// The token it accepts.
     pub token: String,
+    /// The email to sign in as (the workspace owner, an admin), for vendors whose credentials
+    /// name a user.
+    pub email: String,
+    /// The vendor it speaks.
+    pub vendor: SimVendor,
     shared: Arc<Shared>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
@@ -149,6 +191,11 @@ impl SimHandle {
         self.control().preview_enabled = on;
     }
 
+    /// Turns routing (Zendesk's omnichannel routing) on or off.
+    pub fn set_routing_enabled(&self, on: bool) {
+        self.control().routing_enabled = on;
+    }
+
     /// Makes the next team update fail with a 409.
     pub fn fail_next_team_update(&self, how: TeamConflict) {
         self.control().team_conflict = Some(how);
@@ -174,7 +221,7 @@ impl SimHandle {
         self.control().delay = delay;
     }
 
-    /// Sets the requests allowed per 10-second window.
+    /// Sets the requests allowed per rate-limit window (the vendor's window).
     pub fn set_rate_limit(&self, per_window: u32) {
         self.control().rate_limit = per_window;
     }
@@ -263,20 +310,29 @@ pub async fn start(config: SimConfig, addr: SocketAddr) -> color_eyre::Result<Si
         down: Vec::new(),
         delay: Duration::ZERO,
         rate_limit: config.rate_limit_per_window,
+        routing_enabled: config.routing_enabled,
     };
+    let projection = config.vendor.projection();
+    let email = world
+        .admins
+        .iter()
+        .find(|a| a.id == world.me)
+        .map(|a| a.email.clone())
+        .unwrap_or_default();
     let shared = Arc::new(Shared::new(
         world,
         config.clock.clone(),
         config.token.clone(),
         control,
         faults::Faults::new(config.faults.clone(), config.seed),
+        projection,
     ));
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .wrap_err_with(|| format!("simulator could not listen on {addr}"))?;
     let addr = listener.local_addr().wrap_err("simulator address")?;
     let (stop, stopped) = oneshot::channel::<()>();
-    let app = server::router(shared.clone(), config.vendor.projection());
+    let app = server::router(shared.clone(), projection);
     let task = tokio::spawn(async move {
         let serve = axum::serve(listener, app).with_graceful_shutdown(async {
             let _ = stopped.await;
@@ -289,6 +345,8 @@ pub async fn start(config: SimConfig, addr: SocketAddr) -> color_eyre::Result<Si
     Ok(SimHandle {
         addr,
         token: config.token,
+        email,
+        vendor: config.vendor,
         shared,
         stop: Some(stop),
         task: Some(task),

@@ -1,25 +1,47 @@
-//! The simulator's vendor-neutral HTTP plumbing: bearer auth, rate-limit windows with
-//! `X-RateLimit-*` headers and 429s, injected faults, delays, the record of applied writes,
-//! request counters and the `/_sim/*` control surface. A vendor projection supplies its routes
-//! and error bodies as a [`Projection`], which [`router`] mounts.
+//! The simulator's vendor-neutral HTTP plumbing: auth (through the projection's hook, which
+//! names the [`Caller`] handlers read from the request's extensions), rate-limit windows with
+//! the vendor's budget headers and 429s, injected faults, delays, the record of applied writes,
+//! request counters and the `/_sim/*` control surface. A vendor projection supplies its routes,
+//! auth, window, headers and error bodies as a [`Projection`], which [`router`] mounts.
 
 use super::errors::Refusal;
 use super::faults::{Fault, Faults, MALFORMED_BODY, RequestKind};
 use super::world::{SimState, World};
 use crate::clock::SharedClock;
 use axum::extract::{Request, State};
-use axum::http::HeaderValue;
+use axum::http::{HeaderMap, HeaderValue};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Serialize;
 use serde_json::Value;
+use std::any::Any;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-/// Length of a rate-limit window in seconds (the helpdesk spreads limits over 10 s windows).
-pub const WINDOW_SECS: i64 = 10;
+/// Who a request comes from, as the projection's `authorize` hook found it; handlers read it
+/// from the request's extensions (`axum::Extension<Caller>`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Caller {
+    /// The teammate signed in as, when the credentials name one.
+    pub teammate: Option<i64>,
+    /// Whether the caller has the workspace's administrator role.
+    pub admin: bool,
+}
+
+/// A window's budget after a request: requests allowed, left, and when the window resets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Budget {
+    /// Requests allowed per window.
+    pub limit: u32,
+    /// Requests left in this window.
+    pub remaining: u32,
+    /// When the window resets (unix seconds).
+    pub reset: i64,
+    /// Seconds from now until the reset.
+    pub reset_in: i64,
+}
 
 /// How the next team update should fail (test control).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,6 +58,18 @@ pub struct Projection {
     pub routes: fn() -> Router<Arc<Shared>>,
     /// A refusal in the vendor's error body.
     pub refuse: fn(Refusal) -> Response,
+    /// Checks a request's credentials: the caller, or the vendor's 401 answer.
+    pub authorize: fn(&Shared, &HeaderMap) -> Result<Caller, Response>,
+    /// Length of a rate-limit window in seconds.
+    pub window_secs: i64,
+    /// Writes a window's budget into an answer's headers, as the vendor names them.
+    pub budget_headers: fn(&mut HeaderMap, Budget),
+    /// The canonical form of a request path the vendor also accepts in another spelling (e.g.
+    /// with a format suffix), or `None` when it is canonical already. Routing, stats and faults
+    /// see the canonical path.
+    pub canonical_path: fn(&str) -> Option<String>,
+    /// The vendor's own server state (e.g. background jobs), kept in [`Shared::vendor`].
+    pub state: fn() -> Box<dyn Any + Send + Sync>,
     /// Whether a request (method, path) reads, writes, or writes team membership.
     pub classify: fn(&str, &str) -> RequestKind,
     /// Body fields holding enum values, which garbled answers fill with unknown values.
@@ -59,6 +93,9 @@ pub struct Control {
     pub down: Vec<String>,
     /// Requests per window.
     pub rate_limit: u32,
+    /// Whether the routing feature (agent presence statuses, capacity rules) is enabled, for
+    /// vendors where it is a plan feature (refused as the vendor refuses a missing feature).
+    pub routing_enabled: bool,
 }
 
 /// Requests served, for tests and `GET /_sim/stats`.
@@ -95,6 +132,10 @@ pub struct Shared {
     pub clock: SharedClock,
     /// The accepted token.
     pub token: String,
+    /// Length of a rate-limit window in seconds (the projection's).
+    pub window_secs: i64,
+    /// The projection's own state (see [`Projection::state`]); downcast by the projection.
+    pub vendor: Box<dyn Any + Send + Sync>,
     /// Test knobs.
     pub control: Mutex<Control>,
     /// Injected faults.
@@ -126,11 +167,14 @@ impl Shared {
         token: String,
         control: Control,
         faults: Faults,
+        projection: &Projection,
     ) -> Self {
         Self {
             world: Mutex::new(world),
             clock,
             token,
+            window_secs: projection.window_secs.max(1),
+            vendor: (projection.state)(),
             control: Mutex::new(control),
             faults: Mutex::new(faults),
             window: Mutex::new((0, 0)),
@@ -166,35 +210,44 @@ impl Shared {
         *lock(&self.search_cache) = Some((key, at, ids));
     }
 
-    /// Counts a request against the window; returns (limit, remaining, reset) or `Err` when over.
-    fn take_budget(&self) -> Result<(u32, u32, i64), (u32, i64)> {
+    /// Counts a request against the window; the budget after it, or `Err` (with nothing left)
+    /// when it is spent.
+    fn take_budget(&self) -> Result<Budget, Budget> {
         let limit = lock(&self.control).rate_limit;
         let now = self.clock.now().as_second();
-        let start = now - now.rem_euclid(WINDOW_SECS);
-        let reset = start + WINDOW_SECS;
+        let start = now - now.rem_euclid(self.window_secs);
+        let reset = start + self.window_secs;
+        let budget = |remaining| Budget {
+            limit,
+            remaining,
+            reset,
+            reset_in: reset - now,
+        };
         let mut w = lock(&self.window);
         if w.0 != start {
             *w = (start, 0);
         }
         if w.1 >= limit {
-            return Err((limit, reset));
+            return Err(budget(0));
         }
         w.1 += 1;
-        Ok((limit, limit - w.1, reset))
+        Ok(budget(limit - w.1))
     }
 }
 
 /// Auth, rate limit, injected faults, delay and stats around every route.
-async fn guard(State(g): State<Guard>, req: Request, next: Next) -> Response {
+async fn guard(State(g): State<Guard>, mut req: Request, next: Next) -> Response {
     let (s, refuse) = (&g.shared, g.projection.refuse);
-    let authorized = req
-        .headers()
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .is_some_and(|t| t == s.token);
-    if !authorized {
-        return refuse(Refusal::Unauthorized);
+    let headers_of = g.projection.budget_headers;
+    let with_budget = |mut resp: Response, budget: Budget| {
+        headers_of(resp.headers_mut(), budget);
+        resp
+    };
+    match (g.projection.authorize)(s, req.headers()) {
+        Ok(caller) => {
+            req.extensions_mut().insert(caller);
+        }
+        Err(resp) => return resp,
     }
     let path = req.uri().path().to_owned();
     if path.starts_with("/_sim/") {
@@ -224,24 +277,30 @@ async fn guard(State(g): State<Guard>, req: Request, next: Next) -> Response {
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }
-    let (limit, remaining, reset) = match budget {
+    let budget = match budget {
         Ok(b) => b,
-        Err((limit, reset)) => {
+        Err(spent) => {
             lock(&s.stats).rate_limited += 1;
             let refusal = Refusal::OverBudget {
-                limit,
-                window_secs: WINDOW_SECS,
+                limit: spent.limit,
+                window_secs: s.window_secs,
+                retry_after: spent.reset_in.max(1),
             };
-            return with_budget(refuse(refusal), (limit, 0, reset));
+            return with_budget(refuse(refusal), spent);
         }
     };
-    let budget = (limit, remaining, reset);
     match fault {
         Fault::RateLimited { headers } => {
             lock(&s.stats).rate_limited += 1;
             let resp = refuse(Refusal::Throttled);
             return if headers {
-                with_budget(resp, (limit, 0, reset))
+                with_budget(
+                    resp,
+                    Budget {
+                        remaining: 0,
+                        ..budget
+                    },
+                )
             } else {
                 resp
             };
@@ -307,19 +366,11 @@ async fn guard(State(g): State<Guard>, req: Request, next: Next) -> Response {
     with_budget(resp, budget)
 }
 
-/// Adds `X-RateLimit-Limit`, `-Remaining` and `-Reset` to an answer.
-fn with_budget(mut resp: Response, (limit, remaining, reset): (u32, u32, i64)) -> Response {
-    let h = resp.headers_mut();
-    for (name, value) in [
-        ("x-ratelimit-limit", i64::from(limit)),
-        ("x-ratelimit-remaining", i64::from(remaining)),
-        ("x-ratelimit-reset", reset),
-    ] {
-        if let Ok(v) = HeaderValue::from_str(&value.to_string()) {
-            h.insert(name, v);
-        }
+/// Sets header `name` to the number `value`.
+pub fn set_number_header(h: &mut HeaderMap, name: &'static str, value: i64) {
+    if let Ok(v) = HeaderValue::from_str(&value.to_string()) {
+        h.insert(name, v);
     }
-    resp
 }
 
 /// A 200 whose body breaks off: the client sees the connection drop mid-answer.
@@ -359,17 +410,35 @@ struct Guard {
     projection: &'static Projection,
 }
 
-/// The router: the projection's routes and `/_sim/stats`, behind the plumbing.
+/// The router: the projection's routes and `/_sim/stats`, behind the plumbing, with request
+/// paths made canonical before routing.
 pub fn router(shared: Arc<Shared>, projection: &'static Projection) -> Router {
     let guarded = Guard {
         shared: shared.clone(),
         projection,
     };
-    (projection.routes)()
+    let inner = (projection.routes)()
         .route("/_sim/stats", get(stats))
         .fallback(move || async move { (projection.refuse)(Refusal::NotFound) })
         .layer(middleware::from_fn_with_state(guarded, guard))
-        .with_state(shared)
+        .with_state(shared);
+    Router::new()
+        .fallback_service(inner)
+        .layer(middleware::map_request(
+            move |mut req: Request| async move {
+                if let Some(path) = (projection.canonical_path)(req.uri().path()) {
+                    let query = req
+                        .uri()
+                        .query()
+                        .map(|q| format!("?{q}"))
+                        .unwrap_or_default();
+                    if let Ok(uri) = format!("{path}{query}").parse() {
+                        *req.uri_mut() = uri;
+                    }
+                }
+                req
+            },
+        ))
 }
 
 async fn stats(State(s): State<Arc<Shared>>) -> Response {

@@ -278,6 +278,7 @@ fn connect(vendor: SimVendor, sim: &SimHandle, clock: &ManualClock, o: &ClientOp
             }
             Concrete::Intercom(Arc::new(client))
         }
+        other => panic!("no client subject for {} yet", other.name()),
     }
 }
 
@@ -314,6 +315,7 @@ fn hooks(vendor: SimVendor) -> Hooks {
             },
             write_reserve: |limit| (limit / 10).max(1),
         },
+        other => panic!("no client hooks for {} yet", other.name()),
     }
 }
 

@@ -54,7 +54,9 @@ pub fn respond<T: Serialize>(result: Result<T, ApiError>) -> Response {
 pub fn refuse(refusal: Refusal) -> Response {
     match refusal {
         Refusal::Unauthorized => error(401, "unauthorized", "Access Token Invalid"),
-        Refusal::OverBudget { limit, window_secs } => {
+        Refusal::OverBudget {
+            limit, window_secs, ..
+        } => {
             let msg = format!("Exceeded rate limit of {limit} in {window_secs}_seconds");
             error(429, "rate_limit_exceeded", &msg)
         }

@@ -1,6 +1,6 @@
 //! The state changes a write can make, once a vendor projection has validated its request:
-//! reassigning, closing, snoozing and reopening conversations, and changing team members.
-//! Each stamps the change with the world's now.
+//! reassigning, closing, snoozing and reopening conversations, and changing team members and
+//! teammates' default teams. Each conversation change is stamped with the world's now.
 
 use super::{SimConversation, SimLevel, SimState, SimTeam, World};
 use jiff::Timestamp;
@@ -18,6 +18,14 @@ pub enum ConversationEdit {
     Snooze(Timestamp),
     /// Open (ending any snooze).
     Open,
+    /// Hand over to this teammate (0 = nobody) in this team (0 = none), leaving the state
+    /// alone: a closed conversation stays closed.
+    Route {
+        /// The teammate.
+        admin: i64,
+        /// The team.
+        team: i64,
+    },
 }
 
 impl World {
@@ -51,6 +59,11 @@ impl World {
                 c.state = SimState::Open;
                 c.snoozed_until = None;
             }
+            ConversationEdit::Route { admin, team } => {
+                c.admin = admin;
+                c.team = team;
+                c.last_assignment_at = Some(now);
+            }
         }
         c.updated_at = now;
         Some(c)
@@ -58,9 +71,84 @@ impl World {
 
     /// Replaces the members of team `id`; the team after it, or `None` if unknown.
     pub fn replace_members(&mut self, id: i64, members: Vec<(i64, SimLevel)>) -> Option<&SimTeam> {
-        let team = self.teams.iter_mut().find(|t| t.id == id)?;
-        team.members = members;
-        Some(team)
+        let index = self.teams.iter().position(|t| t.id == id)?;
+        let mut touched: Vec<i64> = self.teams[index].members.iter().map(|(m, _)| *m).collect();
+        touched.extend(members.iter().map(|(m, _)| *m));
+        self.teams[index].members = members;
+        self.keep_default_teams(&touched);
+        Some(&self.teams[index])
+    }
+
+    /// Puts `admin` on team `id` at `level` (a member already keeps their level); `false` if
+    /// the team is unknown.
+    pub fn add_member(&mut self, id: i64, admin: i64, level: SimLevel) -> bool {
+        let Some(team) = self.teams.iter_mut().find(|t| t.id == id) else {
+            return false;
+        };
+        if !team.members.iter().any(|(m, _)| *m == admin) {
+            team.members.push((admin, level));
+        }
+        self.keep_default_teams(&[admin]);
+        true
+    }
+
+    /// Takes `admin` off team `id`; `false` if they were not on it.
+    pub fn remove_member(&mut self, id: i64, admin: i64) -> bool {
+        let Some(team) = self.teams.iter_mut().find(|t| t.id == id) else {
+            return false;
+        };
+        let before = team.members.len();
+        team.members.retain(|(m, _)| *m != admin);
+        let removed = team.members.len() != before;
+        self.keep_default_teams(&[admin]);
+        removed
+    }
+
+    /// Makes team `team` the default team of `admin`; `false` unless they are on it.
+    pub fn set_default_team(&mut self, admin: i64, team: i64) -> bool {
+        let member = self
+            .teams
+            .iter()
+            .any(|t| t.id == team && t.members.iter().any(|(m, _)| *m == admin));
+        match self.admins.iter_mut().find(|a| a.id == admin) {
+            Some(a) if member => {
+                a.default_team = Some(team);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Keeps each of `admins`' default team one of their teams: unchanged while they are on
+    /// it, else their first primary team, else their first team, else none.
+    pub(super) fn keep_default_teams(&mut self, admins: &[i64]) {
+        for &id in admins {
+            let on = |team: i64, level: Option<SimLevel>| {
+                self.teams.iter().any(|t| {
+                    t.id == team
+                        && t.members
+                            .iter()
+                            .any(|(m, l)| *m == id && level.is_none_or(|x| x == *l))
+                })
+            };
+            let Some(current) = self
+                .admins
+                .iter()
+                .find(|a| a.id == id)
+                .map(|a| a.default_team)
+            else {
+                continue;
+            };
+            if current.is_some_and(|t| on(t, None)) {
+                continue;
+            }
+            let first =
+                |level: Option<SimLevel>| self.teams.iter().find(|t| on(t.id, level)).map(|t| t.id);
+            let next = first(Some(SimLevel::Primary)).or_else(|| first(None));
+            if let Some(a) = self.admins.iter_mut().find(|a| a.id == id) {
+                a.default_team = next;
+            }
+        }
     }
 
     /// Adds those of `members` not yet on team `id`, leaving current members and their levels
@@ -73,6 +161,8 @@ impl World {
                 }
             }
         }
+        let touched: Vec<i64> = members.iter().map(|(m, _)| *m).collect();
+        self.keep_default_teams(&touched);
     }
 }
 

@@ -135,6 +135,7 @@ impl World {
                     break_until: None,
                     seat: t.seat,
                     time_zone: t.time_zone.clone(),
+                    default_team: None,
                 }
             })
             .collect();
@@ -170,6 +171,15 @@ impl World {
                 .collect(),
             conversations: BTreeMap::new(),
         };
+        // Each teammate's default team: their first primary team, else their first team.
+        let mut levels = world.all_memberships();
+        for a in &mut world.admins {
+            let (primary, secondary) = levels.remove(&a.id).unwrap_or_default();
+            a.default_team = primary
+                .first()
+                .copied()
+                .or_else(|| secondary.iter().min().copied());
+        }
         world.seed_backlog(scenario.initial_open);
         world
     }

@@ -40,6 +40,10 @@ pub struct SimAdmin {
     pub seat: bool,
     /// IANA time zone (from the scenario; the wire API need not expose it).
     pub time_zone: Option<String>,
+    /// The team tickets assigned directly to this teammate land in: one of their teams
+    /// (their first primary team at the start), `None` only when they are on no team. The
+    /// world's membership edits keep it one of their teams.
+    pub default_team: Option<i64>,
 }
 
 /// A team inbox.
