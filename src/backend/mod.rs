@@ -20,7 +20,7 @@ use jiff::Timestamp;
 use std::time::Duration;
 
 /// A failure talking to a backend. Never carries the token.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum BackendError {
     /// The backend answered with an error status.
     #[error("HTTP {status}{}: {message}", code.as_deref().map(|c| format!(" {c}")).unwrap_or_default())]
@@ -198,6 +198,19 @@ pub trait Helpdesk: Send + Sync {
         teammate: &TeammateId,
         change: MemberChange,
     ) -> Result<Ack, BackendError>;
+
+    /// Reassigns several conversations in one call, on backends with bulk writes (at most
+    /// [`Capabilities::assign_batch`] at once); each item's own result, in input order. The
+    /// executor still re-reads, checks, confirms and audits every conversation.
+    async fn assign_many(
+        &self,
+        items: &[(ConversationId, AssignTarget)],
+    ) -> Result<Vec<Result<(), BackendError>>, BackendError> {
+        Err(BackendError::Unsupported(format!(
+            "this backend has no bulk reassignment ({} asked)",
+            items.len()
+        )))
+    }
 
     /// Where a write job stands; only backends that answer writes with jobs have any.
     async fn job(&self, id: &JobId) -> Result<JobStatus, BackendError> {

@@ -590,11 +590,12 @@ impl ZendeskClient {
 
     /// Reassigns up to [`BATCH`] tickets in one `update_many` batch, each safe-updated with
     /// its own stamp (as last read), and follows the job to its end. Returns each ticket's
-    /// result (`Err` with Zendesk's words when that ticket was not updated).
+    /// result: a safe-update refusal is a 409 (not applied); any other item failure may
+    /// have applied in part, for a re-read to tell.
     pub async fn update_many(
         &self,
         items: &[(ConversationId, AssignTarget)],
-    ) -> Result<Vec<(ConversationId, Result<(), String>)>, BackendError> {
+    ) -> Result<Vec<(ConversationId, Result<(), BackendError>)>, BackendError> {
         if items.len() > BATCH {
             return Err(BackendError::Config(format!(
                 "update_many takes at most {BATCH} tickets"
@@ -627,9 +628,11 @@ impl ZendeskClient {
                 let r = job.results.iter().find(|r| r.id.to_string() == id.as_str());
                 let outcome = match r {
                     Some(r) if r.ok() => Ok(()),
-                    Some(r) => Err(r.why()),
+                    Some(r) => Err(item_error(r)),
                     None if job.status == "completed" && job.results.is_empty() => Ok(()),
-                    None => Err("the job reported nothing for this ticket".into()),
+                    None => Err(BackendError::JobFailed(
+                        "the job reported nothing for this ticket".into(),
+                    )),
                 };
                 (id.clone(), outcome)
             })
@@ -684,6 +687,24 @@ impl ZendeskClient {
             .iter()
             .find(|s| mapping::status_named(s.name()) == Some(change.status))
             .map_or(fallback, |s| s.id))
+    }
+}
+
+/// A failed job item as an error: Zendesk's safe-update refusal reads as the 409 it is.
+fn item_error(r: &wire::JobResult) -> BackendError {
+    let why = r.why();
+    let lower = why.to_ascii_lowercase();
+    if lower.contains("updateconflict")
+        || lower.contains("safe update")
+        || lower.contains("outdated")
+    {
+        BackendError::Api {
+            status: 409,
+            code: Some("UpdateConflict".into()),
+            message: http::CHANGED_BY_SOMEONE_ELSE.into(),
+        }
+    } else {
+        BackendError::JobFailed(why)
     }
 }
 
@@ -960,6 +981,18 @@ impl Helpdesk for ZendeskClient {
                 Ok(Ack::Done)
             }
         }
+    }
+
+    /// `update_many` batches of at most [`BATCH`], each followed to its end.
+    async fn assign_many(
+        &self,
+        items: &[(ConversationId, AssignTarget)],
+    ) -> Result<Vec<Result<(), BackendError>>, BackendError> {
+        let mut out = Vec::with_capacity(items.len());
+        for chunk in items.chunks(BATCH) {
+            out.extend(self.update_many(chunk).await?.into_iter().map(|(_, r)| r));
+        }
+        Ok(out)
     }
 
     async fn job(&self, id: &JobId) -> Result<JobStatus, BackendError> {

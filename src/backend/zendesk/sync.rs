@@ -370,9 +370,14 @@ impl ChangeSource for ZendeskClient {
         backlog.sort_by_key(|t| (t.status != "new", t.created_at));
         fixed.sla_queue = backlog.iter().map(|t| t.id).collect();
         note_hot(&mut fixed, &tickets, started);
+        // The most urgent backlog's SLAs come with the first snapshot already.
+        let slas = self.sla_tick(&mut fixed, &[], started, &mut warnings).await;
+        note_hot(&mut fixed, &slas, started);
+        let mut conversations = conversations(&tickets);
+        conversations.extend(slas.iter().map(mapping::conversation));
         Ok(FullRead {
             fixed,
-            conversations: conversations(&tickets),
+            conversations,
             cursor,
             warnings,
         })
@@ -569,4 +574,36 @@ pub fn watch_every(groups: usize) -> SignedDuration {
         .div_euclid(WATCH_RPM)
         .max(WATCH_EVERY.as_secs());
     SignedDuration::from_secs(secs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn agent_rounds_slow_down_with_more_groups() {
+        assert_eq!(watch_every(1), WATCH_EVERY);
+        assert_eq!(watch_every(60), SignedDuration::from_secs(60));
+        assert_eq!(watch_every(0), WATCH_EVERY);
+        assert!(watch_every(10_000) <= SignedDuration::from_secs(60));
+    }
+
+    #[test]
+    fn the_steady_state_fits_the_budget_at_the_large_preset() {
+        // 2,000 agents, ≈ 5,000 memberships, 100,000 unsolved tickets, 15 s ticks.
+        let per_min = |calls: f64, every: SignedDuration| calls * 60.0 / every.as_secs_f64();
+        let tick = SignedDuration::from_secs(15);
+        let rpm = per_min(1.0, tick)
+            + per_min(SLA_CALLS as f64, tick)
+            + per_min(50.0, MEMBERSHIPS_EVERY)
+            + per_min(20.0, USERS_EVERY)
+            + per_min(20.0, AVAILABILITY_EVERY)
+            + per_min(2.0, RULES_EVERY)
+            + per_min(100.0, FULL_EVERY);
+        assert!(rpm <= 90.0, "{rpm}");
+        assert!(
+            per_min(1.0, tick) <= 10.0,
+            "the incremental export allows 10 rpm"
+        );
+    }
 }

@@ -1206,7 +1206,7 @@ mod tests {
         let leaf = prop_oneof![
             Just(Value::Null),
             any::<bool>().prop_map(Value::Bool),
-            any::<i64>().prop_map(|n| Value::from(n)),
+            any::<i64>().prop_map(Value::from),
             "[a-z0-9:=|_ -]{0,12}".prop_map(Value::String),
         ];
         leaf.prop_recursive(4, 40, 6, |inner| {
