@@ -1,6 +1,7 @@
 //! The command line: `shiftlead [--config FILE] [COMMAND]`.
 
 use crate::backend::{BackendConfig, Vendor};
+use crate::sim::SimVendor;
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Parser, Subcommand};
 use std::net::SocketAddr;
@@ -168,11 +169,11 @@ pub enum Command {
         /// API token clients must send (default: a random one, printed at start).
         #[arg(long, env = "SHIFTLEAD_SIM_TOKEN", hide_env_values = true)]
         token: Option<String>,
-        /// Whose API to speak: intercom or zendesk.
-        #[arg(long, default_value = "intercom", value_name = "VENDOR")]
-        vendor: String,
-        /// Requests allowed per rate-limit window (the vendor's: 10 s for intercom, where the
-        /// default is 1000; a minute for zendesk, where it is 700).
+        /// Whose API to speak (default: the first of the simulator's vendors).
+        #[arg(long, value_name = "VENDOR", value_parser = sim_vendor_parser())]
+        vendor: Option<SimVendor>,
+        /// Requests allowed per rate-limit window, in the vendor's window (default: the
+        /// vendor's demo limit).
         #[arg(long)]
         rate_limit: Option<u32>,
         /// Workspace size: demo (the built-in scenario), large (2,000 teammates, 300 inboxes,
@@ -192,6 +193,12 @@ fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
 /// `--demo VENDOR`: the registry's vendors (clap lists them on a mistake).
 fn vendor_parser() -> impl TypedValueParser<Value = Vendor> {
     PossibleValuesParser::new(Vendor::names()).try_map(|name| Vendor::by_name(&name))
+}
+
+/// `simulate --vendor VENDOR`: the simulator's vendors.
+fn sim_vendor_parser() -> impl TypedValueParser<Value = SimVendor> {
+    let names: Vec<&'static str> = SimVendor::ALL.iter().map(|v| v.name()).collect();
+    PossibleValuesParser::new(names).try_map(|name| name.parse::<SimVendor>())
 }
 
 /// Writes the completion script for `shell` (bash, zsh or fish).

@@ -330,7 +330,7 @@ async fn run(
                     "the simulator speaks plain HTTP and listens on loopback only; {listen} is not loopback"
                 ));
             }
-            let sim_vendor: sim::SimVendor = vendor.parse().map_err(|e| eyre!("--vendor: {e}"))?;
+            let sim_vendor = vendor.unwrap_or_default();
             let mut sim_config = SimConfig::demo_of(sim_vendor, clock);
             sim_config.seed = seed;
             if let Some(limit) = rate_limit {

@@ -395,3 +395,282 @@ mod erased_serialize {
         }
     }
 }
+
+/// The Zendesk simulator, started at the same moment, and a basic-auth GET/PUT/POST helper.
+mod zendesk {
+    use super::*;
+    use shiftlead::sim::SimVendor;
+    use shiftlead::sim::world::SimState;
+
+    /// The Zendesk demo at 10:00 UTC.
+    pub async fn start() -> SimHandle {
+        let clock = ManualClock::new("2026-11-24T10:00:00Z".parse::<Timestamp>().unwrap());
+        let mut cfg = SimConfig::demo_of(SimVendor::Zendesk, Arc::new(clock));
+        cfg.token = "spec-token".into();
+        sim::start(cfg, "127.0.0.1:0".parse().unwrap())
+            .await
+            .unwrap()
+    }
+
+    /// Sends a request as the owner (basic auth); returns (status, body).
+    pub async fn call(
+        sim: &SimHandle,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let url = format!("{}{path}", sim.base_url());
+        let mut req = reqwest::Client::new()
+            .request(method.parse().unwrap(), url)
+            .basic_auth(format!("{}/token", sim.email), Some("spec-token"));
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.unwrap();
+        let status = resp.status().as_u16();
+        (status, resp.json::<Value>().await.unwrap_or(Value::Null))
+    }
+
+    /// The spec, with `nullable` added where Zendesk sends nulls the spec forgot: an
+    /// unassigned or ungrouped ticket, a ticket without priority or type, a job's results
+    /// before it ran.
+    pub fn spec() -> Option<Spec> {
+        let mut spec = Spec::load_zendesk()?;
+        spec.allow_null(
+            "TicketObject",
+            &["assignee_id", "group_id", "priority", "type"],
+        );
+        spec.allow_null(
+            "UserForAdmin",
+            &[
+                "default_group_id",
+                "custom_role_id",
+                "role_type",
+                "ticket_restriction",
+            ],
+        );
+        Some(spec)
+    }
+
+    /// An open, assigned ticket and its group.
+    pub fn open_ticket(sim: &SimHandle) -> (u64, i64) {
+        let w = sim.world();
+        let c = w
+            .conversations
+            .values()
+            .find(|c| c.state == SimState::Open && c.admin != 0)
+            .unwrap();
+        (c.id, c.team)
+    }
+}
+
+#[test]
+fn the_zendesk_spec_loads_and_its_examples_pass_the_validator() {
+    let Some(spec) = zendesk::spec() else {
+        return;
+    };
+    let mut checked = 0;
+    for (method, path, status) in [
+        ("GET", "/api/v2/groups", 200),
+        ("GET", "/api/v2/group_memberships", 200),
+        ("GET", "/api/v2/tickets/{ticket_id}", 200),
+        ("GET", "/api/v2/search", 200),
+        ("GET", "/api/v2/job_statuses/{job_status_id}", 200),
+    ] {
+        for example in spec.response_examples(method, path, status) {
+            assert_valid(&spec, method, path, status, &example);
+            checked += 1;
+        }
+    }
+    assert!(checked >= 4, "only {checked} examples found");
+    let broken = json!({"groups": [{"id": "not a number", "name": "x"}]});
+    assert!(
+        spec.validate_response("GET", "/api/v2/groups", 200, &broken)
+            .is_err()
+    );
+    let broken = json!({"tickets": [{"id": 1, "requester_id": 2, "status": "snoozed"}]});
+    assert!(
+        spec.validate_response("GET", "/api/v2/tickets", 200, &broken)
+            .is_err()
+    );
+}
+
+#[tokio::test]
+async fn every_zendesk_simulator_read_matches_the_spec() {
+    let Some(spec) = zendesk::spec() else {
+        return;
+    };
+    let sim = zendesk::start().await;
+    let (ticket, group) = zendesk::open_ticket(&sim);
+    let me = sim.world().me;
+    let mid = {
+        let (_, body) = zendesk::call(
+            &sim,
+            "GET",
+            &format!("/api/v2/users/{me}/group_memberships.json"),
+            None,
+        )
+        .await;
+        body["group_memberships"][0]["id"].as_i64().unwrap()
+    };
+    let reads = [
+        ("/api/v2/groups.json?page[size]=2", "/api/v2/groups"),
+        ("/api/v2/groups.json", "/api/v2/groups"),
+        (
+            &format!("/api/v2/groups/{group}.json") as &str,
+            "/api/v2/groups/{group_id}",
+        ),
+        (
+            "/api/v2/group_memberships.json?page[size]=3",
+            "/api/v2/group_memberships",
+        ),
+        (
+            "/api/v2/group_memberships.json?per_page=3",
+            "/api/v2/group_memberships",
+        ),
+        (
+            &format!("/api/v2/group_memberships/{mid}.json"),
+            "/api/v2/group_memberships/{group_membership_id}",
+        ),
+        (
+            "/api/v2/users.json?role[]=agent&role[]=admin",
+            "/api/v2/users",
+        ),
+        (
+            &format!("/api/v2/users/{me}.json"),
+            "/api/v2/users/{user_id}",
+        ),
+        (
+            &format!("/api/v2/users/show_many.json?ids={me}"),
+            "/api/v2/users/show_many",
+        ),
+        (
+            "/api/v2/tickets.json?page[size]=20&include=slas",
+            "/api/v2/tickets",
+        ),
+        (
+            &format!("/api/v2/tickets/{ticket}.json?include=slas"),
+            "/api/v2/tickets/{ticket_id}",
+        ),
+        (
+            &format!("/api/v2/tickets/show_many.json?ids={ticket}&include=slas"),
+            "/api/v2/tickets/show_many",
+        ),
+        (
+            "/api/v2/search.json?query=type%3Aticket%20status%3Csolved&include=tickets(slas)",
+            "/api/v2/search",
+        ),
+        (
+            "/api/v2/search/count.json?query=status%3Aopen",
+            "/api/v2/search/count",
+        ),
+        (
+            "/api/v2/search/export.json?query=status%3Copen&filter[type]=ticket&page[size]=50",
+            "/api/v2/search/export",
+        ),
+        (
+            "/api/v2/incremental/tickets/cursor.json?start_time=0",
+            "/api/v2/incremental/tickets/cursor",
+        ),
+        ("/api/v2/slas/policies.json", "/api/v2/slas/policies"),
+    ];
+    for (url, template) in reads {
+        let (status, body) = zendesk::call(&sim, "GET", url, None).await;
+        assert_eq!(status, 200, "{url}: {body}");
+        assert_valid(&spec, "GET", template, 200, &body);
+    }
+    // The spec says nothing of /users/me's schema beyond a wrapper; it is a user.
+    let (status, me) = zendesk::call(&sim, "GET", "/api/v2/users/me.json", None).await;
+    assert_eq!(status, 200);
+    assert_valid(&spec, "GET", "/api/v2/users/{user_id}", 200, &me);
+}
+
+#[tokio::test]
+async fn every_zendesk_simulator_write_matches_the_spec() {
+    let Some(spec) = zendesk::spec() else {
+        return;
+    };
+    let sim = zendesk::start().await;
+    let (ticket, _) = zendesk::open_ticket(&sim);
+    let assignee = sim.world().conversations[&ticket].admin;
+    let put = json!({"ticket": {"assignee_id": assignee, "status": "pending"}});
+    spec.validate_request("PUT", "/api/v2/tickets/{ticket_id}", &put)
+        .unwrap_or_else(|e| panic!("request body: {e:?}"));
+    let (status, body) = zendesk::call(
+        &sim,
+        "PUT",
+        &format!("/api/v2/tickets/{ticket}.json"),
+        Some(put),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_valid(&spec, "PUT", "/api/v2/tickets/{ticket_id}", 200, &body);
+    let (status, body) = zendesk::call(
+        &sim,
+        "PUT",
+        &format!("/api/v2/tickets/update_many.json?ids={ticket}"),
+        Some(json!({"ticket": {"status": "open"}})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_valid(&spec, "PUT", "/api/v2/tickets/update_many", 200, &body);
+    let url = body["job_status"]["url"]
+        .as_str()
+        .unwrap()
+        .replace(&sim.base_url(), "");
+    for _ in 0..2 {
+        let (status, body) = zendesk::call(&sim, "GET", &url, None).await;
+        assert_eq!(status, 200);
+        assert_valid(
+            &spec,
+            "GET",
+            "/api/v2/job_statuses/{job_status_id}",
+            200,
+            &body,
+        );
+    }
+    // Memberships: create (201), make default, delete (204, no body).
+    let (user, group) = {
+        let w = sim.world();
+        let t = &w.teams[0];
+        let a = w
+            .admins
+            .iter()
+            .find(|a| !t.members.iter().any(|(m, _)| *m == a.id))
+            .unwrap();
+        (a.id, t.id)
+    };
+    let (status, body) = zendesk::call(
+        &sim,
+        "POST",
+        "/api/v2/group_memberships.json",
+        Some(json!({"group_membership": {"user_id": user, "group_id": group}})),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    assert_valid(&spec, "POST", "/api/v2/group_memberships", 201, &body);
+    let mid = body["group_membership"]["id"].as_i64().unwrap();
+    let (status, body) = zendesk::call(
+        &sim,
+        "PUT",
+        &format!("/api/v2/users/{user}/group_memberships/{mid}/make_default.json"),
+        Some(json!({})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_valid(
+        &spec,
+        "PUT",
+        "/api/v2/users/{user_id}/group_memberships/{group_membership_id}/make_default",
+        200,
+        &body,
+    );
+    let (status, _) = zendesk::call(
+        &sim,
+        "DELETE",
+        &format!("/api/v2/group_memberships/{mid}.json"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 204);
+}

@@ -38,6 +38,47 @@ impl Spec {
         Self::load("intercom/2.16/api.intercom.io.yaml")
     }
 
+    /// Zendesk Support (`openapi-src.yaml`). Its one YAML quirk, a bare `=` scalar (PyYAML
+    /// reads it as the `value` tag), is quoted first if the parser refuses it.
+    pub fn load_zendesk() -> Option<Spec> {
+        let path = specs_dir().join("zendesk/openapi-src.yaml");
+        let text = std::fs::read_to_string(&path).ok();
+        let what = format!("{} (the vendored specs in ../shared/specs)", path.display());
+        if !super::require(&what, text.is_some()) {
+            return None;
+        }
+        let text = text?;
+        let doc: Value = match serde_norway::from_str(&text) {
+            Ok(doc) => doc,
+            Err(_) => {
+                let quoted: String = text
+                    .lines()
+                    .map(|l| match l.trim_end().strip_suffix(": =") {
+                        Some(head) => format!("{head}: \"=\"\n"),
+                        None => format!("{l}\n"),
+                    })
+                    .collect();
+                serde_norway::from_str(&quoted)
+                    .unwrap_or_else(|e| panic!("{} is not valid YAML: {e}", path.display()))
+            }
+        };
+        Some(Spec { doc })
+    }
+
+    /// Marks `fields` of component schema `schema` nullable: the published spec leaves out
+    /// `nullable` where Zendesk sends `null` (e.g. an unassigned ticket's `assignee_id`).
+    pub fn allow_null(&mut self, schema: &str, fields: &[&str]) {
+        for f in fields {
+            if let Some(p) = self
+                .doc
+                .pointer_mut(&format!("/components/schemas/{schema}/properties/{f}"))
+                .and_then(Value::as_object_mut)
+            {
+                p.insert("nullable".into(), Value::Bool(true));
+            }
+        }
+    }
+
     /// Intercom Preview (team-membership writes).
     pub fn load_preview() -> Option<Spec> {
         Self::load("intercom/0/api.intercom.io.yaml")
@@ -102,7 +143,11 @@ impl Spec {
             .and_then(|c| c.get("application/json"))
             .and_then(|c| c.get("examples"))
             .and_then(Value::as_object)
-            .map(|m| m.values().filter_map(|e| e.get("value").cloned()).collect())
+            .map(|m| {
+                m.values()
+                    .filter_map(|e| self.resolve(e).get("value").cloned())
+                    .collect()
+            })
             .unwrap_or_default()
     }
 

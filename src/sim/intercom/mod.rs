@@ -33,6 +33,7 @@ pub static PROJECTION: Projection = Projection {
 };
 
 /// A bearer access token: the workspace's token acts as the signed-in admin.
+#[allow(clippy::result_large_err)] // the projection's hook answers the 401 itself
 fn authorize(s: &Shared, headers: &HeaderMap) -> Result<Caller, Response> {
     let authorized = headers
         .get("authorization")

@@ -285,10 +285,14 @@ pub async fn incremental(State(s): State<Arc<Shared>>, ctx: Ctx) -> Response {
         .map(|(_, c)| projection::ticket(&w, c, &ctx.base, slas))
         .collect();
     let cursor = paging::encode_cursor("updated_at", last);
-    let url = ctx.url(
-        "/api/v2/incremental/tickets/cursor",
-        &[("cursor".to_owned(), cursor.clone())],
-    );
+    let mut query: Vec<(String, String)> = ctx
+        .query
+        .iter()
+        .filter(|(k, _)| k != "start_time" && k != "cursor")
+        .cloned()
+        .collect();
+    query.push(("cursor".to_owned(), cursor.clone()));
+    let url = ctx.url("/api/v2/incremental/tickets/cursor", &query);
     ok(json!({
         "tickets": tickets,
         "after_cursor": cursor,

@@ -206,7 +206,8 @@ pub async fn update_many(State(s): State<Arc<Shared>>, ctx: Ctx, body: Bytes) ->
         Ok(b) => b,
         Err(e) => return e,
     };
-    let now = s.clock.now();
+    // Queued at the world's time, which ticket stamps are in.
+    let now = s.world_now().now;
     let item = |id: u64, t: &Value| -> Result<Item, Response> {
         let (change, stamp) = match writes::parse(t) {
             Ok(x) => x,
