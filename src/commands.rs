@@ -312,7 +312,7 @@ pub async fn run(
     }
     if !writes.is_empty() && !forced(command) {
         let metrics = domain::derive(&snapshot, policy, now);
-        let warnings = actions::warnings(&snapshot, &metrics, &writes);
+        let warnings = actions::warnings_for(&snapshot, &metrics, &backend.capabilities(), &writes);
         if !warnings.is_empty() {
             bail!(
                 "not written: {}; add --force to do it anyway",

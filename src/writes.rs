@@ -19,6 +19,9 @@ use std::time::Duration;
 /// Most writes in flight at once for a bulk action (well inside any API budget).
 pub const CONCURRENCY: usize = 4;
 
+/// Fewest reassignments in one plan that go out through the backend's bulk call.
+pub const BULK_MIN: usize = 4;
+
 /// How often, and how many times, a write job is polled before its outcome counts as unknown.
 const JOB_POLL: Duration = Duration::from_secs(1);
 const JOB_POLLS: u32 = 30;
@@ -84,15 +87,139 @@ impl Executor {
     }
 
     /// Runs several writes with bounded concurrency; writes to one object run in plan order,
-    /// one after the other. Reports in input order.
+    /// one after the other. Reports in input order. On a backend with bulk reassignment
+    /// ([`crate::domain::Capabilities::assign_batch`]), [`BULK_MIN`] or more reassignments
+    /// of distinct conversations go out in batches, each conversation still re-read, checked,
+    /// confirmed and audited on its own.
     pub async fn run_all(&self, plan: Vec<Planned>, undo: bool) -> Vec<Report> {
-        let mut reports: Vec<(usize, Report)> = futures::stream::iter(plan.into_iter().enumerate())
+        let assigns = plan
+            .iter()
+            .filter(|p| matches!(p.write, Write::Assign { .. }))
+            .count();
+        let batch = if assigns >= BULK_MIN && !self.read_only {
+            self.backend.capabilities().assign_batch.filter(|n| *n > 1)
+        } else {
+            None
+        };
+        let mut bulk: Vec<(usize, Planned)> = Vec::new();
+        let mut single: Vec<(usize, Planned)> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for (n, p) in plan.into_iter().enumerate() {
+            match (&p.write, batch) {
+                (Write::Assign { conversation, .. }, Some(_))
+                    if seen.insert(conversation.clone()) =>
+                {
+                    bulk.push((n, p));
+                }
+                _ => single.push((n, p)),
+            }
+        }
+        let mut reports: Vec<(usize, Report)> = futures::stream::iter(single)
             .map(|(n, p)| async move { (n, self.run(p, undo).await) })
             .buffered(CONCURRENCY)
             .collect()
             .await;
+        if let Some(size) = batch {
+            let mut rest = bulk;
+            while !rest.is_empty() {
+                let chunk: Vec<(usize, Planned)> = rest.drain(..size.min(rest.len())).collect();
+                reports.extend(self.run_batch(chunk, undo).await);
+            }
+        }
         reports.sort_by_key(|(n, _)| *n);
         reports.into_iter().map(|(_, r)| r).collect()
+    }
+
+    /// Reassignments sent in one bulk call: each locked, audited and re-read first (a changed
+    /// one stops alone), the rest sent together, each confirmed by its own re-read.
+    async fn run_batch(&self, chunk: Vec<(usize, Planned)>, undo: bool) -> Vec<(usize, Report)> {
+        self.in_flight.fetch_add(chunk.len(), Ordering::SeqCst);
+        let _counted: Vec<InFlight<'_>> = (0..chunk.len()).map(|_| InFlight(self)).collect();
+        let locks: Vec<Arc<tokio::sync::Mutex<()>>> = {
+            let mut keys: Vec<String> = chunk.iter().flat_map(|(_, p)| p.write.locks()).collect();
+            keys.sort();
+            keys.dedup();
+            let mut map = self.locks.lock().unwrap_or_else(PoisonError::into_inner);
+            keys.into_iter()
+                .map(|k| map.entry(k).or_default().clone())
+                .collect()
+        };
+        let mut _held = Vec::with_capacity(locks.len());
+        for l in &locks {
+            _held.push(l.lock().await);
+        }
+        let mut done: Vec<(usize, String, Planned, Outcome)> = Vec::new();
+        let mut send: Vec<(usize, String, Planned)> = Vec::new();
+        for (n, planned) in chunk {
+            let id = self.attempt_id();
+            self.log(&id, &planned, INTENT, None, None, undo);
+            match self.read(&planned.write).await {
+                Ok(now) if now != planned.before => {
+                    done.push((n, id, planned, Outcome::Conflict { now }));
+                }
+                Ok(_) => send.push((n, id, planned)),
+                Err(e) => {
+                    let error = format!("could not re-read before writing: {e}");
+                    done.push((n, id, planned, Outcome::NotApplied { error }));
+                }
+            }
+        }
+        let items: Vec<_> = send
+            .iter()
+            .filter_map(|(_, _, p)| match &p.write {
+                Write::Assign {
+                    conversation,
+                    target,
+                } => Some((conversation.clone(), target.clone())),
+                _ => None,
+            })
+            .collect();
+        let results: Vec<Result<(), BackendError>> = if items.is_empty() {
+            Vec::new()
+        } else {
+            match self.backend.assign_many(&items).await {
+                Ok(r) if r.len() == items.len() => r,
+                Ok(r) => {
+                    let e = BackendError::JobFailed(format!(
+                        "the bulk answer covered {} of {} conversations",
+                        r.len(),
+                        items.len()
+                    ));
+                    vec![Err(e); items.len()]
+                }
+                Err(e) => vec![Err(e); items.len()],
+            }
+        };
+        for ((n, id, planned), result) in send.into_iter().zip(results) {
+            let expected = planned.write.expected(&planned.before);
+            let outcome = self
+                .confirm(&planned.write, &planned.before, &expected, result)
+                .await;
+            done.push((n, id, planned, outcome));
+        }
+        done.into_iter()
+            .map(|(n, id, planned, outcome)| {
+                self.log(
+                    &id,
+                    &planned,
+                    outcome.word(),
+                    outcome.after().cloned(),
+                    outcome.error().map(str::to_owned),
+                    undo,
+                );
+                tracing::info!(action = %planned.label, outcome = outcome.word(), "bulk write");
+                (n, Report { planned, outcome })
+            })
+            .collect()
+    }
+
+    fn attempt_id(&self) -> String {
+        format!(
+            "{}-{}-{}",
+            self.clock.now().as_millisecond(),
+            std::process::id(),
+            ATTEMPTS.fetch_add(1, Ordering::SeqCst)
+        )
     }
 
     /// Runs one write: lock its objects, log the intent, check, write, confirm, log.
@@ -113,12 +240,7 @@ impl Executor {
         for l in &locks {
             _held.push(l.lock().await);
         }
-        let id = format!(
-            "{}-{}-{}",
-            self.clock.now().as_millisecond(),
-            std::process::id(),
-            ATTEMPTS.fetch_add(1, Ordering::SeqCst)
-        );
+        let id = self.attempt_id();
         let outcome = if self.read_only {
             Outcome::NotApplied {
                 error: "read-only mode: writes are disabled".into(),

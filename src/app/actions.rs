@@ -645,7 +645,9 @@ impl App {
     pub(super) fn propose(&mut self, title: String, plan: Vec<Planned>) {
         let safe = plan.len() == 1
             && match (&self.snapshot, &self.metrics) {
-                (Some(s), Some(m)) => actions::warnings(s, m, &plan).is_empty(),
+                (Some(s), Some(m)) => {
+                    actions::warnings_for(s, m, &self.capabilities, &plan).is_empty()
+                }
                 _ => true,
             };
         if safe {
@@ -661,7 +663,7 @@ impl App {
             return;
         }
         let warnings = match (&self.snapshot, &self.metrics) {
-            (Some(s), Some(m)) => actions::warnings(s, m, &plan),
+            (Some(s), Some(m)) => actions::warnings_for(s, m, &self.capabilities, &plan),
             _ => Vec::new(),
         };
         self.overlay = Some(Overlay::Confirm(Confirm {

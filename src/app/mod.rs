@@ -291,6 +291,8 @@ impl App {
                 membership: WriteCap::Available,
                 default_inbox: WriteCap::Unavailable("not known yet".into()),
                 presence: domain::PresenceStatus::ALL.to_vec(),
+                removal_unassigns: None,
+                assign_batch: None,
             },
             hits: Hits::default(),
             quit: false,

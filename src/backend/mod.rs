@@ -9,6 +9,7 @@
 pub mod cache;
 pub mod intercom;
 pub mod transport;
+pub mod zendesk;
 
 pub use crate::domain::actions::{AssignTarget, MemberChange, PresenceChange};
 use crate::domain::{
@@ -19,7 +20,7 @@ use jiff::Timestamp;
 use std::time::Duration;
 
 /// A failure talking to a backend. Never carries the token.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum BackendError {
     /// The backend answered with an error status.
     #[error("HTTP {status}{}: {message}", code.as_deref().map(|c| format!(" {c}")).unwrap_or_default())]
@@ -198,6 +199,19 @@ pub trait Helpdesk: Send + Sync {
         change: MemberChange,
     ) -> Result<Ack, BackendError>;
 
+    /// Reassigns several conversations in one call, on backends with bulk writes (at most
+    /// [`Capabilities::assign_batch`] at once); each item's own result, in input order. The
+    /// executor still re-reads, checks, confirms and audits every conversation.
+    async fn assign_many(
+        &self,
+        items: &[(ConversationId, AssignTarget)],
+    ) -> Result<Vec<Result<(), BackendError>>, BackendError> {
+        Err(BackendError::Unsupported(format!(
+            "this backend has no bulk reassignment ({} asked)",
+            items.len()
+        )))
+    }
+
     /// Where a write job stands; only backends that answer writes with jobs have any.
     async fn job(&self, id: &JobId) -> Result<JobStatus, BackendError> {
         Err(BackendError::Unsupported(format!(
@@ -234,16 +248,19 @@ pub enum Vendor {
     /// Intercom.
     #[default]
     Intercom,
+    /// Zendesk Support.
+    Zendesk,
 }
 
 impl Vendor {
     /// Every vendor, in the order help texts list them.
-    pub const ALL: &'static [Vendor] = &[Vendor::Intercom];
+    pub const ALL: &'static [Vendor] = &[Vendor::Intercom, Vendor::Zendesk];
 
     /// The name in the config and on the command line.
     pub fn name(self) -> &'static str {
         match self {
             Vendor::Intercom => intercom::config::NAME,
+            Vendor::Zendesk => zendesk::config::NAME,
         }
     }
 
@@ -270,6 +287,7 @@ impl Vendor {
     pub fn keys(self) -> &'static [&'static str] {
         match self {
             Vendor::Intercom => intercom::config::KEYS,
+            Vendor::Zendesk => zendesk::config::KEYS,
         }
     }
 
@@ -277,6 +295,7 @@ impl Vendor {
     pub fn token_env(self) -> &'static str {
         match self {
             Vendor::Intercom => intercom::config::TOKEN_ENV,
+            Vendor::Zendesk => zendesk::config::TOKEN_ENV,
         }
     }
 
@@ -284,6 +303,7 @@ impl Vendor {
     pub fn init_template(self, region: &str) -> Result<String, BackendError> {
         match self {
             Vendor::Intercom => intercom::config::init_template(region),
+            Vendor::Zendesk => zendesk::config::init_template(region),
         }
     }
 
@@ -296,6 +316,9 @@ impl Vendor {
     ) -> Result<Arc<dyn Helpdesk>, BackendError> {
         match self {
             Vendor::Intercom => Ok(Arc::new(intercom::config::client(
+                base_url, token, "demo", timeout,
+            )?)),
+            Vendor::Zendesk => Ok(Arc::new(zendesk::config::client(
                 base_url, token, "demo", timeout,
             )?)),
         }
@@ -388,6 +411,8 @@ pub enum BackendConfig {
     Demo(DemoConfig),
     /// `kind = "intercom"`.
     Intercom(intercom::config::IntercomConfig),
+    /// `kind = "zendesk"`.
+    Zendesk(zendesk::config::ZendeskConfig),
 }
 
 impl Default for BackendConfig {
@@ -430,6 +455,9 @@ impl BackendConfig {
             Ok(Vendor::Intercom) => {
                 intercom::config::IntercomConfig::deserialize(d).map(BackendConfig::Intercom)
             }
+            Ok(Vendor::Zendesk) => {
+                zendesk::config::ZendeskConfig::deserialize(d).map(BackendConfig::Zendesk)
+            }
             Err(_) => Err(serde::de::Error::custom(format!(
                 "unknown backend kind {kind:?} (known: {})",
                 Self::kinds().join(", ")
@@ -442,6 +470,7 @@ impl BackendConfig {
         match self {
             BackendConfig::Demo(_) => Self::DEMO,
             BackendConfig::Intercom(_) => Vendor::Intercom.name(),
+            BackendConfig::Zendesk(_) => Vendor::Zendesk.name(),
         }
     }
 
@@ -450,6 +479,7 @@ impl BackendConfig {
         match self {
             BackendConfig::Demo(d) => d.vendor,
             BackendConfig::Intercom(_) => Vendor::Intercom,
+            BackendConfig::Zendesk(_) => Vendor::Zendesk,
         }
     }
 
@@ -458,6 +488,7 @@ impl BackendConfig {
         match self {
             BackendConfig::Demo(d) => d.timeout,
             BackendConfig::Intercom(c) => c.timeout,
+            BackendConfig::Zendesk(c) => c.timeout,
         }
     }
 
@@ -474,6 +505,7 @@ impl BackendConfig {
         match self {
             BackendConfig::Demo(_) => None,
             BackendConfig::Intercom(c) => Some(c.token_source()),
+            BackendConfig::Zendesk(c) => Some(c.token_source()),
         }
     }
 
@@ -482,6 +514,7 @@ impl BackendConfig {
         match self {
             BackendConfig::Demo(d) => format!("embedded demo simulator ({})", d.vendor),
             BackendConfig::Intercom(c) => c.describe(),
+            BackendConfig::Zendesk(c) => c.describe(),
         }
     }
 
@@ -493,6 +526,7 @@ impl BackendConfig {
                 "the demo connects to its simulator (Vendor::simulator_client)".into(),
             )),
             BackendConfig::Intercom(c) => Ok(Arc::new(c.client(token)?)),
+            BackendConfig::Zendesk(c) => Ok(Arc::new(c.client(token)?)),
         }
     }
 

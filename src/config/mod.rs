@@ -257,7 +257,15 @@ fn backend_section(
         }
     };
     let de = serde_ignored::Deserializer::new(de, &mut ignored);
-    BackendConfig::deserialize_kind(&kind, de).map_err(SectionError::Toml)
+    BackendConfig::deserialize_kind(&kind, de).map_err(|e| match e.span() {
+        Some(_) => SectionError::Toml(e),
+        // A check of the section as a whole (e.g. a key it needs is missing): said at it.
+        None => fail(
+            section.span(),
+            "backend".into(),
+            e.message().trim().to_owned(),
+        ),
+    })
 }
 
 /// The span of the value at `path` (table keys) in a parsed document.

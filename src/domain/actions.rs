@@ -6,6 +6,7 @@
 //! several of them to the same inbox compose; a move between inboxes is one write that the
 //! executor carries out as "add, confirm, then remove".
 
+use super::capabilities::Capabilities;
 use super::metrics::Metrics;
 use super::model::{
     AwayReasonId, Conversation, ConversationId, Distribution, InboxId, Level, PresenceStatus,
@@ -685,6 +686,69 @@ pub fn warnings(s: &Snapshot, m: &Metrics, plan: &[Planned]) -> Vec<String> {
     out
 }
 
+/// Most conversations a side-effect warning names before it says how many more.
+const LISTED: usize = 12;
+
+/// [`warnings`], plus what the backend does beyond the write itself, as its capabilities
+/// say: where removing a member unassigns their working conversations in that inbox, each
+/// removal (or move out) of someone holding any lists them, so the lead sees them before
+/// saying yes.
+pub fn warnings_for(
+    s: &Snapshot,
+    m: &Metrics,
+    caps: &Capabilities,
+    plan: &[Planned],
+) -> Vec<String> {
+    let mut out = warnings(s, m, plan);
+    if let Some(how) = &caps.removal_unassigns {
+        for p in plan {
+            let (inbox, teammate) = match &p.write {
+                Write::Membership {
+                    inbox,
+                    teammate,
+                    change: MemberChange::Remove,
+                }
+                | Write::Move {
+                    from: inbox,
+                    teammate,
+                    ..
+                } => (inbox, teammate),
+                _ => continue,
+            };
+            let held: Vec<&ConversationId> = s
+                .conversations
+                .iter()
+                .filter(|c| {
+                    !c.state.is_done()
+                        && c.assignee.as_ref() == Some(teammate)
+                        && c.inbox.as_ref() == Some(inbox)
+                })
+                .map(|c| &c.id)
+                .collect();
+            if held.is_empty() {
+                continue;
+            }
+            let mut list: Vec<String> = held
+                .iter()
+                .take(LISTED)
+                .map(|id| format!("#{id}"))
+                .collect();
+            if held.len() > LISTED {
+                list.push(format!("and {} more", held.len() - LISTED));
+            }
+            out.push(format!(
+                "removing {} from {} unassigns their {} working conversation{} there ({how}): {}",
+                teammate_name(s, teammate),
+                inbox_name(s, inbox),
+                held.len(),
+                if held.len() == 1 { "" } else { "s" },
+                list.join(", ")
+            ));
+        }
+    }
+    out
+}
+
 /// How one write ended.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
@@ -883,6 +947,52 @@ mod tests {
             plan_undo(&s, &done, &after).unwrap().label,
             "undo: B back to away"
         );
+    }
+
+    #[test]
+    fn a_removal_that_unassigns_lists_the_tickets_when_the_backend_says_so() {
+        let mut s = snapshot();
+        let mut held = fixture::conversation("c9", fixture::t0());
+        held.assignee = Some(TeammateId("a".into()));
+        held.inbox = Some(InboxId("i1".into()));
+        let mut solved = held.clone();
+        solved.id = ConversationId("c10".into());
+        solved.state = crate::domain::ConversationState::Solved;
+        s.conversations.extend([held, solved]);
+        let m = crate::domain::derive(&s, &crate::domain::Policy::default(), fixture::t0());
+        let plan: Vec<Planned> = plan_membership(
+            &s,
+            &TeammateId("a".into()),
+            &InboxId("i1".into()),
+            MemberChange::Remove,
+        )
+        .into_iter()
+        .collect();
+        let mut caps = crate::domain::Capabilities {
+            inboxes: crate::domain::capabilities::Read::Exact,
+            member_levels: crate::domain::capabilities::Read::Exact,
+            load: crate::domain::capabilities::Read::Exact,
+            caps: crate::domain::capabilities::Read::Exact,
+            sla_deadlines: crate::domain::capabilities::Read::Exact,
+            away: crate::domain::capabilities::Read::Exact,
+            away_since: crate::domain::capabilities::Read::Exact,
+            assign: crate::domain::capabilities::Write::Available,
+            set_away: crate::domain::capabilities::Write::Available,
+            membership: crate::domain::capabilities::Write::Available,
+            default_inbox: crate::domain::capabilities::Write::Available,
+            presence: vec![],
+            removal_unassigns: None,
+            assign_batch: None,
+        };
+        let plain = warnings_for(&s, &m, &caps, &plan);
+        assert_eq!(plain, warnings(&s, &m, &plan));
+        caps.removal_unassigns = Some("the helpdesk unassigns them".into());
+        let w = warnings_for(&s, &m, &caps, &plan);
+        let line = w
+            .iter()
+            .find(|l| l.contains("unassigns their"))
+            .expect("listed");
+        assert!(line.contains("#c9") && !line.contains("#c10"), "{line}");
     }
 
     #[test]

@@ -61,6 +61,14 @@ pub struct Capabilities {
     pub default_inbox: Write,
     /// The presence statuses a teammate can be set to (empty: none).
     pub presence: Vec<PresenceStatus>,
+    /// When removing a teammate from an inbox also unassigns their working conversations
+    /// there, how the backend does it (the confirmation then lists those conversations).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub removal_unassigns: Option<String>,
+    /// Most conversations one bulk reassignment call takes (`None`: one call per
+    /// conversation).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assign_batch: Option<usize>,
 }
 
 impl Capabilities {

@@ -339,6 +339,7 @@ mod tests {
             time_zone: tz.map(str::to_owned),
             has_inbox_seat: true,
             default_inbox: None,
+            cap_rule: None,
         }
     }
 

@@ -24,6 +24,7 @@ pub fn teammate(id: &str) -> Teammate {
         time_zone: None,
         has_inbox_seat: true,
         default_inbox: None,
+        cap_rule: None,
     }
 }
 

@@ -408,6 +408,7 @@ mod tests {
                 time_zone: None,
                 has_inbox_seat: true,
                 default_inbox: None,
+                cap_rule: None,
             })
             .collect();
         Snapshot {

@@ -299,6 +299,7 @@ mod tests {
             time_zone: None,
             has_inbox_seat: true,
             default_inbox: None,
+            cap_rule: None,
         };
         let mut bo = ana.clone();
         bo.id = TeammateId("b".into());

@@ -299,6 +299,21 @@ pub struct Teammate {
     /// Their default inbox, where the backend has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_inbox: Option<InboxId>,
+    /// The name of the backend's capacity rule their cap comes from, when it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cap_rule: Option<String>,
+}
+
+impl Teammate {
+    /// Where their cap came from, in words: "capacity rule NAME" when the backend named the
+    /// rule, else the source.
+    pub fn cap_source(&self) -> Option<String> {
+        let cap = self.cap?;
+        Some(match (&cap.source, &self.cap_rule) {
+            (CapSource::CapacityRule, Some(name)) => format!("capacity rule {name}"),
+            (source, _) => source.to_string(),
+        })
+    }
 }
 
 /// Conversation lifecycle state, widened to cover every vendor's states (the vendor's raw

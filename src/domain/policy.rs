@@ -211,8 +211,14 @@ impl Policy {
                     .find(|(id, _)| id == inbox.as_str())
                     .map(|(_, l)| *l)
             });
-            let cap = self.caps.resolve(teammate, team_limits, today);
-            teammate.cap = Some(cap);
+            // A cap the backend read from its own capacity rule wins: the helpdesk enforces it.
+            if !teammate
+                .cap
+                .is_some_and(|c| c.source == CapSource::CapacityRule)
+            {
+                teammate.cap = Some(self.caps.resolve(teammate, team_limits, today));
+                teammate.cap_rule = None;
+            }
             if let Some((_, tz)) = self.time_zones.iter().find(|(key, _)| {
                 key == teammate.id.as_str() || key.eq_ignore_ascii_case(&teammate.email)
             }) {
@@ -382,6 +388,35 @@ mod tests {
     }
 
     #[test]
+    fn a_capacity_rule_cap_from_the_backend_wins_over_config() {
+        let p = Policy {
+            caps: CapPolicy {
+                default: 8,
+                overrides: vec![("r".into(), CapOverride::fixed(3))],
+            },
+            ..Policy::default()
+        };
+        let mut s = crate::domain::fixture::snapshot(t(0));
+        let mut ruled = crate::domain::fixture::teammate("r");
+        ruled.cap = Some(Cap {
+            value: 5,
+            source: CapSource::CapacityRule,
+        });
+        ruled.cap_rule = Some("Email team".into());
+        s.teammates = vec![ruled, crate::domain::fixture::teammate("x")];
+        p.apply(&mut s);
+        assert_eq!(s.teammates[0].cap.unwrap().value, 5);
+        assert_eq!(
+            s.teammates[0].cap_source().as_deref(),
+            Some("capacity rule Email team")
+        );
+        assert_eq!(
+            s.teammates[1].cap.unwrap().source,
+            CapSource::WorkspaceDefault
+        );
+    }
+
+    #[test]
     fn cap_override_matches_id_or_email_case_insensitively() {
         let caps = CapPolicy {
             default: 8,
@@ -400,6 +435,7 @@ mod tests {
             time_zone: None,
             has_inbox_seat: true,
             default_inbox: None,
+            cap_rule: None,
         };
         assert_eq!(caps.resolve(&mate, [5].into_iter(), day(1)).value, 3);
         mate.email = "x@example.com".into();

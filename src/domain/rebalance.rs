@@ -375,6 +375,7 @@ mod tests {
             time_zone: None,
             has_inbox_seat: true,
             default_inbox: None,
+            cap_rule: None,
         }
     }
 

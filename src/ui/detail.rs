@@ -307,7 +307,10 @@ pub(super) fn teammate(
     let cap = mate.cap;
     let cap_text = cap.map_or_else(
         || "no cap".into(),
-        |c| format!("cap {} (from {})", c.value, c.source),
+        |c| {
+            let source = mate.cap_source().unwrap_or_else(|| c.source.to_string());
+            format!("cap {} (from {source})", c.value)
+        },
     );
     let time = local_time(mate, ctx);
     let time = if time.is_empty() {

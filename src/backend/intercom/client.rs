@@ -344,6 +344,8 @@ fn intercom_capabilities() -> Capabilities {
             PresenceStatus::Away,
             PresenceStatus::AwayReassign,
         ],
+        removal_unassigns: None,
+        assign_batch: None,
     }
 }
 

@@ -157,6 +157,7 @@ pub fn teammate(admin: &wire::Admin, reasons: &[AwayReason], inboxes: &[Inbox]) 
         time_zone: None,
         has_inbox_seat: admin.has_inbox_seat,
         default_inbox: None,
+        cap_rule: None,
     }
 }
 

@@ -1,0 +1,11 @@
+//! Zendesk Support API v2: its config section, wire types, the client, its transport quirks
+//! and change source, and the mapping to the domain.
+
+pub mod client;
+pub mod config;
+pub mod http;
+pub mod mapping;
+pub mod sync;
+pub mod wire;
+
+pub use client::{ZendeskClient, ZendeskSettings};
