@@ -72,6 +72,20 @@ impl AlertState {
         metrics: &Metrics,
         now: Timestamp,
     ) -> Option<Alert> {
+        self.check_with(rules, snapshot, metrics, now, |_| None)
+    }
+
+    /// [`AlertState::check`] with the conversations near breach — running deadline within
+    /// `(now, now + within]` — given by `near` (e.g. [`super::live::Live::running_within`],
+    /// O(those)); `None` from it finds them by a pass over every conversation.
+    pub fn check_with(
+        &mut self,
+        rules: &AlertRules,
+        snapshot: &Snapshot,
+        metrics: &Metrics,
+        now: Timestamp,
+        near: impl FnOnce(SignedDuration) -> Option<BTreeSet<ConversationId>>,
+    ) -> Option<Alert> {
         if !rules.enabled() {
             return None;
         }
@@ -94,7 +108,7 @@ impl AlertState {
             self.inboxes = over;
         }
         if let Some(within) = rules.breach_within {
-            let near: BTreeSet<ConversationId> = snapshot
+            let near: BTreeSet<ConversationId> = near(within).unwrap_or_else(|| snapshot
                 .conversations
                 .iter()
                 .filter(|c| c.state.waiting_on_us())
@@ -106,7 +120,7 @@ impl AlertState {
                     })
                 })
                 .map(|c| c.id.clone())
-                .collect();
+                .collect());
             for id in near.difference(&self.conversations) {
                 let c = snapshot.conversation(id);
                 let inbox = c

@@ -3,10 +3,12 @@
 //! Pure functions of a [`Snapshot`], a [`Policy`] and the current time.
 
 use super::model::{Cap, Conversation, ConversationId, InboxId, Snapshot, TeammateId};
-use super::ordering::{self, SlaUrgency};
+use super::live::{Live, SlaQueue};
+use super::ordering;
 use super::policy::Policy;
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
+#[cfg(test)]
 use std::collections::HashMap;
 
 /// Queue figures of one inbox.
@@ -78,7 +80,7 @@ pub struct Totals {
 }
 
 /// All derived figures of one snapshot at one moment.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Metrics {
     /// The moment the figures were computed for.
     pub at: Timestamp,
@@ -87,7 +89,7 @@ pub struct Metrics {
     /// Per teammate, in snapshot order.
     pub teammates: Vec<TeammateMetrics>,
     /// Open conversations with an SLA deadline, nearest to breach first (breached first).
-    pub sla_queue: Vec<SlaUrgency>,
+    pub sla_queue: SlaQueue,
     /// Workspace totals.
     pub totals: Totals,
 }
@@ -150,8 +152,57 @@ pub fn sla_standing(c: &Conversation, now: Timestamp, soon: SignedDuration) -> S
     }
 }
 
-/// Computes every derived figure of `snapshot` at `now`.
+/// Computes every derived figure of `snapshot` at `now` (O(conversations); a dashboard keeps
+/// a [`Live`] and applies deltas instead).
 pub fn derive(snapshot: &Snapshot, policy: &Policy, now: Timestamp) -> Metrics {
+    Live::build(snapshot, policy, now).metrics(snapshot, policy)
+}
+
+/// Ids of the open conversations of one inbox, in the policy's priority order.
+pub fn inbox_conversations(
+    snapshot: &Snapshot,
+    policy: &Policy,
+    inbox: &InboxId,
+) -> Vec<ConversationId> {
+    let mut list: Vec<&Conversation> = snapshot
+        .conversations
+        .iter()
+        .filter(|c| c.state.waiting_on_us() && c.inbox.as_ref() == Some(inbox))
+        .collect();
+    ordering::sort(&mut list, &policy.order, snapshot);
+    list.into_iter().map(|c| c.id.clone()).collect()
+}
+
+/// Ids of the open conversations assigned to one teammate, in the policy's priority order.
+pub fn teammate_conversations(
+    snapshot: &Snapshot,
+    policy: &Policy,
+    teammate: &TeammateId,
+) -> Vec<ConversationId> {
+    let mut list: Vec<&Conversation> = snapshot
+        .conversations
+        .iter()
+        .filter(|c| c.state.waiting_on_us() && c.assignee.as_ref() == Some(teammate))
+        .collect();
+    ordering::sort(&mut list, &policy.order, snapshot);
+    list.into_iter().map(|c| c.id.clone()).collect()
+}
+
+#[cfg(test)]
+/// Figures as the one-pass derive computes them.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Reference {
+    pub at: Timestamp,
+    pub inboxes: Vec<InboxMetrics>,
+    pub teammates: Vec<TeammateMetrics>,
+    pub sla_queue: Vec<super::ordering::SlaUrgency>,
+    pub totals: Totals,
+}
+
+#[cfg(test)]
+/// The one-pass derive every incremental figure is checked against.
+#[cfg(test)]
+pub(crate) fn reference(snapshot: &Snapshot, policy: &Policy, now: Timestamp) -> Reference {
     let teammate_index: HashMap<&TeammateId, usize> = snapshot
         .teammates
         .iter()
@@ -271,43 +322,13 @@ pub fn derive(snapshot: &Snapshot, policy: &Policy, now: Timestamp) -> Metrics {
         .collect();
 
     let sla_queue = ordering::sla_queue(snapshot, now);
-    Metrics {
+    Reference {
         at: now,
         inboxes,
         teammates,
         sla_queue,
         totals,
     }
-}
-
-/// Ids of the open conversations of one inbox, in the policy's priority order.
-pub fn inbox_conversations(
-    snapshot: &Snapshot,
-    policy: &Policy,
-    inbox: &InboxId,
-) -> Vec<ConversationId> {
-    let mut list: Vec<&Conversation> = snapshot
-        .conversations
-        .iter()
-        .filter(|c| c.state.waiting_on_us() && c.inbox.as_ref() == Some(inbox))
-        .collect();
-    ordering::sort(&mut list, &policy.order, snapshot);
-    list.into_iter().map(|c| c.id.clone()).collect()
-}
-
-/// Ids of the open conversations assigned to one teammate, in the policy's priority order.
-pub fn teammate_conversations(
-    snapshot: &Snapshot,
-    policy: &Policy,
-    teammate: &TeammateId,
-) -> Vec<ConversationId> {
-    let mut list: Vec<&Conversation> = snapshot
-        .conversations
-        .iter()
-        .filter(|c| c.state.waiting_on_us() && c.assignee.as_ref() == Some(teammate))
-        .collect();
-    ordering::sort(&mut list, &policy.order, snapshot);
-    list.into_iter().map(|c| c.id.clone()).collect()
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ pub mod coverage;
 pub mod fixture;
 pub mod forecast;
 pub mod handoff;
+pub mod live;
 pub mod metrics;
 pub mod model;
 pub mod ordering;

@@ -27,9 +27,6 @@ pub enum SortKey {
 pub struct SlaUrgency {
     /// The conversation.
     pub conversation: ConversationId,
-    /// Its position in the snapshot's conversations (for lookups without a search).
-    #[serde(skip)]
-    pub index: usize,
     /// Time left until breach; zero or negative once breached.
     pub remaining: SignedDuration,
     /// `true` when the deadline came from the backend, `false` when estimated.
@@ -46,9 +43,8 @@ pub fn sla_queue(snapshot: &Snapshot, now: Timestamp) -> Vec<SlaUrgency> {
     let mut queue: Vec<SlaUrgency> = snapshot
         .conversations
         .iter()
-        .enumerate()
-        .filter(|(_, c)| c.state.waiting_on_us())
-        .filter_map(|(index, c)| {
+        .filter(|c| c.state.waiting_on_us())
+        .filter_map(|c| {
             let sla = c.sla.as_ref()?;
             let missed = sla.status == SlaStatus::Missed;
             let remaining = sla.deadline.map(|d| d.at.duration_since(now));
@@ -58,7 +54,6 @@ pub fn sla_queue(snapshot: &Snapshot, now: Timestamp) -> Vec<SlaUrgency> {
             };
             Some(SlaUrgency {
                 conversation: c.id.clone(),
-                index,
                 remaining,
                 exact: sla.deadline.is_some_and(|d| d.exact),
                 missed,
@@ -187,7 +182,7 @@ mod tests {
                 })
                 .collect(),
             teammates: vec![],
-            conversations,
+            conversations: conversations.into(),
             away_reasons: vec![],
             warnings: vec![],
         }

@@ -1,0 +1,567 @@
+//! Derived figures kept up to date by deltas: a refresh costs what changed, not what exists.
+//!
+//! [`Live`] holds, per inbox and per teammate, the counts and the ordered multisets
+//! (waiting-since, last replies) that [`super::metrics::derive`] would compute, plus the SLA
+//! queue and the running deadlines. [`Live::apply`] takes out the old version of each
+//! conversation a [`Delta`] names and adds the new one; [`Live::advance`] moves the clock,
+//! re-classifying only the conversations whose SLA standing changes in between (each has
+//! one entry on a timeline: "at `t`, look at me again"). A countdown is the deadline minus
+//! the clock, computed when drawn. Pure: time is passed in.
+
+use super::metrics::{InboxMetrics, Metrics, SlaStanding, TeammateMetrics, Totals, sla_standing};
+use super::model::{
+    Conversation, ConversationId, Conversations, Delta, InboxId, SlaStatus, Snapshot, TeammateId,
+};
+use super::ordering::SlaUrgency;
+use super::policy::Policy;
+use jiff::{SignedDuration, Timestamp};
+use serde::{Serialize, Serializer};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// A multiset of timestamps (first = smallest).
+type Times = BTreeMap<Timestamp, u32>;
+
+fn add_time(set: &mut Times, t: Timestamp, sign: i32) {
+    if sign > 0 {
+        *set.entry(t).or_default() += 1;
+    } else if let Some(n) = set.get_mut(&t) {
+        *n -= 1;
+        if *n == 0 {
+            set.remove(&t);
+        }
+    }
+}
+
+fn bump(n: &mut u32, yes: bool, sign: i32) {
+    if yes {
+        *n = n.wrapping_add_signed(sign);
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Counts {
+    open: u32,
+    unassigned: u32,
+    waiting: u32,
+    breached: u32,
+    soon: u32,
+}
+
+impl Counts {
+    fn add(&mut self, c: &Conversation, standing: SlaStanding, sign: i32) {
+        bump(&mut self.open, true, sign);
+        bump(&mut self.unassigned, c.assignee.is_none(), sign);
+        bump(&mut self.waiting, c.waiting_since.is_some(), sign);
+        bump(&mut self.breached, standing == SlaStanding::Breached, sign);
+        bump(&mut self.soon, standing == SlaStanding::Soon, sign);
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+struct InboxAgg {
+    counts: Counts,
+    waits: Times,
+    /// Running SLA deadlines of its open conversations (for forecasts).
+    deadlines: BTreeSet<(Timestamp, ConversationId)>,
+}
+
+impl InboxAgg {
+    fn is_empty(&self) -> bool {
+        self.counts.open == 0 && self.waits.is_empty() && self.deadlines.is_empty()
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+struct MateAgg {
+    load: u32,
+    waiting: u32,
+    waits: Times,
+    replies: Times,
+}
+
+/// One entry of the SLA queue, keyed on absolute time so it never moves as the clock runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct QEntry {
+    key: Timestamp,
+    id: ConversationId,
+    exact: bool,
+    missed: bool,
+}
+
+/// Open conversations with a known SLA deadline or a reported miss, nearest to breach first
+/// at [`SlaQueue::at`] (breached first, most overdue first; a reported miss counts as
+/// breached now; ties by id) — the order [`super::ordering::sla_queue`] gives, held as two
+/// persistent sorted sequences: deadlines (fixed on the clock) and reported misses whose
+/// deadline is still ahead or unknown (they sit at "now"). O(1) to clone, O(log² n) to
+/// update or index.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SlaQueue {
+    at: Option<Timestamp>,
+    fixed: imbl::Vector<QEntry>,
+    floating: imbl::Vector<QEntry>,
+}
+
+impl SlaQueue {
+    /// The moment the remaining times are measured from.
+    pub fn at(&self) -> Option<Timestamp> {
+        self.at
+    }
+
+    /// How many entries.
+    pub fn len(&self) -> usize {
+        self.fixed.len() + self.floating.len()
+    }
+
+    /// `true` when empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn now(&self) -> Timestamp {
+        self.at.unwrap_or(Timestamp::UNIX_EPOCH)
+    }
+
+    /// Fixed entries before "now", and those exactly at it.
+    fn split(&self) -> (usize, usize) {
+        let now = self.now();
+        let before = partition(&self.fixed, |e| e.key < now);
+        let upto = partition(&self.fixed, |e| e.key <= now);
+        (before, upto - before)
+    }
+
+    fn urgency(&self, e: &QEntry, floating: bool) -> SlaUrgency {
+        SlaUrgency {
+            conversation: e.id.clone(),
+            remaining: if floating {
+                SignedDuration::ZERO
+            } else {
+                e.key.duration_since(self.now())
+            },
+            exact: e.exact,
+            missed: e.missed,
+        }
+    }
+
+    /// The entry at position `n`.
+    pub fn get(&self, n: usize) -> Option<SlaUrgency> {
+        let (p, e) = self.split();
+        let f = self.floating.len();
+        if n < p {
+            return self.fixed.get(n).map(|x| self.urgency(x, false));
+        }
+        if n >= p + e + f {
+            return self.fixed.get(n - f).map(|x| self.urgency(x, false));
+        }
+        // The tie group at "now": fixed entries exactly at it and the floating ones, by id.
+        let j = n - p;
+        for i in 0..e {
+            let a = &self.fixed[p + i];
+            let pos = i + partition(&self.floating, |b| b.id < a.id);
+            match j.cmp(&pos) {
+                std::cmp::Ordering::Equal => return Some(self.urgency(a, false)),
+                std::cmp::Ordering::Less => {
+                    return self.floating.get(j - i).map(|x| self.urgency(x, true));
+                }
+                std::cmp::Ordering::Greater => {}
+            }
+        }
+        self.floating.get(j - e).map(|x| self.urgency(x, true))
+    }
+
+    /// Every entry in order (O(n log n); for tests, exports and the handoff).
+    pub fn iter(&self) -> impl Iterator<Item = SlaUrgency> + '_ {
+        (0..self.len()).filter_map(|n| self.get(n))
+    }
+
+    /// Where `c` stands in the queue, if it is in it.
+    pub fn position(&self, c: &Conversation) -> Option<usize> {
+        let (floating, entry) = q_entry(c, self.now())?;
+        let (p, e) = self.split();
+        if floating {
+            let k = find(&self.floating, &entry, false)?;
+            let ties = (0..e).filter(|&i| self.fixed[p + i].id < entry.id).count();
+            Some(p + k + ties)
+        } else {
+            let k = find(&self.fixed, &entry, true)?;
+            let now = self.now();
+            Some(if entry.key < now {
+                k
+            } else if entry.key > now {
+                k + self.floating.len()
+            } else {
+                k + partition(&self.floating, |b| b.id < entry.id)
+            })
+        }
+    }
+
+    fn change(&mut self, c: &Conversation, at: Timestamp, sign: i32) {
+        let Some((floating, entry)) = q_entry(c, at) else {
+            return;
+        };
+        let list = if floating {
+            &mut self.floating
+        } else {
+            &mut self.fixed
+        };
+        let pos = list.binary_search_by(|x| order(x, &entry, !floating));
+        match (pos, sign > 0) {
+            (Err(n), true) => list.insert(n, entry),
+            (Ok(n), false) => {
+                list.remove(n);
+            }
+            _ => {}
+        }
+    }
+}
+
+impl Serialize for SlaQueue {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter())
+    }
+}
+
+fn order(a: &QEntry, b: &QEntry, by_key: bool) -> std::cmp::Ordering {
+    if by_key {
+        (a.key, &a.id).cmp(&(b.key, &b.id))
+    } else {
+        a.id.cmp(&b.id)
+    }
+}
+
+fn find(list: &imbl::Vector<QEntry>, e: &QEntry, by_key: bool) -> Option<usize> {
+    list.binary_search_by(|x| order(x, e, by_key)).ok()
+}
+
+/// The number of leading entries for which `pred` holds (it must hold for a prefix).
+fn partition(list: &imbl::Vector<QEntry>, pred: impl Fn(&QEntry) -> bool) -> usize {
+    let (mut lo, mut hi) = (0, list.len());
+    while lo < hi {
+        let mid = (lo + hi) / 2;
+        if pred(&list[mid]) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
+}
+
+/// `c`'s SLA queue entry at `at`: whether it floats at "now", and the entry.
+fn q_entry(c: &Conversation, at: Timestamp) -> Option<(bool, QEntry)> {
+    if !c.state.waiting_on_us() {
+        return None;
+    }
+    let sla = c.sla.as_ref()?;
+    let missed = sla.status == SlaStatus::Missed;
+    let deadline = sla.deadline;
+    let exact = deadline.is_some_and(|d| d.exact);
+    let (floating, key) = match (missed, deadline) {
+        (false, None) => return None,
+        (false, Some(d)) => (false, d.at),
+        (true, Some(d)) if d.at <= at => (false, d.at),
+        (true, d) => (true, d.map_or(Timestamp::UNIX_EPOCH, |d| d.at)),
+    };
+    Some((
+        floating,
+        QEntry {
+            key,
+            id: c.id.clone(),
+            exact,
+            missed,
+        },
+    ))
+}
+
+/// The next moment after `at` when something about `c` that depends on the clock changes:
+/// its standing (later → soon → breached) or a reported miss's place in the queue.
+fn next_event(c: &Conversation, at: Timestamp, soon: SignedDuration) -> Option<Timestamp> {
+    if !c.state.waiting_on_us() {
+        return None;
+    }
+    let sla = c.sla.as_ref()?;
+    let d = sla.deadline?.at;
+    let candidates = if sla.status == SlaStatus::Missed {
+        [Some(d), None]
+    } else {
+        [d.checked_sub(soon).ok(), Some(d)]
+    };
+    candidates.into_iter().flatten().filter(|t| *t > at).min()
+}
+
+/// The derived state of one model, kept up to date by deltas and the clock.
+#[derive(Debug, Clone)]
+pub struct Live {
+    /// The conversations these figures were derived from (shared, O(1)).
+    base: Conversations,
+    at: Timestamp,
+    soon: SignedDuration,
+    totals: Counts,
+    inboxes: HashMap<InboxId, InboxAgg>,
+    teammates: HashMap<TeammateId, MateAgg>,
+    queue: SlaQueue,
+    timeline: BTreeSet<(Timestamp, ConversationId)>,
+    /// Running SLA deadlines of all open conversations (for alerts).
+    running: BTreeSet<(Timestamp, ConversationId)>,
+}
+
+impl Live {
+    /// Everything derived afresh from `snapshot` at `now` (O(conversations)).
+    pub fn build(snapshot: &Snapshot, policy: &Policy, now: Timestamp) -> Live {
+        let mut live = Live {
+            base: snapshot.conversations.clone(),
+            at: now,
+            soon: policy.breaching_soon,
+            totals: Counts::default(),
+            inboxes: HashMap::new(),
+            teammates: HashMap::new(),
+            queue: SlaQueue {
+                at: Some(now),
+                ..SlaQueue::default()
+            },
+            timeline: BTreeSet::new(),
+            running: BTreeSet::new(),
+        };
+        for c in snapshot.conversations.iter() {
+            live.change(c, now, 1);
+        }
+        live
+    }
+
+    /// The moment the figures hold for.
+    pub fn at(&self) -> Timestamp {
+        self.at
+    }
+
+    /// `true` when built for this policy's "soon" window (else rebuild).
+    pub fn fits(&self, policy: &Policy) -> bool {
+        self.soon == policy.breaching_soon
+    }
+
+    /// Adds (`sign` 1) or takes out (−1) one conversation's part, as it stands at `at`.
+    fn change(&mut self, c: &Conversation, at: Timestamp, sign: i32) {
+        if !c.state.waiting_on_us() {
+            return;
+        }
+        let standing = sla_standing(c, at, self.soon);
+        self.totals.add(c, standing, sign);
+        let running = c
+            .sla
+            .as_ref()
+            .filter(|s| s.status.is_running())
+            .and_then(|s| s.deadline)
+            .map(|d| (d.at, c.id.clone()));
+        if let Some(inbox) = &c.inbox {
+            let agg = self.inboxes.entry(inbox.clone()).or_default();
+            agg.counts.add(c, standing, sign);
+            if let Some(w) = c.waiting_since {
+                add_time(&mut agg.waits, w, sign);
+            }
+            if let Some(r) = &running {
+                if sign > 0 {
+                    agg.deadlines.insert(r.clone());
+                } else {
+                    agg.deadlines.remove(r);
+                }
+            }
+            if agg.is_empty() {
+                self.inboxes.remove(inbox);
+            }
+        }
+        if let Some(mate) = &c.assignee {
+            let agg = self.teammates.entry(mate.clone()).or_default();
+            bump(&mut agg.load, true, sign);
+            bump(&mut agg.waiting, c.waiting_since.is_some(), sign);
+            if let Some(w) = c.waiting_since {
+                add_time(&mut agg.waits, w, sign);
+            }
+            if let Some(r) = c.last_reply_at {
+                add_time(&mut agg.replies, r, sign);
+            }
+            if agg.load == 0 {
+                self.teammates.remove(mate);
+            }
+        }
+        if let Some(r) = running {
+            if sign > 0 {
+                self.running.insert(r);
+            } else {
+                self.running.remove(&r);
+            }
+        }
+        self.queue.change(c, at, sign);
+        if let Some(t) = next_event(c, at, self.soon) {
+            let key = (t, c.id.clone());
+            if sign > 0 {
+                self.timeline.insert(key);
+            } else {
+                self.timeline.remove(&key);
+            }
+        }
+    }
+
+    /// `true` when these figures were derived from exactly `snapshot`'s conversations (the
+    /// same shared map), so a delta from it can be applied.
+    pub fn derived_from(&self, snapshot: &Snapshot) -> bool {
+        self.base.ptr_eq(&snapshot.conversations)
+    }
+
+    /// Applies a delta: `old` is the model these figures were derived from (see
+    /// [`Live::derived_from`]), `new` the model after the delta. O(changes · log n).
+    pub fn apply(&mut self, old: &Snapshot, new: &Snapshot, delta: &Delta) {
+        self.base = new.conversations.clone();
+        let at = self.at;
+        for id in delta.ids() {
+            if let Some(c) = old.conversation(id) {
+                self.change(c, at, -1);
+            }
+            if let Some(c) = new.conversation(id) {
+                self.change(c, at, 1);
+            }
+        }
+    }
+
+    /// Moves the clock to `now`, re-classifying the conversations whose standing changes in
+    /// between (O(those · log n)). `false` when `now` is before the figures' moment: the
+    /// caller rebuilds.
+    pub fn advance(&mut self, snapshot: &Snapshot, now: Timestamp) -> bool {
+        if now < self.at {
+            return false;
+        }
+        while let Some((t, id)) = self.timeline.first().cloned() {
+            if t > now {
+                break;
+            }
+            match snapshot.conversation(&id) {
+                Some(c) => {
+                    let c = c.clone();
+                    self.change(&c, self.at, -1);
+                    self.change(&c, now, 1);
+                }
+                None => {
+                    self.timeline.remove(&(t, id));
+                }
+            }
+        }
+        self.at = now;
+        self.queue.at = Some(now);
+        true
+    }
+
+    /// The nearest running SLA deadline after `now` among `inbox`'s open conversations.
+    pub fn nearest_deadline(
+        &self,
+        inbox: &InboxId,
+        now: Timestamp,
+    ) -> Option<(Timestamp, &ConversationId)> {
+        self.inboxes
+            .get(inbox)?
+            .deadlines
+            .range((now, ConversationId(String::new()))..)
+            .find(|(t, _)| *t > now)
+            .map(|(t, id)| (*t, id))
+    }
+
+    /// Open conversations whose running SLA deadline falls in `(now, now + within]`.
+    pub fn running_within(&self, now: Timestamp, within: SignedDuration) -> BTreeSet<ConversationId> {
+        let end = now.checked_add(within).unwrap_or(now);
+        self.running
+            .range((now, ConversationId(String::new()))..)
+            .take_while(|(t, _)| *t <= end)
+            .filter(|(t, _)| *t > now)
+            .map(|(_, id)| id.clone())
+            .collect()
+    }
+
+    /// The figures at the live moment, in `snapshot` order (O(inboxes × members +
+    /// teammates): those are re-read on every refresh anyway).
+    pub fn metrics(&self, snapshot: &Snapshot, policy: &Policy) -> Metrics {
+        let now = self.at;
+        let teammate_index: HashMap<&TeammateId, usize> = snapshot
+            .teammates
+            .iter()
+            .enumerate()
+            .map(|(n, t)| (&t.id, n))
+            .collect();
+        let mut totals = Totals {
+            open: self.totals.open,
+            unassigned: self.totals.unassigned,
+            waiting: self.totals.waiting,
+            breached: self.totals.breached,
+            breaching_soon: self.totals.soon,
+            away: 0,
+            over_cap: 0,
+        };
+        let empty = InboxAgg::default();
+        let inboxes = snapshot
+            .inboxes
+            .iter()
+            .map(|i| {
+                let (away, on_duty) = i.members.iter().fold((0, 0), |(a, d), m| {
+                    match teammate_index
+                        .get(&m.teammate)
+                        .map(|&n| &snapshot.teammates[n])
+                    {
+                        Some(t) if t.presence.is_away() => (a + 1, d),
+                        Some(_) => (a, d + 1),
+                        None => (a, d),
+                    }
+                });
+                let agg = self.inboxes.get(&i.id).unwrap_or(&empty);
+                InboxMetrics {
+                    inbox: i.id.clone(),
+                    open: agg.counts.open,
+                    unassigned: agg.counts.unassigned,
+                    waiting: agg.counts.waiting,
+                    oldest_wait: agg.waits.keys().next().map(|w| now.duration_since(*w)),
+                    breached: agg.counts.breached,
+                    breaching_soon: agg.counts.soon,
+                    on_duty,
+                    away,
+                }
+            })
+            .collect();
+        let none = MateAgg::default();
+        let teammates = snapshot
+            .teammates
+            .iter()
+            .map(|t| {
+                let agg = self.teammates.get(&t.id).unwrap_or(&none);
+                let load = agg.load;
+                let oldest_wait = agg.waits.keys().next().map(|w| now.duration_since(*w));
+                let last_reply = agg.replies.keys().next_back().copied();
+                let utilisation = match t.cap {
+                    Some(cap) if cap.value > 0 => f64::from(load) / f64::from(cap.value),
+                    Some(_) if load > 0 => f64::INFINITY,
+                    _ => 0.0,
+                };
+                let over_cap = t.cap.is_some_and(|c| load > c.value);
+                let has_capacity = !t.presence.is_away()
+                    && t.has_inbox_seat
+                    && t.cap.is_some_and(|c| load < c.value);
+                totals.away += u32::from(t.presence.is_away());
+                totals.over_cap += u32::from(over_cap);
+                TeammateMetrics {
+                    teammate: t.id.clone(),
+                    load,
+                    waiting: agg.waiting,
+                    cap: t.cap,
+                    utilisation,
+                    over_cap,
+                    has_capacity,
+                    oldest_wait,
+                    last_reply,
+                    idle: !t.presence.is_away()
+                        && oldest_wait.is_some_and(|w| w > policy.idle_after)
+                        && last_reply.is_none_or(|r| now.duration_since(r) > policy.idle_after),
+                }
+            })
+            .collect();
+        Metrics {
+            at: now,
+            inboxes,
+            teammates,
+            sla_queue: self.queue.clone(),
+            totals,
+        }
+    }
+}
