@@ -59,6 +59,7 @@ fn benches(c: &mut Criterion) {
     let mut app = App::new(policy.clone(), Duration::from_secs(5), true);
     app.on_sync(
         SyncMsg::Snapshot {
+            delta: None,
             snapshot: Box::new(snapshot.clone()),
             took: Duration::from_millis(5),
             budget: Budget::default(),

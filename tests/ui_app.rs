@@ -308,6 +308,7 @@ async fn the_selection_stays_on_the_same_teammate_through_sorts_filters_and_refr
     let refresh = |app: &mut App, f: ui_support::Fixture| {
         app.on_sync(
             SyncMsg::Snapshot {
+                delta: None,
                 snapshot: Box::new(f.snapshot),
                 took: Duration::from_millis(5),
                 budget: Budget::default(),

@@ -815,7 +815,7 @@ mod tests {
         Snapshot {
             inboxes: vec![billing, fixture::inbox("i2", "VIP")],
             teammates: vec![mate("a", false), mate("b", true), mate("c", false)],
-            conversations: vec![c1],
+            conversations: vec![c1].into(),
             ..fixture::snapshot(t0)
         }
     }

@@ -456,7 +456,7 @@ mod tests {
                 secondary_unavailable: None,
             }],
             teammates,
-            conversations,
+            conversations: conversations.into(),
             away_reasons: vec![],
             warnings: vec![],
         }

@@ -348,7 +348,7 @@ mod tests {
             conversations: vec![
                 conv("c1", -600, "Refund | urgent"),
                 conv("c2", 300, "Login"),
-            ],
+            ].into(),
             away_reasons: vec![],
             warnings: vec![],
         };

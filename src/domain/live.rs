@@ -410,7 +410,8 @@ impl Live {
     pub fn apply(&mut self, old: &Snapshot, new: &Snapshot, delta: &Delta) {
         self.base = new.conversations.clone();
         let at = self.at;
-        for id in delta.ids() {
+        let ids: BTreeSet<&ConversationId> = delta.ids().collect();
+        for id in ids {
             if let Some(c) = old.conversation(id) {
                 self.change(c, at, -1);
             }
@@ -563,5 +564,205 @@ impl Live {
             sla_queue: self.queue.clone(),
             totals,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::fixture;
+    use crate::domain::metrics::reference;
+    use crate::domain::model::*;
+    use proptest::prelude::*;
+
+    fn t(secs: i64) -> Timestamp {
+        fixture::t0()
+            .checked_add(SignedDuration::from_secs(secs))
+            .unwrap()
+    }
+
+    /// A conversation over a small id space, so deltas replace and remove each other's.
+    fn arb_conversation() -> impl Strategy<Value = Conversation> {
+        (
+            0u8..24,
+            0usize..7,
+            proptest::option::of(0u8..3),
+            proptest::option::of(0u8..4),
+            proptest::option::of(-4_000i64..600),
+            proptest::option::of(-4_000i64..600),
+            proptest::option::of((0usize..6, proptest::option::of((-3_000i64..3_000, any::<bool>())))),
+            -9_000i64..600,
+        )
+            .prop_map(|(id, state, inbox, mate, waiting, replied, sla, created)| {
+                let states = [
+                    ConversationState::New,
+                    ConversationState::Open,
+                    ConversationState::Pending,
+                    ConversationState::OnHold,
+                    ConversationState::Snoozed,
+                    ConversationState::Open,
+                    ConversationState::New,
+                ];
+                let statuses = [
+                    SlaStatus::Active,
+                    SlaStatus::Missed,
+                    SlaStatus::Paused,
+                    SlaStatus::Hit,
+                    SlaStatus::Unknown,
+                    SlaStatus::Cancelled,
+                ];
+                let mut c = fixture::conversation(&format!("c{id:02}"), t(created));
+                c.state = states[state];
+                c.inbox = inbox.map(|i| InboxId(format!("i{i}")));
+                c.assignee = mate.map(|m| TeammateId(format!("m{m}")));
+                c.waiting_since = waiting.map(t);
+                c.last_reply_at = replied.map(t);
+                c.first_reply_at = c.last_reply_at;
+                c.sla = sla.map(|(s, deadline)| Sla {
+                    name: "Gold".into(),
+                    status: statuses[s],
+                    deadline: deadline.map(|(d, exact)| Deadline { at: t(d), exact }),
+                });
+                c
+            })
+    }
+
+    fn base(conversations: Vec<Conversation>) -> Snapshot {
+        let mut s = fixture::snapshot(t(0));
+        s.inboxes = (0..3)
+            .map(|i| {
+                let mut inbox = fixture::inbox(&format!("i{i}"), &format!("Inbox {i}"));
+                inbox.members = (0..3)
+                    .map(|m| fixture::member(&format!("m{}", (i + m) % 4), Level::Primary))
+                    .collect();
+                inbox
+            })
+            .collect();
+        s.teammates = (0..4)
+            .map(|m| {
+                let mut mate = fixture::teammate(&format!("m{m}"));
+                mate.presence = fixture::away_if(m == 3);
+                mate
+            })
+            .collect();
+        s.conversations = conversations.into();
+        s
+    }
+
+    fn policy() -> Policy {
+        Policy {
+            sla_targets: vec![crate::domain::policy::SlaTarget {
+                name: Some("Gold".into()),
+                priority: None,
+                first_response: SignedDuration::from_mins(20),
+                next_response: SignedDuration::from_mins(40),
+            }],
+            idle_after: SignedDuration::from_mins(20),
+            ..Policy::default()
+        }
+    }
+
+    /// A batch of changes: conversations to insert or replace, ids to remove, and how far
+    /// the clock moves before the batch lands.
+    fn arb_step() -> impl Strategy<Value = (Vec<Conversation>, Vec<u8>, i64)> {
+        (
+            proptest::collection::vec(arb_conversation(), 0..8),
+            proptest::collection::vec(0u8..24, 0..4),
+            prop_oneof![Just(0i64), 0i64..5, 0i64..2_000],
+        )
+    }
+
+    fn check_same(live: &Live, s: &Snapshot, p: &Policy, now: Timestamp) -> Result<(), TestCaseError> {
+        let incremental = live.metrics(s, p);
+        let fresh = Live::build(s, p, now).metrics(s, p);
+        prop_assert_eq!(&incremental, &fresh);
+        let r = reference(s, p, now);
+        prop_assert_eq!(&incremental.inboxes, &r.inboxes);
+        prop_assert_eq!(&incremental.teammates, &r.teammates);
+        prop_assert_eq!(&incremental.totals, &r.totals);
+        let queue: Vec<SlaUrgency> = incremental.sla_queue.iter().collect();
+        prop_assert_eq!(&queue, &r.sla_queue);
+        for (n, u) in r.sla_queue.iter().enumerate() {
+            let c = s.conversation(&u.conversation).unwrap();
+            prop_assert_eq!(incremental.sla_queue.position(c), Some(n));
+        }
+        // Forecast and alert look-ups agree with a pass over everything.
+        for inbox in &s.inboxes {
+            let nearest = s
+                .conversations
+                .iter()
+                .filter(|c| c.state.waiting_on_us() && c.inbox.as_ref() == Some(&inbox.id))
+                .filter_map(|c| {
+                    let d = c.sla.as_ref().filter(|x| x.status.is_running())?.deadline?;
+                    (d.at > now).then_some((d.at, &c.id))
+                })
+                .min();
+            prop_assert_eq!(live.nearest_deadline(&inbox.id, now), nearest);
+        }
+        let within = SignedDuration::from_mins(10);
+        let near: BTreeSet<ConversationId> = s
+            .conversations
+            .iter()
+            .filter(|c| c.state.waiting_on_us())
+            .filter(|c| {
+                c.sla.as_ref().is_some_and(|x| {
+                    x.status.is_running()
+                        && x.deadline.is_some_and(|d| d.at > now && d.at.duration_since(now) <= within)
+                })
+            })
+            .map(|c| c.id.clone())
+            .collect();
+        prop_assert_eq!(live.running_within(now, within), near);
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Applying any sequence of deltas, with the clock moving between them, gives the
+        /// same model and the same figures as a fresh full derive (and as the one-pass
+        /// reference derive).
+        #[test]
+        fn deltas_give_what_a_full_derive_gives(
+            start in proptest::collection::vec(arb_conversation(), 0..20),
+            steps in proptest::collection::vec(arb_step(), 1..8),
+        ) {
+            let p = policy();
+            let mut now = t(0);
+            let mut s = base(start);
+            p.apply(&mut s);
+            let mut live = Live::build(&s, &p, now);
+            check_same(&live, &s, &p, now)?;
+            for (changed, removed, dt) in steps {
+                now = now.checked_add(SignedDuration::from_secs(dt)).unwrap();
+                let mut next = s.clone();
+                let mut delta = Delta::default();
+                for mut c in changed {
+                    p.prepare(&mut c);
+                    delta.changed.push(c.id.clone());
+                    next.conversations.insert(c);
+                }
+                for r in removed {
+                    let id = ConversationId(format!("c{r:02}"));
+                    if next.conversations.remove(&id).is_some() {
+                        delta.changed.retain(|x| x != &id);
+                        delta.removed.push(id);
+                    }
+                }
+                prop_assert!(live.derived_from(&s));
+                live.apply(&s, &next, &delta);
+                prop_assert!(live.advance(&next, now));
+                s = next;
+                check_same(&live, &s, &p, now)?;
+            }
+        }
+    }
+
+    #[test]
+    fn a_clock_that_goes_back_asks_for_a_rebuild() {
+        let s = base(vec![]);
+        let mut live = Live::build(&s, &policy(), t(10));
+        assert!(!live.advance(&s, t(5)));
+        assert!(live.advance(&s, t(10)));
     }
 }

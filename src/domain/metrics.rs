@@ -434,7 +434,7 @@ mod tests {
                 conv("c5", Some("tech"), None, Some(-60)),
                 snoozed,
                 conv("c7", None, Some("bo"), None),
-            ],
+            ].into(),
             away_reasons: vec![],
             warnings: vec![],
         }
@@ -527,7 +527,7 @@ mod tests {
         let m = derive(&s, &p, t(0));
         assert!(m.teammate(&TeammateId("ana".into())).unwrap().idle);
         // A reply of hers 5 minutes ago in another conversation: not idle.
-        s.conversations[1].last_reply_at = Some(t(-300));
+        s.conversations.get_mut(&ConversationId("c2".into())).unwrap().last_reply_at = Some(t(-300));
         let m = derive(&s, &p, t(0));
         let ana = m.teammate(&TeammateId("ana".into())).unwrap();
         assert!(!ana.idle);
@@ -597,12 +597,15 @@ mod tests {
         let p = policy();
         p.apply(&mut s);
         let m = derive(&s, &p, t(0));
-        let q: Vec<(&str, i64, bool)> = m
+        let q: Vec<(String, i64, bool)> = m
             .sla_queue
             .iter()
-            .map(|u| (u.conversation.as_str(), u.remaining.as_secs(), u.missed))
+            .map(|u| (u.conversation.0, u.remaining.as_secs(), u.missed))
             .collect();
-        assert_eq!(q, [("c4", 0, true), ("c3", 600, false)]);
+        assert_eq!(
+            q,
+            [("c4".into(), 0, true), ("c3".to_string(), 600, false)]
+        );
         assert!(m.sla_queue.iter().all(|u| !u.exact));
     }
 }

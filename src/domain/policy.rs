@@ -399,7 +399,7 @@ mod tests {
             workspace: Workspace::default(),
             inboxes: vec![],
             teammates: vec![],
-            conversations: vec![exact, estimated],
+            conversations: vec![exact, estimated].into(),
             away_reasons: vec![],
             warnings: vec![],
         };

@@ -426,7 +426,7 @@ mod tests {
             workspace: Workspace::default(),
             inboxes,
             teammates,
-            conversations,
+            conversations: conversations.into(),
             away_reasons: vec![],
             warnings: vec![],
         }
@@ -997,11 +997,11 @@ mod tests {
     /// A snapshot and the same snapshot with conversations, teammates and members shuffled.
     fn arb_snapshot_and_shuffle() -> impl Strategy<Value = (Snapshot, Snapshot)> {
         arb_snapshot().prop_flat_map(|s| {
-            let convs = Just(s.conversations.clone()).prop_shuffle();
+            let convs = Just(s.conversations.iter().cloned().collect::<Vec<_>>()).prop_shuffle();
             let mates = Just(s.teammates.clone()).prop_shuffle();
             (Just(s), convs, mates).prop_map(|(s, convs, mates)| {
                 let mut shuffled = s.clone();
-                shuffled.conversations = convs;
+                shuffled.conversations = convs.into();
                 shuffled.teammates = mates;
                 for i in &mut shuffled.inboxes {
                     i.members.reverse();
@@ -1014,11 +1014,7 @@ mod tests {
     fn apply(s: &Snapshot, moves: &[Move]) -> Snapshot {
         let mut after = s.clone();
         for m in moves {
-            for c in after
-                .conversations
-                .iter_mut()
-                .filter(|c| c.id == m.conversation)
-            {
+            if let Some(c) = after.conversations.get_mut(&m.conversation) {
                 c.assignee = Some(m.to.clone());
             }
         }
