@@ -69,7 +69,7 @@ async fn filter_narrows_the_focused_list_as_you_type() {
     let names: Vec<String> = app
         .rows(Pane::Teammates)
         .iter()
-        .map(|&n| app.snapshot.as_ref().unwrap().teammates[n].name.clone())
+        .map(|n| app.snapshot.as_ref().unwrap().teammates[n].name.clone())
         .collect();
     assert!(!names.is_empty());
     assert!(
@@ -165,7 +165,7 @@ async fn sort_cycles_and_orders_rows() {
     let opens: Vec<u32> = app
         .rows(Pane::Inboxes)
         .iter()
-        .map(|&n| m.inbox(&s.inboxes[n].id).unwrap().open)
+        .map(|n| m.inbox(&s.inboxes[n].id).unwrap().open)
         .collect();
     assert!(opens.windows(2).all(|w| w[0] >= w[1]), "{opens:?}");
     for _ in 0..SortMode::modes(Pane::Inboxes).len() - 1 {
