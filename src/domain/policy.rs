@@ -404,10 +404,12 @@ mod tests {
             warnings: vec![],
         };
         p.apply(&mut s);
-        let d: Vec<_> = s
-            .conversations
+        let d: Vec<_> = ["exact", "1"]
             .iter()
-            .map(|c| c.sla.as_ref().unwrap().deadline.unwrap())
+            .map(|id| {
+                let c = s.conversation(&ConversationId((*id).into())).unwrap();
+                c.sla.as_ref().unwrap().deadline.unwrap()
+            })
             .collect();
         assert_eq!(
             d[0],
