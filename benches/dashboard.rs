@@ -92,12 +92,23 @@ fn changes(s: &Snapshot) -> Vec<Conversation> {
 /// The originals of [`changes`].
 fn changes_back(s: &Snapshot) -> Vec<Conversation> {
     let step = (s.conversations.len() / 500).max(1);
-    s.conversations.iter().step_by(step).take(500).cloned().collect()
+    s.conversations
+        .iter()
+        .step_by(step)
+        .take(500)
+        .cloned()
+        .collect()
 }
 
 /// One refresh end to end, as the sync task and the app do it: merge into the held model,
 /// the policy on what changed, then the app applies the delta.
-fn refresh(app: &mut App, held: &Snapshot, changed: &[Conversation], policy: &Policy, at: Timestamp) {
+fn refresh(
+    app: &mut App,
+    held: &Snapshot,
+    changed: &[Conversation],
+    policy: &Policy,
+    at: Timestamp,
+) {
     let mut next = held.clone();
     let touched = merge(&mut next.conversations, changed.iter().cloned());
     policy.prepare_ids(&mut next.conversations, &touched);
@@ -162,13 +173,16 @@ fn benches(c: &mut Criterion) {
         // the originals back, so the model never drifts.
         let variants = [changes(&s), changes_back(&s)];
         let mut flip = 0;
-        c.bench_function(&format!("refresh 500 changed into {name}, end to end"), |b| {
-            b.iter(|| {
-                let held = app.snapshot.clone().expect("a snapshot");
-                refresh(&mut app, &held, &variants[flip], &policy, later);
-                flip = 1 - flip;
-            })
-        });
+        c.bench_function(
+            &format!("refresh 500 changed into {name}, end to end"),
+            |b| {
+                b.iter(|| {
+                    let held = app.snapshot.clone().expect("a snapshot");
+                    refresh(&mut app, &held, &variants[flip], &policy, later);
+                    flip = 1 - flip;
+                })
+            },
+        );
         drop(app);
     }
 }

@@ -53,15 +53,13 @@ pub async fn run(
         let took = started.elapsed();
         let budget = backend.budget();
         let msg = match result {
-            Ok(refresh) => {
-                SyncMsg::Snapshot {
-                    snapshot: Box::new(refresh.snapshot),
-                    delta: refresh.delta,
-                    took,
-                    budget,
-                    capabilities: Box::new(backend.capabilities()),
-                }
-            }
+            Ok(refresh) => SyncMsg::Snapshot {
+                snapshot: Box::new(refresh.snapshot),
+                delta: refresh.delta,
+                took,
+                budget,
+                capabilities: Box::new(backend.capabilities()),
+            },
             Err(e) => {
                 tracing::warn!(error = %e, "poll failed");
                 SyncMsg::Failed {

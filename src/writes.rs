@@ -447,7 +447,13 @@ mod tests {
             Ok(self.snapshot_now())
         }
         async fn conversation(&self, _: &ConversationId) -> Result<Conversation, BackendError> {
-            Ok(self.snapshot_now().conversations.iter().next().cloned().unwrap())
+            Ok(self
+                .snapshot_now()
+                .conversations
+                .iter()
+                .next()
+                .cloned()
+                .unwrap())
         }
         async fn teammate(&self, id: &TeammateId) -> Result<Teammate, BackendError> {
             Ok(fixture::teammate(id.as_str()))

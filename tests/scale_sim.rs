@@ -61,7 +61,9 @@ async fn at_large_a_refresh_costs_at_most_five_requests_and_matches_a_full_read(
     let before = requests(sim);
     let refreshed = held.refresh(&policy).await.unwrap();
     let cost = requests(sim) - before;
-    let delta = refreshed.delta.expect("an incremental refresh says what changed");
+    let delta = refreshed
+        .delta
+        .expect("an incremental refresh says what changed");
     let merged = refreshed.snapshot;
     eprintln!("scale: full read {full_cost} requests; refresh with {changed} changed: {cost}");
     assert!(
@@ -78,7 +80,11 @@ async fn at_large_a_refresh_costs_at_most_five_requests_and_matches_a_full_read(
         .collect();
     let named: std::collections::BTreeSet<_> = delta.ids().cloned().collect();
     assert!(differ.is_subset(&named), "{:?}", differ.difference(&named));
-    assert!(named.len() <= changed, "{} named, {changed} changed", named.len());
+    assert!(
+        named.len() <= changed,
+        "{} named, {changed} changed",
+        named.len()
+    );
     eprintln!("scale: delta of {} ({} differ)", named.len(), differ.len());
 
     // The merged snapshot is what a full read sees.

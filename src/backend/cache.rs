@@ -10,7 +10,9 @@
 //! since the previous refresh ([`Delta`]), so everything downstream costs what changed.
 
 use super::BackendError;
-use crate::domain::{Conversation, ConversationId, Conversations, Delta, Policy, Refresh, Snapshot};
+use crate::domain::{
+    Conversation, ConversationId, Conversations, Delta, Policy, Refresh, Snapshot,
+};
 use async_trait::async_trait;
 use jiff::{SignedDuration, Timestamp};
 use std::collections::BTreeSet;
@@ -116,7 +118,11 @@ impl<F: Send + Sync, C: Send + Sync + Clone> Cache<F, C> {
 
     /// A snapshot at `started`: full or incremental as due. A failed refresh leaves what is
     /// held as it was. Caps and SLA estimates are the caller's ([`Policy::apply`]).
-    pub async fn snapshot<S>(&self, source: &S, started: Timestamp) -> Result<Snapshot, BackendError>
+    pub async fn snapshot<S>(
+        &self,
+        source: &S,
+        started: Timestamp,
+    ) -> Result<Snapshot, BackendError>
     where
         S: ChangeSource<Fixed = F, Cursor = C>,
     {
@@ -192,7 +198,9 @@ where
     if let Some(h) = state.held.as_mut()
         && started.duration_since(h.full_at) < full_every
     {
-        let changes = source.read_changes(&mut h.fixed, &h.cursor, started).await?;
+        let changes = source
+            .read_changes(&mut h.fixed, &h.cursor, started)
+            .await?;
         let touched = merge_with(&mut h.conversations, changes.conversations, prepare);
         state.pending.ids.extend(touched);
         h.cursor = changes.cursor;

@@ -108,19 +108,22 @@ impl AlertState {
             self.inboxes = over;
         }
         if let Some(within) = rules.breach_within {
-            let near: BTreeSet<ConversationId> = near(within).unwrap_or_else(|| snapshot
-                .conversations
-                .iter()
-                .filter(|c| c.state.waiting_on_us())
-                .filter(|c| {
-                    c.sla.as_ref().is_some_and(|s| {
-                        s.status.is_running()
-                            && s.deadline
-                                .is_some_and(|d| d.at > now && d.at.duration_since(now) <= within)
+            let near: BTreeSet<ConversationId> = near(within).unwrap_or_else(|| {
+                snapshot
+                    .conversations
+                    .iter()
+                    .filter(|c| c.state.waiting_on_us())
+                    .filter(|c| {
+                        c.sla.as_ref().is_some_and(|s| {
+                            s.status.is_running()
+                                && s.deadline.is_some_and(|d| {
+                                    d.at > now && d.at.duration_since(now) <= within
+                                })
+                        })
                     })
-                })
-                .map(|c| c.id.clone())
-                .collect());
+                    .map(|c| c.id.clone())
+                    .collect()
+            });
             for id in near.difference(&self.conversations) {
                 let c = snapshot.conversation(id);
                 let inbox = c

@@ -348,7 +348,8 @@ mod tests {
             conversations: vec![
                 conv("c1", -600, "Refund | urgent"),
                 conv("c2", 300, "Login"),
-            ].into(),
+            ]
+            .into(),
             away_reasons: vec![],
             warnings: vec![],
         };

@@ -463,7 +463,11 @@ impl Live {
     }
 
     /// Open conversations whose running SLA deadline falls in `(now, now + within]`.
-    pub fn running_within(&self, now: Timestamp, within: SignedDuration) -> BTreeSet<ConversationId> {
+    pub fn running_within(
+        &self,
+        now: Timestamp,
+        within: SignedDuration,
+    ) -> BTreeSet<ConversationId> {
         let end = now.checked_add(within).unwrap_or(now);
         self.running
             .range((now, ConversationId(String::new()))..)
@@ -497,16 +501,17 @@ impl Live {
             .inboxes
             .iter()
             .map(|i| {
-                let (away, on_duty) = i.members.iter().fold((0, 0), |(a, d), m| {
-                    match teammate_index
-                        .get(&m.teammate)
-                        .map(|&n| &snapshot.teammates[n])
-                    {
-                        Some(t) if t.presence.is_away() => (a + 1, d),
-                        Some(_) => (a, d + 1),
-                        None => (a, d),
-                    }
-                });
+                let (away, on_duty) =
+                    i.members.iter().fold((0, 0), |(a, d), m| {
+                        match teammate_index
+                            .get(&m.teammate)
+                            .map(|&n| &snapshot.teammates[n])
+                        {
+                            Some(t) if t.presence.is_away() => (a + 1, d),
+                            Some(_) => (a, d + 1),
+                            None => (a, d),
+                        }
+                    });
                 let agg = self.inboxes.get(&i.id).unwrap_or(&empty);
                 InboxMetrics {
                     inbox: i.id.clone(),
@@ -590,7 +595,10 @@ mod tests {
             proptest::option::of(0u8..4),
             proptest::option::of(-4_000i64..600),
             proptest::option::of(-4_000i64..600),
-            proptest::option::of((0usize..6, proptest::option::of((-3_000i64..3_000, any::<bool>())))),
+            proptest::option::of((
+                0usize..6,
+                proptest::option::of((-3_000i64..3_000, any::<bool>())),
+            )),
             -9_000i64..600,
         )
             .prop_map(|(id, state, inbox, mate, waiting, replied, sla, created)| {
@@ -672,7 +680,12 @@ mod tests {
         )
     }
 
-    fn check_same(live: &Live, s: &Snapshot, p: &Policy, now: Timestamp) -> Result<(), TestCaseError> {
+    fn check_same(
+        live: &Live,
+        s: &Snapshot,
+        p: &Policy,
+        now: Timestamp,
+    ) -> Result<(), TestCaseError> {
         let incremental = live.metrics(s, p);
         let fresh = Live::build(s, p, now).metrics(s, p);
         prop_assert_eq!(&incremental, &fresh);
@@ -707,7 +720,8 @@ mod tests {
             .filter(|c| {
                 c.sla.as_ref().is_some_and(|x| {
                     x.status.is_running()
-                        && x.deadline.is_some_and(|d| d.at > now && d.at.duration_since(now) <= within)
+                        && x.deadline
+                            .is_some_and(|d| d.at > now && d.at.duration_since(now) <= within)
                 })
             })
             .map(|c| c.id.clone())

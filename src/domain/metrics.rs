@@ -2,8 +2,8 @@
 //!
 //! Pure functions of a [`Snapshot`], a [`Policy`] and the current time.
 
-use super::model::{Cap, Conversation, ConversationId, InboxId, Snapshot, TeammateId};
 use super::live::{Live, SlaQueue};
+use super::model::{Cap, Conversation, ConversationId, InboxId, Snapshot, TeammateId};
 use super::ordering;
 use super::policy::Policy;
 use jiff::{SignedDuration, Timestamp};
@@ -434,7 +434,8 @@ mod tests {
                 conv("c5", Some("tech"), None, Some(-60)),
                 snoozed,
                 conv("c7", None, Some("bo"), None),
-            ].into(),
+            ]
+            .into(),
             away_reasons: vec![],
             warnings: vec![],
         }
@@ -527,7 +528,10 @@ mod tests {
         let m = derive(&s, &p, t(0));
         assert!(m.teammate(&TeammateId("ana".into())).unwrap().idle);
         // A reply of hers 5 minutes ago in another conversation: not idle.
-        s.conversations.get_mut(&ConversationId("c2".into())).unwrap().last_reply_at = Some(t(-300));
+        s.conversations
+            .get_mut(&ConversationId("c2".into()))
+            .unwrap()
+            .last_reply_at = Some(t(-300));
         let m = derive(&s, &p, t(0));
         let ana = m.teammate(&TeammateId("ana".into())).unwrap();
         assert!(!ana.idle);
@@ -602,10 +606,7 @@ mod tests {
             .iter()
             .map(|u| (u.conversation.0, u.remaining.as_secs(), u.missed))
             .collect();
-        assert_eq!(
-            q,
-            [("c4".into(), 0, true), ("c3".to_string(), 600, false)]
-        );
+        assert_eq!(q, [("c4".into(), 0, true), ("c3".to_string(), 600, false)]);
         assert!(m.sla_queue.iter().all(|u| !u.exact));
     }
 }

@@ -513,7 +513,9 @@ impl Snapshot {
 /// map, so the sync task and the UI hold one copy, a clone is O(1) and an insert or removal
 /// copies only the path to it. Serialised as a list, in id order.
 #[derive(Clone, Default, PartialEq)]
-pub struct Conversations(imbl::OrdMap<std::sync::Arc<ConversationId>, std::sync::Arc<Conversation>>);
+pub struct Conversations(
+    imbl::OrdMap<std::sync::Arc<ConversationId>, std::sync::Arc<Conversation>>,
+);
 
 impl Conversations {
     /// No conversations.
@@ -585,7 +587,11 @@ impl Conversations {
 
     /// Keeps the conversations `keep` says yes to.
     pub fn retain(&mut self, mut keep: impl FnMut(&Conversation) -> bool) {
-        let gone: Vec<ConversationId> = self.iter().filter(|c| !keep(c)).map(|c| c.id.clone()).collect();
+        let gone: Vec<ConversationId> = self
+            .iter()
+            .filter(|c| !keep(c))
+            .map(|c| c.id.clone())
+            .collect();
         for id in gone {
             self.0.remove(&id);
         }

@@ -3,8 +3,8 @@
 //! Built from the config file; applied to a [`Snapshot`] by pure functions.
 
 use super::model::{
-    Cap, CapSource, Conversation, ConversationId, Conversations, Deadline, Priority, Sla, SlaStatus,
-    Snapshot, Teammate,
+    Cap, CapSource, Conversation, ConversationId, Conversations, Deadline, Priority, Sla,
+    SlaStatus, Snapshot, Teammate,
 };
 pub use super::ordering::SortKey;
 use jiff::{SignedDuration, Timestamp};
@@ -273,7 +273,9 @@ impl Policy {
     /// `true` when [`Policy::prepare`] would change nothing (cheap to check before a copy).
     pub fn is_prepared(&self, conversation: &Conversation) -> bool {
         match conversation.sla.as_ref() {
-            Some(sla) if !conversation.state.is_done() && !sla.deadline.is_some_and(|d| d.exact) => {
+            Some(sla)
+                if !conversation.state.is_done() && !sla.deadline.is_some_and(|d| d.exact) =>
+            {
                 sla.deadline == self.estimate_deadline(conversation, sla)
             }
             _ => true,

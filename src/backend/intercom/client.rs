@@ -368,7 +368,10 @@ impl Helpdesk for IntercomClient {
     }
 
     /// The same reads as [`Helpdesk::snapshot`], with what changed since the last refresh.
-    async fn refresh(&self, policy: &crate::domain::Policy) -> Result<crate::domain::Refresh, BackendError> {
+    async fn refresh(
+        &self,
+        policy: &crate::domain::Policy,
+    ) -> Result<crate::domain::Refresh, BackendError> {
         self.cache.refresh(self, self.now(), policy).await
     }
 

@@ -148,10 +148,11 @@ impl ChangeSource for IntercomClient {
         warnings: Vec<String>,
     ) -> Snapshot {
         let inboxes = inboxes(&fixed.teams, &fixed.admins);
+        let memberships = mapping::Memberships::of(&inboxes);
         let teammates = fixed
             .admins
             .iter()
-            .map(|a| mapping::teammate(a, &fixed.reasons, &inboxes))
+            .map(|a| mapping::teammate_in(a, &fixed.reasons, &memberships))
             .collect();
         Snapshot {
             taken_at: self.now(),
