@@ -204,7 +204,7 @@ pub fn escape_sequences(rules: &AlertRules, alert: &Alert) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::metrics::derive;
+    use crate::domain::derive;
     use crate::domain::model::*;
     use crate::domain::policy::Policy;
     use proptest::prelude::*;

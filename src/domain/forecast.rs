@@ -342,7 +342,7 @@ pub fn service_level(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::metrics::derive;
+    use crate::domain::derive;
     use crate::domain::model::*;
     use crate::domain::policy::Policy;
     use proptest::prelude::*;

@@ -1,7 +1,7 @@
 //! Derived figures kept up to date by deltas: a refresh costs what changed, not what exists.
 //!
 //! [`Live`] holds, per inbox and per teammate, the counts and the ordered multisets
-//! (waiting-since, last replies) that [`super::metrics::derive`] would compute, plus the SLA
+//! (waiting-since, last replies) that [`derive`] would compute, plus the SLA
 //! queue and the running deadlines. [`Live::apply`] takes out the old version of each
 //! conversation a [`Delta`] names and adds the new one; [`Live::advance`] moves the clock,
 //! re-classifying only the conversations whose SLA standing changes in between (each has
@@ -12,10 +12,11 @@ use super::metrics::{InboxMetrics, Metrics, SlaStanding, TeammateMetrics, Totals
 use super::model::{
     Conversation, ConversationId, Conversations, Delta, InboxId, SlaStatus, Snapshot, TeammateId,
 };
+use super::ordering::SlaQueue;
+#[cfg(test)]
 use super::ordering::SlaUrgency;
 use super::policy::Policy;
 use jiff::{SignedDuration, Timestamp};
-use serde::{Serialize, Serializer};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// A multiset of timestamps (first = smallest).
@@ -79,199 +80,6 @@ struct MateAgg {
     replies: Times,
 }
 
-/// One entry of the SLA queue, keyed on absolute time so it never moves as the clock runs.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct QEntry {
-    key: Timestamp,
-    id: ConversationId,
-    exact: bool,
-    missed: bool,
-}
-
-/// Open conversations with a known SLA deadline or a reported miss, nearest to breach first
-/// at [`SlaQueue::at`] (breached first, most overdue first; a reported miss counts as
-/// breached now; ties by id) — the order [`super::ordering::sla_queue`] gives, held as two
-/// persistent sorted sequences: deadlines (fixed on the clock) and reported misses whose
-/// deadline is still ahead or unknown (they sit at "now"). O(1) to clone, O(log² n) to
-/// update or index.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct SlaQueue {
-    at: Option<Timestamp>,
-    fixed: imbl::Vector<QEntry>,
-    floating: imbl::Vector<QEntry>,
-}
-
-impl SlaQueue {
-    /// The moment the remaining times are measured from.
-    pub fn at(&self) -> Option<Timestamp> {
-        self.at
-    }
-
-    /// How many entries.
-    pub fn len(&self) -> usize {
-        self.fixed.len() + self.floating.len()
-    }
-
-    /// `true` when empty.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    fn now(&self) -> Timestamp {
-        self.at.unwrap_or(Timestamp::UNIX_EPOCH)
-    }
-
-    /// Fixed entries before "now", and those exactly at it.
-    fn split(&self) -> (usize, usize) {
-        let now = self.now();
-        let before = partition(&self.fixed, |e| e.key < now);
-        let upto = partition(&self.fixed, |e| e.key <= now);
-        (before, upto - before)
-    }
-
-    fn urgency(&self, e: &QEntry, floating: bool) -> SlaUrgency {
-        SlaUrgency {
-            conversation: e.id.clone(),
-            remaining: if floating {
-                SignedDuration::ZERO
-            } else {
-                e.key.duration_since(self.now())
-            },
-            exact: e.exact,
-            missed: e.missed,
-        }
-    }
-
-    /// The entry at position `n`.
-    pub fn get(&self, n: usize) -> Option<SlaUrgency> {
-        let (p, e) = self.split();
-        let f = self.floating.len();
-        if n < p {
-            return self.fixed.get(n).map(|x| self.urgency(x, false));
-        }
-        if n >= p + e + f {
-            return self.fixed.get(n - f).map(|x| self.urgency(x, false));
-        }
-        // The tie group at "now": fixed entries exactly at it and the floating ones, by id.
-        let j = n - p;
-        for i in 0..e {
-            let a = &self.fixed[p + i];
-            let pos = i + partition(&self.floating, |b| b.id < a.id);
-            match j.cmp(&pos) {
-                std::cmp::Ordering::Equal => return Some(self.urgency(a, false)),
-                std::cmp::Ordering::Less => {
-                    return self.floating.get(j - i).map(|x| self.urgency(x, true));
-                }
-                std::cmp::Ordering::Greater => {}
-            }
-        }
-        self.floating.get(j - e).map(|x| self.urgency(x, true))
-    }
-
-    /// Every entry in order (O(n log n); for tests, exports and the handoff).
-    pub fn iter(&self) -> impl Iterator<Item = SlaUrgency> + '_ {
-        (0..self.len()).filter_map(|n| self.get(n))
-    }
-
-    /// Where `c` stands in the queue, if it is in it.
-    pub fn position(&self, c: &Conversation) -> Option<usize> {
-        let (floating, entry) = q_entry(c, self.now())?;
-        let (p, e) = self.split();
-        if floating {
-            let k = find(&self.floating, &entry, false)?;
-            let ties = (0..e).filter(|&i| self.fixed[p + i].id < entry.id).count();
-            Some(p + k + ties)
-        } else {
-            let k = find(&self.fixed, &entry, true)?;
-            let now = self.now();
-            Some(if entry.key < now {
-                k
-            } else if entry.key > now {
-                k + self.floating.len()
-            } else {
-                k + partition(&self.floating, |b| b.id < entry.id)
-            })
-        }
-    }
-
-    fn change(&mut self, c: &Conversation, at: Timestamp, sign: i32) {
-        let Some((floating, entry)) = q_entry(c, at) else {
-            return;
-        };
-        let list = if floating {
-            &mut self.floating
-        } else {
-            &mut self.fixed
-        };
-        let pos = list.binary_search_by(|x| order(x, &entry, !floating));
-        match (pos, sign > 0) {
-            (Err(n), true) => list.insert(n, entry),
-            (Ok(n), false) => {
-                list.remove(n);
-            }
-            _ => {}
-        }
-    }
-}
-
-impl Serialize for SlaQueue {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.iter())
-    }
-}
-
-fn order(a: &QEntry, b: &QEntry, by_key: bool) -> std::cmp::Ordering {
-    if by_key {
-        (a.key, &a.id).cmp(&(b.key, &b.id))
-    } else {
-        a.id.cmp(&b.id)
-    }
-}
-
-fn find(list: &imbl::Vector<QEntry>, e: &QEntry, by_key: bool) -> Option<usize> {
-    list.binary_search_by(|x| order(x, e, by_key)).ok()
-}
-
-/// The number of leading entries for which `pred` holds (it must hold for a prefix).
-fn partition(list: &imbl::Vector<QEntry>, pred: impl Fn(&QEntry) -> bool) -> usize {
-    let (mut lo, mut hi) = (0, list.len());
-    while lo < hi {
-        let mid = (lo + hi) / 2;
-        if pred(&list[mid]) {
-            lo = mid + 1;
-        } else {
-            hi = mid;
-        }
-    }
-    lo
-}
-
-/// `c`'s SLA queue entry at `at`: whether it floats at "now", and the entry.
-fn q_entry(c: &Conversation, at: Timestamp) -> Option<(bool, QEntry)> {
-    if !c.state.waiting_on_us() {
-        return None;
-    }
-    let sla = c.sla.as_ref()?;
-    let missed = sla.status == SlaStatus::Missed;
-    let deadline = sla.deadline;
-    let exact = deadline.is_some_and(|d| d.exact);
-    let (floating, key) = match (missed, deadline) {
-        (false, None) => return None,
-        (false, Some(d)) => (false, d.at),
-        (true, Some(d)) if d.at <= at => (false, d.at),
-        (true, d) => (true, d.map_or(Timestamp::UNIX_EPOCH, |d| d.at)),
-    };
-    Some((
-        floating,
-        QEntry {
-            key,
-            id: c.id.clone(),
-            exact,
-            missed,
-        },
-    ))
-}
-
 /// The next moment after `at` when something about `c` that depends on the clock changes:
 /// its standing (later → soon → breached) or a reported miss's place in the queue.
 fn next_event(c: &Conversation, at: Timestamp, soon: SignedDuration) -> Option<Timestamp> {
@@ -286,6 +94,12 @@ fn next_event(c: &Conversation, at: Timestamp, soon: SignedDuration) -> Option<T
         [d.checked_sub(soon).ok(), Some(d)]
     };
     candidates.into_iter().flatten().filter(|t| *t > at).min()
+}
+
+/// Computes every derived figure of `snapshot` at `now` (O(conversations); a dashboard keeps
+/// a [`Live`] and applies deltas instead).
+pub fn derive(snapshot: &Snapshot, policy: &Policy, now: Timestamp) -> Metrics {
+    Live::build(snapshot, policy, now).metrics(snapshot, policy)
 }
 
 /// The derived state of one model, kept up to date by deltas and the clock.
@@ -314,10 +128,7 @@ impl Live {
             totals: Counts::default(),
             inboxes: HashMap::new(),
             teammates: HashMap::new(),
-            queue: SlaQueue {
-                at: Some(now),
-                ..SlaQueue::default()
-            },
+            queue: SlaQueue::starting(now),
             timeline: BTreeSet::new(),
             running: BTreeSet::new(),
         };
@@ -444,7 +255,7 @@ impl Live {
             }
         }
         self.at = now;
-        self.queue.at = Some(now);
+        self.queue.move_to(now);
         true
     }
 

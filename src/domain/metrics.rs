@@ -2,9 +2,9 @@
 //!
 //! Pure functions of a [`Snapshot`], a [`Policy`] and the current time.
 
-use super::live::{Live, SlaQueue};
 use super::model::{Cap, Conversation, ConversationId, InboxId, Snapshot, TeammateId};
 use super::ordering;
+use super::ordering::SlaQueue;
 use super::policy::Policy;
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -150,12 +150,6 @@ pub fn sla_standing(c: &Conversation, now: Timestamp, soon: SignedDuration) -> S
         Some(d) if d.at.duration_since(now) <= soon => SlaStanding::Soon,
         Some(_) => SlaStanding::Later,
     }
-}
-
-/// Computes every derived figure of `snapshot` at `now` (O(conversations); a dashboard keeps
-/// a [`Live`] and applies deltas instead).
-pub fn derive(snapshot: &Snapshot, policy: &Policy, now: Timestamp) -> Metrics {
-    Live::build(snapshot, policy, now).metrics(snapshot, policy)
 }
 
 /// Ids of the open conversations of one inbox, in the policy's priority order.
@@ -334,6 +328,7 @@ pub(crate) fn reference(snapshot: &Snapshot, policy: &Policy, now: Timestamp) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::derive;
     use crate::domain::model::*;
     use crate::domain::policy::SlaTarget;
 

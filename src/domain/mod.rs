@@ -16,6 +16,7 @@ pub mod policy;
 pub mod rebalance;
 
 pub use capabilities::Capabilities;
-pub use metrics::{Metrics, derive};
+pub use live::derive;
+pub use metrics::Metrics;
 pub use model::*;
 pub use policy::Policy;

@@ -352,7 +352,7 @@ pub fn to_planned(snapshot: &Snapshot, moves: &[Move]) -> Vec<Planned> {
 mod tests {
     use super::*;
     use crate::domain::actions::{State, Write};
-    use crate::domain::metrics::derive;
+    use crate::domain::derive;
     use crate::domain::model::*;
     use jiff::Timestamp;
     use proptest::prelude::*;
