@@ -1,19 +1,21 @@
 //! Speed of the hot paths at the `large` scale preset (2,000 teammates, 300 inboxes, 100,000
-//! open conversations): deriving the metrics, drawing the main view at 200×60, merging a
-//! refresh's changes. Run with `cargo bench`; figures and how they were taken are in
-//! BENCHMARKS.md.
+//! open conversations): deriving the metrics afresh, drawing the main view at 200×60, and a
+//! refresh of 500 changed conversations end to end (merge into the held model, policy on the
+//! changed, the delta applied to the derived figures, forecasts, selection: ready to draw) —
+//! at large and at xl size (500,000 conversations), to show it stays flat. Run with
+//! `cargo bench`; figures and how they were taken are in BENCHMARKS.md.
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use jiff::Timestamp;
+use jiff::{SignedDuration, Timestamp};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use secrecy::SecretString;
 use shiftlead::app::{App, SyncMsg};
-use shiftlead::backend::intercom::client::merge;
+use shiftlead::backend::cache::merge;
 use shiftlead::backend::intercom::{IntercomClient, IntercomSettings};
 use shiftlead::backend::{Budget, Helpdesk};
 use shiftlead::clock::ManualClock;
-use shiftlead::domain::{self, Policy, Snapshot};
+use shiftlead::domain::{self, Conversation, ConversationId, Delta, Policy, Snapshot};
 use shiftlead::sim::scenario::Scale;
 use shiftlead::sim::{self, Scenario, SimConfig};
 use shiftlead::ui::{self, Ctx, theme::Theme};
@@ -50,22 +52,104 @@ fn large_snapshot() -> (Snapshot, Policy, domain::Capabilities) {
     })
 }
 
+/// The large snapshot with its conversations copied `times` over under new ids (the xl
+/// preset's 500,000 conversations, at large's inboxes and teammates).
+fn widened(s: &Snapshot, times: usize) -> Snapshot {
+    let mut out = s.clone();
+    for k in 1..times {
+        for c in s.conversations.iter() {
+            let mut c = c.clone();
+            c.id = ConversationId(format!("{}x{k}", c.id));
+            out.conversations.insert(c);
+        }
+    }
+    out
+}
+
+/// 500 conversations spread over the workspace, each changed as a refresh sees it: a new
+/// assignee, the customer waiting again, updated 5 s ago; 20 of them closed.
+fn changes(s: &Snapshot) -> Vec<Conversation> {
+    let step = (s.conversations.len() / 500).max(1);
+    let mates: Vec<_> = s.teammates.iter().map(|t| t.id.clone()).collect();
+    s.conversations
+        .iter()
+        .step_by(step)
+        .take(500)
+        .enumerate()
+        .map(|(n, c)| {
+            let mut c = c.clone();
+            c.assignee = Some(mates[n * 7 % mates.len()].clone());
+            c.waiting_since = Some(now() - SignedDuration::from_secs(30));
+            c.updated_at = now() - SignedDuration::from_secs(5);
+            if n % 25 == 0 {
+                c.state = domain::ConversationState::Closed;
+            }
+            c
+        })
+        .collect()
+}
+
+/// The originals of [`changes`].
+fn changes_back(s: &Snapshot) -> Vec<Conversation> {
+    let step = (s.conversations.len() / 500).max(1);
+    s.conversations
+        .iter()
+        .step_by(step)
+        .take(500)
+        .cloned()
+        .collect()
+}
+
+/// One refresh end to end, as the sync task and the app do it: merge into the held model,
+/// the policy on what changed, then the app applies the delta.
+fn refresh(
+    app: &mut App,
+    held: &Snapshot,
+    changed: &[Conversation],
+    policy: &Policy,
+    at: Timestamp,
+) {
+    let mut next = held.clone();
+    let touched = merge(&mut next.conversations, changed.iter().cloned());
+    policy.prepare_ids(&mut next.conversations, &touched);
+    policy.apply_people(&mut next);
+    let (changed, removed) = touched
+        .into_iter()
+        .partition(|id| next.conversations.contains(id));
+    app.on_sync(
+        SyncMsg::Snapshot {
+            delta: Some(Delta { changed, removed }),
+            snapshot: Box::new(next),
+            took: Duration::from_millis(5),
+            budget: Budget::default(),
+            capabilities: Box::new(app.capabilities.clone()),
+        },
+        at,
+    );
+}
+
+fn app_with(snapshot: &Snapshot, policy: &Policy, capabilities: &domain::Capabilities) -> App {
+    let mut app = App::new(policy.clone(), Duration::from_secs(5), true);
+    app.on_sync(
+        SyncMsg::Snapshot {
+            delta: None,
+            snapshot: Box::new(snapshot.clone()),
+            took: Duration::from_millis(5),
+            budget: Budget::default(),
+            capabilities: Box::new(capabilities.clone()),
+        },
+        now(),
+    );
+    app
+}
+
 fn benches(c: &mut Criterion) {
     let (snapshot, policy, capabilities) = large_snapshot();
     c.bench_function("derive metrics, large", |b| {
         b.iter(|| domain::derive(black_box(&snapshot), &policy, now()))
     });
 
-    let mut app = App::new(policy.clone(), Duration::from_secs(5), true);
-    app.on_sync(
-        SyncMsg::Snapshot {
-            snapshot: Box::new(snapshot.clone()),
-            took: Duration::from_millis(5),
-            budget: Budget::default(),
-            capabilities: Box::new(capabilities),
-        },
-        now(),
-    );
+    let app = app_with(&snapshot, &policy, &capabilities);
     let mut terminal = Terminal::new(TestBackend::new(200, 60)).expect("a test terminal");
     let ctx = Ctx {
         now: now(),
@@ -82,23 +166,25 @@ fn benches(c: &mut Criterion) {
         })
     });
 
-    let held: std::collections::BTreeMap<String, domain::Conversation> = snapshot
-        .conversations
-        .iter()
-        .map(|c| (c.id.0.clone(), c.clone()))
-        .collect();
-    let changed: Vec<domain::Conversation> =
-        snapshot.conversations.iter().take(500).cloned().collect();
-    c.bench_function("merge 500 changed into large", |b| {
-        b.iter_batched(
-            || held.clone(),
-            |mut h| {
-                merge(&mut h, changed.iter().cloned());
-                h
+    let later = now() + SignedDuration::from_secs(5);
+    for (name, s) in [("large", snapshot.clone()), ("xl", widened(&snapshot, 5))] {
+        let mut app = app_with(&s, &policy, &capabilities);
+        // Each iteration is one refresh of 500 changes: alternately the changed versions and
+        // the originals back, so the model never drifts.
+        let variants = [changes(&s), changes_back(&s)];
+        let mut flip = 0;
+        c.bench_function(
+            &format!("refresh 500 changed into {name}, end to end"),
+            |b| {
+                b.iter(|| {
+                    let held = app.snapshot.clone().expect("a snapshot");
+                    refresh(&mut app, &held, &variants[flip], &policy, later);
+                    flip = 1 - flip;
+                })
             },
-            criterion::BatchSize::LargeInput,
-        )
-    });
+        );
+        drop(app);
+    }
 }
 
 criterion_group! {

@@ -218,9 +218,7 @@ async fn run(
             conn.policy.apply(&mut snapshot);
             // Privacy holds here too: no conversation titles in the JSON.
             if privacy || config.ui.privacy {
-                for c in &mut snapshot.conversations {
-                    c.title = None;
-                }
+                snapshot.conversations.update_all(|c| c.title = None);
             }
             let metrics = domain::derive(&snapshot, &conn.policy, clock.now());
             let out = serde_json::json!({ "snapshot": snapshot, "metrics": metrics });

@@ -1,11 +1,12 @@
-//! The sync task: polls the backend every refresh interval (or when asked), applies the local
-//! policy, and sends each result to the UI loop. It never touches the terminal, and the UI
-//! never waits for it.
+//! The sync task: polls the backend every refresh interval (or when asked) through
+//! [`Helpdesk::refresh`] (the local policy applied to what changed), and sends each result,
+//! with its [`Delta`], to the UI loop. It never touches the terminal, and the UI never waits
+//! for it.
 
 use crate::backend::Budget;
 use crate::backend::Helpdesk;
 use crate::domain::Policy;
-use crate::domain::{Capabilities, Snapshot};
+use crate::domain::{Capabilities, Delta, Snapshot};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{Notify, mpsc};
@@ -15,8 +16,11 @@ use tokio::sync::{Notify, mpsc};
 pub enum SyncMsg {
     /// A fresh snapshot (policy already applied).
     Snapshot {
-        /// The data.
+        /// The data: the whole model, its conversations shared with the backend's cache.
         snapshot: Box<Snapshot>,
+        /// Which conversations changed since the previous `Snapshot` message; `None`: anything
+        /// may have (derive everything afresh).
+        delta: Option<Delta>,
         /// How long the poll took.
         took: Duration,
         /// Budget after the poll.
@@ -45,19 +49,17 @@ pub async fn run(
 ) {
     loop {
         let started = Instant::now();
-        let result = backend.snapshot().await;
+        let result = backend.refresh(&policy).await;
         let took = started.elapsed();
         let budget = backend.budget();
         let msg = match result {
-            Ok(mut snapshot) => {
-                policy.apply(&mut snapshot);
-                SyncMsg::Snapshot {
-                    snapshot: Box::new(snapshot),
-                    took,
-                    budget,
-                    capabilities: Box::new(backend.capabilities()),
-                }
-            }
+            Ok(refresh) => SyncMsg::Snapshot {
+                snapshot: Box::new(refresh.snapshot),
+                delta: refresh.delta,
+                took,
+                budget,
+                capabilities: Box::new(backend.capabilities()),
+            },
             Err(e) => {
                 tracing::warn!(error = %e, "poll failed");
                 SyncMsg::Failed {

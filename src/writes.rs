@@ -551,7 +551,7 @@ mod tests {
             Snapshot {
                 inboxes: vec![inbox],
                 teammates: ["a", "b", "c"].map(fixture::teammate).to_vec(),
-                conversations: vec![c],
+                conversations: vec![c].into(),
                 ..fixture::snapshot(fixture::t0())
             }
         }
@@ -569,7 +569,13 @@ mod tests {
             Ok(self.snapshot_now())
         }
         async fn conversation(&self, _: &ConversationId) -> Result<Conversation, BackendError> {
-            Ok(self.snapshot_now().conversations.remove(0))
+            Ok(self
+                .snapshot_now()
+                .conversations
+                .iter()
+                .next()
+                .cloned()
+                .unwrap())
         }
         async fn teammate(&self, id: &TeammateId) -> Result<Teammate, BackendError> {
             Ok(fixture::teammate(id.as_str()))

@@ -246,7 +246,7 @@ async fn assign_errors_are_typed() {
         .unwrap_err();
     assert_eq!((e.status(), e.code()), (Some(404), Some("not_found")));
     let snap = client.snapshot().await.unwrap();
-    let c = &snap.conversations[0];
+    let c = snap.conversations.iter().next().unwrap();
     let e = client
         .assign(&c.id, &AssignTarget::Teammate(TeammateId("12345".into())))
         .await

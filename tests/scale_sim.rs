@@ -1,6 +1,6 @@
 //! The large scale preset over real HTTP: after the first full read, a refresh asks only for
-//! what changed — counted by the simulator's own `/_sim/stats` — and the merged snapshot equals
-//! a fresh full read.
+//! what changed — counted by the simulator's own `/_sim/stats` — the merged snapshot equals a
+//! fresh full read, and the refresh's delta names every conversation that differs.
 
 mod support;
 
@@ -28,7 +28,10 @@ async fn at_large_a_refresh_costs_at_most_five_requests_and_matches_a_full_read(
         .build()
         .await;
     let (sim, clock, held) = (&subject.sim, &subject.clock, &subject.backend);
-    let first = held.snapshot().await.unwrap();
+    let policy = shiftlead::domain::Policy::default();
+    let first = held.refresh(&policy).await.unwrap();
+    assert!(first.delta.is_none(), "a first read derives everything");
+    let first = first.snapshot;
     assert_eq!(first.teammates.len(), size.teammates);
     assert_eq!(first.inboxes.len(), size.inboxes);
     assert!(
@@ -56,8 +59,12 @@ async fn at_large_a_refresh_costs_at_most_five_requests_and_matches_a_full_read(
     };
     assert!(changed <= 500, "the premise: ≤ 500 changed, was {changed}");
     let before = requests(sim);
-    let merged = held.snapshot().await.unwrap();
+    let refreshed = held.refresh(&policy).await.unwrap();
     let cost = requests(sim) - before;
+    let delta = refreshed
+        .delta
+        .expect("an incremental refresh says what changed");
+    let merged = refreshed.snapshot;
     eprintln!("scale: full read {full_cost} requests; refresh with {changed} changed: {cost}");
     assert!(
         cost <= 5,
@@ -65,8 +72,24 @@ async fn at_large_a_refresh_costs_at_most_five_requests_and_matches_a_full_read(
         sim.stats().requests
     );
 
+    // The delta names every conversation that differs, and little else.
+    let differ: std::collections::BTreeSet<_> = first
+        .conversations
+        .diff_ids(&merged.conversations)
+        .into_iter()
+        .collect();
+    let named: std::collections::BTreeSet<_> = delta.ids().cloned().collect();
+    assert!(differ.is_subset(&named), "{:?}", differ.difference(&named));
+    assert!(
+        named.len() <= changed,
+        "{} named, {changed} changed",
+        named.len()
+    );
+    eprintln!("scale: delta of {} ({} differ)", named.len(), differ.len());
+
     // The merged snapshot is what a full read sees.
-    let fresh = subject.new_client(|_| {}).snapshot().await.unwrap();
+    let mut fresh = subject.new_client(|_| {}).snapshot().await.unwrap();
+    policy.apply(&mut fresh);
     assert_eq!(merged.conversations, fresh.conversations);
     assert_eq!(merged.teammates, fresh.teammates);
     assert_eq!(merged.inboxes, fresh.inboxes);

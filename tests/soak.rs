@@ -139,6 +139,7 @@ async fn eight_hours_under_mixed_faults_lose_and_duplicate_nothing() {
                 policy.apply(&mut s);
                 last = Some(s.clone());
                 SyncMsg::Snapshot {
+                    delta: None,
                     snapshot: Box::new(s),
                     took: Duration::from_millis(5),
                     budget: client.budget(),

@@ -69,7 +69,7 @@ async fn filter_narrows_the_focused_list_as_you_type() {
     let names: Vec<String> = app
         .rows(Pane::Teammates)
         .iter()
-        .map(|&n| app.snapshot.as_ref().unwrap().teammates[n].name.clone())
+        .map(|n| app.snapshot.as_ref().unwrap().teammates[n].name.clone())
         .collect();
     assert!(!names.is_empty());
     assert!(
@@ -165,7 +165,7 @@ async fn sort_cycles_and_orders_rows() {
     let opens: Vec<u32> = app
         .rows(Pane::Inboxes)
         .iter()
-        .map(|&n| m.inbox(&s.inboxes[n].id).unwrap().open)
+        .map(|n| m.inbox(&s.inboxes[n].id).unwrap().open)
         .collect();
     assert!(opens.windows(2).all(|w| w[0] >= w[1]), "{opens:?}");
     for _ in 0..SortMode::modes(Pane::Inboxes).len() - 1 {
@@ -308,6 +308,7 @@ async fn the_selection_stays_on_the_same_teammate_through_sorts_filters_and_refr
     let refresh = |app: &mut App, f: ui_support::Fixture| {
         app.on_sync(
             SyncMsg::Snapshot {
+                delta: None,
                 snapshot: Box::new(f.snapshot),
                 took: Duration::from_millis(5),
                 budget: Budget::default(),

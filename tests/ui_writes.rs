@@ -364,7 +364,7 @@ async fn bulk_add_of_three_marked_teammates_to_one_inbox_via_keys() {
     let members_before = escalations.members.len();
     // Walk the pane from the top: Space marks (and moves down), `j` skips a member.
     let mut chosen = Vec::new();
-    for n in r.app.rows(shiftlead::app::Pane::Teammates) {
+    for n in r.app.rows(shiftlead::app::Pane::Teammates).iter() {
         if chosen.len() == 3 {
             break;
         }

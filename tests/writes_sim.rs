@@ -155,7 +155,9 @@ async fn a_missing_conversation_is_a_404_not_applied() {
     let exec = r.executor();
     let mut s = r.snapshot().await;
     // Pretend the screen still shows a conversation the backend no longer has.
-    s.conversations[0].id = ConversationId("999".into());
+    let mut ghost = s.conversations.iter().next().unwrap().clone();
+    ghost.id = ConversationId("999".into());
+    s.conversations.insert(ghost);
     let p = actions::plan_assign(
         &s,
         &[ConversationId("999".into())],

@@ -172,7 +172,7 @@ impl App {
             View::Main if self.focus == Pane::Sla => {
                 let m = self.metrics.as_ref()?;
                 let rows = self.rows(Pane::Sla);
-                let n = *rows.get(self.selected[2])?;
+                let n = rows.get(self.selected[2])?;
                 Some(m.sla_queue.get(n)?.conversation.clone())
             }
             View::Main => None,
@@ -203,7 +203,7 @@ impl App {
             View::Main if self.focus == Pane::Teammates => {
                 let rows = self.rows(Pane::Teammates);
                 rows.get(self.selected[1])
-                    .and_then(|&n| s.map(|s| s.teammates[n].id.clone()))
+                    .and_then(|n| s.map(|s| s.teammates[n].id.clone()))
                     .into_iter()
                     .collect()
             }
@@ -235,7 +235,7 @@ impl App {
             let all: HashSet<TeammateId> = self
                 .rows(Pane::Teammates)
                 .iter()
-                .filter_map(|&n| s.teammates.get(n).map(|t| t.id.clone()))
+                .filter_map(|n| s.teammates.get(n).map(|t| t.id.clone()))
                 .collect();
             self.marked_mates = if all.is_subset(&self.marked_mates) {
                 HashSet::new()
@@ -249,7 +249,7 @@ impl App {
                 let Some(m) = &self.metrics else { return };
                 self.rows(Pane::Sla)
                     .iter()
-                    .filter_map(|&n| m.sla_queue.get(n).map(|u| u.conversation.clone()))
+                    .filter_map(|n| m.sla_queue.get(n).map(|u| u.conversation.clone()))
                     .collect()
             }
             View::Main => return,
@@ -270,7 +270,7 @@ impl App {
         let rows = self.rows(Pane::Teammates);
         let s = self.snapshot.as_ref()?;
         rows.get(self.selected[1])
-            .map(|&n| s.teammates[n].id.clone())
+            .map(|n| s.teammates[n].id.clone())
     }
 
     fn writes_blocked(&mut self, capability: &crate::domain::capabilities::Write) -> bool {
@@ -724,9 +724,14 @@ impl App {
     pub fn on_writes(&mut self, reports: Vec<Report>, undo: bool, now: jiff::Timestamp) {
         self.pending_writes = self.pending_writes.saturating_sub(reports.len());
         let mut applied = Vec::new();
+        let before = self.snapshot.clone();
+        let mut touched = Vec::new();
         for r in &reports {
             self.pending.remove(&r.planned.write.target());
             if let Some(after) = r.outcome.after() {
+                if let Write::Assign { conversation, .. } = &r.planned.write {
+                    touched.push(conversation.clone());
+                }
                 self.apply_state(&r.planned.write, after);
             }
             if let Outcome::Applied { after } = &r.outcome {
@@ -758,8 +763,18 @@ impl App {
                 self.undo_stack.push(applied);
             }
         }
-        if let (Some(s), true) = (&self.snapshot, !reports.is_empty()) {
-            self.metrics = Some(domain::derive(s, &self.policy, now));
+        if !reports.is_empty()
+            && let Some(s) = self.snapshot.take()
+        {
+            // The figures follow the conversations the writes changed, as a delta.
+            self.snapshot = before;
+            let delta = domain::Delta {
+                changed: touched,
+                removed: Vec::new(),
+            };
+            let delta = self.can_apply(now).then_some(&delta);
+            self.metrics = Some(self.rederive(&s, delta, now));
+            self.snapshot = Some(s);
         }
         self.refresh_requested = true;
         self.dirty = true;
@@ -772,7 +787,7 @@ impl App {
         };
         match (write, state) {
             (Write::Assign { conversation, .. }, State::Conversation { assignee, inbox }) => {
-                if let Some(c) = s.conversations.iter_mut().find(|c| &c.id == conversation) {
+                if let Some(c) = s.conversations.get_mut(conversation) {
                     c.assignee = assignee.clone();
                     c.inbox = inbox.clone();
                 }

@@ -455,7 +455,7 @@ impl App {
             return;
         };
         let rows = self.rows(self.focus);
-        let Some(&n) = rows.get(self.selected[self.focus.index()]) else {
+        let Some(n) = rows.get(self.selected[self.focus.index()]) else {
             return;
         };
         let view = match self.focus {

@@ -11,7 +11,7 @@ pub use crate::sync::SyncMsg;
 pub use actions::{Choice, Confirm, Effect, Overlay, PickItem, Picker};
 pub use copilot::Rebalance;
 pub use input::COMMANDS;
-pub use rows::{ConversationRow, SortMode, names, title};
+pub use rows::{ConversationRow, Rows, SortMode, names, title};
 
 use crate::backend::Budget;
 use crate::domain::actions::{Planned, State};
@@ -129,6 +129,8 @@ pub struct App {
     pub snapshot: Option<Snapshot>,
     /// Figures derived from it.
     pub metrics: Option<Metrics>,
+    /// The derived state behind `metrics`, updated by each refresh's delta.
+    live: Option<domain::live::Live>,
     /// Local rules.
     pub policy: Policy,
     /// Open conversations per inbox over the last polls.
@@ -235,6 +237,7 @@ impl App {
         App {
             snapshot: None,
             metrics: None,
+            live: None,
             policy,
             history: HashMap::new(),
             arrivals: domain::forecast::ArrivalTracker::new(SignedDuration::from_mins(15)),
@@ -308,12 +311,14 @@ impl App {
         match msg {
             SyncMsg::Snapshot {
                 snapshot,
+                delta,
                 took,
                 budget,
                 capabilities,
             } => {
                 self.capabilities = *capabilities;
-                let metrics = domain::derive(&snapshot, &self.policy, now);
+                let delta = delta.filter(|_| self.can_apply(now));
+                let metrics = self.rederive(&snapshot, delta.as_ref(), now);
                 for m in &metrics.inboxes {
                     let h = self.history.entry(m.inbox.clone()).or_default();
                     h.push_back(m.open);
@@ -323,25 +328,44 @@ impl App {
                 }
                 self.history
                     .retain(|id, _| snapshot.inboxes.iter().any(|i| &i.id == id));
-                self.arrivals.observe(&snapshot, now);
+                match &delta {
+                    Some(d) => self.arrivals.observe_changed(
+                        &snapshot,
+                        d.changed.iter().filter_map(|id| snapshot.conversation(id)),
+                        now,
+                    ),
+                    None => self.arrivals.observe(&snapshot, now),
+                }
                 self.reconcile_blocks(&snapshot, now);
                 if self.view == View::Coverage {
                     self.coverage_rows = domain::coverage::coverage(&snapshot, &self.coverage, now);
                 }
+                let live = self.live.as_ref();
+                let near = |within| live.map(|l| l.running_within(now, within));
                 if let Some(alert) =
                     self.alert_state
-                        .check(&self.alert_rules, &snapshot, &metrics, now)
+                        .check_with(&self.alert_rules, &snapshot, &metrics, now, near)
                 {
                     self.message = Some(format!("🔔 {}", alert.body));
                     self.effects.push(Effect::Alert(alert));
                 }
-                self.forecasts = domain::forecast::forecast(
-                    &snapshot,
-                    &metrics,
-                    &self.arrivals,
-                    &domain::forecast::ForecastParams::from(&self.policy),
-                    now,
-                );
+                self.forecasts = match &self.live {
+                    Some(live) => domain::forecast::forecast_with(
+                        &snapshot,
+                        &metrics,
+                        &self.arrivals,
+                        &domain::forecast::ForecastParams::from(&self.policy),
+                        now,
+                        |inbox| live.nearest_deadline(inbox, now),
+                    ),
+                    None => domain::forecast::forecast(
+                        &snapshot,
+                        &metrics,
+                        &self.arrivals,
+                        &domain::forecast::ForecastParams::from(&self.policy),
+                        now,
+                    ),
+                };
                 self.snapshot = Some(*snapshot);
                 self.metrics = Some(metrics);
                 self.last_ok = Some(now);
@@ -371,6 +395,41 @@ impl App {
         }
         self.log_message_change(&said);
         self.dirty = true;
+    }
+
+    /// Whether a delta can be applied to the figures held at `now`: they exist, were derived
+    /// from the snapshot held, with this policy, and the clock has not gone back.
+    pub(crate) fn can_apply(&self, now: Timestamp) -> bool {
+        match (&self.live, &self.snapshot) {
+            (Some(live), Some(s)) => {
+                live.derived_from(s) && live.fits(&self.policy) && now >= live.at()
+            }
+            _ => false,
+        }
+    }
+
+    /// The figures of `new` at `now`: the held ones updated by `delta` (O(changes)) when it
+    /// is given, else derived afresh (O(conversations)).
+    pub(crate) fn rederive(
+        &mut self,
+        new: &Snapshot,
+        delta: Option<&domain::Delta>,
+        now: Timestamp,
+    ) -> Metrics {
+        let live = match (self.live.take(), delta, &self.snapshot) {
+            (Some(mut live), Some(d), Some(old)) => {
+                live.apply(old, new, d);
+                if live.advance(new, now) {
+                    live
+                } else {
+                    domain::live::Live::build(new, &self.policy, now)
+                }
+            }
+            _ => domain::live::Live::build(new, &self.policy, now),
+        };
+        let metrics = live.metrics(new, &self.policy);
+        self.live = Some(live);
+        metrics
     }
 
     /// Adds a line to the history.
@@ -414,7 +473,7 @@ impl App {
 
     /// Rows shown in a pane after filter and sort (indices into the snapshot's lists, or
     /// into the SLA queue).
-    pub fn rows(&self, pane: Pane) -> Vec<usize> {
+    pub fn rows(&self, pane: Pane) -> rows::Rows {
         rows::rows(self, pane)
     }
 
@@ -444,7 +503,7 @@ impl App {
     fn selection_keys(&self) -> [Option<(String, String)>; 4] {
         let key = |pane: Pane| -> Option<(String, String)> {
             let rows = self.rows(pane);
-            let n = *rows.get(self.selected[pane.index()])?;
+            let n = rows.get(self.selected[pane.index()])?;
             let s = self.snapshot.as_ref()?;
             Some(match pane {
                 Pane::Inboxes => {
@@ -490,15 +549,21 @@ impl App {
                 continue;
             }
             let rows = self.rows(pane);
-            let found = rows.iter().position(|&n| match pane {
-                Pane::Inboxes => s.inboxes.get(n).is_some_and(|i| &i.id.0 == key),
-                Pane::Teammates => s.teammates.get(n).is_some_and(|t| &t.id.0 == key),
-                Pane::Sla => self
-                    .metrics
-                    .as_ref()
-                    .and_then(|m| m.sla_queue.get(n))
-                    .is_some_and(|u| &u.conversation.0 == key),
-            });
+            let found = match (&rows, pane, &self.metrics) {
+                // The whole queue in its own order: find the item by its key, not by a scan.
+                (rows::Rows::All(_), Pane::Sla, Some(m)) => s
+                    .conversation(&ConversationId(key.clone()))
+                    .and_then(|c| m.sla_queue.position(c)),
+                _ => rows.iter().position(|n| match pane {
+                    Pane::Inboxes => s.inboxes.get(n).is_some_and(|i| &i.id.0 == key),
+                    Pane::Teammates => s.teammates.get(n).is_some_and(|t| &t.id.0 == key),
+                    Pane::Sla => self
+                        .metrics
+                        .as_ref()
+                        .and_then(|m| m.sla_queue.get(n))
+                        .is_some_and(|u| &u.conversation.0 == key),
+                }),
+            };
             match found {
                 Some(at) => self.selected[pane.index()] = at,
                 None => gone.push(name.clone()),

@@ -107,9 +107,59 @@ fn conversation_matches(s: &Snapshot, c: &Conversation, filter: &str, privacy: b
         || contains(c.priority.as_str(), filter)
 }
 
-pub(super) fn rows(app: &App, pane: Pane) -> Vec<usize> {
+/// The rows a list shows, as positions in its source (the snapshot's inboxes or teammates,
+/// or the SLA queue): every position in order (no filter, natural order — O(1) however long
+/// the queue), or the positions chosen, in the order shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rows {
+    /// Positions `0..n`.
+    All(usize),
+    /// These positions.
+    Some(Vec<usize>),
+}
+
+impl Rows {
+    /// How many rows.
+    pub fn len(&self) -> usize {
+        match self {
+            Rows::All(n) => *n,
+            Rows::Some(v) => v.len(),
+        }
+    }
+
+    /// `true` when there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The source position of row `i`.
+    pub fn get(&self, i: usize) -> Option<usize> {
+        match self {
+            Rows::All(n) => (i < *n).then_some(i),
+            Rows::Some(v) => v.get(i).copied(),
+        }
+    }
+
+    /// Every source position, in row order.
+    pub fn iter(&self) -> Box<dyn Iterator<Item = usize> + '_> {
+        match self {
+            Rows::All(n) => Box::new(0..*n),
+            Rows::Some(v) => Box::new(v.iter().copied()),
+        }
+    }
+
+    /// The source positions of the rows in `window`.
+    pub fn window(&self, window: std::ops::Range<usize>) -> Vec<usize> {
+        match self {
+            Rows::All(n) => (window.start.min(*n)..window.end.min(*n)).collect(),
+            Rows::Some(v) => v[window].to_vec(),
+        }
+    }
+}
+
+pub(super) fn rows(app: &App, pane: Pane) -> Rows {
     let (Some(s), Some(m)) = (&app.snapshot, &app.metrics) else {
-        return Vec::new();
+        return Rows::Some(Vec::new());
     };
     let filter = app.filter[pane.index()].as_str();
     let sort = app.sort[pane.index()];
@@ -133,7 +183,7 @@ pub(super) fn rows(app: &App, pane: Pane) -> Vec<usize> {
                 }
                 _ => {}
             }
-            idx
+            Rows::Some(idx)
         }
         Pane::Teammates => {
             let mut idx: Vec<usize> = (0..s.teammates.len())
@@ -161,25 +211,24 @@ pub(super) fn rows(app: &App, pane: Pane) -> Vec<usize> {
                 }
                 _ => {}
             }
-            idx
+            Rows::Some(idx)
         }
         Pane::Sla => {
-            let mut idx: Vec<usize> = (0..m.sla_queue.len())
+            let q = &m.sla_queue;
+            if filter.is_empty() && sort != SortMode::Priority {
+                return Rows::All(q.len());
+            }
+            let conv = |n: usize| q.get(n).and_then(|u| s.conversation(&u.conversation));
+            let mut idx: Vec<usize> = (0..q.len())
                 .filter(|&n| {
                     filter.is_empty()
-                        || s.conversation_at(m.sla_queue[n].index, &m.sla_queue[n].conversation)
-                            .is_some_and(|c| conversation_matches(s, c, filter, app.privacy))
+                        || conv(n).is_some_and(|c| conversation_matches(s, c, filter, app.privacy))
                 })
                 .collect();
             if sort == SortMode::Priority {
-                idx.sort_by_key(|&n| {
-                    Reverse(
-                        s.conversation_at(m.sla_queue[n].index, &m.sla_queue[n].conversation)
-                            .map(|c| c.priority),
-                    )
-                });
+                idx.sort_by_cached_key(|&n| Reverse(conv(n).map(|c| c.priority)));
             }
-            idx
+            Rows::Some(idx)
         }
     }
 }

@@ -4,12 +4,18 @@
 //! A vendor supplies a [`ChangeSource`]: how to read everything, how to read what changed
 //! since a cursor (a timestamp for an `updated_at` search, an opaque token for an incremental
 //! export), and how to assemble a [`Snapshot`] from what is held.
+//!
+//! The conversations are held in a persistent map ([`Conversations`]): the snapshot handed
+//! out shares it (O(1), not a copy), and [`Cache::refresh`] says which conversations changed
+//! since the previous refresh ([`Delta`]), so everything downstream costs what changed.
 
 use super::BackendError;
-use crate::domain::{Conversation, Snapshot};
+use crate::domain::{
+    Conversation, ConversationId, Conversations, Delta, Policy, Refresh, Snapshot,
+};
 use async_trait::async_trait;
 use jiff::{SignedDuration, Timestamp};
-use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 
 /// What a full read returns.
 pub struct FullRead<F, C> {
@@ -55,25 +61,41 @@ pub trait ChangeSource: Send + Sync {
         started: Timestamp,
     ) -> Result<Changes<Self::Cursor>, BackendError>;
 
-    /// A snapshot of what is held.
+    /// A snapshot of what is held. `conversations` is the held map itself (an O(1) clone that
+    /// shares its nodes): put it in the snapshot as it is.
     fn assemble(
         &self,
         fixed: &Self::Fixed,
-        conversations: Vec<Conversation>,
+        conversations: Conversations,
         warnings: Vec<String>,
     ) -> Snapshot;
 }
 
 struct Held<F, C> {
     fixed: F,
-    conversations: BTreeMap<String, Conversation>,
+    conversations: Conversations,
     cursor: C,
     full_at: Timestamp,
 }
 
+/// What changed since the last [`Cache::refresh`] (reads through [`Cache::snapshot`] in
+/// between are folded in, so a refresh never misses a change).
+#[derive(Default)]
+struct Pending {
+    /// Anything may have changed (no refresh yet).
+    all: bool,
+    /// Ids inserted, replaced or removed.
+    ids: BTreeSet<ConversationId>,
+}
+
+struct State<F, C> {
+    held: Option<Held<F, C>>,
+    pending: Pending,
+}
+
 /// The held model of one backend.
 pub struct Cache<F, C> {
-    held: tokio::sync::Mutex<Option<Held<F, C>>>,
+    state: tokio::sync::Mutex<State<F, C>>,
     /// How often a full read reconciles what is held (catching deletions and anything an
     /// incremental read could miss).
     pub full_every: SignedDuration,
@@ -83,13 +105,19 @@ impl<F: Send + Sync, C: Send + Sync + Clone> Cache<F, C> {
     /// An empty cache: the first snapshot is a full read.
     pub fn new(full_every: SignedDuration) -> Self {
         Self {
-            held: tokio::sync::Mutex::new(None),
+            state: tokio::sync::Mutex::new(State {
+                held: None,
+                pending: Pending {
+                    all: true,
+                    ids: BTreeSet::new(),
+                },
+            }),
             full_every,
         }
     }
 
     /// A snapshot at `started`: full or incremental as due. A failed refresh leaves what is
-    /// held as it was.
+    /// held as it was. Caps and SLA estimates are the caller's ([`Policy::apply`]).
     pub async fn snapshot<S>(
         &self,
         source: &S,
@@ -98,51 +126,170 @@ impl<F: Send + Sync, C: Send + Sync + Clone> Cache<F, C> {
     where
         S: ChangeSource<Fixed = F, Cursor = C>,
     {
-        let mut held = self.held.lock().await;
-        if let Some(h) = held.as_mut()
-            && started.duration_since(h.full_at) < self.full_every
-        {
-            let changes = source
-                .read_changes(&mut h.fixed, &h.cursor, started)
-                .await?;
-            merge(&mut h.conversations, changes.conversations);
-            h.cursor = changes.cursor;
-            let conversations = h.conversations.values().cloned().collect();
-            return Ok(source.assemble(&h.fixed, conversations, changes.warnings));
-        }
-        let full = source.read_all(started).await?;
-        let conversations: BTreeMap<String, Conversation> = full
-            .conversations
-            .into_iter()
-            .filter(|c| !c.state.is_done())
-            .map(|c| (c.id.0.clone(), c))
-            .collect();
-        // Held by id, so snapshots come out in a stable order.
-        let list = conversations.values().cloned().collect();
-        let snapshot = source.assemble(&full.fixed, list, full.warnings);
-        *held = Some(Held {
-            fixed: full.fixed,
-            conversations,
-            cursor: full.cursor,
-            full_at: started,
-        });
-        Ok(snapshot)
+        let mut state = self.state.lock().await;
+        let warnings = read(&mut state, source, started, self.full_every, None).await?;
+        let h = state.held.as_ref().expect("held after a read");
+        Ok(source.assemble(&h.fixed, h.conversations.clone(), warnings))
+    }
+
+    /// A refresh at `started` with `policy` applied: the whole model (sharing the held
+    /// conversations) and which conversations changed since the previous refresh. The held
+    /// conversations are kept with the policy applied, so only changed ones are prepared.
+    /// One consumer (the sync task) should call this; [`Cache::snapshot`] may be called
+    /// beside it.
+    pub async fn refresh<S>(
+        &self,
+        source: &S,
+        started: Timestamp,
+        policy: &Policy,
+    ) -> Result<Refresh, BackendError>
+    where
+        S: ChangeSource<Fixed = F, Cursor = C>,
+    {
+        let mut state = self.state.lock().await;
+        let warnings = read(&mut state, source, started, self.full_every, Some(policy)).await?;
+        let State { held, pending } = &mut *state;
+        let h = held.as_mut().expect("held after a read");
+        let pending = std::mem::take(pending);
+        let delta = if pending.all {
+            let due: Vec<ConversationId> = h
+                .conversations
+                .iter()
+                .filter(|c| !policy.is_prepared(c))
+                .map(|c| c.id.clone())
+                .collect();
+            policy.prepare_ids(&mut h.conversations, &due);
+            None
+        } else {
+            // Reads through `snapshot` in between stored conversations as read.
+            policy.prepare_ids(&mut h.conversations, &pending.ids);
+            let (changed, removed) = pending
+                .ids
+                .into_iter()
+                .partition(|id| h.conversations.contains(id));
+            Some(Delta { changed, removed })
+        };
+        let mut snapshot = source.assemble(&h.fixed, h.conversations.clone(), warnings);
+        policy.apply_people(&mut snapshot);
+        Ok(Refresh { snapshot, delta })
     }
 }
 
-/// Merges changed conversations into `held`: done ones leave, the rest are inserted or
-/// replaced.
-pub fn merge(
-    held: &mut BTreeMap<String, Conversation>,
-    changed: impl IntoIterator<Item = Conversation>,
-) {
-    for c in changed {
-        if c.state.is_done() {
-            held.remove(&c.id.0);
-        } else {
-            held.insert(c.id.0.clone(), c);
+/// One read into `state`: incremental when a full read is held and not yet due, else full
+/// (a reconcile merges into what is held, so unchanged conversations stay shared). Records
+/// what changed in `state.pending`; returns the read's warnings.
+async fn read<S, F, C>(
+    state: &mut State<F, C>,
+    source: &S,
+    started: Timestamp,
+    full_every: SignedDuration,
+    policy: Option<&Policy>,
+) -> Result<Vec<String>, BackendError>
+where
+    S: ChangeSource<Fixed = F, Cursor = C>,
+    F: Send + Sync,
+    C: Send + Sync + Clone,
+{
+    let prepare = |c: &mut Conversation| {
+        if let Some(p) = policy {
+            p.prepare(c);
+        }
+    };
+    if let Some(h) = state.held.as_mut()
+        && started.duration_since(h.full_at) < full_every
+    {
+        let changes = source
+            .read_changes(&mut h.fixed, &h.cursor, started)
+            .await?;
+        let touched = merge_with(&mut h.conversations, changes.conversations, prepare);
+        state.pending.ids.extend(touched);
+        h.cursor = changes.cursor;
+        return Ok(changes.warnings);
+    }
+    let full = source.read_all(started).await?;
+    let mut fresh = full.conversations;
+    fresh.retain(|c| !c.state.is_done());
+    match state.held.as_mut() {
+        Some(h) => {
+            // A reconcile: merge into what is held, then drop what the read no longer has.
+            fresh.sort_by(|a, b| a.id.cmp(&b.id));
+            fresh.dedup_by(|b, a| {
+                let same = a.id == b.id;
+                if same {
+                    std::mem::swap(a, b);
+                }
+                same
+            });
+            let gone: Vec<ConversationId> = {
+                let mut new_ids = fresh.iter().map(|c| &c.id).peekable();
+                h.conversations
+                    .ids()
+                    .filter(|id| {
+                        while new_ids.next_if(|n| *n < *id).is_some() {}
+                        new_ids.peek() != Some(id)
+                    })
+                    .cloned()
+                    .collect()
+            };
+            for id in &gone {
+                h.conversations.remove(id);
+            }
+            let touched = merge_with(&mut h.conversations, fresh, prepare);
+            state.pending.ids.extend(touched.into_iter().chain(gone));
+            h.fixed = full.fixed;
+            h.cursor = full.cursor;
+            h.full_at = started;
+        }
+        None => {
+            let conversations: Conversations = fresh
+                .into_iter()
+                .map(|mut c| {
+                    prepare(&mut c);
+                    c
+                })
+                .collect();
+            state.held = Some(Held {
+                fixed: full.fixed,
+                conversations,
+                cursor: full.cursor,
+                full_at: started,
+            });
+            state.pending.all = true;
         }
     }
+    Ok(full.warnings)
+}
+
+/// Merges changed conversations into `held`: done ones leave, the rest are inserted or
+/// replaced. Returns the ids whose conversation actually changed (an incremental read that
+/// reaches back sees many again unchanged).
+pub fn merge(
+    held: &mut Conversations,
+    changed: impl IntoIterator<Item = Conversation>,
+) -> Vec<ConversationId> {
+    merge_with(held, changed, |_| {})
+}
+
+fn merge_with(
+    held: &mut Conversations,
+    changed: impl IntoIterator<Item = Conversation>,
+    prepare: impl Fn(&mut Conversation),
+) -> Vec<ConversationId> {
+    let mut touched = Vec::new();
+    for mut c in changed {
+        if c.state.is_done() {
+            if held.remove(&c.id).is_some() {
+                touched.push(c.id);
+            }
+        } else {
+            prepare(&mut c);
+            if held.get(&c.id) != Some(&c) {
+                touched.push(c.id.clone());
+                held.insert(c);
+            }
+        }
+    }
+    touched
 }
 
 #[cfg(test)]
@@ -151,6 +298,7 @@ mod tests {
     use crate::domain::fixture;
     use crate::domain::{ConversationState, ConversationState::*};
     use proptest::prelude::*;
+    use std::collections::BTreeMap;
 
     fn conv(id: u8, state: ConversationState) -> Conversation {
         let mut c = fixture::conversation(&id.to_string(), fixture::t0());
@@ -160,16 +308,13 @@ mod tests {
 
     #[test]
     fn merging_replaces_changed_conversations_and_drops_done_ones() {
-        let mut held: BTreeMap<String, Conversation> = [conv(1, Open), conv(2, Open)]
-            .into_iter()
-            .map(|c| (c.id.0.clone(), c))
-            .collect();
+        let mut held: Conversations = [conv(1, Open), conv(2, Open)].into_iter().collect();
         merge(
             &mut held,
             [conv(1, Closed), conv(2, Snoozed), conv(3, Open)],
         );
         let left: Vec<(&str, ConversationState)> =
-            held.values().map(|c| (c.id.as_str(), c.state)).collect();
+            held.iter().map(|c| (c.id.as_str(), c.state)).collect();
         assert_eq!(left, vec![("2", Snoozed), ("3", Open)]);
     }
 
@@ -185,7 +330,7 @@ mod tests {
             let mk = |v: &[(u8, usize)]| -> Vec<Conversation> {
                 v.iter().map(|(id, s)| conv(*id, states[*s])).collect()
             };
-            let mut held = BTreeMap::new();
+            let mut held = Conversations::new();
             merge(&mut held, mk(&start));
             let mut one_by_one = held.clone();
             for c in mk(&changes) {
@@ -199,7 +344,7 @@ mod tests {
             }
             last.retain(|_, s| !s.is_done());
             let got: BTreeMap<String, ConversationState> =
-                held.iter().map(|(k, c)| (k.clone(), c.state)).collect();
+                held.iter().map(|c| (c.id.0.clone(), c.state)).collect();
             prop_assert_eq!(got, last);
         }
     }

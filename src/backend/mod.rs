@@ -13,7 +13,8 @@ pub mod zendesk;
 
 pub use crate::domain::actions::{AssignTarget, MemberChange, PresenceChange};
 use crate::domain::{
-    Capabilities, Conversation, ConversationId, Inbox, InboxId, Snapshot, Teammate, TeammateId,
+    Capabilities, Conversation, ConversationId, Inbox, InboxId, Policy, Refresh, Snapshot,
+    Teammate, TeammateId,
 };
 use async_trait::async_trait;
 use jiff::Timestamp;
@@ -169,6 +170,20 @@ pub trait Helpdesk: Send + Sync {
     /// every conversation not yet done. Caps and SLA estimates are left for
     /// [`crate::domain::Policy::apply`].
     async fn snapshot(&self) -> Result<Snapshot, BackendError>;
+
+    /// One refresh for the sync task: the whole model with `policy` applied, and which
+    /// conversations changed since the previous call ([`Refresh::delta`]), so the dashboard
+    /// updates only those. The default reads a [`Helpdesk::snapshot`], applies the policy to
+    /// all of it and says "anything may have changed" (`delta: None`); a backend that holds
+    /// its model in [`cache::Cache`] answers with [`cache::Cache::refresh`] instead.
+    async fn refresh(&self, policy: &Policy) -> Result<Refresh, BackendError> {
+        let mut snapshot = self.snapshot().await?;
+        policy.apply(&mut snapshot);
+        Ok(Refresh {
+            snapshot,
+            delta: None,
+        })
+    }
 
     /// Re-reads one conversation.
     async fn conversation(&self, id: &ConversationId) -> Result<Conversation, BackendError>;

@@ -879,7 +879,7 @@ mod tests {
         Snapshot {
             inboxes: vec![billing, fixture::inbox("i2", "VIP")],
             teammates: vec![mate("a", false), mate("b", true), mate("c", false)],
-            conversations: vec![c1],
+            conversations: vec![c1].into(),
             ..fixture::snapshot(t0)
         }
     }
@@ -958,7 +958,8 @@ mod tests {
         let mut solved = held.clone();
         solved.id = ConversationId("c10".into());
         solved.state = crate::domain::ConversationState::Solved;
-        s.conversations.extend([held, solved]);
+        s.conversations.insert(held);
+        s.conversations.insert(solved);
         let m = crate::domain::derive(&s, &crate::domain::Policy::default(), fixture::t0());
         let plan: Vec<Planned> = plan_membership(
             &s,

@@ -72,6 +72,20 @@ impl AlertState {
         metrics: &Metrics,
         now: Timestamp,
     ) -> Option<Alert> {
+        self.check_with(rules, snapshot, metrics, now, |_| None)
+    }
+
+    /// [`AlertState::check`] with the conversations near breach — running deadline within
+    /// `(now, now + within]` — given by `near` (e.g. [`super::live::Live::running_within`],
+    /// O(those)); `None` from it finds them by a pass over every conversation.
+    pub fn check_with(
+        &mut self,
+        rules: &AlertRules,
+        snapshot: &Snapshot,
+        metrics: &Metrics,
+        now: Timestamp,
+        near: impl FnOnce(SignedDuration) -> Option<BTreeSet<ConversationId>>,
+    ) -> Option<Alert> {
         if !rules.enabled() {
             return None;
         }
@@ -94,19 +108,22 @@ impl AlertState {
             self.inboxes = over;
         }
         if let Some(within) = rules.breach_within {
-            let near: BTreeSet<ConversationId> = snapshot
-                .conversations
-                .iter()
-                .filter(|c| c.state.waiting_on_us())
-                .filter(|c| {
-                    c.sla.as_ref().is_some_and(|s| {
-                        s.status.is_running()
-                            && s.deadline
-                                .is_some_and(|d| d.at > now && d.at.duration_since(now) <= within)
+            let near: BTreeSet<ConversationId> = near(within).unwrap_or_else(|| {
+                snapshot
+                    .conversations
+                    .iter()
+                    .filter(|c| c.state.waiting_on_us())
+                    .filter(|c| {
+                        c.sla.as_ref().is_some_and(|s| {
+                            s.status.is_running()
+                                && s.deadline.is_some_and(|d| {
+                                    d.at > now && d.at.duration_since(now) <= within
+                                })
+                        })
                     })
-                })
-                .map(|c| c.id.clone())
-                .collect();
+                    .map(|c| c.id.clone())
+                    .collect()
+            });
             for id in near.difference(&self.conversations) {
                 let c = snapshot.conversation(id);
                 let inbox = c
@@ -187,7 +204,7 @@ pub fn escape_sequences(rules: &AlertRules, alert: &Alert) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::metrics::derive;
+    use crate::domain::derive;
     use crate::domain::model::*;
     use crate::domain::policy::Policy;
     use proptest::prelude::*;

@@ -128,7 +128,7 @@ mod tests {
             workspace: Workspace::default(),
             inboxes: vec![],
             teammates,
-            conversations: vec![],
+            conversations: vec![].into(),
             away_reasons: vec![],
             warnings: vec![],
         }

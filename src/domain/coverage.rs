@@ -362,7 +362,7 @@ mod tests {
                 secondary_unavailable: None,
             }],
             teammates,
-            conversations: vec![],
+            conversations: vec![].into(),
             away_reasons: vec![],
             warnings: vec![],
         }

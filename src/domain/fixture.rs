@@ -97,7 +97,7 @@ pub fn snapshot(at: Timestamp) -> Snapshot {
         workspace: Workspace::default(),
         inboxes: Vec::new(),
         teammates: Vec::new(),
-        conversations: Vec::new(),
+        conversations: Default::default(),
         away_reasons: Vec::new(),
         warnings: Vec::new(),
     }

@@ -41,6 +41,18 @@ impl ArrivalTracker {
     /// Counts the arrivals per inbox since the previous poll. The first poll only sets the
     /// starting point; a poll not later than the previous one is ignored.
     pub fn observe(&mut self, snapshot: &Snapshot, now: Timestamp) {
+        self.observe_changed(snapshot, snapshot.conversations.iter(), now);
+    }
+
+    /// [`ArrivalTracker::observe`] counting only `candidates`: after a refresh, its changed
+    /// conversations. A conversation created since the previous poll was not in the previous
+    /// snapshot (read before that poll), so it is among them; O(changes).
+    pub fn observe_changed<'a>(
+        &mut self,
+        snapshot: &Snapshot,
+        candidates: impl Iterator<Item = &'a super::model::Conversation>,
+        now: Timestamp,
+    ) {
         let Some(last) = self.last_poll.filter(|l| *l < now) else {
             if self.last_poll.is_none() {
                 self.last_poll = Some(now);
@@ -56,7 +68,7 @@ impl ArrivalTracker {
         };
         let mut counts: BTreeMap<&InboxId, u32> =
             snapshot.inboxes.iter().map(|i| (&i.id, 0)).collect();
-        for c in &snapshot.conversations {
+        for c in candidates {
             if c.created_at > last
                 && c.created_at <= now
                 && let Some(n) = c.inbox.as_ref().and_then(|i| counts.get_mut(i))
@@ -199,9 +211,9 @@ pub fn forecast(
     now: Timestamp,
 ) -> Vec<InboxForecast> {
     // The nearest future SLA deadline of each inbox, in one pass over the conversations.
-    let mut nearest: std::collections::HashMap<&InboxId, (SignedDuration, &ConversationId)> =
+    let mut nearest: std::collections::HashMap<&InboxId, (Timestamp, &ConversationId)> =
         std::collections::HashMap::new();
-    for c in &snapshot.conversations {
+    for c in snapshot.conversations.iter() {
         let (true, Some(inbox)) = (c.state.waiting_on_us(), c.inbox.as_ref()) else {
             continue;
         };
@@ -215,12 +227,28 @@ pub fn forecast(
         else {
             continue;
         };
-        let candidate = (at.duration_since(now), &c.id);
+        let candidate = (at, &c.id);
         let e = nearest.entry(inbox).or_insert(candidate);
         if candidate < *e {
             *e = candidate;
         }
     }
+    forecast_with(snapshot, metrics, arrivals, params, now, |inbox| {
+        nearest.get(inbox).copied()
+    })
+}
+
+/// [`forecast`] with the nearest future running SLA deadline of each inbox given by
+/// `nearest` (e.g. [`super::live::Live::nearest_deadline`], O(log n) per inbox) rather than
+/// found by a pass over every conversation.
+pub fn forecast_with<'a>(
+    snapshot: &Snapshot,
+    metrics: &Metrics,
+    arrivals: &ArrivalTracker,
+    params: &ForecastParams,
+    now: Timestamp,
+    nearest: impl Fn(&InboxId) -> Option<(Timestamp, &'a ConversationId)>,
+) -> Vec<InboxForecast> {
     snapshot
         .inboxes
         .iter()
@@ -231,9 +259,9 @@ pub fn forecast(
             let handled_per_min = f64::from(on_duty) * params.handled_per_teammate_per_hour / 60.0;
             let arrivals_per_min = arrivals.per_min(&inbox.id);
 
-            let deadline = nearest.get(&inbox.id).map(|(after, id)| Breach {
-                after: *after,
-                cause: BreachCause::Deadline((*id).clone()),
+            let deadline = nearest(&inbox.id).map(|(at, id)| Breach {
+                after: at.duration_since(now),
+                cause: BreachCause::Deadline(id.clone()),
             });
             let backlog = backlog_breach_in(
                 f64::from(depth),
@@ -314,7 +342,7 @@ pub fn service_level(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::metrics::derive;
+    use crate::domain::derive;
     use crate::domain::model::*;
     use crate::domain::policy::Policy;
     use proptest::prelude::*;
@@ -429,7 +457,7 @@ mod tests {
                 secondary_unavailable: None,
             }],
             teammates,
-            conversations,
+            conversations: conversations.into(),
             away_reasons: vec![],
             warnings: vec![],
         }

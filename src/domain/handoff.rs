@@ -267,7 +267,7 @@ pub fn markdown(i: Inputs<'_>) -> String {
 mod tests {
     use super::*;
     use crate::domain::blocks::Block;
-    use crate::domain::metrics::derive;
+    use crate::domain::derive;
     use crate::domain::model::*;
 
     fn t(secs: i64) -> Timestamp {
@@ -349,7 +349,8 @@ mod tests {
             conversations: vec![
                 conv("c1", -600, "Refund | urgent"),
                 conv("c2", 300, "Login"),
-            ],
+            ]
+            .into(),
             away_reasons: vec![],
             warnings: vec![],
         };

@@ -3,10 +3,12 @@
 //! Pure functions of a [`Snapshot`], a [`Policy`] and the current time.
 
 use super::model::{Cap, Conversation, ConversationId, InboxId, Snapshot, TeammateId};
-use super::ordering::{self, SlaUrgency};
+use super::ordering;
+use super::ordering::SlaQueue;
 use super::policy::Policy;
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
+#[cfg(test)]
 use std::collections::HashMap;
 
 /// Queue figures of one inbox.
@@ -78,7 +80,7 @@ pub struct Totals {
 }
 
 /// All derived figures of one snapshot at one moment.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Metrics {
     /// The moment the figures were computed for.
     pub at: Timestamp,
@@ -87,7 +89,7 @@ pub struct Metrics {
     /// Per teammate, in snapshot order.
     pub teammates: Vec<TeammateMetrics>,
     /// Open conversations with an SLA deadline, nearest to breach first (breached first).
-    pub sla_queue: Vec<SlaUrgency>,
+    pub sla_queue: SlaQueue,
     /// Workspace totals.
     pub totals: Totals,
 }
@@ -150,8 +152,51 @@ pub fn sla_standing(c: &Conversation, now: Timestamp, soon: SignedDuration) -> S
     }
 }
 
-/// Computes every derived figure of `snapshot` at `now`.
-pub fn derive(snapshot: &Snapshot, policy: &Policy, now: Timestamp) -> Metrics {
+/// Ids of the open conversations of one inbox, in the policy's priority order.
+pub fn inbox_conversations(
+    snapshot: &Snapshot,
+    policy: &Policy,
+    inbox: &InboxId,
+) -> Vec<ConversationId> {
+    let mut list: Vec<&Conversation> = snapshot
+        .conversations
+        .iter()
+        .filter(|c| c.state.waiting_on_us() && c.inbox.as_ref() == Some(inbox))
+        .collect();
+    ordering::sort(&mut list, &policy.order, snapshot);
+    list.into_iter().map(|c| c.id.clone()).collect()
+}
+
+/// Ids of the open conversations assigned to one teammate, in the policy's priority order.
+pub fn teammate_conversations(
+    snapshot: &Snapshot,
+    policy: &Policy,
+    teammate: &TeammateId,
+) -> Vec<ConversationId> {
+    let mut list: Vec<&Conversation> = snapshot
+        .conversations
+        .iter()
+        .filter(|c| c.state.waiting_on_us() && c.assignee.as_ref() == Some(teammate))
+        .collect();
+    ordering::sort(&mut list, &policy.order, snapshot);
+    list.into_iter().map(|c| c.id.clone()).collect()
+}
+
+#[cfg(test)]
+/// Figures as the one-pass derive computes them.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Reference {
+    pub at: Timestamp,
+    pub inboxes: Vec<InboxMetrics>,
+    pub teammates: Vec<TeammateMetrics>,
+    pub sla_queue: Vec<super::ordering::SlaUrgency>,
+    pub totals: Totals,
+}
+
+#[cfg(test)]
+/// The one-pass derive every incremental figure is checked against.
+#[cfg(test)]
+pub(crate) fn reference(snapshot: &Snapshot, policy: &Policy, now: Timestamp) -> Reference {
     let teammate_index: HashMap<&TeammateId, usize> = snapshot
         .teammates
         .iter()
@@ -271,7 +316,7 @@ pub fn derive(snapshot: &Snapshot, policy: &Policy, now: Timestamp) -> Metrics {
         .collect();
 
     let sla_queue = ordering::sla_queue(snapshot, now);
-    Metrics {
+    Reference {
         at: now,
         inboxes,
         teammates,
@@ -280,39 +325,10 @@ pub fn derive(snapshot: &Snapshot, policy: &Policy, now: Timestamp) -> Metrics {
     }
 }
 
-/// Ids of the open conversations of one inbox, in the policy's priority order.
-pub fn inbox_conversations(
-    snapshot: &Snapshot,
-    policy: &Policy,
-    inbox: &InboxId,
-) -> Vec<ConversationId> {
-    let mut list: Vec<&Conversation> = snapshot
-        .conversations
-        .iter()
-        .filter(|c| c.state.waiting_on_us() && c.inbox.as_ref() == Some(inbox))
-        .collect();
-    ordering::sort(&mut list, &policy.order, snapshot);
-    list.into_iter().map(|c| c.id.clone()).collect()
-}
-
-/// Ids of the open conversations assigned to one teammate, in the policy's priority order.
-pub fn teammate_conversations(
-    snapshot: &Snapshot,
-    policy: &Policy,
-    teammate: &TeammateId,
-) -> Vec<ConversationId> {
-    let mut list: Vec<&Conversation> = snapshot
-        .conversations
-        .iter()
-        .filter(|c| c.state.waiting_on_us() && c.assignee.as_ref() == Some(teammate))
-        .collect();
-    ordering::sort(&mut list, &policy.order, snapshot);
-    list.into_iter().map(|c| c.id.clone()).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::derive;
     use crate::domain::model::*;
     use crate::domain::policy::SlaTarget;
 
@@ -414,7 +430,8 @@ mod tests {
                 conv("c5", Some("tech"), None, Some(-60)),
                 snoozed,
                 conv("c7", None, Some("bo"), None),
-            ],
+            ]
+            .into(),
             away_reasons: vec![],
             warnings: vec![],
         }
@@ -507,7 +524,10 @@ mod tests {
         let m = derive(&s, &p, t(0));
         assert!(m.teammate(&TeammateId("ana".into())).unwrap().idle);
         // A reply of hers 5 minutes ago in another conversation: not idle.
-        s.conversations[1].last_reply_at = Some(t(-300));
+        s.conversations
+            .get_mut(&ConversationId("c2".into()))
+            .unwrap()
+            .last_reply_at = Some(t(-300));
         let m = derive(&s, &p, t(0));
         let ana = m.teammate(&TeammateId("ana".into())).unwrap();
         assert!(!ana.idle);
@@ -577,12 +597,12 @@ mod tests {
         let p = policy();
         p.apply(&mut s);
         let m = derive(&s, &p, t(0));
-        let q: Vec<(&str, i64, bool)> = m
+        let q: Vec<(String, i64, bool)> = m
             .sla_queue
             .iter()
-            .map(|u| (u.conversation.as_str(), u.remaining.as_secs(), u.missed))
+            .map(|u| (u.conversation.0, u.remaining.as_secs(), u.missed))
             .collect();
-        assert_eq!(q, [("c4", 0, true), ("c3", 600, false)]);
+        assert_eq!(q, [("c4".into(), 0, true), ("c3".to_string(), 600, false)]);
         assert!(m.sla_queue.iter().all(|u| !u.exact));
     }
 }

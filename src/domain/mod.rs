@@ -8,6 +8,7 @@ pub mod coverage;
 pub mod fixture;
 pub mod forecast;
 pub mod handoff;
+pub mod live;
 pub mod metrics;
 pub mod model;
 pub mod ordering;
@@ -15,6 +16,7 @@ pub mod policy;
 pub mod rebalance;
 
 pub use capabilities::Capabilities;
-pub use metrics::{Metrics, derive};
+pub use live::derive;
+pub use metrics::Metrics;
 pub use model::*;
 pub use policy::Policy;

@@ -498,8 +498,9 @@ pub struct Snapshot {
     pub inboxes: Vec<Inbox>,
     /// Teammates.
     pub teammates: Vec<Teammate>,
-    /// Conversations not yet done (open, snoozed, pending…).
-    pub conversations: Vec<Conversation>,
+    /// Conversations not yet done (open, snoozed, pending…), by id: a persistent map, so a
+    /// snapshot is cloned in O(1) and a refresh changes only what it touched.
+    pub conversations: Conversations,
     /// Away reasons the backend offers.
     pub away_reasons: Vec<AwayReason>,
     /// Problems met while reading that degrade, but do not void, the snapshot.
@@ -517,17 +518,187 @@ impl Snapshot {
         self.teammates.iter().find(|t| &t.id == id)
     }
 
-    /// The conversation with this id.
+    /// The conversation with this id (O(log n)).
     pub fn conversation(&self, id: &ConversationId) -> Option<&Conversation> {
-        self.conversations.iter().find(|c| &c.id == id)
+        self.conversations.get(id)
+    }
+}
+
+/// The conversations of a snapshot by id, in id order: a persistent (structurally shared)
+/// map, so the sync task and the UI hold one copy, a clone is O(1) and an insert or removal
+/// copies only the path to it. Serialised as a list, in id order.
+#[derive(Clone, Default, PartialEq)]
+pub struct Conversations(
+    imbl::OrdMap<std::sync::Arc<ConversationId>, std::sync::Arc<Conversation>>,
+);
+
+impl Conversations {
+    /// No conversations.
+    pub fn new() -> Self {
+        Self::default()
     }
 
-    /// The conversation at `index` if it has this id, else found by id: O(1) for indices
-    /// taken from this snapshot (e.g. [`super::ordering::SlaUrgency::index`]).
-    pub fn conversation_at(&self, index: usize, id: &ConversationId) -> Option<&Conversation> {
-        self.conversations
-            .get(index)
-            .filter(|c| &c.id == id)
-            .or_else(|| self.conversation(id))
+    /// How many.
+    pub fn len(&self) -> usize {
+        self.0.len()
     }
+
+    /// `true` when there are none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The conversation with this id.
+    pub fn get(&self, id: &ConversationId) -> Option<&Conversation> {
+        self.0.get(id).map(|c| &**c)
+    }
+
+    /// The conversation with this id, to change (copying it only if it is shared).
+    pub fn get_mut(&mut self, id: &ConversationId) -> Option<&mut Conversation> {
+        self.0.get_mut(id).map(std::sync::Arc::make_mut)
+    }
+
+    /// `true` when both are the very same map (not merely equal): O(1).
+    pub fn ptr_eq(&self, other: &Conversations) -> bool {
+        self.0.ptr_eq(&other.0)
+    }
+
+    /// `true` when a conversation has this id.
+    pub fn contains(&self, id: &ConversationId) -> bool {
+        self.0.contains_key(id)
+    }
+
+    /// Inserts or replaces a conversation; returns the one replaced.
+    pub fn insert(&mut self, c: Conversation) -> Option<Conversation> {
+        self.0
+            .insert(std::sync::Arc::new(c.id.clone()), std::sync::Arc::new(c))
+            .map(std::sync::Arc::unwrap_or_clone)
+    }
+
+    /// Removes a conversation; returns it.
+    pub fn remove(&mut self, id: &ConversationId) -> Option<Conversation> {
+        self.0.remove(id).map(std::sync::Arc::unwrap_or_clone)
+    }
+
+    /// Every conversation, in id order.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &Conversation> + '_ {
+        self.0.values().map(|c| &**c)
+    }
+
+    /// Every id, in order.
+    pub fn ids(&self) -> impl DoubleEndedIterator<Item = &ConversationId> + '_ {
+        self.0.keys().map(|k| &**k)
+    }
+
+    /// Changes every conversation with `f` (O(n log n); copies only what is shared).
+    pub fn update_all(&mut self, mut f: impl FnMut(&mut Conversation)) {
+        let ids: Vec<std::sync::Arc<ConversationId>> = self.0.keys().cloned().collect();
+        for id in ids {
+            if let Some(c) = self.0.get_mut(&*id) {
+                f(std::sync::Arc::make_mut(c));
+            }
+        }
+    }
+
+    /// Keeps the conversations `keep` says yes to.
+    pub fn retain(&mut self, mut keep: impl FnMut(&Conversation) -> bool) {
+        let gone: Vec<ConversationId> = self
+            .iter()
+            .filter(|c| !keep(c))
+            .map(|c| c.id.clone())
+            .collect();
+        for id in gone {
+            self.0.remove(&id);
+        }
+    }
+
+    /// The ids whose conversation differs between `self` and `other` (in either, or changed),
+    /// skipping shared subtrees.
+    pub fn diff_ids(&self, other: &Conversations) -> Vec<ConversationId> {
+        self.0
+            .diff(&other.0)
+            .map(|d| match d {
+                imbl::ordmap::DiffItem::Add(k, _)
+                | imbl::ordmap::DiffItem::Update { new: (k, _), .. }
+                | imbl::ordmap::DiffItem::Remove(k, _) => (**k).clone(),
+            })
+            .collect()
+    }
+}
+
+impl fmt::Debug for Conversations {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl FromIterator<Conversation> for Conversations {
+    fn from_iter<I: IntoIterator<Item = Conversation>>(iter: I) -> Self {
+        Self(
+            iter.into_iter()
+                .map(|c| (std::sync::Arc::new(c.id.clone()), std::sync::Arc::new(c)))
+                .collect(),
+        )
+    }
+}
+
+impl From<Vec<Conversation>> for Conversations {
+    fn from(v: Vec<Conversation>) -> Self {
+        v.into_iter().collect()
+    }
+}
+
+impl<'a> IntoIterator for &'a Conversations {
+    type Item = &'a Conversation;
+    type IntoIter = Box<dyn Iterator<Item = &'a Conversation> + 'a>;
+    fn into_iter(self) -> Self::IntoIter {
+        Box::new(self.iter())
+    }
+}
+
+impl Serialize for Conversations {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter())
+    }
+}
+
+impl<'de> Deserialize<'de> for Conversations {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Vec::<Conversation>::deserialize(d).map(Conversations::from)
+    }
+}
+
+/// Which conversations changed between two snapshots of one held model: what a refresh (an
+/// incremental read, a reconcile, a KV watch) sends, so the receiver updates only those.
+/// Inboxes, teammates and away reasons are always sent whole (every vendor re-reads them on
+/// each refresh; they are O(teammates), not O(conversations)).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Delta {
+    /// Conversations inserted or replaced since the previous refresh.
+    pub changed: Vec<ConversationId>,
+    /// Conversations that left (done, deleted, or gone from a reconciling full read).
+    pub removed: Vec<ConversationId>,
+}
+
+impl Delta {
+    /// No conversation changed.
+    pub fn is_empty(&self) -> bool {
+        self.changed.is_empty() && self.removed.is_empty()
+    }
+
+    /// Every id the delta touches.
+    pub fn ids(&self) -> impl Iterator<Item = &ConversationId> {
+        self.changed.iter().chain(&self.removed)
+    }
+}
+
+/// One refresh: the whole model after it (conversations shared with the sender, O(1) to
+/// send), and what changed since the previous refresh from the same source; `None` when
+/// anything may have changed (a first read, a backend without a held model).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Refresh {
+    /// The model after the refresh (policy applied).
+    pub snapshot: Snapshot,
+    /// What changed since the previous refresh; `None`: derive everything afresh.
+    pub delta: Option<Delta>,
 }

@@ -2,7 +2,7 @@
 
 use super::model::{Conversation, ConversationId, SlaStatus, Snapshot};
 use jiff::{SignedDuration, Timestamp};
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Serialize, Serializer};
 use std::cmp::Ordering;
 use std::collections::HashMap;
 
@@ -27,9 +27,6 @@ pub enum SortKey {
 pub struct SlaUrgency {
     /// The conversation.
     pub conversation: ConversationId,
-    /// Its position in the snapshot's conversations (for lookups without a search).
-    #[serde(skip)]
-    pub index: usize,
     /// Time left until breach; zero or negative once breached.
     pub remaining: SignedDuration,
     /// `true` when the deadline came from the backend, `false` when estimated.
@@ -46,9 +43,8 @@ pub fn sla_queue(snapshot: &Snapshot, now: Timestamp) -> Vec<SlaUrgency> {
     let mut queue: Vec<SlaUrgency> = snapshot
         .conversations
         .iter()
-        .enumerate()
-        .filter(|(_, c)| c.state.waiting_on_us())
-        .filter_map(|(index, c)| {
+        .filter(|c| c.state.waiting_on_us())
+        .filter_map(|c| {
             let sla = c.sla.as_ref()?;
             let missed = sla.status == SlaStatus::Missed;
             let remaining = sla.deadline.map(|d| d.at.duration_since(now));
@@ -58,7 +54,6 @@ pub fn sla_queue(snapshot: &Snapshot, now: Timestamp) -> Vec<SlaUrgency> {
             };
             Some(SlaUrgency {
                 conversation: c.id.clone(),
-                index,
                 remaining,
                 exact: sla.deadline.is_some_and(|d| d.exact),
                 missed,
@@ -71,6 +66,213 @@ pub fn sla_queue(snapshot: &Snapshot, now: Timestamp) -> Vec<SlaUrgency> {
             .then_with(|| a.conversation.cmp(&b.conversation))
     });
     queue
+}
+
+/// One entry of the SLA queue, keyed on absolute time so it never moves as the clock runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct QEntry {
+    key: Timestamp,
+    id: ConversationId,
+    exact: bool,
+    missed: bool,
+}
+
+/// Open conversations with a known SLA deadline or a reported miss, nearest to breach first
+/// at [`SlaQueue::at`] (breached first, most overdue first; a reported miss counts as
+/// breached now; ties by id) — the order [`super::ordering::sla_queue`] gives, held as two
+/// persistent sorted sequences: deadlines (fixed on the clock) and reported misses whose
+/// deadline is still ahead or unknown (they sit at "now"). O(1) to clone, O(log² n) to
+/// update or index.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SlaQueue {
+    at: Option<Timestamp>,
+    fixed: imbl::Vector<QEntry>,
+    floating: imbl::Vector<QEntry>,
+}
+
+impl SlaQueue {
+    /// The moment the remaining times are measured from.
+    pub fn at(&self) -> Option<Timestamp> {
+        self.at
+    }
+
+    /// How many entries.
+    pub fn len(&self) -> usize {
+        self.fixed.len() + self.floating.len()
+    }
+
+    /// `true` when empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn now(&self) -> Timestamp {
+        self.at.unwrap_or(Timestamp::UNIX_EPOCH)
+    }
+
+    /// Fixed entries before "now", and those exactly at it.
+    fn split(&self) -> (usize, usize) {
+        let now = self.now();
+        let before = partition(&self.fixed, |e| e.key < now);
+        let upto = partition(&self.fixed, |e| e.key <= now);
+        (before, upto - before)
+    }
+
+    fn urgency(&self, e: &QEntry, floating: bool) -> SlaUrgency {
+        SlaUrgency {
+            conversation: e.id.clone(),
+            remaining: if floating {
+                SignedDuration::ZERO
+            } else {
+                e.key.duration_since(self.now())
+            },
+            exact: e.exact,
+            missed: e.missed,
+        }
+    }
+
+    /// The entry at position `n`.
+    pub fn get(&self, n: usize) -> Option<SlaUrgency> {
+        let (p, e) = self.split();
+        let f = self.floating.len();
+        if n < p {
+            return self.fixed.get(n).map(|x| self.urgency(x, false));
+        }
+        if n >= p + e + f {
+            return self.fixed.get(n - f).map(|x| self.urgency(x, false));
+        }
+        // The tie group at "now": fixed entries exactly at it and the floating ones, by id.
+        let j = n - p;
+        for i in 0..e {
+            let a = &self.fixed[p + i];
+            let pos = i + partition(&self.floating, |b| b.id < a.id);
+            match j.cmp(&pos) {
+                std::cmp::Ordering::Equal => return Some(self.urgency(a, false)),
+                std::cmp::Ordering::Less => {
+                    return self.floating.get(j - i).map(|x| self.urgency(x, true));
+                }
+                std::cmp::Ordering::Greater => {}
+            }
+        }
+        self.floating.get(j - e).map(|x| self.urgency(x, true))
+    }
+
+    /// Every entry in order (O(n log n); for tests, exports and the handoff).
+    pub fn iter(&self) -> impl Iterator<Item = SlaUrgency> + '_ {
+        (0..self.len()).filter_map(|n| self.get(n))
+    }
+
+    /// Where `c` stands in the queue, if it is in it.
+    pub fn position(&self, c: &Conversation) -> Option<usize> {
+        let (floating, entry) = q_entry(c, self.now())?;
+        let (p, e) = self.split();
+        if floating {
+            let k = find(&self.floating, &entry, false)?;
+            let ties = (0..e).filter(|&i| self.fixed[p + i].id < entry.id).count();
+            Some(p + k + ties)
+        } else {
+            let k = find(&self.fixed, &entry, true)?;
+            let now = self.now();
+            Some(if entry.key < now {
+                k
+            } else if entry.key > now {
+                k + self.floating.len()
+            } else {
+                k + partition(&self.floating, |b| b.id < entry.id)
+            })
+        }
+    }
+
+    /// An empty queue measured from `at`.
+    pub(crate) fn starting(at: Timestamp) -> Self {
+        SlaQueue {
+            at: Some(at),
+            ..SlaQueue::default()
+        }
+    }
+
+    /// Measures from `now` (the entries' standing at `now` is the caller's to keep).
+    pub(crate) fn move_to(&mut self, now: Timestamp) {
+        self.at = Some(now);
+    }
+
+    /// Adds (`sign` 1) or takes out (−1) `c`'s entry as it stands at `at`.
+    pub(crate) fn change(&mut self, c: &Conversation, at: Timestamp, sign: i32) {
+        let Some((floating, entry)) = q_entry(c, at) else {
+            return;
+        };
+        let list = if floating {
+            &mut self.floating
+        } else {
+            &mut self.fixed
+        };
+        let pos = list.binary_search_by(|x| order(x, &entry, !floating));
+        match (pos, sign > 0) {
+            (Err(n), true) => list.insert(n, entry),
+            (Ok(n), false) => {
+                list.remove(n);
+            }
+            _ => {}
+        }
+    }
+}
+
+impl Serialize for SlaQueue {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter())
+    }
+}
+
+fn order(a: &QEntry, b: &QEntry, by_key: bool) -> std::cmp::Ordering {
+    if by_key {
+        (a.key, &a.id).cmp(&(b.key, &b.id))
+    } else {
+        a.id.cmp(&b.id)
+    }
+}
+
+fn find(list: &imbl::Vector<QEntry>, e: &QEntry, by_key: bool) -> Option<usize> {
+    list.binary_search_by(|x| order(x, e, by_key)).ok()
+}
+
+/// The number of leading entries for which `pred` holds (it must hold for a prefix).
+fn partition(list: &imbl::Vector<QEntry>, pred: impl Fn(&QEntry) -> bool) -> usize {
+    let (mut lo, mut hi) = (0, list.len());
+    while lo < hi {
+        let mid = (lo + hi) / 2;
+        if pred(&list[mid]) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
+}
+
+/// `c`'s SLA queue entry at `at`: whether it floats at "now", and the entry.
+fn q_entry(c: &Conversation, at: Timestamp) -> Option<(bool, QEntry)> {
+    if !c.state.waiting_on_us() {
+        return None;
+    }
+    let sla = c.sla.as_ref()?;
+    let missed = sla.status == SlaStatus::Missed;
+    let deadline = sla.deadline;
+    let exact = deadline.is_some_and(|d| d.exact);
+    let (floating, key) = match (missed, deadline) {
+        (false, None) => return None,
+        (false, Some(d)) => (false, d.at),
+        (true, Some(d)) if d.at <= at => (false, d.at),
+        (true, d) => (true, d.map_or(Timestamp::UNIX_EPOCH, |d| d.at)),
+    };
+    Some((
+        floating,
+        QEntry {
+            key,
+            id: c.id.clone(),
+            exact,
+            missed,
+        },
+    ))
 }
 
 /// Sorts conversations by the priority rule `keys`, most significant first.
@@ -187,7 +389,7 @@ mod tests {
                 })
                 .collect(),
             teammates: vec![],
-            conversations,
+            conversations: conversations.into(),
             away_reasons: vec![],
             warnings: vec![],
         }

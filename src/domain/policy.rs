@@ -3,7 +3,8 @@
 //! Built from the config file; applied to a [`Snapshot`] by pure functions.
 
 use super::model::{
-    Cap, CapSource, Conversation, Deadline, Priority, Sla, SlaStatus, Snapshot, Teammate,
+    Cap, CapSource, Conversation, ConversationId, Conversations, Deadline, Priority, Sla,
+    SlaStatus, Snapshot, Teammate,
 };
 pub use super::ordering::SortKey;
 use jiff::{SignedDuration, Timestamp};
@@ -197,20 +198,47 @@ impl Policy {
     }
 
     /// Resolves caps, fills time zones, and estimates SLA deadlines where the backend gave none.
+    /// O(conversations): a refresh that knows what changed uses [`Policy::apply_people`] and
+    /// [`Policy::prepare`] on the changed conversations instead.
     pub fn apply(&self, snapshot: &mut Snapshot) {
+        self.apply_people(snapshot);
+        let due: Vec<ConversationId> = snapshot
+            .conversations
+            .iter()
+            .filter(|c| !self.is_prepared(c))
+            .map(|c| c.id.clone())
+            .collect();
+        self.prepare_ids(&mut snapshot.conversations, &due);
+    }
+
+    /// [`Policy::prepare`] on the conversations with these ids, copying only those that change.
+    pub fn prepare_ids<'a>(
+        &self,
+        conversations: &mut Conversations,
+        ids: impl IntoIterator<Item = &'a ConversationId>,
+    ) {
+        for id in ids {
+            if conversations.get(id).is_some_and(|c| !self.is_prepared(c))
+                && let Some(c) = conversations.get_mut(id)
+            {
+                self.prepare(c);
+            }
+        }
+    }
+
+    /// Resolves caps and fills time zones of every teammate (O(teammates × memberships)).
+    pub fn apply_people(&self, snapshot: &mut Snapshot) {
         let today = snapshot.taken_at.to_zoned(jiff::tz::TimeZone::UTC).date();
-        let limits: Vec<(String, u32)> = snapshot
+        let limits: std::collections::HashMap<&str, u32> = snapshot
             .inboxes
             .iter()
-            .filter_map(|i| i.assignment_limit.map(|l| (i.id.0.clone(), l)))
+            .filter_map(|i| i.assignment_limit.map(|l| (i.id.as_str(), l)))
             .collect();
         for teammate in &mut snapshot.teammates {
-            let team_limits = teammate.memberships.iter().filter_map(|(inbox, _)| {
-                limits
-                    .iter()
-                    .find(|(id, _)| id == inbox.as_str())
-                    .map(|(_, l)| *l)
-            });
+            let team_limits = teammate
+                .memberships
+                .iter()
+                .filter_map(|(inbox, _)| limits.get(inbox.as_str()).copied());
             // A cap the backend read from its own capacity rule wins: the helpdesk enforces it.
             if !teammate
                 .cap
@@ -225,20 +253,38 @@ impl Policy {
                 teammate.time_zone = Some(tz.clone());
             }
         }
-        for conversation in &mut snapshot.conversations {
-            if conversation.state.is_done() {
-                continue;
+    }
+
+    /// Estimates one conversation's SLA deadline where the backend gave none. A function of
+    /// the conversation and the policy alone (never of the clock), so it runs once per change
+    /// and the countdown is the deadline minus the clock.
+    pub fn prepare(&self, conversation: &mut Conversation) {
+        if conversation.state.is_done() {
+            return;
+        }
+        let Some(sla) = conversation.sla.as_ref() else {
+            return;
+        };
+        if sla.deadline.is_some_and(|d| d.exact) {
+            return;
+        }
+        let estimate = self.estimate_deadline(conversation, sla);
+        if let Some(s) = conversation.sla.as_mut()
+            && s.deadline != estimate
+        {
+            s.deadline = estimate;
+        }
+    }
+
+    /// `true` when [`Policy::prepare`] would change nothing (cheap to check before a copy).
+    pub fn is_prepared(&self, conversation: &Conversation) -> bool {
+        match conversation.sla.as_ref() {
+            Some(sla)
+                if !conversation.state.is_done() && !sla.deadline.is_some_and(|d| d.exact) =>
+            {
+                sla.deadline == self.estimate_deadline(conversation, sla)
             }
-            let Some(sla) = conversation.sla.clone() else {
-                continue;
-            };
-            if sla.deadline.is_some_and(|d| d.exact) {
-                continue;
-            }
-            let estimate = self.estimate_deadline(conversation, &sla);
-            if let Some(s) = conversation.sla.as_mut() {
-                s.deadline = estimate;
-            }
+            _ => true,
         }
     }
 }
@@ -361,15 +407,17 @@ mod tests {
             workspace: Workspace::default(),
             inboxes: vec![],
             teammates: vec![],
-            conversations: vec![exact, estimated],
+            conversations: vec![exact, estimated].into(),
             away_reasons: vec![],
             warnings: vec![],
         };
         p.apply(&mut s);
-        let d: Vec<_> = s
-            .conversations
+        let d: Vec<_> = ["exact", "1"]
             .iter()
-            .map(|c| c.sla.as_ref().unwrap().deadline.unwrap())
+            .map(|id| {
+                let c = s.conversation(&ConversationId((*id).into())).unwrap();
+                c.sla.as_ref().unwrap().deadline.unwrap()
+            })
             .collect();
         assert_eq!(
             d[0],

@@ -352,7 +352,7 @@ pub fn to_planned(snapshot: &Snapshot, moves: &[Move]) -> Vec<Planned> {
 mod tests {
     use super::*;
     use crate::domain::actions::{State, Write};
-    use crate::domain::metrics::derive;
+    use crate::domain::derive;
     use crate::domain::model::*;
     use jiff::Timestamp;
     use proptest::prelude::*;
@@ -427,7 +427,7 @@ mod tests {
             workspace: Workspace::default(),
             inboxes,
             teammates,
-            conversations,
+            conversations: conversations.into(),
             away_reasons: vec![],
             warnings: vec![],
         }
@@ -998,11 +998,11 @@ mod tests {
     /// A snapshot and the same snapshot with conversations, teammates and members shuffled.
     fn arb_snapshot_and_shuffle() -> impl Strategy<Value = (Snapshot, Snapshot)> {
         arb_snapshot().prop_flat_map(|s| {
-            let convs = Just(s.conversations.clone()).prop_shuffle();
+            let convs = Just(s.conversations.iter().cloned().collect::<Vec<_>>()).prop_shuffle();
             let mates = Just(s.teammates.clone()).prop_shuffle();
             (Just(s), convs, mates).prop_map(|(s, convs, mates)| {
                 let mut shuffled = s.clone();
-                shuffled.conversations = convs;
+                shuffled.conversations = convs.into();
                 shuffled.teammates = mates;
                 for i in &mut shuffled.inboxes {
                     i.members.reverse();
@@ -1015,11 +1015,7 @@ mod tests {
     fn apply(s: &Snapshot, moves: &[Move]) -> Snapshot {
         let mut after = s.clone();
         for m in moves {
-            for c in after
-                .conversations
-                .iter_mut()
-                .filter(|c| c.id == m.conversation)
-            {
+            if let Some(c) = after.conversations.get_mut(&m.conversation) {
                 c.assignee = Some(m.to.clone());
             }
         }

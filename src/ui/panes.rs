@@ -173,9 +173,10 @@ pub(super) fn inboxes(frame: &mut Frame, area: Rect, app: &App, ctx: Ctx, hits: 
         0
     };
     let window = visible(area, app.selected[0], rows_idx.len());
-    let rows: Vec<Row> = rows_idx[window]
-        .iter()
-        .map(|&n| {
+    let rows: Vec<Row> = rows_idx
+        .window(window)
+        .into_iter()
+        .map(|n| {
             let inbox = &s.inboxes[n];
             let Some(f) = m.inbox_at(n, &inbox.id) else {
                 return Row::new(vec![Cell::from(inbox.name.clone())]);
@@ -348,9 +349,10 @@ pub(super) fn teammates(frame: &mut Frame, area: Rect, app: &App, ctx: Ctx, hits
     let levels = app.capabilities.has_levels();
     let gauge_w = if wide { 10 } else { 6 };
     let window = visible(area, app.selected[1], rows_idx.len());
-    let rows: Vec<Row> = rows_idx[window]
-        .iter()
-        .map(|&n| {
+    let rows: Vec<Row> = rows_idx
+        .window(window)
+        .into_iter()
+        .map(|n| {
             let t = &s.teammates[n];
             let f = m.teammate_at(n, &t.id);
             let load = f.map_or(0, |f| f.load);
@@ -483,10 +485,14 @@ pub(super) fn sla(frame: &mut Frame, area: Rect, app: &App, ctx: Ctx, hits: &mut
     let wide = area.width >= 70;
     let sel = app.selected[2];
     let window = visible(area, sel, rows_idx.len());
-    let rows: Vec<Row> = rows_idx[window]
-        .iter()
-        .map(|&n| {
-            let Some(c) = s.conversation_at(m.sla_queue[n].index, &m.sla_queue[n].conversation)
+    let rows: Vec<Row> = rows_idx
+        .window(window)
+        .into_iter()
+        .map(|n| {
+            let Some(c) = m
+                .sla_queue
+                .get(n)
+                .and_then(|u| s.conversation(&u.conversation))
             else {
                 return Row::new(Vec::<Cell>::new());
             };

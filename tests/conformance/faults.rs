@@ -118,7 +118,7 @@ pub async fn reads_wait_for_the_window_and_writes_use_the_reserve(s: Subject) {
     let limit = 10;
     s.sim.set_rate_limit(limit);
     let reserve = (s.hooks.write_reserve)(limit);
-    let c = &snap.conversations[0].id;
+    let c = &snap.conversations.iter().next().unwrap().id;
     let started = s.clock.now();
     for n in 0..(3 * limit) {
         s.backend
@@ -211,7 +211,7 @@ pub async fn reads_sent_together_leave_the_write_reserve(s: Subject) {
     let limit = 10;
     s.sim.set_rate_limit(limit);
     let reserve = (s.hooks.write_reserve)(limit);
-    let c = &snap.conversations[0].id;
+    let c = &snap.conversations.iter().next().unwrap().id;
     for _ in 0..limit {
         if s.backend
             .budget()

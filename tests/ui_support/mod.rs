@@ -68,6 +68,7 @@ pub fn app_from(f: Fixture) -> App {
     let mut app = App::new(f.policy, Duration::from_secs(5), true);
     app.on_sync(
         SyncMsg::Snapshot {
+            delta: None,
             snapshot: Box::new(f.snapshot),
             took: Duration::from_millis(42),
             budget: Budget {

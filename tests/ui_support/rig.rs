@@ -54,6 +54,7 @@ impl Rig {
         self.app.policy.apply(&mut snapshot);
         self.app.on_sync(
             SyncMsg::Snapshot {
+                delta: None,
                 snapshot: Box::new(snapshot),
                 took: Duration::from_millis(42),
                 budget: Budget {

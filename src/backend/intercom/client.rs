@@ -369,6 +369,14 @@ impl Helpdesk for IntercomClient {
         self.cache.snapshot(self, self.now()).await
     }
 
+    /// The same reads as [`Helpdesk::snapshot`], with what changed since the last refresh.
+    async fn refresh(
+        &self,
+        policy: &crate::domain::Policy,
+    ) -> Result<crate::domain::Refresh, BackendError> {
+        self.cache.refresh(self, self.now(), policy).await
+    }
+
     async fn conversation(&self, id: &ConversationId) -> Result<Conversation, BackendError> {
         let c: wire::Conversation = self
             .get(&format!("/conversations/{}", segment(id.as_str())))

@@ -32,11 +32,9 @@ pub fn inbox(team: &wire::Team) -> Inbox {
         .and_then(|l| l.secondary_admin_ids.as_deref())
         .unwrap_or(&[]);
     let mut members: Vec<Member> = Vec::with_capacity(team.admin_ids.len());
+    let mut seen = std::collections::HashSet::with_capacity(team.admin_ids.len());
     for id in &team.admin_ids {
-        if members
-            .iter()
-            .any(|m| m.teammate.as_str() == id.to_string())
-        {
+        if !seen.insert(*id) {
             continue;
         }
         members.push(Member {
@@ -66,6 +64,12 @@ pub const SECONDARY_ONLY_LOAD_BALANCED: &str =
 /// Teams that do not balance load report no `admin_priority_level`; their members' levels
 /// then come from each admin's own `team_priority_level`.
 pub fn apply_admin_levels(inboxes: &mut [Inbox], teams: &[wire::Team], admins: &[wire::Admin]) {
+    // By id, first wins (as a search from the front would find).
+    let mut by_id: std::collections::HashMap<&str, &wire::Admin> =
+        std::collections::HashMap::with_capacity(admins.len());
+    for a in admins {
+        by_id.entry(a.id.as_str()).or_insert(a);
+    }
     for (inbox, team) in inboxes.iter_mut().zip(teams) {
         if team.admin_priority_level.is_some() {
             continue;
@@ -74,9 +78,8 @@ pub fn apply_admin_levels(inboxes: &mut [Inbox], teams: &[wire::Team], admins: &
             continue;
         };
         for member in &mut inbox.members {
-            let secondary = admins
-                .iter()
-                .find(|a| a.id == member.teammate.as_str())
+            let secondary = by_id
+                .get(member.teammate.as_str())
                 .and_then(|a| a.team_priority_level.as_ref())
                 .and_then(|l| l.secondary_team_ids.as_ref())
                 .is_some_and(|ids| ids.contains(&team_id));
@@ -109,11 +112,53 @@ pub fn away_reason(r: &wire::AwayStatusReason) -> AwayReason {
 /// An admin → a teammate. Memberships come from the inboxes (the teams' view wins), falling
 /// back to the admin's own `team_ids` and `team_priority_level` for teams not listed.
 pub fn teammate(admin: &wire::Admin, reasons: &[AwayReason], inboxes: &[Inbox]) -> Teammate {
+    teammate_in(admin, reasons, &Memberships::of(inboxes))
+}
+
+/// Every teammate's memberships as the inboxes list them (in inbox order), and the inbox ids:
+/// built once per refresh, so mapping all admins is O(admins + members), not
+/// O(admins × inboxes × members).
+pub struct Memberships<'a> {
+    by_teammate: std::collections::HashMap<&'a str, Vec<(InboxId, Level)>>,
+    inboxes: std::collections::HashSet<&'a str>,
+}
+
+impl<'a> Memberships<'a> {
+    /// The memberships the inboxes list.
+    pub fn of(inboxes: &'a [Inbox]) -> Self {
+        let mut by_teammate: std::collections::HashMap<&str, Vec<(InboxId, Level)>> =
+            std::collections::HashMap::new();
+        for i in inboxes {
+            let mut seen = std::collections::HashSet::new();
+            for m in &i.members {
+                // The first listing of a teammate in an inbox is their level there.
+                if seen.insert(m.teammate.as_str()) {
+                    by_teammate
+                        .entry(m.teammate.as_str())
+                        .or_default()
+                        .push((i.id.clone(), m.level));
+                }
+            }
+        }
+        Memberships {
+            by_teammate,
+            inboxes: inboxes.iter().map(|i| i.id.as_str()).collect(),
+        }
+    }
+}
+
+/// [`teammate`] with the inboxes' memberships indexed once ([`Memberships::of`]).
+pub fn teammate_in(
+    admin: &wire::Admin,
+    reasons: &[AwayReason],
+    inboxes: &Memberships<'_>,
+) -> Teammate {
     let id = TeammateId(admin.id.clone());
     let mut memberships: Vec<(InboxId, Level)> = inboxes
-        .iter()
-        .filter_map(|i| i.level_of(&id).map(|l| (i.id.clone(), l)))
-        .collect();
+        .by_teammate
+        .get(admin.id.as_str())
+        .cloned()
+        .unwrap_or_default();
     let secondary = admin
         .team_priority_level
         .as_ref()
@@ -121,7 +166,7 @@ pub fn teammate(admin: &wire::Admin, reasons: &[AwayReason], inboxes: &[Inbox]) 
         .unwrap_or(&[]);
     for team in &admin.team_ids {
         let team_id = InboxId(team.to_string());
-        let known = inboxes.iter().any(|i| i.id == team_id);
+        let known = inboxes.inboxes.contains(team_id.as_str());
         if !known && !memberships.iter().any(|(i, _)| *i == team_id) {
             let level = if secondary.contains(team) {
                 Level::Secondary

@@ -6,7 +6,7 @@ use super::client::IntercomClient;
 use super::{mapping, wire};
 use crate::backend::BackendError;
 use crate::backend::cache::{ChangeSource, Changes, FullRead};
-use crate::domain::{AwayReason, Conversation, Inbox, Snapshot, TeammateId, Workspace};
+use crate::domain::{AwayReason, Conversations, Inbox, Snapshot, TeammateId, Workspace};
 use async_trait::async_trait;
 use jiff::{SignedDuration, Timestamp};
 
@@ -144,14 +144,15 @@ impl ChangeSource for IntercomClient {
     fn assemble(
         &self,
         fixed: &Fixed,
-        conversations: Vec<Conversation>,
+        conversations: Conversations,
         warnings: Vec<String>,
     ) -> Snapshot {
         let inboxes = inboxes(&fixed.teams, &fixed.admins);
+        let memberships = mapping::Memberships::of(&inboxes);
         let teammates = fixed
             .admins
             .iter()
-            .map(|a| mapping::teammate(a, &fixed.reasons, &inboxes))
+            .map(|a| mapping::teammate_in(a, &fixed.reasons, &memberships))
             .collect();
         Snapshot {
             taken_at: self.now(),

@@ -800,6 +800,14 @@ impl Helpdesk for ZendeskClient {
         self.cache.snapshot(self, self.now()).await
     }
 
+    /// The same reads as [`Helpdesk::snapshot`], with what changed since the last refresh.
+    async fn refresh(
+        &self,
+        policy: &crate::domain::Policy,
+    ) -> Result<crate::domain::Refresh, BackendError> {
+        self.cache.refresh(self, self.now(), policy).await
+    }
+
     async fn conversation(&self, id: &ConversationId) -> Result<Conversation, BackendError> {
         let t = self.ticket(num(id.as_str(), "ticket")?).await?;
         Ok(mapping::conversation(&t))

@@ -447,14 +447,16 @@ mod tests {
             ..Policy::default()
         };
         let mut s = crate::domain::fixture::snapshot(crate::domain::fixture::t0());
-        s.conversations = vec![
+        s.conversations = [
             conversation(&ticket(
                 r#"{"id":2,"status":"new","created_at":"2026-05-01T09:00:00Z"}"#,
             )),
             conversation(&ticket(
                 r#"{"id":3,"status":"open","slas":{"policy_metrics":[{"breach_at":"2026-05-07T14:00:00Z","stage":"active","metric":"first_reply_time"}]}}"#,
             )),
-        ];
+        ]
+        .into_iter()
+        .collect();
         policy.apply(&mut s);
         let d: Vec<_> = s
             .conversations

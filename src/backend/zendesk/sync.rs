@@ -24,7 +24,7 @@ use super::client::{CLASSIC, ZendeskClient};
 use super::{mapping, wire};
 use crate::backend::BackendError;
 use crate::backend::cache::{ChangeSource, Changes, FullRead};
-use crate::domain::{CapSource, Conversation, Snapshot, TeammateId, Workspace};
+use crate::domain::{CapSource, Conversation, Conversations, Snapshot, TeammateId, Workspace};
 use async_trait::async_trait;
 use jiff::{SignedDuration, Timestamp};
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
@@ -508,7 +508,7 @@ impl ChangeSource for ZendeskClient {
     fn assemble(
         &self,
         fixed: &Fixed,
-        conversations: Vec<Conversation>,
+        conversations: Conversations,
         mut warnings: Vec<String>,
     ) -> Snapshot {
         let inboxes = fixed
