@@ -5,6 +5,7 @@
 
 use crate::backend::Helpdesk;
 use crate::cli::Command;
+use crate::domain::Capabilities;
 use crate::domain::actions::{
     self, AssignTarget, MemberChange, Planned, PresenceChange, State, Write,
 };
@@ -115,9 +116,10 @@ pub fn find_inbox(s: &Snapshot, key: &str) -> Result<InboxId> {
     by_name("inbox", key, &s.inboxes, |i| &i.name).map(|i| i.id.clone())
 }
 
-/// Plans a write command against `s`. Writes that would change nothing stay in the plan
-/// ([`already`] tells them); a membership already in place plans nothing at all.
-pub fn plan(s: &Snapshot, command: &Command) -> Result<Vec<Planned>> {
+/// Plans a write command against `s`, under the backend's rules (`caps`). Writes that would
+/// change nothing stay in the plan ([`already`] tells them); a membership already in place
+/// plans nothing at all.
+pub fn plan(s: &Snapshot, command: &Command, caps: &Capabilities) -> Result<Vec<Planned>> {
     Ok(match command {
         Command::Assign {
             conversation,
@@ -136,7 +138,7 @@ pub fn plan(s: &Snapshot, command: &Command) -> Result<Vec<Planned>> {
                 (_, _, true) => AssignTarget::UnassignTeammate,
                 _ => bail!("say --to, --inbox or --unassign"),
             };
-            actions::plan_assign(s, &[id], &target)
+            actions::plan_assign_in(s, &[id], &target, caps)
         }
         Command::Move {
             teammate,
@@ -227,6 +229,13 @@ pub fn already(s: &Snapshot, p: &Planned) -> Option<String> {
             AssignTarget::Inbox(i) => format!("#{conversation} is already in {}", inbox(i)),
             AssignTarget::UnassignTeammate => format!("#{conversation} already has no teammate"),
             AssignTarget::UnassignInbox => format!("#{conversation} already has no inbox"),
+            AssignTarget::Both { teammate, inbox: i } => format!(
+                "#{conversation} is already with {} in {}",
+                teammate
+                    .as_ref()
+                    .map_or_else(|| "no teammate".to_owned(), mate),
+                i.as_ref().map_or_else(|| "no inbox".to_owned(), inbox)
+            ),
         },
         Write::SetPresence { teammate, change } => match change.status {
             PresenceStatus::Online => format!("{} is already back", mate(teammate)),
@@ -301,7 +310,7 @@ pub async fn run(
     policy.apply(&mut snapshot);
     let mut idle = Vec::new();
     let mut writes = Vec::new();
-    for p in plan(&snapshot, command)? {
+    for p in plan(&snapshot, command, &backend.capabilities())? {
         match already(&snapshot, &p) {
             Some(line) => idle.push(line),
             None => writes.push(p),
@@ -340,7 +349,7 @@ pub async fn run(
         bail!("{last}");
     }
     for line in &failed {
-        eprintln!("shiftlead: {line}");
+        crate::say!("shiftlead: {line}");
     }
     bail!(
         "{last} ({} of {total} writes did not apply)",

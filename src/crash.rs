@@ -32,18 +32,18 @@ pub fn install(dir: Option<PathBuf>) {
         .display_env_section(false)
         .into_hooks();
     if let Err(e) = eyre_hook.install() {
-        eprintln!("shiftlead: {e}");
+        crate::say!("shiftlead: {e}");
     }
     std::panic::set_hook(Box::new(move |info| {
         crate::term::restore_if_active();
         let report = strip_ansi(&redact(&panic_hook.panic_report(info).to_string()));
         let message = redact(&panic_message(info));
         match write_report(dir.as_deref(), &report) {
-            Ok(path) => eprintln!(
+            Ok(path) => crate::say!(
                 "shiftlead crashed: {message}\nThe terminal has been restored. The report is in {}",
                 path.display()
             ),
-            Err(e) => eprintln!(
+            Err(e) => crate::say!(
                 "shiftlead crashed: {message}\n(the report could not be written: {e})\n{report}"
             ),
         }

@@ -3,6 +3,16 @@
 //! Layers: [`domain`] (pure types and metrics), [`backend`] (helpdesk clients and the vendor
 //! registry), [`sim`] (the embedded helpdesk simulator), [`config`] (plain data), [`cli`].
 
+/// `eprintln!` that never panics: a closed terminal (SSH dropped, the pane killed) or a
+/// closed pipe on stderr is not a crash.
+#[macro_export]
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use ::std::io::Write as _;
+        let _ = ::std::writeln!(::std::io::stderr(), $($arg)*);
+    }};
+}
+
 pub mod app;
 pub mod audit;
 pub mod backend;

@@ -35,7 +35,7 @@ fn main() -> ExitCode {
                     ExitCode::from(shiftlead::cli::BROKEN_PIPE_STATUS)
                 }
                 Err(e) => {
-                    eprintln!("shiftlead: {e}");
+                    shiftlead::say!("shiftlead: {e}");
                     ExitCode::FAILURE
                 }
             };
@@ -47,7 +47,7 @@ fn main() -> ExitCode {
                     ExitCode::from(shiftlead::cli::BROKEN_PIPE_STATUS)
                 }
                 Err(e) => {
-                    eprintln!("shiftlead: {e}");
+                    shiftlead::say!("shiftlead: {e}");
                     ExitCode::FAILURE
                 }
             };
@@ -77,7 +77,7 @@ fn main() -> ExitCode {
                     ExitCode::SUCCESS
                 }
                 Err(e) => {
-                    eprintln!("shiftlead: {e}");
+                    shiftlead::say!("shiftlead: {e}");
                     ExitCode::FAILURE
                 }
             };
@@ -97,7 +97,7 @@ fn main() -> ExitCode {
     let loaded = match loaded {
         Ok(l) => l,
         Err(e) => {
-            eprintln!("shiftlead: {e}");
+            shiftlead::say!("shiftlead: {e}");
             return ExitCode::from(2);
         }
     };
@@ -115,14 +115,14 @@ fn main() -> ExitCode {
     let looks = match looks {
         Ok(l) => l,
         Err(e) => {
-            eprintln!("shiftlead: {e}");
+            shiftlead::say!("shiftlead: {e}");
             return ExitCode::from(2);
         }
     };
     for w in &loaded.warnings {
         tracing::warn!("{w}");
         if cli.command.is_some() {
-            eprintln!("shiftlead: warning: {w}");
+            shiftlead::say!("shiftlead: warning: {w}");
         }
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -132,7 +132,7 @@ fn main() -> ExitCode {
     {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("shiftlead: cannot start the async runtime: {e}");
+            shiftlead::say!("shiftlead: cannot start the async runtime: {e}");
             return ExitCode::FAILURE;
         }
     };
@@ -146,7 +146,7 @@ fn main() -> ExitCode {
         Err(e) => {
             // One line for expected failures; the chain joined with ": ".
             let chain: Vec<String> = e.chain().map(|c| c.to_string()).collect();
-            eprintln!("shiftlead: {}", chain.join(": "));
+            shiftlead::say!("shiftlead: {}", chain.join(": "));
             ExitCode::FAILURE
         }
     }

@@ -25,3 +25,46 @@ fn a_panic_report_never_contains_a_registered_secret() {
         "no terminal colour codes: {text:?}"
     );
 }
+
+/// A closed stderr (the SSH session dropped, the tmux pane killed) is not a crash: the error
+/// that could not be shown still ends the process with its own status, and no panic report
+/// is written.
+#[test]
+fn a_closed_stderr_is_not_a_crash() {
+    let home = tempfile::tempdir().unwrap();
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_shiftlead"))
+        .args(["--config", "/nonexistent/shiftlead.toml", "check"])
+        .env("HOME", home.path())
+        .env("XDG_STATE_HOME", home.path().join("state"))
+        .env("XDG_DATA_HOME", home.path().join("data"))
+        .env("XDG_CONFIG_HOME", home.path().join("config"))
+        .stdout(std::process::Stdio::null())
+        .stderr(writer)
+        .status()
+        .unwrap();
+    assert_eq!(
+        status.code(),
+        Some(2),
+        "the config error's status, not a panic's"
+    );
+    let reports: Vec<_> = walk(home.path())
+        .into_iter()
+        .filter(|p| p.to_string_lossy().contains("panic-"))
+        .collect();
+    assert!(reports.is_empty(), "{reports:?}");
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}

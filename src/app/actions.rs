@@ -304,6 +304,7 @@ impl App {
             .iter()
             .filter_map(|c| s.conversation(c)?.inbox.as_ref())
             .collect();
+        let levels = self.capabilities.has_levels();
         let mut ranked: Vec<(u8, &domain::Teammate, String)> = s
             .teammates
             .iter()
@@ -317,8 +318,16 @@ impl App {
                         .map(|l| (inbox_label(s, i), l))
                 });
                 let mut detail = format!("{load}/{cap}");
-                if let Some((name, l)) = &level {
-                    detail.push_str(&format!("  {l} in {name}"));
+                match &level {
+                    Some((name, l)) if levels => detail.push_str(&format!("  {l} in {name}")),
+                    Some((name, _)) => detail.push_str(&format!("  member of {name}")),
+                    // Where the assignee must be a member, the conversation goes along.
+                    None if self.capabilities.assignee_in_inbox && !inboxes.is_empty() => {
+                        if let Some(d) = t.default_inbox.as_ref() {
+                            detail.push_str(&format!("  → {}", inbox_label(s, d)));
+                        }
+                    }
+                    None => {}
                 }
                 let rank = if t.presence.is_away() {
                     detail.push_str("  AWAY");
@@ -582,7 +591,9 @@ impl App {
             return;
         };
         let plan: Vec<Planned> = match &item.choice {
-            Choice::Assign(target) => actions::plan_assign(s, &picker.conversations, target),
+            Choice::Assign(target) => {
+                actions::plan_assign_in(s, &picker.conversations, target, &self.capabilities)
+            }
             Choice::Membership(inbox, change) => picker
                 .teammates
                 .iter()

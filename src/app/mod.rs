@@ -296,6 +296,7 @@ impl App {
                 presence: domain::PresenceStatus::ALL.to_vec(),
                 removal_unassigns: None,
                 assign_batch: None,
+                assignee_in_inbox: false,
             },
             hits: Hits::default(),
             quit: false,

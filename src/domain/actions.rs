@@ -27,6 +27,14 @@ pub enum AssignTarget {
     UnassignTeammate,
     /// Remove the inbox assignee.
     UnassignInbox,
+    /// Both at once: this teammate (or none) in this inbox (or none). Planned where a
+    /// conversation's teammate must be a member of its inbox (see [`plan_assign_in`]).
+    Both {
+        /// The teammate, or none.
+        teammate: Option<TeammateId>,
+        /// The inbox, or none.
+        inbox: Option<InboxId>,
+    },
 }
 
 /// A change of presence.
@@ -195,6 +203,10 @@ impl Write {
                     AssignTarget::Inbox(x) => i = Some(x.clone()),
                     AssignTarget::UnassignTeammate => a = None,
                     AssignTarget::UnassignInbox => i = None,
+                    AssignTarget::Both { teammate, inbox } => {
+                        a = teammate.clone();
+                        i = inbox.clone();
+                    }
                 }
                 State::Conversation {
                     assignee: a,
@@ -244,6 +256,10 @@ impl Write {
                     AssignTarget::Inbox(_) | AssignTarget::UnassignInbox => inbox
                         .clone()
                         .map_or(AssignTarget::UnassignInbox, AssignTarget::Inbox),
+                    AssignTarget::Both { .. } => AssignTarget::Both {
+                        teammate: assignee.clone(),
+                        inbox: inbox.clone(),
+                    },
                 };
                 Write::Assign {
                     conversation: conversation.clone(),
@@ -360,6 +376,15 @@ pub fn plan_assign(
         AssignTarget::Inbox(i) => format!("to inbox {}", inbox_name(s, i)),
         AssignTarget::UnassignTeammate => "away from its teammate (unassign)".into(),
         AssignTarget::UnassignInbox => "out of its inbox".into(),
+        AssignTarget::Both { teammate, inbox } => format!(
+            "to {} in {}",
+            teammate
+                .as_ref()
+                .map_or_else(|| "no teammate".to_owned(), |t| teammate_name(s, t)),
+            inbox
+                .as_ref()
+                .map_or_else(|| "no inbox".to_owned(), |i| inbox_name(s, i))
+        ),
     };
     conversations
         .iter()
@@ -373,6 +398,67 @@ pub fn plan_assign(
             label: format!("move #{} {to}", c.id),
         })
         .collect()
+}
+
+/// [`plan_assign`] under the backend's rules. Where a conversation's teammate must be a
+/// member of its inbox (`caps.assignee_in_inbox`), assigning it to a non-member takes it into
+/// the teammate's default inbox, and moving it to an inbox its teammate is not in unassigns
+/// them: one write setting both, its label saying why.
+pub fn plan_assign_in(
+    s: &Snapshot,
+    conversations: &[ConversationId],
+    target: &AssignTarget,
+    caps: &Capabilities,
+) -> Vec<Planned> {
+    let mut plan = plan_assign(s, conversations, target);
+    if !caps.assignee_in_inbox {
+        return plan;
+    }
+    let member =
+        |inbox: &InboxId, t: &TeammateId| s.inbox(inbox).is_some_and(|i| i.level_of(t).is_some());
+    for p in &mut plan {
+        let Write::Assign {
+            conversation,
+            target,
+        } = &mut p.write
+        else {
+            continue;
+        };
+        let Some(c) = s.conversation(conversation) else {
+            continue;
+        };
+        match (&*target, &c.inbox, &c.assignee) {
+            (AssignTarget::Teammate(t), Some(now), _) if !member(now, t) => {
+                let Some(default) = s.teammate(t).and_then(|x| x.default_inbox.clone()) else {
+                    continue;
+                };
+                p.label = format!(
+                    "{} (into {}, their default inbox: not a member of {})",
+                    p.label,
+                    inbox_name(s, &default),
+                    inbox_name(s, now)
+                );
+                *target = AssignTarget::Both {
+                    teammate: Some(t.clone()),
+                    inbox: Some(default),
+                };
+            }
+            (AssignTarget::Inbox(to), _, Some(a)) if !member(to, a) => {
+                p.label = format!(
+                    "{} (unassigns {}, not a member of {})",
+                    p.label,
+                    teammate_name(s, a),
+                    inbox_name(s, to)
+                );
+                *target = AssignTarget::Both {
+                    teammate: None,
+                    inbox: Some(to.clone()),
+                };
+            }
+            _ => {}
+        }
+    }
+    plan
 }
 
 /// Sets, removes or makes default `teammate` in `inbox`. `None` when it would change nothing.
@@ -539,6 +625,21 @@ pub fn plan_undo(s: &Snapshot, done: &Planned, after: &State) -> Option<Planned>
                 .as_ref()
                 .map_or_else(|| "no teammate".to_owned(), |t| teammate_name(s, t))
         ),
+        (
+            Write::Assign {
+                conversation,
+                target: AssignTarget::Both { .. },
+            },
+            State::Conversation { assignee, inbox },
+        ) => format!(
+            "#{conversation} back to {} in {}",
+            assignee
+                .as_ref()
+                .map_or_else(|| "no teammate".to_owned(), |t| teammate_name(s, t)),
+            inbox
+                .as_ref()
+                .map_or_else(|| "no inbox".to_owned(), |i| inbox_name(s, i))
+        ),
         (Write::Assign { conversation, .. }, State::Conversation { inbox, .. }) => format!(
             "#{conversation} back to {}",
             inbox.as_ref().map_or_else(
@@ -610,7 +711,11 @@ pub fn warnings(s: &Snapshot, m: &Metrics, plan: &[Planned]) -> Vec<String> {
     for p in plan {
         match &p.write {
             Write::Assign {
-                target: AssignTarget::Teammate(t),
+                target:
+                    AssignTarget::Teammate(t)
+                    | AssignTarget::Both {
+                        teammate: Some(t), ..
+                    },
                 ..
             } => *extra.entry(t).or_default() += 1,
             Write::Assign {
@@ -950,6 +1055,74 @@ mod tests {
     }
 
     #[test]
+    fn where_the_assignee_must_be_a_member_the_plan_moves_inbox_or_teammate_along() {
+        let mut s = snapshot();
+        // c is in no inbox of c1 (Billing) and has VIP as default; a is in Billing only.
+        if let Some(c) = s.teammates.iter_mut().find(|t| t.id.as_str() == "c") {
+            c.default_inbox = Some(InboxId("i2".into()));
+        }
+        let ids = [ConversationId("c1".into())];
+        let to_c = AssignTarget::Teammate(TeammateId("c".into()));
+        let caps = Capabilities {
+            assignee_in_inbox: true,
+            ..fixture::capabilities()
+        };
+        // Without the rule: as asked.
+        assert_eq!(
+            plan_assign_in(&s, &ids, &to_c, &fixture::capabilities()),
+            plan_assign(&s, &ids, &to_c)
+        );
+        // A non-member takes the conversation into their default inbox, in one write.
+        let p = plan_assign_in(&s, &ids, &to_c, &caps).remove(0);
+        let both = AssignTarget::Both {
+            teammate: Some(TeammateId("c".into())),
+            inbox: Some(InboxId("i2".into())),
+        };
+        assert_eq!(
+            p.write,
+            Write::Assign {
+                conversation: ids[0].clone(),
+                target: both
+            }
+        );
+        assert_eq!(
+            p.label,
+            "move #c1 to C (into VIP, their default inbox: not a member of Billing)"
+        );
+        assert_eq!(
+            p.write.expected(&p.before),
+            State::Conversation {
+                assignee: Some(TeammateId("c".into())),
+                inbox: Some(InboxId("i2".into())),
+            }
+        );
+        // Undone in one write too, worded by what it restores.
+        let undo = plan_undo(&s, &p, &p.write.expected(&p.before)).unwrap();
+        assert_eq!(undo.label, "undo: #c1 back to A in Billing");
+        assert_eq!(undo.write.expected(&p.write.expected(&p.before)), p.before);
+        // A member stays in the inbox.
+        let to_a = AssignTarget::Teammate(TeammateId("a".into()));
+        assert_eq!(
+            plan_assign_in(&s, &ids, &to_a, &caps),
+            plan_assign(&s, &ids, &to_a)
+        );
+        // Moving to an inbox the teammate is not in unassigns them, said so.
+        let to_vip = AssignTarget::Inbox(InboxId("i2".into()));
+        let p = plan_assign_in(&s, &ids, &to_vip, &caps).remove(0);
+        assert_eq!(
+            p.label,
+            "move #c1 to inbox VIP (unassigns A, not a member of VIP)"
+        );
+        assert_eq!(
+            p.write.expected(&p.before),
+            State::Conversation {
+                assignee: None,
+                inbox: Some(InboxId("i2".into())),
+            }
+        );
+    }
+
+    #[test]
     fn a_removal_that_unassigns_lists_the_tickets_when_the_backend_says_so() {
         let mut s = snapshot();
         let mut held = fixture::conversation("c9", fixture::t0());
@@ -969,22 +1142,7 @@ mod tests {
         )
         .into_iter()
         .collect();
-        let mut caps = crate::domain::Capabilities {
-            inboxes: crate::domain::capabilities::Read::Exact,
-            member_levels: crate::domain::capabilities::Read::Exact,
-            load: crate::domain::capabilities::Read::Exact,
-            caps: crate::domain::capabilities::Read::Exact,
-            sla_deadlines: crate::domain::capabilities::Read::Exact,
-            away: crate::domain::capabilities::Read::Exact,
-            away_since: crate::domain::capabilities::Read::Exact,
-            assign: crate::domain::capabilities::Write::Available,
-            set_away: crate::domain::capabilities::Write::Available,
-            membership: crate::domain::capabilities::Write::Available,
-            default_inbox: crate::domain::capabilities::Write::Available,
-            presence: vec![],
-            removal_unassigns: None,
-            assign_batch: None,
-        };
+        let mut caps = fixture::capabilities();
         let plain = warnings_for(&s, &m, &caps, &plan);
         assert_eq!(plain, warnings(&s, &m, &plan));
         caps.removal_unassigns = Some("the helpdesk unassigns them".into());

@@ -69,6 +69,11 @@ pub struct Capabilities {
     /// conversation).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assign_batch: Option<usize>,
+    /// A conversation's teammate must be a member of its inbox: assigning it to a
+    /// non-member takes it into the teammate's default inbox, and moving it to an inbox its
+    /// teammate is not in unassigns them (planned so, see [`crate::domain::actions::plan_assign_in`]).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub assignee_in_inbox: bool,
 }
 
 impl Capabilities {

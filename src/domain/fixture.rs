@@ -102,3 +102,25 @@ pub fn snapshot(at: Timestamp) -> Snapshot {
         warnings: Vec::new(),
     }
 }
+
+/// Capabilities with everything exact and available, no presence statuses, no backend rules.
+pub fn capabilities() -> super::Capabilities {
+    use super::capabilities::{Read, Write};
+    super::Capabilities {
+        inboxes: Read::Exact,
+        member_levels: Read::Exact,
+        load: Read::Exact,
+        caps: Read::Exact,
+        sla_deadlines: Read::Exact,
+        away: Read::Exact,
+        away_since: Read::Exact,
+        assign: Write::Available,
+        set_away: Write::Available,
+        membership: Write::Available,
+        default_inbox: Write::Available,
+        presence: vec![],
+        removal_unassigns: None,
+        assign_batch: None,
+        assignee_in_inbox: false,
+    }
+}

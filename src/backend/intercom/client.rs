@@ -346,6 +346,7 @@ fn intercom_capabilities() -> Capabilities {
         ],
         removal_unassigns: None,
         assign_batch: None,
+        assignee_in_inbox: false,
     }
 }
 
@@ -414,6 +415,13 @@ impl Helpdesk for IntercomClient {
             AssignTarget::Inbox(i) => self.post_assignment(id, "team", i.as_str()).await?,
             AssignTarget::UnassignTeammate => self.post_assignment(id, "admin", "0").await?,
             AssignTarget::UnassignInbox => self.post_assignment(id, "team", "0").await?,
+            AssignTarget::Both { .. } => {
+                // Never planned for Intercom (its capabilities keep `assignee_in_inbox` off):
+                // an assignment there names an admin or a team, one per request.
+                return Err(BackendError::Unsupported(
+                    "Intercom assigns a teammate or a team inbox, one at a time".into(),
+                ));
+            }
         };
         Ok(Ack::Done)
     }

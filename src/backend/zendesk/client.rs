@@ -584,6 +584,20 @@ impl ZendeskClient {
             AssignTarget::Inbox(i) => c.group_id = Some(Some(num(i.as_str(), "group")?)),
             AssignTarget::UnassignTeammate => c.assignee_id = Some(None),
             AssignTarget::UnassignInbox => c.group_id = Some(None),
+            AssignTarget::Both { teammate, inbox } => {
+                c.assignee_id = Some(
+                    teammate
+                        .as_ref()
+                        .map(|t| num(t.as_str(), "agent"))
+                        .transpose()?,
+                );
+                c.group_id = Some(
+                    inbox
+                        .as_ref()
+                        .map(|i| num(i.as_str(), "group"))
+                        .transpose()?,
+                );
+            }
         }
         Ok(c)
     }
@@ -781,6 +795,9 @@ pub(super) fn capabilities_of(l: &Learned) -> Capabilities {
         },
         removal_unassigns: Some(REMOVAL_UNASSIGNS.into()),
         assign_batch: Some(BATCH),
+        // A ticket's assignee is always a member of its group: assigned to an agent outside
+        // it, it takes the agent's default group.
+        assignee_in_inbox: true,
     }
 }
 
