@@ -14,6 +14,8 @@ use secrecy::SecretString;
 use shiftlead::audit::Audit;
 use shiftlead::backend::Helpdesk;
 use shiftlead::backend::intercom::{IntercomClient, IntercomSettings};
+use shiftlead::backend::transport::Auth;
+use shiftlead::backend::zendesk::{ZendeskClient, ZendeskSettings};
 use shiftlead::clock::{ManualClock, SharedClock};
 use shiftlead::connect::demo_policy;
 use shiftlead::domain::actions::{Planned, State, Write};
@@ -67,12 +69,15 @@ pub struct ClientOptions {
 pub enum Concrete {
     /// An Intercom client.
     Intercom(Arc<IntercomClient>),
+    /// A Zendesk Support client.
+    Zendesk(Arc<ZendeskClient>),
 }
 
 impl Concrete {
     fn helpdesk(&self) -> Arc<dyn Helpdesk> {
         match self {
             Concrete::Intercom(c) => c.clone(),
+            Concrete::Zendesk(c) => c.clone(),
         }
     }
 }
@@ -218,8 +223,7 @@ impl Builder {
     /// Starts the simulator and connects the client.
     pub async fn build(self) -> Subject {
         let clock = ManualClock::new(self.start);
-        let mut cfg = SimConfig::demo(Arc::new(clock.clone()));
-        cfg.vendor = self.vendor;
+        let mut cfg = SimConfig::demo_of(self.vendor, Arc::new(clock.clone()));
         cfg.token = self.client.token.clone();
         if let Some(seed) = self.seed {
             cfg.seed = seed;
@@ -278,7 +282,28 @@ fn connect(vendor: SimVendor, sim: &SimHandle, clock: &ManualClock, o: &ClientOp
             }
             Concrete::Intercom(Arc::new(client))
         }
-        other => panic!("no client subject for {} yet", other.name()),
+        SimVendor::Zendesk => {
+            // An API token as an admin (the account owner) sends it: basic
+            // `{email}/token:{token}`.
+            let auth = Auth::Basic {
+                user: format!("{}/token", sim.email),
+                secret: SecretString::from(o.token.clone()),
+            };
+            let mut settings = ZendeskSettings::new(sim.base_url(), auth, o.label);
+            if o.manual_clock {
+                settings = settings.with_clock(Arc::new(clock.clone()));
+            }
+            if let Some(timeout) = o.timeout {
+                settings.timeout = timeout;
+            }
+            // The conversations' paged read is `search/export`; the lists page by the same
+            // size, so both paging modes' pages turn.
+            if let Some(n) = o.page_size {
+                settings.page_size = n;
+                settings.export_page_size = n;
+            }
+            Concrete::Zendesk(Arc::new(ZendeskClient::new(settings).unwrap()))
+        }
     }
 }
 
@@ -315,7 +340,27 @@ fn hooks(vendor: SimVendor) -> Hooks {
             },
             write_reserve: |limit| (limit / 10).max(1),
         },
-        other => panic!("no client hooks for {} yet", other.name()),
+        SimVendor::Zendesk => Hooks {
+            paged_read: "GET /api/v2/search/export",
+            is_write: |req| {
+                let (method, _) = req.split_once(' ').unwrap_or((req, ""));
+                !matches!(method, "GET" | "HEAD")
+            },
+            refused_status: 422,
+            missing_conversation: "999999999",
+            world_conversation: |id| numeric("ticket", id.as_str()),
+            world_teammate: |id| numeric("agent", id.as_str()),
+            world_inbox: |id| numeric("group", id.as_str()),
+            // Unsolved tickets (`status<solved`): new, open, pending and on-hold.
+            live_conversations: |w| {
+                w.conversations
+                    .values()
+                    .filter(|c| c.state != SimState::Closed)
+                    .map(|c| ConversationId(c.id.to_string()))
+                    .collect()
+            },
+            write_reserve: |limit| (limit / 10).max(1),
+        },
     }
 }
 
@@ -325,10 +370,24 @@ impl Subject {
         for_vendor(SimVendor::Intercom)
     }
 
+    /// A Zendesk Support subject to build.
+    pub fn zendesk() -> Builder {
+        for_vendor(SimVendor::Zendesk)
+    }
+
     /// The typed Intercom client (panics for another vendor).
     pub fn intercom_client(&self) -> &Arc<IntercomClient> {
         match &self.concrete {
             Concrete::Intercom(c) => c,
+            _ => panic!("{}: not an Intercom subject", self.name),
+        }
+    }
+
+    /// The typed Zendesk client (panics for another vendor).
+    pub fn zendesk_client(&self) -> &Arc<ZendeskClient> {
+        match &self.concrete {
+            Concrete::Zendesk(c) => c,
+            _ => panic!("{}: not a Zendesk subject", self.name),
         }
     }
 
