@@ -465,3 +465,45 @@ async fn the_executor_sends_a_bulk_reassignment_as_update_many_and_checks_each_t
         stats.requests
     );
 }
+
+/// Enough 15 s ticks for the SLA backlog (every unsolved ticket, a few hundred a tick) to be
+/// read, with the world quiet so that nothing new joins it.
+async fn drain_sla_backlog(s: &Setup, c: &ZendeskClient) -> shiftlead::domain::Snapshot {
+    s.sim.set_quiet(true);
+    let mut snap = c.snapshot().await.unwrap();
+    let live = s.sim.world().open_count();
+    for _ in 0..=live.div_ceil(200) {
+        s.advance(15);
+        snap = c.snapshot().await.unwrap();
+    }
+    s.sim.set_quiet(false);
+    snap
+}
+
+#[tokio::test]
+async fn pending_and_on_hold_tickets_read_their_paused_sla() {
+    use shiftlead::domain::{ConversationState, SlaStatus};
+    let s = start(true).await;
+    let c = s.admin();
+    let snap = drain_sla_backlog(&s, &c).await;
+    let with_policy: std::collections::BTreeSet<String> = s
+        .sim
+        .world()
+        .conversations
+        .values()
+        .filter(|c| c.sla.is_some())
+        .map(|c| c.id.to_string())
+        .collect();
+    let paused: Vec<_> = snap
+        .conversations
+        .iter()
+        .filter(|x| matches!(x.state, ConversationState::Pending | ConversationState::OnHold))
+        .filter(|x| with_policy.contains(x.id.as_str()))
+        .collect();
+    assert!(!paused.is_empty(), "the demo has pending tickets with a policy");
+    for x in paused {
+        let sla = x.sla.as_ref().unwrap();
+        assert_eq!(sla.status, SlaStatus::Paused, "#{}: {sla:?}", x.id);
+        assert_eq!(sla.deadline, None, "#{}", x.id);
+    }
+}
