@@ -15,7 +15,7 @@ use shiftlead::audit::Audit;
 use shiftlead::backend::Helpdesk;
 use shiftlead::backend::intercom::{IntercomClient, IntercomSettings};
 use shiftlead::backend::transport::Auth;
-use shiftlead::backend::zendesk::{ZendeskClient, ZendeskSettings};
+use shiftlead::backend::zendesk::{self, ZendeskClient, ZendeskSettings};
 use shiftlead::clock::{ManualClock, SharedClock};
 use shiftlead::connect::demo_policy;
 use shiftlead::domain::actions::{Planned, State, Write};
@@ -23,6 +23,8 @@ use shiftlead::domain::{ConversationId, InboxId, Policy, Snapshot, TeammateId};
 use shiftlead::sim::world::SimState;
 use shiftlead::sim::{self, FaultProfile, Scenario, SimConfig, SimHandle, SimVendor, World};
 use shiftlead::writes::Executor;
+use futures::future::BoxFuture;
+use jiff::SignedDuration;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
@@ -47,6 +49,11 @@ pub struct Hooks {
     pub live_conversations: fn(&World) -> BTreeSet<ConversationId>,
     /// How much of a window's budget the backend keeps for writes (reads wait at this).
     pub write_reserve: fn(u32) -> u32,
+    /// Brings what the backend holds up to the world's present, so that a check can compare
+    /// the next snapshot (and re-reads) with the world exactly: a backend whose reads lag is
+    /// given the (manual) time it needs, with the world quiet meanwhile. Leaves the world
+    /// awake, at the clock's now.
+    pub settle: for<'a> fn(&'a Subject) -> BoxFuture<'a, ()>,
 }
 
 /// How a client of the subject's simulator is set up.
@@ -339,6 +346,8 @@ fn hooks(vendor: SimVendor) -> Hooks {
                     .collect()
             },
             write_reserve: |limit| (limit / 10).max(1),
+            // Search reads the world as it is.
+            settle: |_| Box::pin(async {}),
         },
         SimVendor::Zendesk => Hooks {
             paged_read: "GET /api/v2/search/export",
@@ -360,6 +369,23 @@ fn hooks(vendor: SimVendor) -> Hooks {
                     .collect()
             },
             write_reserve: |limit| (limit / 10).max(1),
+            // The incremental export leaves out the last minute and is asked every 15 s; the
+            // SLAs of tickets not yet read come in `show_many` batches, a few a tick. So: a
+            // quiet minute and a tick, then ticks until every live ticket's SLA was read.
+            settle: |s| {
+                Box::pin(async move {
+                    s.sim.set_quiet(true);
+                    s.clock.advance(SignedDuration::from_secs(61));
+                    s.snapshot().await;
+                    let live = s.sim.with_world(|w| w.open_count());
+                    let per_tick = zendesk::sync::SLA_CALLS * zendesk::client::BATCH;
+                    for _ in 0..live.div_ceil(per_tick) {
+                        s.clock.advance(SignedDuration::from_secs(15));
+                        s.snapshot().await;
+                    }
+                    s.sim.set_quiet(false);
+                })
+            },
         },
     }
 }
@@ -427,6 +453,12 @@ impl Subject {
             clock,
             self.read_only,
         )
+    }
+
+    /// Waits (on the manual clock) until the backend holds the world as it is: see
+    /// [`Hooks::settle`].
+    pub async fn settle(&self) {
+        (self.hooks.settle)(self).await;
     }
 
     /// A fresh snapshot.
