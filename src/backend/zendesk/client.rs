@@ -697,13 +697,29 @@ impl ZendeskClient {
         Err(BackendError::Timeout(Duration::from_secs(120)))
     }
 
+    /// The unified status to set. A reason is a custom status, which stands for one state
+    /// (its support channel's): it is set only for that state; asked for another, it is
+    /// refused rather than setting a state not asked for.
     fn status_id(&self, change: &PresenceChange) -> Result<i64, BackendError> {
         if change.status.is_away()
             && let Some(r) = &change.reason
         {
-            return r.as_str().parse().map_err(|_| {
+            let id: i64 = r.as_str().parse().map_err(|_| {
                 BackendError::Config(format!("custom status id {:?} is not numeric", r.as_str()))
-            });
+            })?;
+            let l = self.learned();
+            if let Some(c) = l.statuses.custom.iter().find(|c| c.id == id) {
+                let stands_for = mapping::custom_status(c);
+                if stands_for != change.status {
+                    return Err(BackendError::Unsupported(format!(
+                        "the custom status {:?} is {stands_for} in Zendesk, not {}: pick it with {stands_for}, or {} without it",
+                        c.name(),
+                        change.status,
+                        change.status
+                    )));
+                }
+            }
+            return Ok(id);
         }
         let fallback = match change.status {
             PresenceStatus::Online => mapping::ONLINE,
