@@ -514,15 +514,62 @@ impl Subject {
             .collect()
     }
 
+    /// Runs `p` through `exec`: it applies exactly as planned (checked and undone as
+    /// [`Subject::apply_and_undo`] does), or it is refused — not applied, with the backend's
+    /// refusal (its refused status, or the client's own "not supported") — and the object is
+    /// as it was, with no write applied. Never anything else. Says (on stderr) which way it
+    /// went; `true` when it applied.
+    pub async fn apply_or_refuse(&self, exec: &Executor, p: Planned) -> bool {
+        let name = self.name;
+        let applied_before = self.sim.applied().len();
+        let report = exec.run(p.clone(), false).await;
+        match &report.outcome {
+            shiftlead::writes::Outcome::Applied { after } => {
+                self.confirm_and_undo(exec, &p, after).await;
+                eprintln!("{name}: {}: applied exactly", p.label);
+                true
+            }
+            shiftlead::writes::Outcome::NotApplied { error } => {
+                let refused = self.hooks.refused_status.to_string();
+                assert!(
+                    error.contains(&refused) || error.contains("not supported"),
+                    "{name}: {}: refused with {refused} or as not supported: {error}",
+                    p.label
+                );
+                assert_eq!(
+                    self.state_of(&p.write).await,
+                    p.before,
+                    "{name}: {}: refused, and nothing changed",
+                    p.label
+                );
+                assert_eq!(
+                    self.sim.applied().len(),
+                    applied_before,
+                    "{name}: {}: no write applied",
+                    p.label
+                );
+                eprintln!("{name}: {}: refused, nothing changed: {error}", p.label);
+                false
+            }
+            other => panic!("{name}: {}: neither applied nor refused: {other:?}", p.label),
+        }
+    }
+
     /// Runs `p` through `exec`, checks it applied as planned (the executor's confirming
     /// re-read and an independent one agree), undoes it exactly and checks the before-state
     /// is back.
     pub async fn apply_and_undo(&self, exec: &Executor, p: Planned) {
-        let name = self.name;
         let report = exec.run(p.clone(), false).await;
         let shiftlead::writes::Outcome::Applied { after } = &report.outcome else {
-            panic!("{name}: {}: {:?}", p.label, report.outcome)
+            panic!("{}: {}: {:?}", self.name, p.label, report.outcome)
         };
+        self.confirm_and_undo(exec, &p, after).await;
+    }
+
+    /// `p` applied with `after`: checks it is as planned (the executor's confirming re-read
+    /// and an independent one agree), undoes it exactly and checks the before-state is back.
+    async fn confirm_and_undo(&self, exec: &Executor, p: &Planned, after: &State) {
+        let name = self.name;
         assert_eq!(after, &p.write.expected(&p.before), "{name}: {}", p.label);
         let moved = |s: State| match (&p.write, s) {
             // The undo of a move runs the other way, so it reads with the inboxes swapped.
