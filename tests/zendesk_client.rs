@@ -442,14 +442,21 @@ async fn bulk_reassignment_runs_as_one_job_with_results_per_ticket() {
         "left as it was"
     );
     let stats = s.sim.stats();
-    assert_eq!(stats.requests.get("PUT /api/v2/tickets/update_many"), Some(&1));
+    assert_eq!(
+        stats.requests.get("PUT /api/v2/tickets/update_many"),
+        Some(&1)
+    );
     let polls: u64 = stats
         .requests
         .iter()
         .filter(|(k, _)| k.starts_with("GET /api/v2/job_statuses/"))
         .map(|(_, n)| n)
         .sum();
-    assert_eq!(polls, 2, "polled while working, then completed: {:?}", stats.requests);
+    assert_eq!(
+        polls, 2,
+        "polled while working, then completed: {:?}",
+        stats.requests
+    );
 }
 
 #[tokio::test]
@@ -561,10 +568,18 @@ async fn pending_and_on_hold_tickets_read_their_paused_sla() {
     let paused: Vec<_> = snap
         .conversations
         .iter()
-        .filter(|x| matches!(x.state, ConversationState::Pending | ConversationState::OnHold))
+        .filter(|x| {
+            matches!(
+                x.state,
+                ConversationState::Pending | ConversationState::OnHold
+            )
+        })
         .filter(|x| with_policy.contains(x.id.as_str()))
         .collect();
-    assert!(!paused.is_empty(), "the demo has pending tickets with a policy");
+    assert!(
+        !paused.is_empty(),
+        "the demo has pending tickets with a policy"
+    );
     for x in paused {
         let sla = x.sla.as_ref().unwrap();
         assert_eq!(sla.status, SlaStatus::Paused, "#{}: {sla:?}", x.id);
@@ -605,9 +620,17 @@ async fn small_cursor_pages_read_the_whole_world() {
         ("GET /api/v2/search/export", snap.conversations.len()),
     ] {
         let pages = s.sim.stats().requests.get(what).copied().unwrap_or(0);
-        assert_eq!(pages as usize, n.div_ceil(7).max(1), "{what}: one page per 7");
+        assert_eq!(
+            pages as usize,
+            n.div_ceil(7).max(1),
+            "{what}: one page per 7"
+        );
     }
-    assert!(snap.warnings.iter().all(|w| !w.contains("paging")), "{:?}", snap.warnings);
+    assert!(
+        snap.warnings.iter().all(|w| !w.contains("paging")),
+        "{:?}",
+        snap.warnings
+    );
 }
 
 /// 1,500 unsolved tickets: more than `search` serves (it refuses past 1,000 with a 422), all
@@ -628,7 +651,11 @@ async fn the_export_reads_past_the_search_cap() {
     let open = s.sim.world().open_count();
     assert!(open > 1_000, "{open}");
     assert_eq!(snap.conversations.len(), open);
-    assert_eq!(s.requests("GET /api/v2/search/export"), 2, "two pages of 1,000");
+    assert_eq!(
+        s.requests("GET /api/v2/search/export"),
+        2,
+        "two pages of 1,000"
+    );
     assert_eq!(s.requests("GET /api/v2/search "), 0);
     assert_eq!(s.requests("GET /api/v2/search\u{0}"), 0);
     // The cap the export avoids: search's 11th page of 100.
@@ -643,7 +670,12 @@ async fn the_export_reads_past_the_search_cap() {
         .await
         .unwrap();
     assert_eq!(resp.status().as_u16(), 422);
-    assert!(resp.text().await.unwrap().contains("Search Response Limits"));
+    assert!(
+        resp.text()
+            .await
+            .unwrap()
+            .contains("Search Response Limits")
+    );
 }
 
 /// A change made through the API reaches the held model through the incremental cursor —
@@ -706,7 +738,10 @@ async fn sla_deadlines_are_the_simulators_to_the_second() {
             (SimState::Open, Some(_)) => {
                 let d = sla.deadline.unwrap_or_else(|| panic!("#{}: {sla:?}", x.id));
                 assert!(d.exact, "#{}", x.id);
-                assert_eq!(Some(d.at.as_second()), truth.deadline.map(|t| t.as_second()));
+                assert_eq!(
+                    Some(d.at.as_second()),
+                    truth.deadline.map(|t| t.as_second())
+                );
                 active += 1;
             }
             (SimState::Snoozed, _) => {
@@ -787,7 +822,11 @@ async fn a_route_zendesk_cannot_keep_is_a_422_in_one_line_and_nothing_moves() {
         );
         assert_eq!(c.classify(&e), FailedWrite::NotApplied);
         let now = c.conversation(&x.id).await.unwrap();
-        assert_eq!((&now.assignee, &now.inbox), (&x.assignee, &x.inbox), "{target:?}");
+        assert_eq!(
+            (&now.assignee, &now.inbox),
+            (&x.assignee, &x.inbox),
+            "{target:?}"
+        );
     }
     // Within the group it applies, and only the assignee changes.
     let member = inbox
@@ -799,7 +838,10 @@ async fn a_route_zendesk_cannot_keep_is_a_422_in_one_line_and_nothing_moves() {
         .await
         .unwrap();
     let now = c.conversation(&x.id).await.unwrap();
-    assert_eq!((now.assignee.as_ref(), &now.inbox), (Some(&member.teammate), &x.inbox));
+    assert_eq!(
+        (now.assignee.as_ref(), &now.inbox),
+        (Some(&member.teammate), &x.inbox)
+    );
     assert_eq!(s.sim.applied().len(), 1);
 }
 
@@ -863,7 +905,10 @@ async fn a_429_is_waited_out_by_its_retry_after_on_the_injected_clock() {
     }
     let started = std::time::Instant::now();
     c.conversation(&id).await.unwrap();
-    assert!(s.sim.stats().rate_limited >= 1, "the read was refused first");
+    assert!(
+        s.sim.stats().rate_limited >= 1,
+        "the read was refused first"
+    );
     assert!(
         s.clock.now() >= window_end,
         "waited until {} (the window ends {window_end})",
@@ -874,5 +919,8 @@ async fn a_429_is_waited_out_by_its_retry_after_on_the_injected_clock() {
         "and no longer: {}",
         s.clock.now()
     );
-    assert!(started.elapsed() < std::time::Duration::from_secs(5), "no wall-clock wait");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "no wall-clock wait"
+    );
 }

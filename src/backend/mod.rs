@@ -320,7 +320,9 @@ impl Vendor {
             Vendor::Intercom => {
                 let mut s = intercom::IntercomSettings::new(base_url, token, "demo");
                 s.timeout = timeout;
-                Ok(Arc::new(intercom::IntercomClient::new(s.with_clock(clock))?))
+                Ok(Arc::new(intercom::IntercomClient::new(
+                    s.with_clock(clock),
+                )?))
             }
             Vendor::Zendesk => {
                 let auth = transport::Auth::Bearer(token);

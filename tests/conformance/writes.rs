@@ -190,7 +190,11 @@ pub async fn every_presence_status_applies_and_undoes_exactly(s: Subject) {
         }
     }
     if reason.is_some() {
-        assert!(with_reason > 0, "{}: no status was set with a reason", s.name);
+        assert!(
+            with_reason > 0,
+            "{}: no status was set with a reason",
+            s.name
+        );
     }
 }
 

@@ -9,6 +9,8 @@
 
 #![allow(dead_code)]
 
+use futures::future::BoxFuture;
+use jiff::SignedDuration;
 use jiff::Timestamp;
 use secrecy::SecretString;
 use shiftlead::audit::Audit;
@@ -23,8 +25,6 @@ use shiftlead::domain::{ConversationId, InboxId, Policy, Snapshot, TeammateId};
 use shiftlead::sim::world::SimState;
 use shiftlead::sim::{self, FaultProfile, Scenario, SimConfig, SimHandle, SimVendor, World};
 use shiftlead::writes::Executor;
-use futures::future::BoxFuture;
-use jiff::SignedDuration;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
@@ -551,7 +551,10 @@ impl Subject {
                 eprintln!("{name}: {}: refused, nothing changed: {error}", p.label);
                 false
             }
-            other => panic!("{name}: {}: neither applied nor refused: {other:?}", p.label),
+            other => panic!(
+                "{name}: {}: neither applied nor refused: {other:?}",
+                p.label
+            ),
         }
     }
 
