@@ -36,7 +36,7 @@ pub async fn connect(config: &Config, clock: SharedClock) -> color_eyre::Result<
     let section = &config.backend;
     if let BackendConfig::Demo(demo) = section {
         let vendor = demo.vendor.name().parse().unwrap_or_default();
-        let mut sim_config = SimConfig::demo_of(vendor, clock);
+        let mut sim_config = SimConfig::demo_of(vendor, clock.clone());
         sim_config.seed = demo.seed;
         sim_config.faults = sim::FaultProfile::load(&demo.faults)
             .map_err(|e| eyre!("config key backend.faults: {e}"))?;
@@ -50,6 +50,7 @@ pub async fn connect(config: &Config, clock: SharedClock) -> color_eyre::Result<
                 handle.base_url(),
                 SecretString::from(handle.token.clone()),
                 demo.timeout,
+                clock,
             )
             .map_err(|e| eyre!("{e}"))?;
         return Ok(Connection {

@@ -6,7 +6,7 @@ use shiftlead::app::keymap::Keymap;
 use shiftlead::audit::Audit;
 use shiftlead::backend::{BackendConfig, DemoConfig, Vendor};
 use shiftlead::cli::{Cli, Command};
-use shiftlead::clock::{SharedClock, SystemClock};
+use shiftlead::clock::{ManualClock, SharedClock, SystemClock};
 use shiftlead::commands;
 use shiftlead::config::{self, Config};
 use shiftlead::connect::connect;
@@ -164,6 +164,26 @@ fn open_audit() -> Option<Arc<Audit>> {
     }
 }
 
+/// Set to a timestamp, the embedded demo runs on a clock stopped there (moving only by the
+/// waits it makes), so its workspace is the same on every run: tests compare what the
+/// binary prints with a simulator of the same seed at the same time. Ignored for a real
+/// backend.
+const DEMO_AT: &str = "SHIFTLEAD_DEMO_AT";
+
+/// The system clock, or for the demo with [`DEMO_AT`] set, a clock stopped at that time.
+fn clock_for(config: &Config) -> color_eyre::Result<SharedClock> {
+    match std::env::var(DEMO_AT) {
+        Ok(at) if matches!(config.backend, BackendConfig::Demo(_)) => {
+            let at: jiff::Timestamp = at
+                .trim()
+                .parse()
+                .map_err(|e| eyre!("{DEMO_AT}={at:?} is not a timestamp: {e}"))?;
+            Ok(Arc::new(ManualClock::new(at)))
+        }
+        _ => Ok(Arc::new(SystemClock)),
+    }
+}
+
 /// The key bindings and colours, built from the config before anything connects.
 struct Looks {
     keymap: Keymap,
@@ -176,7 +196,7 @@ async fn run(
     looks: Looks,
     warnings: Vec<String>,
 ) -> color_eyre::Result<()> {
-    let clock: SharedClock = Arc::new(SystemClock);
+    let clock = clock_for(&config)?;
     let read_only = cli.read_only;
     let (refresh, privacy) = (cli.refresh, cli.privacy);
     match cli.command {

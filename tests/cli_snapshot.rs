@@ -83,6 +83,89 @@ async fn snapshot_json_counts_agree_with_the_simulators_own_state() {
     assert!(!String::from_utf8_lossy(&out.stdout).contains("cli-token"));
 }
 
+/// `shiftlead snapshot --json --demo zendesk`: its counts — inboxes, teammates, unsolved
+/// tickets, and unsolved tickets per inbox — agree with the simulator's own state.
+///
+/// The binary's embedded simulator lives and dies in its own process, so its state cannot be
+/// asked for afterwards. Instead the demo is made deterministic: with `SHIFTLEAD_DEMO_AT` the
+/// binary runs the demo on a clock stopped at that time, and a simulator started here with
+/// the demo's own settings (the Zendesk demo, its seed) on a clock stopped at the same time
+/// builds the same workspace — the world is a pure function of scenario, seed and clock
+/// readings, and the snapshot only reads. The counts are compared with that world, not with
+/// a second read through the client.
+#[tokio::test(flavor = "multi_thread")]
+async fn snapshot_json_demo_zendesk_counts_agree_with_the_simulators_own_state() {
+    use shiftlead::backend::DemoConfig;
+    use shiftlead::sim::SimVendor;
+    use std::collections::BTreeMap;
+    let at = "2026-11-24T10:00:00Z";
+    let home = tempfile::tempdir().unwrap();
+    let out = tokio::task::spawn_blocking(move || {
+        shiftlead(&home)
+            .args(["--demo", "zendesk", "snapshot", "--json"])
+            .env("SHIFTLEAD_DEMO_AT", at)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let snap = &json["snapshot"];
+    assert_eq!(snap["taken_at"], at, "the demo ran on the stopped clock");
+
+    let clock = ManualClock::new(at.parse::<Timestamp>().unwrap());
+    let mut cfg = SimConfig::demo_of(SimVendor::Zendesk, Arc::new(clock));
+    cfg.seed = DemoConfig::default().seed;
+    let sim = sim::start(cfg, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let w = sim.world();
+    let unsolved = || {
+        w.conversations
+            .values()
+            .filter(|c| c.state != sim::world::SimState::Closed)
+    };
+    assert_eq!(snap["inboxes"].as_array().unwrap().len(), w.teams.len());
+    assert_eq!(snap["teammates"].as_array().unwrap().len(), w.admins.len());
+    let conversations = snap["conversations"].as_array().unwrap();
+    assert_eq!(conversations.len(), w.open_count());
+    let mut per_inbox: BTreeMap<String, usize> = BTreeMap::new();
+    for c in conversations {
+        let inbox = c["inbox"].as_str().unwrap_or("none").to_owned();
+        *per_inbox.entry(inbox).or_default() += 1;
+    }
+    let mut world_per_inbox: BTreeMap<String, usize> = BTreeMap::new();
+    for c in unsolved() {
+        let team = if c.team == 0 {
+            "none".to_owned()
+        } else {
+            c.team.to_string()
+        };
+        *world_per_inbox.entry(team).or_default() += 1;
+    }
+    assert_eq!(per_inbox, world_per_inbox);
+    let mut ids: Vec<u64> = conversations
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().parse().unwrap())
+        .collect();
+    ids.sort_unstable();
+    assert_eq!(ids, unsolved().map(|c| c.id).collect::<Vec<_>>());
+    let open = w
+        .conversations
+        .values()
+        .filter(|c| c.state == sim::world::SimState::Open)
+        .count();
+    assert_eq!(
+        json["metrics"]["totals"]["open"].as_u64().unwrap() as usize,
+        open
+    );
+}
+
 #[test]
 fn snapshot_json_without_config_uses_the_embedded_demo() {
     let home = tempfile::tempdir().unwrap();

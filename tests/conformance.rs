@@ -32,6 +32,17 @@ mod subject {
             .build()
             .await
     }
+
+    /// The Zendesk client (an admin's API token) against the Zendesk simulator, with small
+    /// list and export pages so that paging is exercised.
+    pub async fn zendesk() -> Subject {
+        Subject::zendesk()
+            .token("conformance")
+            .timeout(Duration::from_secs(5))
+            .page_size(20)
+            .build()
+            .await
+    }
 }
 
 /// One `#[tokio::test]` per check for one subject, in a module named after the subject.
@@ -56,7 +67,7 @@ macro_rules! conformance {
 }
 
 conformance! {
-    subjects: [intercom],
+    subjects: [intercom, zendesk],
     checks: [
         reads::snapshot_is_consistent,
         reads::re_reads_agree_with_the_snapshot,

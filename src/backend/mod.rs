@@ -322,20 +322,29 @@ impl Vendor {
         }
     }
 
-    /// This vendor's client pointed at a simulator of it (the demo), labelled `demo`.
+    /// This vendor's client pointed at a simulator of it (the demo), labelled `demo`, on
+    /// the simulator's clock.
     pub fn simulator_client(
         self,
         base_url: String,
         token: SecretString,
         timeout: Duration,
+        clock: crate::clock::SharedClock,
     ) -> Result<Arc<dyn Helpdesk>, BackendError> {
         match self {
-            Vendor::Intercom => Ok(Arc::new(intercom::config::client(
-                base_url, token, "demo", timeout,
-            )?)),
-            Vendor::Zendesk => Ok(Arc::new(zendesk::config::client(
-                base_url, token, "demo", timeout,
-            )?)),
+            Vendor::Intercom => {
+                let mut s = intercom::IntercomSettings::new(base_url, token, "demo");
+                s.timeout = timeout;
+                Ok(Arc::new(intercom::IntercomClient::new(
+                    s.with_clock(clock),
+                )?))
+            }
+            Vendor::Zendesk => {
+                let auth = transport::Auth::Bearer(token);
+                let mut s = zendesk::ZendeskSettings::new(base_url, auth, "demo");
+                s.timeout = timeout;
+                Ok(Arc::new(zendesk::ZendeskClient::new(s.with_clock(clock))?))
+            }
         }
     }
 }

@@ -182,6 +182,13 @@ impl SimHandle {
         f(&mut self.shared.world_now())
     }
 
+    /// Quiets the world (brought to now first) or wakes it: while quiet, sim time passes
+    /// but nothing happens, so a client whose reads lag (an export that leaves out the last
+    /// minute) can catch up with it exactly.
+    pub fn set_quiet(&self, quiet: bool) {
+        self.with_world(|w| w.quiet = quiet);
+    }
+
     fn control(&self) -> MutexGuard<'_, Control> {
         self.shared.control()
     }

@@ -16,15 +16,19 @@ use shiftlead::writes::Outcome;
 pub async fn a_lost_answer_is_reported_applied_and_never_resent(s: Subject) {
     let exec = s.executor();
     let snap = s.snapshot().await;
-    let c = snap
+    // Reassigned within its inbox (a backend may keep assignees inside the inbox).
+    let (c, to) = snap
         .conversations
         .iter()
-        .find(|c| c.assignee.is_some())
-        .unwrap();
-    let to = snap
-        .teammates
-        .iter()
-        .find(|t| Some(&t.id) != c.assignee.as_ref())
+        .filter(|c| c.assignee.is_some())
+        .find_map(|c| {
+            let inbox = snap.inbox(c.inbox.as_ref()?)?;
+            let to = inbox
+                .members
+                .iter()
+                .find(|m| Some(&m.teammate) != c.assignee.as_ref())?;
+            Some((c, snap.teammate(&to.teammate)?))
+        })
         .unwrap();
     let assign = actions::plan_assign(
         &snap,

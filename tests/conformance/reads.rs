@@ -112,10 +112,15 @@ pub async fn snapshot_is_consistent(s: Subject) {
 }
 
 /// Re-reading each inbox, teammate and conversation gives exactly what the snapshot holds —
-/// the first one, and a later one (which a backend may read incrementally).
+/// the first one, and a later one (which a backend may read incrementally) — once the
+/// backend has settled (a backend whose reads lag is given the time it needs).
 pub async fn re_reads_agree_with_the_snapshot(s: Subject) {
+    s.snapshot().await;
+    s.settle().await;
     agree(&s, &s.snapshot().await).await;
     s.clock.advance(jiff::SignedDuration::from_mins(3));
+    s.snapshot().await;
+    s.settle().await;
     agree(&s, &s.snapshot().await).await;
 }
 
@@ -137,7 +142,7 @@ async fn agree(s: &Subject, snap: &shiftlead::domain::Snapshot) {
 
 /// A snapshot read over several pages holds every live conversation of the simulator's
 /// world exactly once; so do later ones, as the world moves on (conversations arrive, are
-/// answered, close).
+/// answered, close) and is read incrementally — each compared once the backend has settled.
 pub async fn paging_returns_every_conversation_once(s: Subject) {
     let pages = || {
         s.sim
@@ -156,12 +161,14 @@ pub async fn paging_returns_every_conversation_once(s: Subject) {
     );
     for _ in 0..4 {
         s.clock.advance(jiff::SignedDuration::from_mins(4));
+        s.snapshot().await;
         holds_the_world(&s).await;
     }
 }
 
 async fn holds_the_world(s: &Subject) {
     let name = s.name;
+    s.settle().await;
     let snap = s.snapshot().await;
     let ids: Vec<_> = snap.conversations.iter().map(|c| c.id.clone()).collect();
     let listed: BTreeSet<_> = ids.iter().cloned().collect();

@@ -4,7 +4,7 @@
 use super::subject::Subject;
 use shiftlead::audit::{Entry, INTENT};
 use shiftlead::domain::actions::{self, AssignTarget, MemberChange, PresenceChange};
-use shiftlead::domain::{Inbox, Level, PresenceStatus, Snapshot, TeammateId};
+use shiftlead::domain::{Conversation, Inbox, Level, PresenceStatus, Snapshot, TeammateId};
 
 /// An inbox with at least two members (so one can leave) where `ok` holds.
 pub fn inbox_where(s: &Snapshot, ok: impl Fn(&Inbox) -> bool) -> Option<&Inbox> {
@@ -20,33 +20,67 @@ pub fn outsider<'a>(s: &'a Snapshot, inbox: &Inbox) -> &'a TeammateId {
         .id
 }
 
-/// Assigning to a teammate and to an inbox, and unassigning either.
+/// Assigning to a teammate of the conversation's inbox and to another inbox of its assignee,
+/// and unassigning either: each applies and its undo restores the conversation exactly. Then
+/// the routes a backend may refuse to keep as asked, because it keeps an assignee only inside
+/// the conversation's inbox (Zendesk moves or unassigns the ticket instead): a teammate from
+/// outside the inbox, an inbox the assignee is not in, no inbox for an assigned conversation.
+/// Each applies exactly as planned or is refused with nothing changed — never done otherwise.
 pub async fn assignments_apply_and_undo_exactly(s: Subject) {
     let exec = s.executor();
     let snap = s.snapshot().await;
-    let c = snap
+    let on_duty = |t: &TeammateId| snap.teammate(t).is_some_and(|t| !t.presence.is_away());
+    let (c, inbox, member, other_inbox) = snap
         .conversations
         .iter()
-        .find(|c| c.assignee.is_some() && c.inbox.is_some())
-        .expect("an assigned conversation in an inbox");
-    let other = snap
+        .find_map(|c| {
+            let (a, inbox) = (c.assignee.as_ref()?, snap.inbox(c.inbox.as_ref()?)?);
+            inbox.level_of(a)?;
+            let member = inbox
+                .members
+                .iter()
+                .map(|m| &m.teammate)
+                .find(|t| *t != a && on_duty(t))?;
+            let other = snap
+                .inboxes
+                .iter()
+                .find(|i| i.id != inbox.id && i.level_of(a).is_some())?;
+            Some((c, inbox, member, other))
+        })
+        .expect("a conversation assigned in its assignee's inbox, with a teammate there on duty");
+    let unassigned = snap
+        .conversations
+        .iter()
+        .find(|c| c.assignee.is_none() && c.inbox.is_some())
+        .expect("an unassigned conversation in an inbox");
+    let one = |c: &Conversation, target: AssignTarget| {
+        actions::plan_assign(&snap, std::slice::from_ref(&c.id), &target).remove(0)
+    };
+    for p in [
+        one(c, AssignTarget::Teammate(member.clone())),
+        one(c, AssignTarget::Inbox(other_inbox.id.clone())),
+        one(c, AssignTarget::UnassignTeammate),
+        one(unassigned, AssignTarget::UnassignInbox),
+    ] {
+        s.apply_and_undo(&exec, p).await;
+    }
+    let a = c.assignee.as_ref().unwrap();
+    let outsider = snap
         .teammates
         .iter()
-        .find(|t| Some(&t.id) != c.assignee.as_ref() && !t.presence.is_away())
-        .unwrap();
-    let other_inbox = snap
+        .find(|t| inbox.level_of(&t.id).is_none() && !t.presence.is_away())
+        .expect("a teammate on duty outside the inbox");
+    let foreign = snap
         .inboxes
         .iter()
-        .find(|i| Some(&i.id) != c.inbox.as_ref())
-        .unwrap();
-    for target in [
-        AssignTarget::Teammate(other.id.clone()),
-        AssignTarget::Inbox(other_inbox.id.clone()),
-        AssignTarget::UnassignTeammate,
-        AssignTarget::UnassignInbox,
+        .find(|i| i.level_of(a).is_none())
+        .expect("an inbox the assignee is not in");
+    for p in [
+        one(c, AssignTarget::Teammate(outsider.id.clone())),
+        one(c, AssignTarget::Inbox(foreign.id.clone())),
+        one(c, AssignTarget::UnassignInbox),
     ] {
-        let p = actions::plan_assign(&snap, std::slice::from_ref(&c.id), &target).remove(0);
-        s.apply_and_undo(&exec, p).await;
+        s.apply_or_refuse(&exec, p).await;
     }
 }
 
@@ -121,6 +155,9 @@ pub async fn a_move_applies_and_undoes_exactly(s: Subject) {
 }
 
 /// Every presence status the backend offers, with a custom status (away reason) when away.
+/// A backend may tie a reason to one status (a Zendesk custom status stands for one state):
+/// a reason it will not set with a status is refused with nothing changed, and the status is
+/// then set without it. Some status is set with a reason.
 pub async fn every_presence_status_applies_and_undoes_exactly(s: Subject) {
     let exec = s.executor();
     let snap = s.snapshot().await;
@@ -131,22 +168,33 @@ pub async fn every_presence_status_applies_and_undoes_exactly(s: Subject) {
         .iter()
         .find(|r| !r.deleted)
         .map(|r| r.id.clone());
+    let mut with_reason = 0;
     for status in statuses {
         let who = snap
             .teammates
             .iter()
             .find(|t| t.presence.status != status && t.presence.is_away() != status.is_away())
             .unwrap_or_else(|| panic!("{}: someone to set {status}", s.name));
-        let change = PresenceChange {
-            status,
-            reason: if status.is_away() {
-                reason.clone()
-            } else {
-                None
-            },
+        let plan = |reason: Option<shiftlead::domain::AwayReasonId>| {
+            actions::plan_presence(&snap, &who.id, PresenceChange { status, reason }).unwrap()
         };
-        let p = actions::plan_presence(&snap, &who.id, change).unwrap();
-        s.apply_and_undo(&exec, p).await;
+        match reason.clone().filter(|_| status.is_away()) {
+            Some(r) => {
+                if s.apply_or_refuse(&exec, plan(Some(r))).await {
+                    with_reason += 1;
+                } else {
+                    s.apply_and_undo(&exec, plan(None)).await;
+                }
+            }
+            None => s.apply_and_undo(&exec, plan(None)).await,
+        }
+    }
+    if reason.is_some() {
+        assert!(
+            with_reason > 0,
+            "{}: no status was set with a reason",
+            s.name
+        );
     }
 }
 

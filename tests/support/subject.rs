@@ -9,11 +9,15 @@
 
 #![allow(dead_code)]
 
+use futures::future::BoxFuture;
+use jiff::SignedDuration;
 use jiff::Timestamp;
 use secrecy::SecretString;
 use shiftlead::audit::Audit;
 use shiftlead::backend::Helpdesk;
 use shiftlead::backend::intercom::{IntercomClient, IntercomSettings};
+use shiftlead::backend::transport::Auth;
+use shiftlead::backend::zendesk::{self, ZendeskClient, ZendeskSettings};
 use shiftlead::clock::{ManualClock, SharedClock};
 use shiftlead::connect::demo_policy;
 use shiftlead::domain::actions::{Planned, State, Write};
@@ -45,6 +49,11 @@ pub struct Hooks {
     pub live_conversations: fn(&World) -> BTreeSet<ConversationId>,
     /// How much of a window's budget the backend keeps for writes (reads wait at this).
     pub write_reserve: fn(u32) -> u32,
+    /// Brings what the backend holds up to the world's present, so that a check can compare
+    /// the next snapshot (and re-reads) with the world exactly: a backend whose reads lag is
+    /// given the (manual) time it needs, with the world quiet meanwhile. Leaves the world
+    /// awake, at the clock's now.
+    pub settle: for<'a> fn(&'a Subject) -> BoxFuture<'a, ()>,
 }
 
 /// How a client of the subject's simulator is set up.
@@ -67,12 +76,15 @@ pub struct ClientOptions {
 pub enum Concrete {
     /// An Intercom client.
     Intercom(Arc<IntercomClient>),
+    /// A Zendesk Support client.
+    Zendesk(Arc<ZendeskClient>),
 }
 
 impl Concrete {
     fn helpdesk(&self) -> Arc<dyn Helpdesk> {
         match self {
             Concrete::Intercom(c) => c.clone(),
+            Concrete::Zendesk(c) => c.clone(),
         }
     }
 }
@@ -218,8 +230,7 @@ impl Builder {
     /// Starts the simulator and connects the client.
     pub async fn build(self) -> Subject {
         let clock = ManualClock::new(self.start);
-        let mut cfg = SimConfig::demo(Arc::new(clock.clone()));
-        cfg.vendor = self.vendor;
+        let mut cfg = SimConfig::demo_of(self.vendor, Arc::new(clock.clone()));
         cfg.token = self.client.token.clone();
         if let Some(seed) = self.seed {
             cfg.seed = seed;
@@ -278,7 +289,28 @@ fn connect(vendor: SimVendor, sim: &SimHandle, clock: &ManualClock, o: &ClientOp
             }
             Concrete::Intercom(Arc::new(client))
         }
-        other => panic!("no client subject for {} yet", other.name()),
+        SimVendor::Zendesk => {
+            // An API token as an admin (the account owner) sends it: basic
+            // `{email}/token:{token}`.
+            let auth = Auth::Basic {
+                user: format!("{}/token", sim.email),
+                secret: SecretString::from(o.token.clone()),
+            };
+            let mut settings = ZendeskSettings::new(sim.base_url(), auth, o.label);
+            if o.manual_clock {
+                settings = settings.with_clock(Arc::new(clock.clone()));
+            }
+            if let Some(timeout) = o.timeout {
+                settings.timeout = timeout;
+            }
+            // The conversations' paged read is `search/export`; the lists page by the same
+            // size, so both paging modes' pages turn.
+            if let Some(n) = o.page_size {
+                settings.page_size = n;
+                settings.export_page_size = n;
+            }
+            Concrete::Zendesk(Arc::new(ZendeskClient::new(settings).unwrap()))
+        }
     }
 }
 
@@ -314,8 +346,47 @@ fn hooks(vendor: SimVendor) -> Hooks {
                     .collect()
             },
             write_reserve: |limit| (limit / 10).max(1),
+            // Search reads the world as it is.
+            settle: |_| Box::pin(async {}),
         },
-        other => panic!("no client hooks for {} yet", other.name()),
+        SimVendor::Zendesk => Hooks {
+            paged_read: "GET /api/v2/search/export",
+            is_write: |req| {
+                let (method, _) = req.split_once(' ').unwrap_or((req, ""));
+                !matches!(method, "GET" | "HEAD")
+            },
+            refused_status: 422,
+            missing_conversation: "999999999",
+            world_conversation: |id| numeric("ticket", id.as_str()),
+            world_teammate: |id| numeric("agent", id.as_str()),
+            world_inbox: |id| numeric("group", id.as_str()),
+            // Unsolved tickets (`status<solved`): new, open, pending and on-hold.
+            live_conversations: |w| {
+                w.conversations
+                    .values()
+                    .filter(|c| c.state != SimState::Closed)
+                    .map(|c| ConversationId(c.id.to_string()))
+                    .collect()
+            },
+            write_reserve: |limit| (limit / 10).max(1),
+            // The incremental export leaves out the last minute and is asked every 15 s; the
+            // SLAs of tickets not yet read come in `show_many` batches, a few a tick. So: a
+            // quiet minute and a tick, then ticks until every live ticket's SLA was read.
+            settle: |s| {
+                Box::pin(async move {
+                    s.sim.set_quiet(true);
+                    s.clock.advance(SignedDuration::from_secs(61));
+                    s.snapshot().await;
+                    let live = s.sim.with_world(|w| w.open_count());
+                    let per_tick = zendesk::sync::SLA_CALLS * zendesk::client::BATCH;
+                    for _ in 0..live.div_ceil(per_tick) {
+                        s.clock.advance(SignedDuration::from_secs(15));
+                        s.snapshot().await;
+                    }
+                    s.sim.set_quiet(false);
+                })
+            },
+        },
     }
 }
 
@@ -325,10 +396,24 @@ impl Subject {
         for_vendor(SimVendor::Intercom)
     }
 
+    /// A Zendesk Support subject to build.
+    pub fn zendesk() -> Builder {
+        for_vendor(SimVendor::Zendesk)
+    }
+
     /// The typed Intercom client (panics for another vendor).
     pub fn intercom_client(&self) -> &Arc<IntercomClient> {
         match &self.concrete {
             Concrete::Intercom(c) => c,
+            _ => panic!("{}: not an Intercom subject", self.name),
+        }
+    }
+
+    /// The typed Zendesk client (panics for another vendor).
+    pub fn zendesk_client(&self) -> &Arc<ZendeskClient> {
+        match &self.concrete {
+            Concrete::Zendesk(c) => c,
+            _ => panic!("{}: not a Zendesk subject", self.name),
         }
     }
 
@@ -368,6 +453,12 @@ impl Subject {
             clock,
             self.read_only,
         )
+    }
+
+    /// Waits (on the manual clock) until the backend holds the world as it is: see
+    /// [`Hooks::settle`].
+    pub async fn settle(&self) {
+        (self.hooks.settle)(self).await;
     }
 
     /// A fresh snapshot.
@@ -423,15 +514,65 @@ impl Subject {
             .collect()
     }
 
+    /// Runs `p` through `exec`: it applies exactly as planned (checked and undone as
+    /// [`Subject::apply_and_undo`] does), or it is refused — not applied, with the backend's
+    /// refusal (its refused status, or the client's own "not supported") — and the object is
+    /// as it was, with no write applied. Never anything else. Says (on stderr) which way it
+    /// went; `true` when it applied.
+    pub async fn apply_or_refuse(&self, exec: &Executor, p: Planned) -> bool {
+        let name = self.name;
+        let applied_before = self.sim.applied().len();
+        let report = exec.run(p.clone(), false).await;
+        match &report.outcome {
+            shiftlead::writes::Outcome::Applied { after } => {
+                self.confirm_and_undo(exec, &p, after).await;
+                eprintln!("{name}: {}: applied exactly", p.label);
+                true
+            }
+            shiftlead::writes::Outcome::NotApplied { error } => {
+                let refused = self.hooks.refused_status.to_string();
+                assert!(
+                    error.contains(&refused) || error.contains("not supported"),
+                    "{name}: {}: refused with {refused} or as not supported: {error}",
+                    p.label
+                );
+                assert_eq!(
+                    self.state_of(&p.write).await,
+                    p.before,
+                    "{name}: {}: refused, and nothing changed",
+                    p.label
+                );
+                assert_eq!(
+                    self.sim.applied().len(),
+                    applied_before,
+                    "{name}: {}: no write applied",
+                    p.label
+                );
+                eprintln!("{name}: {}: refused, nothing changed: {error}", p.label);
+                false
+            }
+            other => panic!(
+                "{name}: {}: neither applied nor refused: {other:?}",
+                p.label
+            ),
+        }
+    }
+
     /// Runs `p` through `exec`, checks it applied as planned (the executor's confirming
     /// re-read and an independent one agree), undoes it exactly and checks the before-state
     /// is back.
     pub async fn apply_and_undo(&self, exec: &Executor, p: Planned) {
-        let name = self.name;
         let report = exec.run(p.clone(), false).await;
         let shiftlead::writes::Outcome::Applied { after } = &report.outcome else {
-            panic!("{name}: {}: {:?}", p.label, report.outcome)
+            panic!("{}: {}: {:?}", self.name, p.label, report.outcome)
         };
+        self.confirm_and_undo(exec, &p, after).await;
+    }
+
+    /// `p` applied with `after`: checks it is as planned (the executor's confirming re-read
+    /// and an independent one agree), undoes it exactly and checks the before-state is back.
+    async fn confirm_and_undo(&self, exec: &Executor, p: &Planned, after: &State) {
+        let name = self.name;
         assert_eq!(after, &p.write.expected(&p.before), "{name}: {}", p.label);
         let moved = |s: State| match (&p.write, s) {
             // The undo of a move runs the other way, so it reads with the inboxes swapped.

@@ -153,9 +153,18 @@ pub struct ZendeskClient {
     pub(super) incremental_every: SignedDuration,
     learned: Mutex<Learned>,
     pub(super) cache: Cache<Fixed, Cursor>,
-    stamps: Mutex<HashMap<i64, String>>,
+    stamps: Mutex<HashMap<i64, Seen>>,
     updates: Mutex<VecDeque<Timestamp>>,
     pub(super) dirty: Dirty,
+}
+
+/// A ticket as last read, for the next safe update: its `updated_at` (the stamp) and its
+/// route (group and assignee), the half of which a reassignment does not change it pins.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Seen {
+    stamp: String,
+    group: Option<i64>,
+    assignee: Option<i64>,
 }
 
 /// Feeds a write made stale: re-read at the next snapshot instead of at their cadence.
@@ -256,7 +265,12 @@ impl ZendeskClient {
         let mut stamps = self.stamps.lock().unwrap_or_else(PoisonError::into_inner);
         for t in tickets {
             if let Some(s) = &t.updated_at {
-                stamps.insert(t.id, s.clone());
+                let seen = Seen {
+                    stamp: s.clone(),
+                    group: t.group_id,
+                    assignee: t.assignee_id,
+                };
+                stamps.insert(t.id, seen);
             }
         }
     }
@@ -557,33 +571,54 @@ impl ZendeskClient {
         }
     }
 
-    async fn stamp(&self, id: i64) -> Result<String, BackendError> {
+    async fn seen(&self, id: i64) -> Result<Seen, BackendError> {
         let held = self
             .stamps
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .get(&id)
             .cloned();
-        match held {
-            Some(s) => Ok(s),
-            None => self
-                .ticket(id)
-                .await?
-                .updated_at
-                .ok_or_else(|| BackendError::Decode {
-                    endpoint: format!("GET /api/v2/tickets/{id}"),
-                    detail: "the ticket has no updated_at to stamp a safe update with".into(),
-                }),
+        if let Some(s) = held {
+            return Ok(s);
         }
+        let t = self.ticket(id).await?;
+        Ok(Seen {
+            stamp: t.updated_at.ok_or_else(|| BackendError::Decode {
+                endpoint: format!("GET /api/v2/tickets/{id}"),
+                detail: "the ticket has no updated_at to stamp a safe update with".into(),
+            })?,
+            group: t.group_id,
+            assignee: t.assignee_id,
+        })
     }
 
-    fn change_for(target: &AssignTarget) -> Result<wire::TicketChange, BackendError> {
+    /// The safe update of ticket `id` (as last read) that makes `target` so and changes
+    /// nothing else. Zendesk's own rules would: an assignee outside the ticket's group moves
+    /// the ticket to the assignee's default group, a group its assignee is not in unassigns
+    /// it, and leaving every group unassigns it. So the other half of the route is sent as
+    /// read, and Zendesk refuses (422, "Assignee: is not a member of the group") what it
+    /// cannot do as asked, instead of doing something else.
+    async fn change_for(
+        &self,
+        id: i64,
+        target: &AssignTarget,
+    ) -> Result<wire::TicketChange, BackendError> {
+        let seen = self.seen(id).await?;
         let mut c = wire::TicketChange::default();
         match target {
-            AssignTarget::Teammate(t) => c.assignee_id = Some(Some(num(t.as_str(), "agent")?)),
-            AssignTarget::Inbox(i) => c.group_id = Some(Some(num(i.as_str(), "group")?)),
+            AssignTarget::Teammate(t) => {
+                c.assignee_id = Some(Some(num(t.as_str(), "agent")?));
+                c.group_id = Some(seen.group);
+            }
+            AssignTarget::Inbox(i) => {
+                c.group_id = Some(Some(num(i.as_str(), "group")?));
+                c.assignee_id = seen.assignee.map(Some);
+            }
             AssignTarget::UnassignTeammate => c.assignee_id = Some(None),
-            AssignTarget::UnassignInbox => c.group_id = Some(None),
+            AssignTarget::UnassignInbox => {
+                c.group_id = Some(None);
+                c.assignee_id = seen.assignee.map(Some);
+            }
             AssignTarget::Both { teammate, inbox } => {
                 c.assignee_id = Some(
                     teammate
@@ -599,6 +634,8 @@ impl ZendeskClient {
                 );
             }
         }
+        c.safe_update = Some(true);
+        c.updated_stamp = Some(seen.stamp);
         Ok(c)
     }
 
@@ -618,10 +655,8 @@ impl ZendeskClient {
         let mut tickets = Vec::with_capacity(items.len());
         for (id, target) in items {
             let n = num(id.as_str(), "ticket")?;
-            let mut c = Self::change_for(target)?;
+            let mut c = self.change_for(n, target).await?;
             c.id = Some(n);
-            c.safe_update = Some(true);
-            c.updated_stamp = Some(self.stamp(n).await?);
             tickets.push(c);
         }
         self.ticket_update_slot().await;
@@ -676,13 +711,29 @@ impl ZendeskClient {
         Err(BackendError::Timeout(Duration::from_secs(120)))
     }
 
+    /// The unified status to set. A reason is a custom status, which stands for one state
+    /// (its support channel's): it is set only for that state; asked for another, it is
+    /// refused rather than setting a state not asked for.
     fn status_id(&self, change: &PresenceChange) -> Result<i64, BackendError> {
         if change.status.is_away()
             && let Some(r) = &change.reason
         {
-            return r.as_str().parse().map_err(|_| {
+            let id: i64 = r.as_str().parse().map_err(|_| {
                 BackendError::Config(format!("custom status id {:?} is not numeric", r.as_str()))
-            });
+            })?;
+            let l = self.learned();
+            if let Some(c) = l.statuses.custom.iter().find(|c| c.id == id) {
+                let stands_for = mapping::custom_status(c);
+                if stands_for != change.status {
+                    return Err(BackendError::Unsupported(format!(
+                        "the custom status {:?} is {stands_for} in Zendesk, not {}: pick it with {stands_for}, or {} without it",
+                        c.name(),
+                        change.status,
+                        change.status
+                    )));
+                }
+            }
+            return Ok(id);
         }
         let fallback = match change.status {
             PresenceStatus::Online => mapping::ONLINE,
@@ -880,15 +931,14 @@ impl Helpdesk for ZendeskClient {
 
     /// `PUT /tickets/{id}` with `safe_update` and the `updated_stamp` of the last read (the
     /// executor re-reads right before writing): a 409 means someone changed it meanwhile.
+    /// The half of the route the target leaves alone is pinned as read (see `change_for`).
     async fn assign(
         &self,
         id: &ConversationId,
         target: &AssignTarget,
     ) -> Result<Ack, BackendError> {
         let n = num(id.as_str(), "ticket")?;
-        let mut change = Self::change_for(target)?;
-        change.safe_update = Some(true);
-        change.updated_stamp = Some(self.stamp(n).await?);
+        let change = self.change_for(n, target).await?;
         self.ticket_update_slot().await;
         let body =
             serde_json::to_string(&wire::TicketUpdate { ticket: change }).unwrap_or_default();

@@ -198,6 +198,18 @@ pub fn status_named(name: &str) -> Option<PresenceStatus> {
     }
 }
 
+/// The presence a custom unified status stands for: its support (else messaging) channel's
+/// state, away when it says none.
+pub fn custom_status(c: &wire::UnifiedStatus) -> PresenceStatus {
+    c.attributes
+        .as_ref()
+        .and_then(|a| a.channels.as_ref())
+        .and_then(|ch| ch.get("support").or_else(|| ch.get("messaging")))
+        .and_then(|v| v.as_str())
+        .and_then(status_named)
+        .unwrap_or(PresenceStatus::Away)
+}
+
 /// An agent's unified status → presence. A default status maps by id or name; a custom one
 /// by its support (else messaging) channel state, with itself as the reason when that is not
 /// online.
@@ -217,14 +229,7 @@ pub fn presence(status: Option<&wire::AgentStatus>, statuses: &wire::StatusList)
     if by_id.is_none()
         && let Some(c) = custom
     {
-        let channel = c
-            .attributes
-            .as_ref()
-            .and_then(|a| a.channels.as_ref())
-            .and_then(|ch| ch.get("support").or_else(|| ch.get("messaging")))
-            .and_then(|v| v.as_str())
-            .and_then(status_named)
-            .unwrap_or(PresenceStatus::Away);
+        let channel = custom_status(c);
         return Presence {
             status: channel,
             reason: channel.is_away().then(|| AwayReason {

@@ -128,9 +128,19 @@ fn gone(id: i64, at: Timestamp) -> Conversation {
     mapping::conversation(&t)
 }
 
-/// Whether a ticket still waits for its SLA to be read.
+/// Whether a ticket still waits for its SLA to be read: every unsolved one (a pending or
+/// on-hold ticket's SLA is paused, which only its sideload says).
 fn needs_sla(t: &wire::Ticket) -> bool {
-    t.slas.is_none() && matches!(t.status.as_str(), "new" | "open")
+    t.slas.is_none() && !matches!(t.status.as_str(), "solved" | "closed" | "deleted")
+}
+
+/// The order the SLA backlog is read in: new tickets, then open, then the rest (paused).
+fn sla_rank(t: &wire::Ticket) -> u8 {
+    match t.status.as_str() {
+        "new" => 0,
+        "open" => 1,
+        _ => 2,
+    }
 }
 
 impl ZendeskClient {
@@ -365,9 +375,10 @@ impl ChangeSource for ZendeskClient {
             watched,
             standing,
         };
-        // New tickets first, then open, oldest first: their SLA is read soonest.
+        // New tickets first, then open, then pending and on hold, oldest first: their SLA is
+        // read soonest.
         let mut backlog: Vec<&wire::Ticket> = tickets.iter().filter(|t| needs_sla(t)).collect();
-        backlog.sort_by_key(|t| (t.status != "new", t.created_at));
+        backlog.sort_by_key(|t| (sla_rank(t), t.created_at));
         fixed.sla_queue = backlog.iter().map(|t| t.id).collect();
         note_hot(&mut fixed, &tickets, started);
         // The most urgent backlog's SLAs come with the first snapshot already.

@@ -32,14 +32,17 @@ const SUBJECTS: &[&str] = &[
 ];
 
 impl World {
-    /// Runs the simulation forward in fixed steps until `to` (no-op if `to` is not later).
+    /// Runs the simulation forward in fixed steps until `to` (no-op if `to` is not later);
+    /// while [`World::quiet`], the steps pass without anything happening.
     pub fn advance_to(&mut self, to: Timestamp) {
         while let Ok(next) = self.now.checked_add(self.step) {
             if next > to {
                 break;
             }
             self.now = next;
-            self.tick();
+            if !self.quiet {
+                self.tick();
+            }
         }
     }
 

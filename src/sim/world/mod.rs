@@ -68,6 +68,9 @@ pub struct World {
     pub slas: Vec<(String, SignedDuration, SignedDuration)>,
     /// Conversations by id (ordered, so iteration is deterministic).
     pub conversations: BTreeMap<u64, SimConversation>,
+    /// While set, time passes but nothing happens: no arrivals, replies, closes, breaks or
+    /// assignment (tests that wait for a lagging read to catch up with the world).
+    pub quiet: bool,
 }
 
 impl World {
@@ -170,6 +173,7 @@ impl World {
                 })
                 .collect(),
             conversations: BTreeMap::new(),
+            quiet: false,
         };
         // Each teammate's default team: their first primary team, else their first team.
         let mut levels = world.all_memberships();

@@ -49,6 +49,20 @@ fn stepping_in_pieces_equals_stepping_at_once() {
 }
 
 #[test]
+fn a_quiet_world_keeps_time_but_changes_nothing() {
+    let mut w = demo(5);
+    w.advance_to(at(2));
+    let before = state(&w);
+    w.quiet = true;
+    w.advance_to(at(2) + SignedDuration::from_mins(5));
+    assert_eq!(w.now, at(2) + SignedDuration::from_mins(5));
+    assert_eq!(state(&w), before, "nothing happened while quiet");
+    w.quiet = false;
+    w.advance_to(at(3));
+    assert_ne!(state(&w), before, "and life goes on after");
+}
+
+#[test]
 fn auto_assignment_respects_caps_and_primary_before_secondary() {
     // Loads can exceed a cap through snoozes waking up or manual picks; what auto
     // assignment itself hands out never pushes anyone past the cap that applies.
