@@ -8,6 +8,7 @@
 
 pub mod cache;
 pub mod intercom;
+pub mod team;
 pub mod transport;
 
 pub use crate::domain::actions::{AssignTarget, MemberChange, PresenceChange};
@@ -216,6 +217,25 @@ pub trait Helpdesk: Send + Sync {
     async fn probe(&self) -> Vec<Probe> {
         Vec::new()
     }
+
+    /// Where this backend's writes run instead of locally: team mode hands each planned write
+    /// to the relay, which runs the executor with the vendor token. `None`: run them here.
+    fn write_relay(&self) -> Option<Arc<dyn WriteRelay>> {
+        None
+    }
+}
+
+/// Runs a planned write elsewhere (team mode: at the relay, through the same executor) and
+/// says how it ended; a write that could not be handed over is `NotApplied`, one whose answer
+/// was lost is `Unknown`.
+#[async_trait]
+pub trait WriteRelay: Send + Sync {
+    /// Runs `planned` (`undo` marks it as an undo in the audit log).
+    async fn run(
+        &self,
+        planned: &crate::domain::actions::Planned,
+        undo: bool,
+    ) -> crate::domain::actions::Outcome;
 }
 
 // ---- The backend registry ----
@@ -388,6 +408,8 @@ pub enum BackendConfig {
     Demo(DemoConfig),
     /// `kind = "intercom"`.
     Intercom(intercom::config::IntercomConfig),
+    /// `kind = "team"`: the workspace as a relay publishes it on NATS.
+    Team(team::TeamConfig),
 }
 
 impl Default for BackendConfig {
@@ -402,13 +424,19 @@ impl BackendConfig {
 
     /// Every `kind`: the demo, then each vendor.
     pub fn kinds() -> Vec<&'static str> {
-        std::iter::once(Self::DEMO).chain(Vendor::names()).collect()
+        std::iter::once(Self::DEMO)
+            .chain(Vendor::names())
+            .chain(std::iter::once(team::KIND))
+            .collect()
     }
 
     /// The keys a `kind` accepts besides `kind` itself, or `None` for an unknown kind.
     pub fn keys_of(kind: &str) -> Option<&'static [&'static str]> {
         if kind == Self::DEMO {
             return Some(DemoConfig::KEYS);
+        }
+        if kind == team::KIND {
+            return Some(team::TeamConfig::KEYS);
         }
         Vendor::ALL
             .iter()
@@ -426,6 +454,9 @@ impl BackendConfig {
         if kind == Self::DEMO {
             return DemoConfig::deserialize(d).map(BackendConfig::Demo);
         }
+        if kind == team::KIND {
+            return team::TeamConfig::deserialize(d).map(BackendConfig::Team);
+        }
         match Vendor::by_name(kind) {
             Ok(Vendor::Intercom) => {
                 intercom::config::IntercomConfig::deserialize(d).map(BackendConfig::Intercom)
@@ -442,6 +473,7 @@ impl BackendConfig {
         match self {
             BackendConfig::Demo(_) => Self::DEMO,
             BackendConfig::Intercom(_) => Vendor::Intercom.name(),
+            BackendConfig::Team(_) => team::KIND,
         }
     }
 
@@ -450,6 +482,8 @@ impl BackendConfig {
         match self {
             BackendConfig::Demo(d) => d.vendor,
             BackendConfig::Intercom(_) => Vendor::Intercom,
+            // The relay's vendor; the dashboard learns it from the published capabilities.
+            BackendConfig::Team(_) => Vendor::default(),
         }
     }
 
@@ -458,6 +492,7 @@ impl BackendConfig {
         match self {
             BackendConfig::Demo(d) => d.timeout,
             BackendConfig::Intercom(c) => c.timeout,
+            BackendConfig::Team(c) => c.timeout,
         }
     }
 
@@ -472,7 +507,7 @@ impl BackendConfig {
     /// Where the API token comes from (`None` for the demo, which needs none).
     pub fn token_source(&self) -> Option<TokenSource<'_>> {
         match self {
-            BackendConfig::Demo(_) => None,
+            BackendConfig::Demo(_) | BackendConfig::Team(_) => None,
             BackendConfig::Intercom(c) => Some(c.token_source()),
         }
     }
@@ -482,6 +517,7 @@ impl BackendConfig {
         match self {
             BackendConfig::Demo(d) => format!("embedded demo simulator ({})", d.vendor),
             BackendConfig::Intercom(c) => c.describe(),
+            BackendConfig::Team(c) => c.describe(),
         }
     }
 
@@ -492,6 +528,9 @@ impl BackendConfig {
             BackendConfig::Demo(_) => Err(BackendError::Config(
                 "the demo connects to its simulator (Vendor::simulator_client)".into(),
             )),
+            BackendConfig::Team(_) => Err(BackendError::Config(
+                "team mode connects to NATS (connect::connect), not to a helpdesk".into(),
+            )),
             BackendConfig::Intercom(c) => Ok(Arc::new(c.client(token)?)),
         }
     }
@@ -500,6 +539,9 @@ impl BackendConfig {
     pub fn init_template(kind: &str, region: &str) -> Result<String, BackendError> {
         if kind == Self::DEMO {
             return Ok(DEMO_TEMPLATE.to_owned());
+        }
+        if kind == team::KIND {
+            return Ok(team::TEMPLATE.to_owned());
         }
         Vendor::by_name(kind)
             .map_err(BackendError::Config)?
