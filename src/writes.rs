@@ -32,6 +32,8 @@ pub struct Executor {
     locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     in_flight: AtomicUsize,
     idle: tokio::sync::Notify,
+    /// Where writes run instead, when the backend hands them on (team mode: the relay).
+    relay: Option<Arc<dyn crate::backend::WriteRelay>>,
 }
 
 /// Attempts started in this process, for audit ids unique across executors.
@@ -57,6 +59,7 @@ impl Executor {
         read_only: bool,
     ) -> Self {
         Self {
+            relay: backend.write_relay(),
             backend,
             audit,
             clock,
@@ -97,6 +100,22 @@ impl Executor {
 
     /// Runs one write: lock its objects, log the intent, check, write, confirm, log.
     pub async fn run(&self, planned: Planned, undo: bool) -> Report {
+        self.run_as(planned, undo, None).await
+    }
+
+    /// [`Executor::run`] for `lead`, who is named in the audit entries (team mode's relay
+    /// runs every lead's writes). When the backend hands writes on, the write runs there
+    /// (and is audited there) instead.
+    pub async fn run_as(&self, planned: Planned, undo: bool, lead: Option<&str>) -> Report {
+        if let Some(relay) = &self.relay
+            && !self.read_only
+        {
+            self.in_flight.fetch_add(1, Ordering::SeqCst);
+            let _counted = InFlight(self);
+            let outcome = relay.run(&planned, undo).await;
+            tracing::info!(action = %planned.label, outcome = outcome.word(), "write (relayed)");
+            return Report { planned, outcome };
+        }
         self.in_flight.fetch_add(1, Ordering::SeqCst);
         let _counted = InFlight(self);
         let locks: Vec<Arc<tokio::sync::Mutex<()>>> = {
@@ -124,7 +143,7 @@ impl Executor {
                 error: "read-only mode: writes are disabled".into(),
             }
         } else {
-            self.log(&id, &planned, INTENT, None, None, undo);
+            self.log(&id, &planned, INTENT, None, None, undo, lead);
             self.attempt(&planned).await
         };
         self.log(
@@ -134,11 +153,13 @@ impl Executor {
             outcome.after().cloned(),
             outcome.error().map(str::to_owned),
             undo,
+            lead,
         );
         tracing::info!(action = %planned.label, outcome = outcome.word(), "write");
         Report { planned, outcome }
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn log(
         &self,
         id: &str,
@@ -147,6 +168,7 @@ impl Executor {
         after: Option<State>,
         error: Option<String>,
         undo: bool,
+        lead: Option<&str>,
     ) {
         let Some(audit) = &self.audit else { return };
         let entry = Entry {
@@ -160,6 +182,7 @@ impl Executor {
             outcome: outcome.into(),
             error,
             undo,
+            lead: lead.map(str::to_owned),
         };
         if let Err(e) = audit.append(&entry) {
             tracing::error!(error = %e, "could not write the audit log");

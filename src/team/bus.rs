@@ -98,8 +98,7 @@ impl Bus {
             None => async_nats::ConnectOptions::new(),
         };
         if let (Some(user), Some(password)) = (&settings.user, &settings.password) {
-            options =
-                options.user_and_password(user.clone(), password.expose_secret().to_owned());
+            options = options.user_and_password(user.clone(), password.expose_secret().to_owned());
         }
         let connected = Arc::new(AtomicBool::new(false));
         let flag = connected.clone();

@@ -22,7 +22,12 @@
 //! | stream audit | `SL_<ws>_AUDIT` | `sl.<ws>.audit.<outcome>`, `Nats-Msg-Id` = attempt + outcome |
 //! | writes | `sl.<ws>.cmd.<lead>.write` | request/reply, queue group `relay`, leader only |
 
+pub mod audit;
 pub mod bus;
+pub mod records;
+pub mod relay;
+pub mod remote;
+pub mod view;
 
 /// A failure in team mode. Never carries a password.
 #[derive(Debug, thiserror::Error)]
@@ -167,4 +172,74 @@ mod tests {
         assert_eq!(n.lead_of("sl.other.cmd.alice.write"), None);
         assert_eq!(n.lead_of("sl.acme.cmd..write"), None);
     }
+}
+
+/// The bus settings of a config section: its URL, workspace and credentials (the password
+/// read from its environment variable, never from the file).
+pub fn bus_settings(
+    url: &str,
+    workspace: &str,
+    user: Option<&str>,
+    password_env: &str,
+    credentials: Option<&std::path::Path>,
+    name: String,
+) -> bus::BusSettings {
+    let password = user.and_then(|_| {
+        std::env::var(password_env)
+            .ok()
+            .filter(|p| !p.trim().is_empty())
+            .map(|p| {
+                crate::crash::register_secret(&p);
+                secrecy::SecretString::from(p)
+            })
+    });
+    bus::BusSettings {
+        url: url.to_owned(),
+        workspace: workspace.to_owned(),
+        user: user.map(str::to_owned),
+        password,
+        credentials: credentials.map(std::path::Path::to_path_buf),
+        name,
+    }
+}
+
+/// The lead's name: `lead`, else the NATS user, else `$USER`, else `lead`.
+pub fn lead_name(config: &crate::backend::team::TeamConfig) -> String {
+    config
+        .lead
+        .clone()
+        .or_else(|| {
+            config
+                .user
+                .clone()
+                .filter(|u| crate::backend::team::is_token(u))
+        })
+        .or_else(|| {
+            std::env::var("USER")
+                .ok()
+                .filter(|u| crate::backend::team::is_token(u))
+        })
+        .unwrap_or_else(|| "lead".to_owned())
+}
+
+/// A dashboard's connection in team mode: the view over the buckets (its writes go to the
+/// relay) and the team audit log for `L`.
+pub async fn connect_view(
+    config: &crate::backend::team::TeamConfig,
+) -> Result<(view::TeamView, std::sync::Arc<dyn crate::audit::Mirror>), TeamError> {
+    let lead = lead_name(config);
+    let settings = bus_settings(
+        &config.nats_url,
+        &config.workspace,
+        config.user.as_deref(),
+        &config.password_env,
+        config.credentials.as_deref(),
+        format!("shiftlead dashboard ({lead})"),
+    );
+    let bus = bus::Bus::connect(&settings).await?;
+    let stream = bus::audit_stream(&bus, false).await?;
+    let audit = std::sync::Arc::new(audit::StreamAudit::new(bus.clone(), stream));
+    let remote = remote::RemoteWrites::new(bus.clone(), lead, config.timeout);
+    let view = view::TeamView::open(bus, config.stale_after, remote).await?;
+    Ok((view, audit))
 }

