@@ -17,7 +17,7 @@ pub fn binary() -> PathBuf {
 pub fn version() -> Option<(u32, u32)> {
     let out = Command::new(binary()).arg("--version").output().ok()?;
     let text = String::from_utf8_lossy(&out.stdout);
-    let v = text.split('v').nth(1)?;
+    let v = text.rsplit('v').next()?;
     let mut parts = v.trim().split('.');
     let major = parts.next()?.parse().ok()?;
     let minor = parts.next()?.parse().ok()?;
