@@ -316,11 +316,16 @@ async fn two_relays_five_dashboards_and_the_leader_killed() {
     );
     assert_eq!(holder(&buckets).await.as_deref(), Some("r2"));
     eprintln!(
-        "takeover after kill -9: {:.1}s; full reads by the new leader: {}",
+        "takeover after kill -9: {:.1}s; team list reads by the new leader: {}",
         takeover.as_secs_f64(),
         full_reads(&sim).await - reads_before
     );
     assert!(taken.polled_at.is_some());
+    assert!(
+        taken.resumed,
+        "the standby took over without a full re-read"
+    );
+    assert!(!first.resumed, "the first relay had nothing to resume from");
     let (h, c) = (home.clone(), team_cfg.clone());
     let after = blocking(move || h.snapshot(&c))
         .await

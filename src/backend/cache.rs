@@ -55,6 +55,22 @@ pub trait ChangeSource: Send + Sync {
         started: Timestamp,
     ) -> Result<Changes<Self::Cursor>, BackendError>;
 
+    /// Reads what a full read keeps besides conversations (with its warnings), to resume
+    /// from conversations held elsewhere without reading them all again. `None`: this vendor
+    /// cannot, and [`Cache::resume`] declines.
+    async fn read_fixed(
+        &self,
+        _started: Timestamp,
+    ) -> Option<Result<(Self::Fixed, Vec<String>), BackendError>> {
+        None
+    }
+
+    /// The cursor of an incremental read of everything changed since `at`, if this vendor's
+    /// cursors can start from a time.
+    fn cursor_since(&self, _at: Timestamp) -> Option<Self::Cursor> {
+        None
+    }
+
     /// A snapshot of what is held.
     fn assemble(
         &self,
@@ -127,6 +143,42 @@ impl<F: Send + Sync, C: Send + Sync + Clone> Cache<F, C> {
             full_at: started,
         });
         Ok(snapshot)
+    }
+}
+
+impl<F: Send + Sync, C: Send + Sync + Clone> Cache<F, C> {
+    /// Holds `conversations` as they were at `since` (e.g. the state a relay published) and
+    /// reads only the rest of a full read, so the next snapshot is incremental from `since`.
+    /// `false` (nothing changed) when the vendor cannot resume.
+    pub async fn resume<S>(
+        &self,
+        source: &S,
+        conversations: Vec<Conversation>,
+        since: Timestamp,
+        started: Timestamp,
+    ) -> Result<bool, BackendError>
+    where
+        S: ChangeSource<Fixed = F, Cursor = C>,
+    {
+        let Some(cursor) = source.cursor_since(since) else {
+            return Ok(false);
+        };
+        let Some(fixed) = source.read_fixed(started).await else {
+            return Ok(false);
+        };
+        let (fixed, _warnings) = fixed?;
+        let conversations = conversations
+            .into_iter()
+            .filter(|c| !c.state.is_done())
+            .map(|c| (c.id.0.clone(), c))
+            .collect();
+        *self.held.lock().await = Some(Held {
+            fixed,
+            conversations,
+            cursor,
+            full_at: started,
+        });
+        Ok(true)
     }
 }
 

@@ -218,6 +218,14 @@ pub trait Helpdesk: Send + Sync {
         Vec::new()
     }
 
+    /// Takes `held` (conversations as they were at `since`, e.g. the state a relay published)
+    /// as its own, so the next snapshot reads only what changed since then instead of
+    /// everything. `false`: this backend cannot, and its next snapshot is a full read.
+    async fn resume(&self, held: &Snapshot, since: Timestamp) -> bool {
+        let _ = (held, since);
+        false
+    }
+
     /// Where this backend's writes run instead of locally: team mode hands each planned write
     /// to the relay, which runs the executor with the vendor token. `None`: run them here.
     fn write_relay(&self) -> Option<Arc<dyn WriteRelay>> {

@@ -63,6 +63,9 @@ pub struct Heartbeat {
     pub api_remaining: Option<u32>,
     /// Requests per window.
     pub api_limit: Option<u32>,
+    /// Whether this leader took over from the published state (no full re-read).
+    #[serde(default)]
+    pub resumed: bool,
 }
 
 /// `leases.relay` and the rebalance leases.

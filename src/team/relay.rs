@@ -47,6 +47,10 @@ pub struct Status {
     pub polled_at: Option<Timestamp>,
     /// Why the last poll failed.
     pub poll_error: Option<String>,
+    /// Whether this leadership began from the published state (no full re-read).
+    pub resumed: bool,
+    /// The API budget after the last poll: remaining, limit.
+    pub budget: (Option<u32>, Option<u32>),
 }
 
 /// A relay, set up and ready to run.
@@ -215,8 +219,9 @@ async fn lease_loop(
                 polled_at: s.polled_at,
                 poll_error: s.poll_error,
                 polls: s.polls,
-                api_remaining: None,
-                api_limit: None,
+                api_remaining: s.budget.0,
+                api_limit: s.budget.1,
+                resumed: s.resumed,
             };
             if let Ok(v) = serde_json::to_vec(&beat) {
                 let _ = meta.put(records::HEARTBEAT, v.into()).await;
@@ -248,6 +253,16 @@ async fn poll_loop(
             tracing::warn!("relay: the buckets' state did not arrive; publishing everything");
         }
         let mut published = from_mirror(&mirror);
+        // Take over without a full re-read: the backend holds what is published and reads
+        // only what changed since the last poll that published it.
+        if let Some(held) = mirror.snapshot() {
+            let resumed = backend.resume(&held, held.taken_at).await;
+            tracing::info!(resumed, since = %held.taken_at, "relay: taking over");
+            status
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .resumed = resumed;
+        }
         tracing::info!(
             conversations = published.convs.len(),
             "relay: publishing differences from the buckets' state"
@@ -261,6 +276,8 @@ async fn poll_loop(
                         Ok(n) => {
                             let mut s = status.lock().unwrap_or_else(PoisonError::into_inner);
                             s.polls += 1;
+                            let b = backend.budget();
+                            s.budget = (b.remaining, b.limit);
                             s.polled_at = Some(Timestamp::now());
                             s.poll_error = None;
                             tracing::debug!(changed = n, "relay: published");
