@@ -153,27 +153,6 @@ pub fn key_part(id: &str) -> String {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn keys_are_escaped_and_subjects_name_the_lead() {
-        assert_eq!(key_part("123"), "123");
-        assert_eq!(key_part("a.b c"), "a=2Eb=20c");
-        assert_eq!(key_part(""), "=00");
-        let n = Names::new("acme");
-        assert_eq!(n.bucket("convs"), "sl_acme_convs");
-        assert_eq!(n.write_subject("alice"), "sl.acme.cmd.alice.write");
-        assert_eq!(
-            n.lead_of("sl.acme.cmd.alice.write").as_deref(),
-            Some("alice")
-        );
-        assert_eq!(n.lead_of("sl.other.cmd.alice.write"), None);
-        assert_eq!(n.lead_of("sl.acme.cmd..write"), None);
-    }
-}
-
 /// The bus settings of a config section: its URL, workspace and credentials (the password
 /// read from its environment variable, never from the file).
 pub fn bus_settings(
@@ -242,4 +221,25 @@ pub async fn connect_view(
     let remote = remote::RemoteWrites::new(bus.clone(), lead, config.timeout);
     let view = view::TeamView::open(bus, config.stale_after, remote).await?;
     Ok((view, audit))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_escaped_and_subjects_name_the_lead() {
+        assert_eq!(key_part("123"), "123");
+        assert_eq!(key_part("a.b c"), "a=2Eb=20c");
+        assert_eq!(key_part(""), "=00");
+        let n = Names::new("acme");
+        assert_eq!(n.bucket("convs"), "sl_acme_convs");
+        assert_eq!(n.write_subject("alice"), "sl.acme.cmd.alice.write");
+        assert_eq!(
+            n.lead_of("sl.acme.cmd.alice.write").as_deref(),
+            Some("alice")
+        );
+        assert_eq!(n.lead_of("sl.other.cmd.alice.write"), None);
+        assert_eq!(n.lead_of("sl.acme.cmd..write"), None);
+    }
 }

@@ -460,8 +460,7 @@ const REMEMBERED: usize = 10_000;
 /// Serves the leads' writes while leading (only the leader: the executor's per-object locks
 /// live in one process).
 async fn serve_loop(bus: Bus, executor: Arc<Executor>, mut lead: watch::Receiver<Option<u64>>) {
-    let answered: Arc<Mutex<(HashMap<String, Outcome>, std::collections::VecDeque<String>)>> =
-        Arc::default();
+    let answered: Arc<Answered> = Arc::default();
     loop {
         while lead.borrow_and_update().is_none() {
             if lead.changed().await.is_err() {
