@@ -41,6 +41,18 @@ pub struct Entry {
     /// Set on writes made by undo.
     #[serde(default)]
     pub undo: bool,
+    /// The lead who asked for it (team mode, where one relay writes for every lead).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lead: Option<String>,
+}
+
+/// A second, shared home for the log (team mode: a stream every dashboard reads). Appends go
+/// to the file first, then here; `recent` reads from here when there is one.
+pub trait Mirror: Send + Sync {
+    /// Appends one entry durably.
+    fn append(&self, entry: &Entry) -> std::io::Result<()>;
+    /// The last `n` attempts, folded like [`read_recent`]; `None` when unreachable.
+    fn recent(&self, n: usize) -> Option<Vec<Entry>>;
 }
 
 /// An append-only audit file.
@@ -48,6 +60,13 @@ pub struct Entry {
 pub struct Audit {
     path: PathBuf,
     file: Mutex<File>,
+    mirror: Option<std::sync::Arc<dyn Mirror>>,
+}
+
+impl std::fmt::Debug for dyn Mirror {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Mirror")
+    }
 }
 
 impl Audit {
@@ -65,7 +84,14 @@ impl Audit {
         Ok(Audit {
             path: path.to_path_buf(),
             file: Mutex::new(file),
+            mirror: None,
         })
+    }
+
+    /// The same log, also appended to (and read from) `mirror`.
+    pub fn with_mirror(mut self, mirror: std::sync::Arc<dyn Mirror>) -> Audit {
+        self.mirror = Some(mirror);
+        self
     }
 
     /// Where the log is.
@@ -82,11 +108,20 @@ impl Audit {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         f.write_all(line.as_bytes())?;
-        f.sync_data()
+        f.sync_data()?;
+        drop(f);
+        match &self.mirror {
+            Some(m) => m.append(entry),
+            None => Ok(()),
+        }
     }
 
-    /// The last `n` entries (lines that do not parse are skipped).
+    /// The last `n` entries (lines that do not parse are skipped): the mirror's when there is
+    /// one (the team's log), else this file's.
     pub fn recent(&self, n: usize) -> Vec<Entry> {
+        if let Some(m) = &self.mirror {
+            return m.recent(n).unwrap_or_default();
+        }
         read_recent(&self.path, n)
     }
 }
@@ -102,6 +137,12 @@ pub fn read_recent(path: &Path, n: usize) -> Vec<Entry> {
         .map_while(Result::ok)
         .filter_map(|l| serde_json::from_str(&l).ok())
         .collect();
+    fold(lines, n)
+}
+
+/// The last `n` attempts of `lines` (oldest first): each attempt's outcome line, or its
+/// intent line when no outcome was logged.
+pub fn fold(lines: Vec<Entry>, n: usize) -> Vec<Entry> {
     let answered: std::collections::HashSet<&str> = lines
         .iter()
         .filter(|e| e.outcome != INTENT && !e.id.is_empty())
@@ -160,6 +201,7 @@ mod tests {
             outcome: outcome.into(),
             error: None,
             undo: false,
+            lead: None,
         }
     }
 

@@ -155,6 +155,13 @@ pub enum Command {
     },
     /// Print the man page (roff).
     Man,
+    /// Team mode: poll the `[backend]` workspace and publish it on NATS for every dashboard
+    /// with `kind = "team"` (see `[relay]`); serve their writes. Run two for failover.
+    Relay {
+        /// This relay's name in the lease and heartbeat (overrides relay.id).
+        #[arg(long)]
+        id: Option<String>,
+    },
     /// Run the demo's helpdesk simulator as a server until Ctrl-C.
     Simulate {
         /// Address to listen on (loopback only: the simulator speaks plain HTTP).

@@ -21,6 +21,8 @@ pub struct Connection {
     /// The local rules: the config's, plus the demo scenario's caps, SLA targets and time
     /// zones in demo mode where the config sets none.
     pub policy: Policy,
+    /// Where the audit log is shared, when it is (team mode: the team's audit stream).
+    pub audit_mirror: Option<Arc<dyn crate::audit::Mirror>>,
 }
 
 impl Connection {
@@ -57,6 +59,18 @@ pub async fn connect(config: &Config, clock: SharedClock) -> color_eyre::Result<
             backend,
             sim: Some(handle),
             policy,
+            audit_mirror: None,
+        });
+    }
+    if let BackendConfig::Team(team) = section {
+        let (view, audit) = crate::team::connect_view(team)
+            .await
+            .wrap_err("team mode ([backend] kind = \"team\")")?;
+        return Ok(Connection {
+            backend: Arc::new(view),
+            sim: None,
+            policy,
+            audit_mirror: Some(audit),
         });
     }
     let source = section
@@ -68,6 +82,7 @@ pub async fn connect(config: &Config, clock: SharedClock) -> color_eyre::Result<
         backend,
         sim: None,
         policy,
+        audit_mirror: None,
     })
 }
 

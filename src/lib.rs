@@ -31,6 +31,7 @@ pub mod logging;
 pub mod sim;
 pub mod state;
 pub mod sync;
+pub mod team;
 pub mod term;
 pub mod ui;
 pub mod writes;

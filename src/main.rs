@@ -152,11 +152,15 @@ fn main() -> ExitCode {
     }
 }
 
-/// The audit log, or `None` (with a log line) when it cannot be opened.
-fn open_audit() -> Option<Arc<Audit>> {
+/// The audit log, or `None` (with a log line) when it cannot be opened; shared through
+/// `mirror` in team mode.
+fn open_audit(mirror: Option<Arc<dyn shiftlead::audit::Mirror>>) -> Option<Arc<Audit>> {
     let path = Audit::default_path()?;
     match Audit::open(&path) {
-        Ok(a) => Some(Arc::new(a)),
+        Ok(a) => Some(Arc::new(match mirror {
+            Some(m) => a.with_mirror(m),
+            None => a,
+        })),
         Err(e) => {
             tracing::error!(path = %path.display(), error = %e, "cannot open the audit log");
             None
@@ -212,7 +216,7 @@ async fn run(
                 clock,
                 warn_under: config.ui.warn_under,
                 read_only,
-                audit: open_audit(),
+                audit: open_audit(conn.audit_mirror.clone()),
                 blocks_file: shiftlead::state::blocks_path(),
                 alerts: config.alerts.rules(),
                 coverage: config
@@ -255,7 +259,7 @@ async fn run(
             | Command::Back { .. }),
         ) => {
             let conn = connect(&config, clock.clone()).await?;
-            let audit = open_audit();
+            let audit = open_audit(conn.audit_mirror.clone());
             if audit.is_none() && !read_only {
                 return Err(eyre!(
                     "cannot open the audit log; refusing to write without it (see the log file)"
@@ -333,6 +337,7 @@ async fn run(
             Ok(())
         }
         Some(Command::Init { .. } | Command::Completions { .. } | Command::Man) => Ok(()),
+        Some(Command::Relay { id }) => run_relay(&config, id, clock).await,
         Some(Command::Simulate {
             listen,
             seed,
@@ -395,6 +400,69 @@ async fn run(
             Ok(())
         }
     }
+}
+
+/// `shiftlead relay`: the `[backend]` workspace published on NATS as `[relay]` says.
+async fn run_relay(
+    config: &Config,
+    id: Option<String>,
+    clock: SharedClock,
+) -> color_eyre::Result<()> {
+    use shiftlead::team::{bus::Bus, relay};
+    if matches!(config.backend, BackendConfig::Team(_)) {
+        return Err(eyre!(
+            "the relay polls the helpdesk: its [backend] must be a vendor (or the demo), not kind = \"team\""
+        ));
+    }
+    let r = &config.relay;
+    let id = id
+        .or_else(|| r.id.clone())
+        .unwrap_or_else(|| format!("relay-{}", std::process::id()));
+    if !shiftlead::backend::team::is_token(&id) {
+        return Err(eyre!(
+            "relay id {id:?}: use 1 to 64 letters, digits, '_' or '-'"
+        ));
+    }
+    let settings = shiftlead::team::bus_settings(
+        &r.nats_url,
+        &r.workspace,
+        r.user.as_deref(),
+        &r.password_env,
+        r.credentials.as_deref(),
+        format!("shiftlead relay {id}"),
+    );
+    let conn = connect(config, clock.clone()).await?;
+    let bus = Bus::connect(&settings)
+        .await
+        .wrap_err("the relay's bus ([relay])")?;
+    let audit = match Audit::default_path() {
+        Some(p) => Some(Audit::open(&p).wrap_err_with(|| format!("opening {}", p.display()))?),
+        None => None,
+    };
+    let relay = relay::Relay::new(
+        bus,
+        conn.backend.clone(),
+        audit,
+        clock,
+        relay::RelaySettings {
+            id: id.clone(),
+            lease: r.lease,
+            refresh: r.refresh,
+        },
+    )
+    .await?;
+    println!(
+        "shiftlead relay {id}: workspace {} on {} (lease {}s, refresh {}s)",
+        r.workspace,
+        r.nats_url,
+        r.lease.as_secs(),
+        r.refresh.as_secs()
+    );
+    relay.run(shutdown_signal()).await;
+    if let Some(sim) = conn.sim {
+        sim.shutdown().await;
+    }
+    Ok(())
 }
 
 /// Ctrl-C or SIGTERM.

@@ -35,6 +35,8 @@ pub struct Executor {
     locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     in_flight: AtomicUsize,
     idle: tokio::sync::Notify,
+    /// Where writes run instead, when the backend hands them on (team mode: the relay).
+    relay: Option<Arc<dyn crate::backend::WriteRelay>>,
 }
 
 /// Attempts started in this process, for audit ids unique across executors.
@@ -60,6 +62,7 @@ impl Executor {
         read_only: bool,
     ) -> Self {
         Self {
+            relay: backend.write_relay(),
             backend,
             audit,
             clock,
@@ -96,7 +99,8 @@ impl Executor {
             .iter()
             .filter(|p| matches!(p.write, Write::Assign { .. }))
             .count();
-        let batch = if assigns >= BULK_MIN && !self.read_only {
+        // Relayed writes go one by one: the relay runs each through its own executor.
+        let batch = if assigns >= BULK_MIN && !self.read_only && self.relay.is_none() {
             self.backend.capabilities().assign_batch.filter(|n| *n > 1)
         } else {
             None
@@ -152,7 +156,7 @@ impl Executor {
         let mut send: Vec<(usize, String, Planned)> = Vec::new();
         for (n, planned) in chunk {
             let id = self.attempt_id();
-            self.log(&id, &planned, INTENT, None, None, undo);
+            self.log(&id, &planned, INTENT, None, None, undo, None);
             match self.read(&planned.write).await {
                 Ok(now) if now != planned.before => {
                     done.push((n, id, planned, Outcome::Conflict { now }));
@@ -206,6 +210,7 @@ impl Executor {
                     outcome.after().cloned(),
                     outcome.error().map(str::to_owned),
                     undo,
+                    None,
                 );
                 tracing::info!(action = %planned.label, outcome = outcome.word(), "bulk write");
                 (n, Report { planned, outcome })
@@ -224,6 +229,22 @@ impl Executor {
 
     /// Runs one write: lock its objects, log the intent, check, write, confirm, log.
     pub async fn run(&self, planned: Planned, undo: bool) -> Report {
+        self.run_as(planned, undo, None).await
+    }
+
+    /// [`Executor::run`] for `lead`, who is named in the audit entries (team mode's relay
+    /// runs every lead's writes). When the backend hands writes on, the write runs there
+    /// (and is audited there) instead.
+    pub async fn run_as(&self, planned: Planned, undo: bool, lead: Option<&str>) -> Report {
+        if let Some(relay) = &self.relay
+            && !self.read_only
+        {
+            self.in_flight.fetch_add(1, Ordering::SeqCst);
+            let _counted = InFlight(self);
+            let outcome = relay.run(&planned, undo).await;
+            tracing::info!(action = %planned.label, outcome = outcome.word(), "write (relayed)");
+            return Report { planned, outcome };
+        }
         self.in_flight.fetch_add(1, Ordering::SeqCst);
         let _counted = InFlight(self);
         let locks: Vec<Arc<tokio::sync::Mutex<()>>> = {
@@ -246,7 +267,7 @@ impl Executor {
                 error: "read-only mode: writes are disabled".into(),
             }
         } else {
-            self.log(&id, &planned, INTENT, None, None, undo);
+            self.log(&id, &planned, INTENT, None, None, undo, lead);
             self.attempt(&planned).await
         };
         self.log(
@@ -256,11 +277,13 @@ impl Executor {
             outcome.after().cloned(),
             outcome.error().map(str::to_owned),
             undo,
+            lead,
         );
         tracing::info!(action = %planned.label, outcome = outcome.word(), "write");
         Report { planned, outcome }
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn log(
         &self,
         id: &str,
@@ -269,6 +292,7 @@ impl Executor {
         after: Option<State>,
         error: Option<String>,
         undo: bool,
+        lead: Option<&str>,
     ) {
         let Some(audit) = &self.audit else { return };
         let entry = Entry {
@@ -282,6 +306,7 @@ impl Executor {
             outcome: outcome.into(),
             error,
             undo,
+            lead: lead.map(str::to_owned),
         };
         if let Err(e) = audit.append(&entry) {
             tracing::error!(error = %e, "could not write the audit log");

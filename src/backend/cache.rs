@@ -61,6 +61,22 @@ pub trait ChangeSource: Send + Sync {
         started: Timestamp,
     ) -> Result<Changes<Self::Cursor>, BackendError>;
 
+    /// Reads what a full read keeps besides conversations (with its warnings), to resume
+    /// from conversations held elsewhere without reading them all again. `None`: this vendor
+    /// cannot, and [`Cache::resume`] declines.
+    async fn read_fixed(
+        &self,
+        _started: Timestamp,
+    ) -> Option<Result<(Self::Fixed, Vec<String>), BackendError>> {
+        None
+    }
+
+    /// The cursor of an incremental read of everything changed since `at`, if this vendor's
+    /// cursors can start from a time.
+    fn cursor_since(&self, _at: Timestamp) -> Option<Self::Cursor> {
+        None
+    }
+
     /// A snapshot of what is held. `conversations` is the held map itself (an O(1) clone that
     /// shares its nodes): put it in the snapshot as it is.
     fn assemble(
@@ -172,6 +188,44 @@ impl<F: Send + Sync, C: Send + Sync + Clone> Cache<F, C> {
         let mut snapshot = source.assemble(&h.fixed, h.conversations.clone(), warnings);
         policy.apply_people(&mut snapshot);
         Ok(Refresh { snapshot, delta })
+    }
+}
+
+impl<F: Send + Sync, C: Send + Sync + Clone> Cache<F, C> {
+    /// Holds `conversations` as they were at `since` (e.g. the state a relay published) and
+    /// reads only the rest of a full read, so the next snapshot is incremental from `since`
+    /// (the next refresh derives afresh). `false` (nothing changed) when the vendor cannot
+    /// resume.
+    pub async fn resume<S>(
+        &self,
+        source: &S,
+        mut conversations: Conversations,
+        since: Timestamp,
+        started: Timestamp,
+    ) -> Result<bool, BackendError>
+    where
+        S: ChangeSource<Fixed = F, Cursor = C>,
+    {
+        let Some(cursor) = source.cursor_since(since) else {
+            return Ok(false);
+        };
+        let Some(fixed) = source.read_fixed(started).await else {
+            return Ok(false);
+        };
+        let (fixed, _warnings) = fixed?;
+        conversations.retain(|c| !c.state.is_done());
+        let mut state = self.state.lock().await;
+        state.held = Some(Held {
+            fixed,
+            conversations,
+            cursor,
+            full_at: started,
+        });
+        state.pending = Pending {
+            all: true,
+            ids: BTreeSet::new(),
+        };
+        Ok(true)
     }
 }
 

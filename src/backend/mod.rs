@@ -8,6 +8,7 @@
 
 pub mod cache;
 pub mod intercom;
+pub mod team;
 pub mod transport;
 pub mod zendesk;
 
@@ -245,6 +246,33 @@ pub trait Helpdesk: Send + Sync {
     async fn probe(&self) -> Vec<Probe> {
         Vec::new()
     }
+
+    /// Takes `held` (conversations as they were at `since`, e.g. the state a relay published)
+    /// as its own, so the next snapshot reads only what changed since then instead of
+    /// everything. `false`: this backend cannot, and its next snapshot is a full read.
+    async fn resume(&self, held: &Snapshot, since: Timestamp) -> bool {
+        let _ = (held, since);
+        false
+    }
+
+    /// Where this backend's writes run instead of locally: team mode hands each planned write
+    /// to the relay, which runs the executor with the vendor token. `None`: run them here.
+    fn write_relay(&self) -> Option<Arc<dyn WriteRelay>> {
+        None
+    }
+}
+
+/// Runs a planned write elsewhere (team mode: at the relay, through the same executor) and
+/// says how it ended; a write that could not be handed over is `NotApplied`, one whose answer
+/// was lost is `Unknown`.
+#[async_trait]
+pub trait WriteRelay: Send + Sync {
+    /// Runs `planned` (`undo` marks it as an undo in the audit log).
+    async fn run(
+        &self,
+        planned: &crate::domain::actions::Planned,
+        undo: bool,
+    ) -> crate::domain::actions::Outcome;
 }
 
 // ---- The backend registry ----
@@ -437,6 +465,8 @@ pub enum BackendConfig {
     Intercom(intercom::config::IntercomConfig),
     /// `kind = "zendesk"`.
     Zendesk(zendesk::config::ZendeskConfig),
+    /// `kind = "team"`: the workspace as a relay publishes it on NATS.
+    Team(team::TeamConfig),
 }
 
 impl Default for BackendConfig {
@@ -451,13 +481,19 @@ impl BackendConfig {
 
     /// Every `kind`: the demo, then each vendor.
     pub fn kinds() -> Vec<&'static str> {
-        std::iter::once(Self::DEMO).chain(Vendor::names()).collect()
+        std::iter::once(Self::DEMO)
+            .chain(Vendor::names())
+            .chain(std::iter::once(team::KIND))
+            .collect()
     }
 
     /// The keys a `kind` accepts besides `kind` itself, or `None` for an unknown kind.
     pub fn keys_of(kind: &str) -> Option<&'static [&'static str]> {
         if kind == Self::DEMO {
             return Some(DemoConfig::KEYS);
+        }
+        if kind == team::KIND {
+            return Some(team::TeamConfig::KEYS);
         }
         Vendor::ALL
             .iter()
@@ -474,6 +510,9 @@ impl BackendConfig {
         use serde::Deserialize;
         if kind == Self::DEMO {
             return DemoConfig::deserialize(d).map(BackendConfig::Demo);
+        }
+        if kind == team::KIND {
+            return team::TeamConfig::deserialize(d).map(BackendConfig::Team);
         }
         match Vendor::by_name(kind) {
             Ok(Vendor::Intercom) => {
@@ -495,6 +534,7 @@ impl BackendConfig {
             BackendConfig::Demo(_) => Self::DEMO,
             BackendConfig::Intercom(_) => Vendor::Intercom.name(),
             BackendConfig::Zendesk(_) => Vendor::Zendesk.name(),
+            BackendConfig::Team(_) => team::KIND,
         }
     }
 
@@ -504,6 +544,8 @@ impl BackendConfig {
             BackendConfig::Demo(d) => d.vendor,
             BackendConfig::Intercom(_) => Vendor::Intercom,
             BackendConfig::Zendesk(_) => Vendor::Zendesk,
+            // The relay's vendor; the dashboard learns it from the published capabilities.
+            BackendConfig::Team(_) => Vendor::default(),
         }
     }
 
@@ -513,6 +555,7 @@ impl BackendConfig {
             BackendConfig::Demo(d) => d.timeout,
             BackendConfig::Intercom(c) => c.timeout,
             BackendConfig::Zendesk(c) => c.timeout,
+            BackendConfig::Team(c) => c.timeout,
         }
     }
 
@@ -527,7 +570,7 @@ impl BackendConfig {
     /// Where the API token comes from (`None` for the demo, which needs none).
     pub fn token_source(&self) -> Option<TokenSource<'_>> {
         match self {
-            BackendConfig::Demo(_) => None,
+            BackendConfig::Demo(_) | BackendConfig::Team(_) => None,
             BackendConfig::Intercom(c) => Some(c.token_source()),
             BackendConfig::Zendesk(c) => Some(c.token_source()),
         }
@@ -539,6 +582,7 @@ impl BackendConfig {
             BackendConfig::Demo(d) => format!("embedded demo simulator ({})", d.vendor),
             BackendConfig::Intercom(c) => c.describe(),
             BackendConfig::Zendesk(c) => c.describe(),
+            BackendConfig::Team(c) => c.describe(),
         }
     }
 
@@ -549,6 +593,9 @@ impl BackendConfig {
             BackendConfig::Demo(_) => Err(BackendError::Config(
                 "the demo connects to its simulator (Vendor::simulator_client)".into(),
             )),
+            BackendConfig::Team(_) => Err(BackendError::Config(
+                "team mode connects to NATS (connect::connect), not to a helpdesk".into(),
+            )),
             BackendConfig::Intercom(c) => Ok(Arc::new(c.client(token)?)),
             BackendConfig::Zendesk(c) => Ok(Arc::new(c.client(token)?)),
         }
@@ -558,6 +605,9 @@ impl BackendConfig {
     pub fn init_template(kind: &str, region: &str) -> Result<String, BackendError> {
         if kind == Self::DEMO {
             return Ok(DEMO_TEMPLATE.to_owned());
+        }
+        if kind == team::KIND {
+            return Ok(team::TEMPLATE.to_owned());
         }
         Vendor::by_name(kind)
             .map_err(BackendError::Config)?

@@ -50,6 +50,8 @@ pub struct Config {
     pub coverage: CoverageSection,
     /// `[alerts]`.
     pub alerts: AlertsConfig,
+    /// `[relay]`: how `shiftlead relay` publishes the workspace (team mode).
+    pub relay: crate::backend::team::RelayConfig,
 }
 
 /// Where the configuration came from.

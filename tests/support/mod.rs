@@ -2,6 +2,7 @@
 
 #![allow(dead_code)]
 
+pub mod nats;
 pub mod spec;
 pub mod subject;
 

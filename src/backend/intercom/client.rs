@@ -378,6 +378,21 @@ impl Helpdesk for IntercomClient {
         self.cache.refresh(self, self.now(), policy).await
     }
 
+    /// Holds `held`'s conversations and reads me, teams, admins and away reasons only.
+    async fn resume(&self, held: &Snapshot, since: jiff::Timestamp) -> bool {
+        match self
+            .cache
+            .resume(self, held.conversations.clone(), since, self.now())
+            .await
+        {
+            Ok(done) => done,
+            Err(e) => {
+                tracing::warn!(error = %e, "resume failed; the next snapshot is a full read");
+                false
+            }
+        }
+    }
+
     async fn conversation(&self, id: &ConversationId) -> Result<Conversation, BackendError> {
         let c: wire::Conversation = self
             .get(&format!("/conversations/{}", segment(id.as_str())))

@@ -90,6 +90,44 @@ impl ChangeSource for IntercomClient {
         })
     }
 
+    async fn read_fixed(
+        &self,
+        _started: Timestamp,
+    ) -> Option<Result<(Fixed, Vec<String>), BackendError>> {
+        let (me, teams, admins, reasons) =
+            tokio::join!(self.me(), self.teams(), self.admins(), self.reasons());
+        let read = || -> Result<(Fixed, Vec<String>), BackendError> {
+            let (me, teams, admins) = (me?, teams?, admins?);
+            let mut warnings = Vec::new();
+            let (reasons, reasons_failed) = match reasons {
+                Ok(r) => (r, None),
+                Err(e) => {
+                    let why = format!("away reasons unavailable (retried on each refresh): {e}");
+                    warnings.push(why.clone());
+                    (Vec::new(), Some(why))
+                }
+            };
+            let workspace = Workspace {
+                name: me.app.map(|a| a.name).unwrap_or_default(),
+                backend: self.label().to_owned(),
+                me: Some(TeammateId(me.id)),
+            };
+            let fixed = Fixed {
+                teams,
+                admins,
+                reasons,
+                reasons_failed,
+                workspace,
+            };
+            Ok((fixed, warnings))
+        };
+        Some(read())
+    }
+
+    fn cursor_since(&self, at: Timestamp) -> Option<Timestamp> {
+        Some(at)
+    }
+
     async fn read_changes(
         &self,
         fixed: &mut Fixed,

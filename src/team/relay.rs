@@ -1,0 +1,544 @@
+//! `shiftlead relay`: the only process that talks to the helpdesk. Relays campaign for the
+//! lease `leases.relay` (bucket max age = the lease; renewed every third of it by
+//! compare-and-set on its revision). The leader polls through the backend, publishes what
+//! changed (one key per object; done conversations deleted), writes a heartbeat at every
+//! renewal, and serves the leads' writes through the executor. A standby watches the buckets
+//! all along, so when it takes over it publishes only differences from what is already there.
+//! A failed renewal (the lease expired while it was stopped, or another relay holds it) ends
+//! polling and serving at once.
+
+use super::audit::StreamAudit;
+use super::bus::{self, Buckets, Bus};
+use super::records::{self, Heartbeat, Lease, SnapshotRecord, WorkspaceRecord};
+use super::remote::{START_MARGIN, WriteReply, WriteRequest};
+use super::view::Mirror;
+use super::{TeamError, key_part};
+use crate::backend::Helpdesk;
+use crate::domain::Snapshot;
+use crate::domain::actions::Outcome;
+use crate::writes::Executor;
+use async_nats::jetstream::kv;
+use futures::StreamExt;
+use jiff::Timestamp;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// How the relay runs.
+#[derive(Debug, Clone)]
+pub struct RelaySettings {
+    /// This relay's name.
+    pub id: String,
+    /// The leadership lease.
+    pub lease: Duration,
+    /// Poll interval while leading.
+    pub refresh: Duration,
+}
+
+/// What the relay reports about itself (for tests and logs).
+#[derive(Debug, Clone, Default)]
+pub struct Status {
+    /// The lease revision while leading.
+    pub leading: Option<u64>,
+    /// Polls made.
+    pub polls: u64,
+    /// When the last poll succeeded.
+    pub polled_at: Option<Timestamp>,
+    /// Why the last poll failed.
+    pub poll_error: Option<String>,
+    /// Whether this leadership began from the published state (no full re-read).
+    pub resumed: bool,
+    /// The API budget after the last poll: remaining, limit.
+    pub budget: (Option<u32>, Option<u32>),
+}
+
+/// A relay, set up and ready to run.
+pub struct Relay {
+    bus: Bus,
+    buckets: Buckets,
+    backend: Arc<dyn Helpdesk>,
+    executor: Arc<Executor>,
+    settings: RelaySettings,
+    mirror: Mirror,
+    status: Arc<Mutex<Status>>,
+}
+
+/// The values last published, per bucket and key, to publish only differences.
+#[derive(Default)]
+struct Published {
+    convs: HashMap<String, Vec<u8>>,
+    people: HashMap<String, Vec<u8>>,
+    inboxes: HashMap<String, Vec<u8>>,
+    meta: HashMap<String, Vec<u8>>,
+}
+
+impl Relay {
+    /// Creates the workspace's buckets and audit stream if missing, starts watching them,
+    /// and builds the executor that runs the leads' writes (audited to `audit`, a local file,
+    /// and to the audit stream).
+    pub async fn new(
+        bus: Bus,
+        backend: Arc<dyn Helpdesk>,
+        audit: Option<crate::audit::Audit>,
+        clock: crate::clock::SharedClock,
+        settings: RelaySettings,
+    ) -> Result<Relay, TeamError> {
+        let buckets = Buckets::open(&bus, true, settings.lease).await?;
+        let stream = bus::audit_stream(&bus, true).await?;
+        let audit = audit.map(|a| {
+            Arc::new(a.with_mirror(Arc::new(StreamAudit::new(bus.clone(), stream.clone()))))
+        });
+        let executor = Arc::new(Executor::new(backend.clone(), audit, clock, false));
+        let mirror = Mirror::start(&buckets);
+        Ok(Relay {
+            bus,
+            buckets,
+            backend,
+            executor,
+            settings,
+            mirror,
+            status: Arc::new(Mutex::new(Status::default())),
+        })
+    }
+
+    /// The relay's own status.
+    pub fn status(&self) -> Status {
+        self.status
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Runs until `shutdown` resolves; then gives the lease up so a standby takes over at once.
+    pub async fn run(self, shutdown: impl std::future::Future<Output = ()>) {
+        let (lead_tx, lead_rx) = watch::channel::<Option<u64>>(None);
+        let lease_task = tokio::spawn(lease_loop(
+            self.buckets.leases.clone(),
+            self.buckets.meta.clone(),
+            self.settings.clone(),
+            self.status.clone(),
+            lead_tx,
+        ));
+        let poll_task = tokio::spawn(poll_loop(
+            self.buckets.clone(),
+            self.backend.clone(),
+            self.mirror.clone(),
+            self.settings.clone(),
+            self.status.clone(),
+            lead_rx.clone(),
+            self.bus.max_payload(),
+        ));
+        let serve_task = tokio::spawn(serve_loop(
+            self.bus.clone(),
+            self.executor.clone(),
+            lead_rx.clone(),
+        ));
+        shutdown.await;
+        lease_task.abort();
+        poll_task.abort();
+        serve_task.abort();
+        self.executor.wait_idle().await;
+        if let Some(rev) = *lead_rx.borrow() {
+            let _ = self
+                .buckets
+                .leases
+                .delete_expect_revision(records::RELAY_LEASE, Some(rev))
+                .await;
+            tracing::info!("relay: lease given up");
+        }
+    }
+}
+
+fn lease_value(id: &str, since: Timestamp) -> Vec<u8> {
+    serde_json::to_vec(&Lease {
+        holder: id.to_owned(),
+        since,
+    })
+    .unwrap_or_default()
+}
+
+/// Campaigns for, renews and loses the lease; writes the heartbeat while leading.
+async fn lease_loop(
+    leases: kv::Store,
+    meta: kv::Store,
+    settings: RelaySettings,
+    status: Arc<Mutex<Status>>,
+    lead: watch::Sender<Option<u64>>,
+) {
+    let every = (settings.lease / 3).max(Duration::from_millis(100));
+    let mut since = Timestamp::now();
+    loop {
+        let current = *lead.borrow();
+        let next = match current {
+            None => match leases
+                .create(
+                    records::RELAY_LEASE,
+                    lease_value(&settings.id, Timestamp::now()).into(),
+                )
+                .await
+            {
+                Ok(rev) => {
+                    since = Timestamp::now();
+                    tracing::info!(relay = %settings.id, rev, "relay: leading");
+                    Some(rev)
+                }
+                Err(_) => None,
+            },
+            Some(rev) => match leases
+                .update(
+                    records::RELAY_LEASE,
+                    lease_value(&settings.id, since).into(),
+                    rev,
+                )
+                .await
+            {
+                Ok(rev) => Some(rev),
+                Err(e) => {
+                    tracing::warn!(relay = %settings.id, error = %e, "relay: lost the lease; polling stops");
+                    None
+                }
+            },
+        };
+        if next != current {
+            let _ = lead.send(next);
+        }
+        {
+            let mut s = status.lock().unwrap_or_else(PoisonError::into_inner);
+            s.leading = next;
+        }
+        if let Some(rev) = next {
+            let s = status
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clone();
+            let beat = Heartbeat {
+                relay: settings.id.clone(),
+                lease_rev: rev,
+                at: Timestamp::now(),
+                polled_at: s.polled_at,
+                poll_error: s.poll_error,
+                polls: s.polls,
+                api_remaining: s.budget.0,
+                api_limit: s.budget.1,
+                resumed: s.resumed,
+            };
+            if let Ok(v) = serde_json::to_vec(&beat) {
+                let _ = meta.put(records::HEARTBEAT, v.into()).await;
+            }
+        }
+        tokio::time::sleep(every).await;
+    }
+}
+
+/// Polls and publishes while leading.
+async fn poll_loop(
+    buckets: Buckets,
+    backend: Arc<dyn Helpdesk>,
+    mirror: Mirror,
+    settings: RelaySettings,
+    status: Arc<Mutex<Status>>,
+    mut lead: watch::Receiver<Option<u64>>,
+    max_payload: usize,
+) {
+    loop {
+        // Wait to lead.
+        while lead.borrow_and_update().is_none() {
+            if lead.changed().await.is_err() {
+                return;
+            }
+        }
+        // What is already published: the watched state (a standby has it all along).
+        if !mirror.wait_ready(Duration::from_secs(30)).await {
+            tracing::warn!("relay: the buckets' state did not arrive; publishing everything");
+        }
+        let mut published = from_mirror(&mirror);
+        // Take over without a full re-read: the backend holds what is published and reads
+        // only what changed since the last poll that published it.
+        if let Some(held) = mirror.snapshot() {
+            let resumed = backend.resume(&held, held.taken_at).await;
+            tracing::info!(resumed, since = %held.taken_at, "relay: taking over");
+            status
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .resumed = resumed;
+        }
+        tracing::info!(
+            conversations = published.convs.len(),
+            "relay: publishing differences from the buckets' state"
+        );
+        while lead.borrow().is_some() {
+            let started = std::time::Instant::now();
+            match backend.snapshot().await {
+                Ok(snapshot) if lead.borrow().is_some() => {
+                    let caps = backend.capabilities();
+                    match publish(&buckets, &mut published, &snapshot, &caps, max_payload).await {
+                        Ok(n) => {
+                            let mut s = status.lock().unwrap_or_else(PoisonError::into_inner);
+                            s.polls += 1;
+                            let b = backend.budget();
+                            s.budget = (b.remaining, b.limit);
+                            s.polled_at = Some(Timestamp::now());
+                            s.poll_error = None;
+                            tracing::debug!(changed = n, "relay: published");
+                        }
+                        Err(e) => {
+                            tracing::warn!(error = %e, "relay: publishing failed");
+                            status
+                                .lock()
+                                .unwrap_or_else(PoisonError::into_inner)
+                                .poll_error = Some(format!("publishing: {e}"));
+                            // What is published is unknown now: start again from the buckets.
+                            published = from_mirror(&mirror);
+                        }
+                    }
+                }
+                Ok(_) => break,
+                Err(e) => {
+                    tracing::warn!(error = %e, "relay: poll failed");
+                    status
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .poll_error = Some(e.to_string());
+                }
+            }
+            let wait = settings.refresh.saturating_sub(started.elapsed());
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => {}
+                _ = lead.changed() => {}
+            }
+        }
+    }
+}
+
+fn from_mirror(mirror: &Mirror) -> Published {
+    fn bytes<T: serde::Serialize>(m: &BTreeMap<String, T>) -> HashMap<String, Vec<u8>> {
+        m.iter()
+            .filter_map(|(k, v)| serde_json::to_vec(v).ok().map(|b| (k.clone(), b)))
+            .collect()
+    }
+    mirror.with(|h| Published {
+        convs: bytes(&h.convs),
+        people: bytes(&h.people),
+        inboxes: bytes(&h.inboxes),
+        meta: h.meta.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+    })
+}
+
+/// Most puts in flight at once (the client blocks beyond 5,000 unacknowledged).
+const IN_FLIGHT: usize = 256;
+
+/// Publishes `snapshot`'s differences from `published`; returns how many keys changed.
+async fn publish(
+    buckets: &Buckets,
+    published: &mut Published,
+    snapshot: &Snapshot,
+    caps: &crate::domain::Capabilities,
+    max_payload: usize,
+) -> Result<usize, String> {
+    let limit = (bus::MAX_VALUE as usize).min(max_payload.saturating_sub(1024));
+    let mut warnings = snapshot.warnings.clone();
+    let mut changed = 0;
+    let convs: BTreeMap<String, Vec<u8>> = snapshot
+        .conversations
+        .iter()
+        .filter_map(|c| {
+            let key = format!("{}{}", records::CONV, key_part(&c.id.0));
+            let mut v = serde_json::to_vec(c).ok()?;
+            if v.len() > limit {
+                // An oversized title is the only unbounded field: drop it, say so.
+                let mut short = c.clone();
+                short.title = None;
+                v = serde_json::to_vec(&short).ok()?;
+                warnings.push(format!("conversation {}: title left out (too large)", c.id));
+            }
+            (v.len() <= limit).then_some((key, v))
+        })
+        .collect();
+    changed += sync_bucket(&buckets.convs, &mut published.convs, convs).await?;
+    let people = keyed(&snapshot.teammates, records::MATE, |t| &t.id.0, limit);
+    changed += sync_bucket(&buckets.people, &mut published.people, people).await?;
+    let inboxes = keyed(&snapshot.inboxes, records::INBOX, |i| &i.id.0, limit);
+    changed += sync_bucket(&buckets.inboxes, &mut published.inboxes, inboxes).await?;
+    let ws = WorkspaceRecord {
+        workspace: snapshot.workspace.clone(),
+        away_reasons: snapshot.away_reasons.clone(),
+    };
+    let snap = SnapshotRecord {
+        taken_at: snapshot.taken_at,
+        warnings,
+    };
+    for (key, value) in [
+        (records::WORKSPACE, serde_json::to_vec(&ws)),
+        (records::CAPABILITIES, serde_json::to_vec(caps)),
+        (records::SNAPSHOT, serde_json::to_vec(&snap)),
+    ] {
+        let value = value.map_err(|e| e.to_string())?;
+        if published.meta.get(key) != Some(&value) {
+            buckets
+                .meta
+                .put(key, value.clone().into())
+                .await
+                .map_err(|e| format!("meta {key}: {e}"))?;
+            published.meta.insert(key.to_owned(), value);
+        }
+    }
+    Ok(changed)
+}
+
+fn keyed<T: serde::Serialize>(
+    items: &[T],
+    prefix: &str,
+    id: impl Fn(&T) -> &str,
+    limit: usize,
+) -> BTreeMap<String, Vec<u8>> {
+    items
+        .iter()
+        .filter_map(|x| {
+            let v = serde_json::to_vec(x).ok()?;
+            (v.len() <= limit).then(|| (format!("{prefix}{}", key_part(id(x))), v))
+        })
+        .collect()
+}
+
+/// Puts what changed and deletes what is gone, a bounded number in flight.
+async fn sync_bucket(
+    store: &kv::Store,
+    published: &mut HashMap<String, Vec<u8>>,
+    wanted: BTreeMap<String, Vec<u8>>,
+) -> Result<usize, String> {
+    let gone: Vec<String> = published
+        .keys()
+        .filter(|k| !wanted.contains_key(*k))
+        .cloned()
+        .collect();
+    let puts: Vec<(String, Vec<u8>)> = wanted
+        .into_iter()
+        .filter(|(k, v)| published.get(k) != Some(v))
+        .collect();
+    let n = gone.len() + puts.len();
+    // A delete is a key without a value.
+    let jobs: Vec<(String, Option<Vec<u8>>)> = puts
+        .iter()
+        .map(|(k, v)| (k.clone(), Some(v.clone())))
+        .chain(gone.iter().map(|k| (k.clone(), None)))
+        .collect();
+    let futures: Vec<_> = jobs
+        .into_iter()
+        .map(|(k, v)| {
+            let store = store.clone();
+            async move {
+                let r = match v {
+                    None => store.delete(&k).await.map_err(|e| e.to_string()),
+                    Some(v) => store
+                        .put(&k, v.into())
+                        .await
+                        .map(drop)
+                        .map_err(|e| e.to_string()),
+                };
+                r.map_err(|e| format!("{} {k}: {e}", store.name))
+            }
+        })
+        .collect();
+    let results: Vec<Result<(), String>> = futures::stream::iter(futures)
+        .buffer_unordered(IN_FLIGHT)
+        .collect()
+        .await;
+    results.into_iter().collect::<Result<(), String>>()?;
+    for (k, v) in puts {
+        published.insert(k, v);
+    }
+    for k in gone {
+        published.remove(&k);
+    }
+    Ok(n)
+}
+
+/// How many answered write ids are remembered, to answer a repeat without writing again.
+const REMEMBERED: usize = 10_000;
+
+/// Serves the leads' writes while leading (only the leader: the executor's per-object locks
+/// live in one process).
+async fn serve_loop(bus: Bus, executor: Arc<Executor>, mut lead: watch::Receiver<Option<u64>>) {
+    let answered: Arc<Answered> = Arc::default();
+    loop {
+        while lead.borrow_and_update().is_none() {
+            if lead.changed().await.is_err() {
+                return;
+            }
+        }
+        let subject = bus.names.write_subjects();
+        let mut sub = match bus.client.queue_subscribe(subject, "relay".into()).await {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::error!(error = %e, "relay: cannot serve writes");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+        };
+        tracing::info!("relay: serving writes");
+        loop {
+            tokio::select! {
+                msg = sub.next() => {
+                    let Some(msg) = msg else { break };
+                    let (bus, executor, answered) = (bus.clone(), executor.clone(), answered.clone());
+                    tokio::spawn(async move { serve_one(&bus, &executor, &answered, msg).await });
+                }
+                changed = lead.changed() => {
+                    if changed.is_err() || lead.borrow().is_none() {
+                        break;
+                    }
+                }
+            }
+        }
+        let _ = sub.unsubscribe().await;
+        tracing::info!("relay: no longer serving writes");
+    }
+}
+
+type Answered = Mutex<(HashMap<String, Outcome>, std::collections::VecDeque<String>)>;
+
+async fn serve_one(bus: &Bus, executor: &Executor, answered: &Answered, msg: async_nats::Message) {
+    let Some(reply) = msg.reply.clone() else {
+        return;
+    };
+    let refuse = |why: String| Outcome::NotApplied { error: why };
+    let outcome = match (
+        bus.names.lead_of(&msg.subject),
+        serde_json::from_slice::<WriteRequest>(&msg.payload),
+    ) {
+        (None, _) => refuse("the write's subject names no lead".into()),
+        (_, Err(e)) => refuse(format!("the relay cannot read this write: {e}")),
+        (Some(lead), Ok(req)) => {
+            let seen = answered
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .0
+                .get(&req.op_id)
+                .cloned();
+            let late = Timestamp::now()
+                .checked_add(jiff::SignedDuration::try_from(START_MARGIN).unwrap_or_default())
+                .is_ok_and(|t| t > req.deadline);
+            if let Some(o) = seen {
+                o
+            } else if late {
+                refuse("it reached the relay after its deadline: not applied".into())
+            } else {
+                let report = executor.run_as(req.planned, req.undo, Some(&lead)).await;
+                let mut a = answered.lock().unwrap_or_else(PoisonError::into_inner);
+                a.0.insert(req.op_id.clone(), report.outcome.clone());
+                a.1.push_back(req.op_id);
+                while a.1.len() > REMEMBERED {
+                    if let Some(old) = a.1.pop_front() {
+                        a.0.remove(&old);
+                    }
+                }
+                report.outcome
+            }
+        }
+    };
+    let body = serde_json::to_vec(&WriteReply { outcome }).unwrap_or_default();
+    if let Err(e) = bus.client.publish(reply, body.into()).await {
+        tracing::warn!(error = %e, "relay: could not answer a write");
+    }
+}
