@@ -573,6 +573,7 @@ async fn every_zendesk_simulator_read_matches_the_spec() {
             "/api/v2/incremental/tickets/cursor",
         ),
         ("/api/v2/slas/policies.json", "/api/v2/slas/policies"),
+        ("/api/v2/brands.json", "/api/v2/brands"),
     ];
     for (url, template) in reads {
         let (status, body) = zendesk::call(&sim, "GET", url, None).await;

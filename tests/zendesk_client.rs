@@ -111,6 +111,8 @@ async fn snapshot_counts_equal_the_worlds() {
         assert_eq!(snap.inboxes.len(), w.teams.len());
         assert_eq!(snap.teammates.len(), w.admins.len());
         assert_eq!(snap.conversations.len(), w.open_count());
+        // The account's name is its default brand's.
+        assert_eq!(snap.workspace.name, w.workspace);
         for t in &w.teams {
             let inbox = snap.inbox(&InboxId(t.id.to_string())).unwrap();
             assert_eq!(inbox.members.len(), t.members.len(), "{}", t.name);

@@ -372,6 +372,18 @@ impl ZendeskClient {
         Ok(me)
     }
 
+    /// The account's name: its default brand's (`GET /brands`, one page), or `None` when
+    /// the brands are unreadable (the dashboard then shows the backend's label).
+    pub(super) async fn account_name(&self) -> Option<String> {
+        let brands: Vec<wire::Brand> = self
+            .get_one("api/v2/brands", "brands")
+            .await
+            .map_err(|e| tracing::debug!(error = %e, "brands unreadable"))
+            .ok()?;
+        let pick = brands.iter().find(|b| b.default).or(brands.first())?;
+        (!pick.name.trim().is_empty()).then(|| pick.name.trim().to_owned())
+    }
+
     /// Groups not deleted.
     pub(super) async fn groups(&self) -> Result<(Vec<wire::Group>, Vec<String>), BackendError> {
         let (mut g, w): (Vec<wire::Group>, _) = self

@@ -294,8 +294,13 @@ impl ChangeSource for ZendeskClient {
     type Cursor = Cursor;
 
     async fn read_all(&self, started: Timestamp) -> Result<FullRead<Fixed, Cursor>, BackendError> {
-        let (me, groups, memberships, users) =
-            tokio::join!(self.me(), self.groups(), self.memberships(), self.users());
+        let (me, groups, memberships, users, account) = tokio::join!(
+            self.me(),
+            self.groups(),
+            self.memberships(),
+            self.users(),
+            self.account_name()
+        );
         let me = me?;
         let (groups, mut warnings) = groups?;
         let (memberships, w) = memberships?;
@@ -346,7 +351,7 @@ impl ChangeSource for ZendeskClient {
         warnings.extend(standing.iter().cloned());
         let mut fixed = Fixed {
             workspace: Workspace {
-                name: self.label().to_owned(),
+                name: account.unwrap_or_else(|| self.label().to_owned()),
                 backend: self.label().to_owned(),
                 me: Some(TeammateId(me.id.to_string())),
             },

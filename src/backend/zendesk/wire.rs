@@ -251,6 +251,17 @@ pub fn one<T: serde::de::DeserializeOwned>(body: &[u8], key: &str) -> Result<T, 
     serde_json::from_value(v).map_err(|e| format!("{key}: {e}"))
 }
 
+/// `brand`: what the account calls itself.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Brand {
+    /// Brand name: what the account calls itself.
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub name: String,
+    /// The account's default brand.
+    #[serde(default, deserialize_with = "lenient::bool")]
+    pub default: bool,
+}
+
 /// `group`: an inbox.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Group {

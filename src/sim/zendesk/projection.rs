@@ -13,6 +13,35 @@ use crate::sim::world::{SimAdmin, SimConversation, SimState, SimTeam, World};
 use jiff::{SignedDuration, Timestamp};
 use serde_json::{Value, json};
 
+/// The account's one brand (every ticket's `brand_id`), named for the workspace.
+pub fn brand(w: &World, base: &str) -> Value {
+    let subdomain: String = w
+        .workspace
+        .chars()
+        .take_while(|c| c.is_alphanumeric())
+        .collect::<String>()
+        .to_lowercase();
+    json!({
+        "id": BRAND_ID,
+        "name": w.workspace,
+        "subdomain": subdomain,
+        "active": true,
+        "default": true,
+        "is_deleted": false,
+        "brand_url": base,
+        "has_help_center": false,
+        "help_center_state": "disabled",
+        "signature_template": "{{agent.signature}}",
+        "ticket_form_ids": [],
+        "created_at": ts(w.created_at),
+        "updated_at": ts(w.created_at),
+        "url": format!("{base}/api/v2/brands/{BRAND_ID}.json"),
+    })
+}
+
+/// The id of the account's one brand.
+pub const BRAND_ID: i64 = 360_000_001;
+
 /// First group-membership id; the id is this + group position × 1,000,000 + user position.
 pub const MEMBERSHIP_BASE: i64 = 360_000_000_000;
 /// First end-user (requester) id.
@@ -204,7 +233,7 @@ pub fn ticket(w: &World, c: &SimConversation, base: &str, slas: bool) -> Value {
         "custom_fields": [],
         "sharing_agreement_ids": [],
         "followup_ids": [],
-        "brand_id": 360_000_001,
+        "brand_id": BRAND_ID,
         "allow_channelback": false,
         "allow_attachments": true,
         "from_messaging_channel": false,

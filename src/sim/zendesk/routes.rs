@@ -58,6 +58,7 @@ pub fn routes() -> Router<Arc<Shared>> {
             get(export::incremental),
         )
         .route("/api/v2/slas/policies", get(users::sla_policies))
+        .route("/api/v2/brands", get(users::brands))
         .route("/api/v2/agent_availabilities", get(omnichannel::list))
         .route(
             "/api/v2/agent_availabilities/agent_statuses",

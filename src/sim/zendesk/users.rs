@@ -123,6 +123,13 @@ pub async fn group(State(s): State<Arc<Shared>>, ctx: Ctx, Path(id): Path<String
     }
 }
 
+/// `GET /api/v2/brands`: the account's one brand, named for the workspace.
+pub async fn brands(State(s): State<Arc<Shared>>, ctx: Ctx) -> Response {
+    let w = s.world_now();
+    let brand = projection::brand(&w, &ctx.base);
+    ok(json!({"brands": [brand], "count": 1, "next_page": null, "previous_page": null}))
+}
+
 /// `GET /api/v2/slas/policies`.
 pub async fn sla_policies(State(s): State<Arc<Shared>>, ctx: Ctx) -> Response {
     let w = s.world_now();
