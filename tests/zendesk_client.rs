@@ -133,6 +133,33 @@ async fn snapshot_counts_equal_the_worlds() {
     assert!(probe(&probes, "omnichannel routing").ok, "{probes:?}");
 }
 
+/// Lists that answer offset pages (`next_page`, `count`) whatever the client asks are read
+/// to the end by following `next_page`: the same snapshot as with cursor pages.
+#[tokio::test]
+async fn offset_pages_are_followed_by_next_page_to_the_same_snapshot() {
+    let s = start(true).await;
+    s.sim.set_offset_pages(Some(7));
+    let snap = s.admin().snapshot().await.unwrap();
+    let lists = ["GET /api/v2/users", "GET /api/v2/group_memberships"];
+    {
+        let w = s.sim.world();
+        assert_eq!(snap.teammates.len(), w.admins.len());
+        let members: usize = w.teams.iter().map(|t| t.members.len()).sum();
+        assert_eq!(
+            snap.inboxes.iter().map(|i| i.members.len()).sum::<usize>(),
+            members
+        );
+        // Several offset pages each (7 a page), not one cursor page.
+        assert!(s.requests(lists[0]) >= w.admins.len().div_ceil(7) as u64);
+        assert!(s.requests(lists[1]) >= members.div_ceil(7) as u64);
+    }
+    s.sim.set_offset_pages(None);
+    let cursor = start(true).await;
+    let again = cursor.admin().snapshot().await.unwrap();
+    assert_eq!(snap.teammates, again.teammates);
+    assert_eq!(snap.inboxes, again.inboxes);
+}
+
 #[tokio::test]
 async fn sla_countdowns_are_exact_once_read() {
     let s = start(true).await;

@@ -203,6 +203,12 @@ impl SimHandle {
         self.control().routing_enabled = on;
     }
 
+    /// Makes lists that page either way answer offset pages of `per_page` (`None`: as asked),
+    /// to drive a client's offset paging.
+    pub fn set_offset_pages(&self, per_page: Option<usize>) {
+        self.control().offset_pages = per_page;
+    }
+
     /// Makes the next team update fail with a 409.
     pub fn fail_next_team_update(&self, how: TeamConflict) {
         self.control().team_conflict = Some(how);
@@ -318,6 +324,7 @@ pub async fn start(config: SimConfig, addr: SocketAddr) -> color_eyre::Result<Si
         delay: Duration::ZERO,
         rate_limit: config.rate_limit_per_window,
         routing_enabled: config.routing_enabled,
+        offset_pages: None,
     };
     let projection = config.vendor.projection();
     let email = world

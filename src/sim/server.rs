@@ -96,6 +96,9 @@ pub struct Control {
     /// Whether the routing feature (agent presence statuses, capacity rules) is enabled, for
     /// vendors where it is a plan feature (refused as the vendor refuses a missing feature).
     pub routing_enabled: bool,
+    /// Lists that page either way answer offset pages of this size, whatever the client
+    /// asks for (an endpoint without cursor paging); cursor-only lists are unaffected.
+    pub offset_pages: Option<usize>,
 }
 
 /// Requests served, for tests and `GET /_sim/stats`.

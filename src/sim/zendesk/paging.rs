@@ -160,7 +160,8 @@ pub fn mode(
             "page[after] and page[before] cannot be used together",
         ));
     }
-    if cursor_only || size.is_some() || after.is_some() || before.is_some() {
+    let forced = ctx.offset_pages.filter(|_| !cursor_only);
+    if forced.is_none() && (cursor_only || size.is_some() || after.is_some() || before.is_some()) {
         let size = size.unwrap_or(default).clamp(1, max);
         return Ok(Mode::Cursor {
             size,
@@ -169,9 +170,12 @@ pub fn mode(
         });
     }
     let page = number("page")?.unwrap_or(1).max(1);
-    let per_page = number("per_page")?
-        .unwrap_or(default)
-        .clamp(1, max.min(100));
+    let per_page = match forced {
+        Some(n) => n.max(1),
+        None => number("per_page")?
+            .unwrap_or(default)
+            .clamp(1, max.min(100)),
+    };
     if page > MAX_OFFSET_PAGE {
         return Err(errors::errors_list(
             400,

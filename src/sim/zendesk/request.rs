@@ -2,10 +2,11 @@
 //! the query string decoded into ordered pairs (repeated keys such as `role[]` kept), with
 //! the percent-encoding both ways.
 
-use crate::sim::server::Caller;
+use crate::sim::server::{Caller, Shared};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::response::Response;
+use std::sync::Arc;
 
 /// What a handler knows about its request.
 #[derive(Debug, Clone)]
@@ -18,6 +19,8 @@ pub struct Ctx {
     pub path: String,
     /// The query's pairs, decoded, in order.
     pub query: Vec<(String, String)>,
+    /// Lists answer offset pages of this size whatever is asked ([`crate::sim::Control`]).
+    pub offset_pages: Option<usize>,
 }
 
 impl Ctx {
@@ -79,10 +82,13 @@ fn is_paging(key: &str) -> bool {
     )
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for Ctx {
+impl FromRequestParts<Arc<Shared>> for Ctx {
     type Rejection = Response;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<Shared>,
+    ) -> Result<Self, Self::Rejection> {
         let caller = parts.extensions.get::<Caller>().copied().unwrap_or(Caller {
             teammate: None,
             admin: false,
@@ -97,6 +103,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
             base: format!("http://{host}"),
             path: parts.uri.path().to_owned(),
             query: parse_query(parts.uri.query().unwrap_or_default()),
+            offset_pages: state.control().offset_pages,
         })
     }
 }
