@@ -402,10 +402,28 @@ impl App {
             return;
         }
         let mut items = Vec::new();
+        let has_levels = self.capabilities.has_levels();
+        let can_default = matches!(
+            self.capabilities.default_inbox,
+            crate::domain::capabilities::Write::Available
+        );
         for i in &s.inboxes {
             let levels: Vec<Option<Level>> = teammates.iter().map(|t| i.level_of(t)).collect();
+            let is_default = |t: &TeammateId| {
+                s.teammate(t)
+                    .is_some_and(|x| x.default_inbox.as_ref() == Some(&i.id))
+            };
             let now = if teammates.len() == 1 {
-                levels[0].map_or_else(|| "not a member".into(), |l| format!("now {l}"))
+                let default = if is_default(&teammates[0]) {
+                    " (default)"
+                } else {
+                    ""
+                };
+                match levels[0] {
+                    None => "not a member".into(),
+                    Some(l) if has_levels => format!("now {l}{default}"),
+                    Some(_) => format!("now a member{default}"),
+                }
             } else {
                 format!(
                     "{} of {} are members",
@@ -445,12 +463,28 @@ impl App {
                 }
                 let text = match change {
                     MemberChange::Remove => format!("{}: remove", i.name),
+                    // Without levels a member is a member: "add", not "make primary".
+                    _ if !has_levels => format!("{}: add", i.name),
                     _ => format!("{}: make {label}", i.name),
                 };
                 items.push(PickItem {
                     label: text,
                     detail: now.clone(),
                     choice: Choice::Membership(i.id.clone(), change),
+                });
+            }
+            // The default inbox (where the backend has one): for members it is not yet.
+            if can_default
+                && teammates
+                    .iter()
+                    .zip(&levels)
+                    .any(|(t, l)| l.is_some() && !is_default(t))
+                && teammates.iter().zip(&levels).all(|(_, l)| l.is_some())
+            {
+                items.push(PickItem {
+                    label: format!("{}: make default", i.name),
+                    detail: now.clone(),
+                    choice: Choice::Membership(i.id.clone(), MemberChange::MakeDefault),
                 });
             }
         }

@@ -163,6 +163,10 @@ fn picker(frame: &mut Frame, area: Rect, p: &Picker, ctx: Ctx) {
 fn confirm(frame: &mut Frame, area: Rect, c: &Confirm, ctx: Ctx) {
     let t = ctx.theme;
     let n = c.plan.len();
+    // Long labels and warnings wrap at word boundaries inside the box: a warning that lists
+    // what a write will do must be read whole before the lead says yes.
+    let width = 92.min(area.width);
+    let inner = usize::from(width.saturating_sub(2)).max(8);
     let mut lines: Vec<Line> = vec![Line::from(Span::styled(
         format!(
             "{n} write{} — each re-checked against the backend first, then confirmed:",
@@ -170,20 +174,33 @@ fn confirm(frame: &mut Frame, area: Rect, c: &Confirm, ctx: Ctx) {
         ),
         t.style(Role::Dim),
     ))];
+    let warnings: Vec<Vec<String>> = c
+        .warnings
+        .iter()
+        .map(|w| wrap_words(&format!("  ⚠ {w}"), inner, "    "))
+        .collect();
+    let warning_lines: usize = warnings.iter().map(Vec::len).sum();
     let room = usize::from(area.height.saturating_sub(6))
-        .saturating_sub(c.warnings.len())
+        .saturating_sub(warning_lines)
         .max(1);
-    for p in c.plan.iter().take(room) {
-        lines.push(Line::from(format!("  • {}", p.label)));
+    let (mut used, mut listed) = (0, 0);
+    for p in &c.plan {
+        let wrapped = wrap_words(&format!("  • {}", p.label), inner, "    ");
+        if used + wrapped.len() > room {
+            break;
+        }
+        used += wrapped.len();
+        listed += 1;
+        lines.extend(wrapped.into_iter().map(Line::from));
     }
-    if n > room {
-        lines.push(Line::from(format!("  … and {} more", n - room)));
+    if listed < n {
+        lines.push(Line::from(format!("  … and {} more", n - listed)));
     }
-    for w in &c.warnings {
-        lines.push(Line::from(Span::styled(
-            format!("  ⚠ {w}"),
-            t.style(Role::Warn),
-        )));
+    for w in warnings {
+        lines.extend(
+            w.into_iter()
+                .map(|l| Line::from(Span::styled(l, t.style(Role::Warn)))),
+        );
     }
     lines.push(Line::from(vec![
         Span::styled(" y ", t.style(Role::Badge)),
@@ -192,12 +209,37 @@ fn confirm(frame: &mut Frame, area: Rect, c: &Confirm, ctx: Ctx) {
         Span::raw(" cancel"),
     ]));
     let h = lines.len() as u16 + 2;
-    let r = centred(area, 92, h);
+    let r = centred(area, width, h);
     frame.render_widget(Clear, r);
     frame.render_widget(
         Paragraph::new(lines).block(boxed(format!("Confirm — {}", c.title), ctx)),
         r,
     );
+}
+
+/// `text` broken into lines of at most `width` display cells at spaces (its leading spaces
+/// kept), continuation lines starting with `indent`; a word longer than a line is left whole
+/// for the frame to clip (nothing else is cut).
+fn wrap_words(text: &str, width: usize, indent: &str) -> Vec<String> {
+    let cells = |s: &str| Span::raw(s).width();
+    let body = text.trim_start_matches(' ');
+    let mut line = text[..text.len() - body.len()].to_owned();
+    let mut fresh = true;
+    let mut out = Vec::new();
+    for word in body.split(' ').filter(|w| !w.is_empty()) {
+        if !fresh && cells(&line) + 1 + cells(word) > width {
+            out.push(std::mem::take(&mut line));
+            line.push_str(indent);
+            fresh = true;
+        }
+        if !fresh {
+            line.push(' ');
+        }
+        line.push_str(word);
+        fresh = false;
+    }
+    out.push(line);
+    out
 }
 
 fn audit(frame: &mut Frame, area: Rect, entries: &[Entry], ctx: Ctx) {
@@ -294,5 +336,49 @@ fn messages(frame: &mut Frame, area: Rect, app: &App, back: usize, ctx: Ctx) {
     if empty && r.height > 3 {
         let inner = Rect::new(r.x + 2, r.y + 1, r.width.saturating_sub(4), 1);
         frame.render_widget(Paragraph::new("Nothing said yet."), inner);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrap_words;
+    use proptest::prelude::*;
+    use ratatui::text::Span;
+
+    #[test]
+    fn warnings_wrap_at_words_with_their_indent() {
+        let w = wrap_words("  ⚠ removing Ana from Billing unassigns #1, #2", 20, "    ");
+        assert_eq!(
+            w,
+            [
+                "  ⚠ removing Ana",
+                "    from Billing",
+                "    unassigns #1, #2"
+            ]
+        );
+    }
+
+    proptest! {
+        /// Every word survives whole and in order, and no line is wider than asked unless it
+        /// is one word too long for any line.
+        #[test]
+        fn wrapping_keeps_every_word_and_the_width(
+            words in proptest::collection::vec("[a-zé☕#,]{1,12}", 1..30),
+            width in 8usize..60,
+        ) {
+            let text = format!("  • {}", words.join(" "));
+            let lines = wrap_words(&text, width, "    ");
+            let back: Vec<String> = lines
+                .iter()
+                .flat_map(|l| l.split(' ').filter(|w| !w.is_empty()).map(str::to_owned))
+                .collect();
+            let mut want = vec!["•".to_owned()];
+            want.extend(words.iter().cloned());
+            prop_assert_eq!(back, want);
+            for l in &lines {
+                let single = l.trim().split(' ').count() == 1;
+                prop_assert!(Span::raw(l.as_str()).width() <= width || single, "{l:?}");
+            }
+        }
     }
 }
