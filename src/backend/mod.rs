@@ -10,6 +10,7 @@ pub mod cache;
 pub mod intercom;
 pub mod team;
 pub mod transport;
+pub mod webhook;
 pub mod zendesk;
 
 pub use crate::domain::actions::{AssignTarget, MemberChange, PresenceChange};
@@ -339,6 +340,14 @@ impl Vendor {
         match self {
             Vendor::Intercom => intercom::config::TOKEN_ENV,
             Vendor::Zendesk => zendesk::config::TOKEN_ENV,
+        }
+    }
+
+    /// How this vendor signs and shapes its webhooks.
+    pub fn webhooks(self) -> &'static webhook::WebhookFormat {
+        match self {
+            Vendor::Intercom => &intercom::webhook::FORMAT,
+            Vendor::Zendesk => &zendesk::webhook::FORMAT,
         }
     }
 
