@@ -396,3 +396,271 @@ async fn intercom_webhooks_forged_replayed_stale_and_prompt() {
 async fn zendesk_webhooks_forged_replayed_stale_and_prompt() {
     webhooks_prompt_rereads(SimVendor::Zendesk).await;
 }
+
+type Lead = (
+    Arc<dyn Helpdesk>,
+    Arc<dyn shiftlead::audit::Mirror>,
+    shiftlead::writes::Executor,
+);
+
+/// A lead's dashboard in-process: the view, the team audit log, and an executor over it.
+async fn lead(w: &Workspace, who: &str) -> Lead {
+    let config = shiftlead::backend::team::TeamConfig {
+        nats_url: w.nats.clone(),
+        workspace: w.ws.clone(),
+        lead: Some(who.to_owned()),
+        stale_after: Duration::from_secs(5),
+        timeout: Duration::from_secs(10),
+        ..Default::default()
+    };
+    let (view, audit) = shiftlead::team::connect_view(&config).await.unwrap();
+    let view: Arc<dyn Helpdesk> = Arc::new(view);
+    let executor = shiftlead::writes::Executor::new(view.clone(), None, clock(), false);
+    (view, audit, executor)
+}
+
+/// Away writes the simulator applied.
+fn away_writes(sim: &SimHandle) -> usize {
+    sim.applied()
+        .iter()
+        .filter(|a| a.endpoint.contains("away"))
+        .count()
+}
+
+/// Two relays and two leads: a block two leads end at the moment it is over (the leading
+/// relay's timer racing them) is ended exactly once — one back write at the simulator, one
+/// entry in the team audit log; a block nobody ends is ended on time by the relay alone.
+#[tokio::test(flavor = "multi_thread")]
+async fn blocks_end_exactly_once_with_two_relays_and_two_leads() {
+    use shiftlead::domain::PresenceStatus;
+    use shiftlead::domain::actions::{self, Outcome, PresenceChange};
+    use shiftlead::team::shared::{BlockState, Ended, SharedBlocks};
+    let Some(nats) = NatsServer::start() else {
+        return;
+    };
+    let (w, relays) = Workspace::start(
+        &nats,
+        SimVendor::Intercom,
+        "blocks",
+        Duration::from_secs(1),
+        false,
+        2,
+    )
+    .await;
+    let (alice_view, alice_log, alice) = lead(&w, "alice").await;
+    let (bob_view, _bob_log, bob) = lead(&w, "bob").await;
+    let snap = alice_view.snapshot().await.unwrap();
+    let online: Vec<_> = snap
+        .teammates
+        .iter()
+        .filter(|t| !t.presence.is_away())
+        .map(|t| (t.id.clone(), t.name.clone()))
+        .take(2)
+        .collect();
+    assert_eq!(online.len(), 2, "two teammates on the queue");
+    // Alice sets both away (as `b` does), then starts their blocks in the shared bucket.
+    let away = PresenceChange {
+        status: PresenceStatus::Away,
+        reason: None,
+    };
+    for (id, _) in &online {
+        let plan = actions::plan_presence(&snap, id, away.clone()).unwrap();
+        let r = alice.run(plan, false).await;
+        assert!(
+            matches!(r.outcome, Outcome::Applied { .. }),
+            "{:?}",
+            r.outcome
+        );
+    }
+    wait_for(Duration::from_secs(5), async || {
+        let s = bob_view.snapshot().await.ok()?;
+        online
+            .iter()
+            .all(|(id, _)| s.teammate(id).is_some_and(|t| t.presence.is_away()))
+            .then_some(())
+    })
+    .await
+    .expect("both away in the published state");
+    let writes_before = away_writes(&w.sim);
+    let blocks = SharedBlocks::new(w.buckets.blocks.clone());
+    let now = jiff::Timestamp::now();
+    let end = now
+        .checked_add(jiff::SignedDuration::from_millis(1500))
+        .unwrap();
+    let block = |n: usize| shiftlead::domain::blocks::Block {
+        teammate: online[n].0.clone(),
+        name: online[n].1.clone(),
+        reason: None,
+        label: "Training".into(),
+        start: now,
+        end,
+    };
+    let raced = blocks.start(block(0), "alice").await.unwrap();
+    let alone = blocks.start(block(1), "alice").await.unwrap();
+
+    // At the end, both leads end the first block at once; the relays' timers race them.
+    let wait = end.duration_since(jiff::Timestamp::now());
+    tokio::time::sleep(Duration::try_from(wait).unwrap_or_default()).await;
+    let (sa, sb) = (
+        alice_view.snapshot().await.unwrap(),
+        bob_view.snapshot().await.unwrap(),
+    );
+    let (a, b) = tokio::join!(
+        blocks.end(&raced, "alice", false, &sa, &alice, None),
+        blocks.end(&raced, "bob", false, &sb, &bob, None),
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    let won = [&a, &b]
+        .iter()
+        .filter(|e| matches!(e, Ended::Wrote(_) | Ended::NoWrite(_)))
+        .count();
+    assert!(won <= 1, "two leads both won the end: {a:?} / {b:?}");
+    // Both blocks end: the second by the relay alone, on time.
+    let ended = wait_for(Duration::from_secs(5), async || {
+        let r1 = blocks.get(&raced).await.ok()??.0;
+        let r2 = blocks.get(&alone).await.ok()??.0;
+        (r1.state == BlockState::Ended && r2.state == BlockState::Ended).then_some((r1, r2))
+    })
+    .await
+    .expect("both blocks ended");
+    let late = ended.1.ended_at.unwrap().duration_since(end);
+    assert!(
+        ended
+            .1
+            .ended_by
+            .as_deref()
+            .unwrap_or("")
+            .starts_with("relay "),
+        "{:?}",
+        ended.1
+    );
+    assert!(late.as_secs_f64() < 2.0, "the relay ended it {late:?} late");
+    eprintln!(
+        "raced block ended by {:?} ({:?}); leads saw {a:?} / {b:?}; lone block ended by {:?} {} ms after its end",
+        ended.0.ended_by,
+        ended.0.result,
+        ended.1.ended_by,
+        late.as_millis()
+    );
+    // Exactly one back write per block at the simulator, and one audit entry each.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        away_writes(&w.sim),
+        writes_before + 2,
+        "one back write per block"
+    );
+    let log = tokio::task::spawn_blocking(move || alice_log.recent(50))
+        .await
+        .unwrap()
+        .expect("the team log");
+    for (_, name) in &online {
+        let backs = log
+            .iter()
+            .filter(|e| e.action == format!("block over: set {name} back"))
+            .count();
+        assert_eq!(backs, 1, "audit entries setting {name} back: {log:#?}");
+    }
+    for r in relays {
+        r.stop().await;
+    }
+}
+
+/// Two leads planning over one inbox: while alice holds its rebalance lease, bob's plan is
+/// refused naming her, nothing sent; once she is done, his plan runs.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_second_lead_rebalancing_the_same_inbox_is_refused_naming_the_holder() {
+    use shiftlead::domain::actions::{self, Outcome};
+    use shiftlead::team::shared::{LeaseRefused, RebalanceLeases};
+    let Some(nats) = NatsServer::start() else {
+        return;
+    };
+    let (w, relays) = Workspace::start(
+        &nats,
+        SimVendor::Intercom,
+        "rebal",
+        Duration::from_secs(1),
+        false,
+        1,
+    )
+    .await;
+    let (bob_view, _log, bob) = lead(&w, "bob").await;
+    let snap = bob_view.snapshot().await.unwrap();
+    // An inbox with two assigned conversations: bob's plan unassigns both.
+    let mut by_inbox: std::collections::BTreeMap<_, Vec<_>> = Default::default();
+    for c in snap.conversations.iter() {
+        if let (Some(i), Some(_)) = (&c.inbox, &c.assignee) {
+            by_inbox.entry(i.clone()).or_default().push(c.id.clone());
+        }
+    }
+    let (inbox, ids) = by_inbox
+        .into_iter()
+        .find(|(_, ids)| ids.len() >= 2)
+        .expect("an inbox with two assigned conversations");
+    let plan = actions::plan_assign(&snap, &ids[..2], &actions::AssignTarget::UnassignTeammate);
+    assert_eq!(plan.len(), 2);
+    // Alice's dashboard holds the inbox's lease while her plan runs.
+    let alice = RebalanceLeases::take(
+        w.buckets.leases.clone(),
+        std::slice::from_ref(&inbox),
+        "alice",
+    )
+    .await
+    .unwrap();
+    // A second take (any lead) is refused with the holder.
+    let again = RebalanceLeases::take(
+        w.buckets.leases.clone(),
+        std::slice::from_ref(&inbox),
+        "carol",
+    )
+    .await;
+    let Err(LeaseRefused::Held { holder, .. }) = &again else {
+        panic!("{:?}", again.err())
+    };
+    assert_eq!(holder, "alice");
+    let applied = w.sim.applied().len();
+    let reports = bob.run_all(plan.clone(), false).await;
+    for r in &reports {
+        let Outcome::NotApplied { error } = &r.outcome else {
+            panic!("{:?}", r.outcome)
+        };
+        assert!(
+            error.contains("alice is rebalancing inbox") && error.contains("not sent"),
+            "{error}"
+        );
+    }
+    assert_eq!(w.sim.applied().len(), applied, "nothing sent");
+    // Held past the bucket's max age (the relay lease, 3 s): renewed, still alice's.
+    tokio::time::sleep(Duration::from_millis(3500)).await;
+    let still = RebalanceLeases::take(
+        w.buckets.leases.clone(),
+        std::slice::from_ref(&inbox),
+        "carol",
+    )
+    .await;
+    assert!(matches!(still, Err(LeaseRefused::Held { .. })), "renewed");
+    alice.release().await;
+    let reports = bob.run_all(plan, false).await;
+    assert!(
+        reports.iter().all(|r| matches!(
+            r.outcome,
+            Outcome::Applied { .. } | Outcome::Conflict { .. }
+        )),
+        "{reports:?}"
+    );
+    assert!(w.sim.applied().len() > applied, "bob's plan ran");
+    // Bob's lease is given up once his plan is done.
+    let free = wait_for(Duration::from_secs(2), async || {
+        RebalanceLeases::take(
+            w.buckets.leases.clone(),
+            std::slice::from_ref(&inbox),
+            "carol",
+        )
+        .await
+        .ok()
+    })
+    .await;
+    assert!(free.is_some(), "bob's lease given up after his plan");
+    for r in relays {
+        r.stop().await;
+    }
+}

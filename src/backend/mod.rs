@@ -274,6 +274,17 @@ pub trait WriteRelay: Send + Sync {
         planned: &crate::domain::actions::Planned,
         undo: bool,
     ) -> crate::domain::actions::Outcome;
+
+    /// Before a plan of several reassignments runs: takes what it must hold meanwhile (team
+    /// mode: the rebalance lease of every inbox it touches), given up when the returned guard
+    /// drops. `Err`: refused, and why (who holds it); nothing is sent.
+    async fn hold(
+        &self,
+        plan: &[crate::domain::actions::Planned],
+    ) -> Result<Option<Box<dyn Send>>, String> {
+        let _ = plan;
+        Ok(None)
+    }
 }
 
 // ---- The backend registry ----

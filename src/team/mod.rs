@@ -30,6 +30,7 @@ pub mod hooks;
 pub mod records;
 pub mod relay;
 pub mod remote;
+pub mod shared;
 pub mod view;
 
 /// A failure in team mode. Never carries a password.

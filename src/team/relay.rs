@@ -148,6 +148,13 @@ impl Relay {
             self.bus.max_payload(),
             prompt_rx,
         ));
+        let blocks_task = tokio::spawn(blocks_loop(
+            super::shared::SharedBlocks::new(self.buckets.blocks.clone()),
+            self.executor.clone(),
+            self.mirror.clone(),
+            self.settings.id.clone(),
+            lead_rx.clone(),
+        ));
         let serve_task = tokio::spawn(serve_loop(
             self.bus.clone(),
             self.executor.clone(),
@@ -156,6 +163,7 @@ impl Relay {
         shutdown.await;
         drop(self.hooks.take());
         prompt_task.abort();
+        blocks_task.abort();
         lease_task.abort();
         poll_task.abort();
         serve_task.abort();
@@ -471,6 +479,65 @@ async fn reread(
         }
     }
     poll
+}
+
+/// How often the leader looks for blocks that are over.
+const BLOCKS_EVERY: Duration = Duration::from_millis(500);
+
+/// Ends blocks on time while leading (no dashboard need run): each one over (or stuck
+/// `ending`) is ended by CAS, so a lead ending it at the same moment, or another relay,
+/// writes nothing.
+async fn blocks_loop(
+    blocks: super::shared::SharedBlocks,
+    executor: Arc<Executor>,
+    mirror: Mirror,
+    id: String,
+    mut lead: watch::Receiver<Option<u64>>,
+) {
+    use super::shared::{BlockState, ENDING_STALE};
+    let by = format!("relay {id}");
+    loop {
+        while lead.borrow_and_update().is_none() {
+            if lead.changed().await.is_err() {
+                return;
+            }
+        }
+        while lead.borrow().is_some() {
+            tokio::time::sleep(BLOCKS_EVERY).await;
+            let now = Timestamp::now();
+            let due: Vec<super::shared::BlockRecord> = match blocks.list().await {
+                Ok(list) => list
+                    .into_iter()
+                    .filter(|r| match r.state {
+                        BlockState::Active => now >= r.block.end,
+                        BlockState::Ending => r.ending_at.is_some_and(|at| {
+                            now.duration_since(at).as_secs() >= ENDING_STALE.as_secs() as i64
+                        }),
+                        BlockState::Ended => false,
+                    })
+                    .collect(),
+                Err(e) => {
+                    tracing::warn!(error = %e, "relay: cannot read the blocks");
+                    continue;
+                }
+            };
+            if due.is_empty() || lead.borrow().is_none() {
+                continue;
+            }
+            let Some(snapshot) = mirror.snapshot() else {
+                continue;
+            };
+            for r in due {
+                match blocks
+                    .end(&r.id, &by, true, &snapshot, &executor, Some(&r.created_by))
+                    .await
+                {
+                    Ok(ended) => tracing::info!(block = %r.id, ?ended, "relay: block over"),
+                    Err(e) => tracing::warn!(block = %r.id, error = %e, "relay: ending a block"),
+                }
+            }
+        }
+    }
 }
 
 fn from_mirror(mirror: &Mirror) -> Published {
