@@ -664,3 +664,216 @@ async fn a_second_lead_rebalancing_the_same_inbox_is_refused_naming_the_holder()
         r.stop().await;
     }
 }
+
+/// A child process killed (by its PID) when dropped.
+struct Proc(std::process::Child);
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+const BIN: &str = env!("CARGO_BIN_EXE_shiftlead");
+const TOKEN: &str = "team-copilot-token";
+
+/// `shiftlead` with a private HOME.
+fn cmd(home: &std::path::Path) -> std::process::Command {
+    let mut c = std::process::Command::new(BIN);
+    c.env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_STATE_HOME", home.join("state"))
+        .env("SHIFTLEAD_TEST_TOKEN", TOKEN)
+        .env("SHIFTLEAD_WEBHOOK_SECRET", SECRET)
+        .env_remove("SHIFTLEAD_CONFIG");
+    c
+}
+
+/// Change-to-screen latency with the real binaries: `shiftlead simulate` (with or without
+/// `--webhook`), `shiftlead relay` (refresh 5 s; `webhook_listen` when on), and a team
+/// dashboard's own sync path in-process (the team view, `sync::run` every 5 s, woken by the
+/// view's change notices). Each sample is a reassignment made through the simulator's API
+/// (as in the helpdesk's own UI), timed until the dashboard's next model holds it.
+/// `cargo test --release --test team_copilot change_to_screen -- --ignored --nocapture`
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "a benchmark: prints figures for BENCHMARKS.md"]
+async fn change_to_screen_latency() {
+    let samples: usize = std::env::var("SAMPLES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(8);
+    for (vendor, webhooks, n) in [
+        (SimVendor::Intercom, true, samples),
+        (SimVendor::Intercom, false, samples),
+        (SimVendor::Zendesk, true, samples),
+        (SimVendor::Zendesk, false, 2),
+    ] {
+        let Some(nats) = NatsServer::start() else {
+            return;
+        };
+        let ms = measure(&nats, vendor, webhooks, n).await;
+        let mut sorted = ms.clone();
+        sorted.sort_unstable();
+        let p = |q: f64| sorted[((sorted.len() as f64 - 1.0) * q).round() as usize];
+        eprintln!(
+            "{:8} webhooks {:3}: n={} p50 {} ms, max {} ms (all: {ms:?})",
+            vendor.name(),
+            if webhooks { "on" } else { "off" },
+            ms.len(),
+            p(0.5),
+            p(1.0)
+        );
+    }
+}
+
+async fn measure(nats: &NatsServer, vendor: SimVendor, webhooks: bool, n: usize) -> Vec<u128> {
+    use shiftlead::domain::Policy;
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path();
+    let port = free_port();
+    let hook = format!("http://127.0.0.1:{port}{}", shiftlead::team::hooks::PATH);
+    let mut sim = cmd(home);
+    sim.args(["simulate", "--listen", "127.0.0.1:0", "--token", TOKEN])
+        .args(["--vendor", vendor.name()]);
+    if webhooks {
+        sim.args(["--webhook", &hook, "--webhook-secret", SECRET]);
+    }
+    let mut child = sim
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let sim_url = first.rsplit(' ').next().unwrap().to_owned();
+    std::thread::spawn(move || for _ in lines {});
+    let _sim = Proc(child);
+    let backend = match vendor {
+        SimVendor::Intercom => format!(
+            "[backend]\nkind = \"intercom\"\nbase_url = \"{sim_url}\"\ntoken_env = \"SHIFTLEAD_TEST_TOKEN\"\n"
+        ),
+        SimVendor::Zendesk => format!(
+            "[backend]\nkind = \"zendesk\"\nbase_url = \"{sim_url}\"\nauth = \"oauth\"\ntoken_env = \"SHIFTLEAD_TEST_TOKEN\"\n"
+        ),
+    };
+    let listen = if webhooks {
+        format!("webhook_listen = \"127.0.0.1:{port}\"\n")
+    } else {
+        String::new()
+    };
+    let cfg = home.join("relay.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "{backend}[relay]\nnats_url = \"{}\"\nworkspace = \"bench\"\nlease = \"3s\"\nrefresh = \"5s\"\n{listen}",
+            nats.url
+        ),
+    )
+    .unwrap();
+    let _relay = Proc(
+        cmd(home)
+            .arg("--config")
+            .arg(&cfg)
+            .args(["relay", "--id", "r1"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    // The team dashboard's sync path.
+    let config = shiftlead::backend::team::TeamConfig {
+        nats_url: nats.url.clone(),
+        workspace: "bench".into(),
+        lead: Some("alice".into()),
+        stale_after: Duration::from_secs(15),
+        timeout: Duration::from_secs(10),
+        ..Default::default()
+    };
+    let view = wait_for(Duration::from_secs(20), async || {
+        shiftlead::team::connect_view(&config).await.ok()
+    })
+    .await
+    .expect("the relay published")
+    .0;
+    let view: Arc<dyn Helpdesk> = Arc::new(view);
+    let (tx, mut rx) = tokio::sync::mpsc::channel(4);
+    let now = Arc::new(tokio::sync::Notify::new());
+    let policy = Policy::default();
+    let poller = tokio::spawn(shiftlead::sync::run(
+        view.clone(),
+        policy,
+        Duration::from_secs(5),
+        tx,
+        now.clone(),
+    ));
+    let forwarder = tokio::spawn(shiftlead::sync::forward_changes(view.clone(), now));
+    let direct = Vendor::by_name(vendor.name())
+        .unwrap()
+        .simulator_client(
+            sim_url.clone(),
+            secrecy::SecretString::from(TOKEN.to_owned()),
+            Duration::from_secs(10),
+            clock(),
+        )
+        .unwrap();
+    let mut out = Vec::new();
+    let limit = Duration::from_secs(if webhooks { 10 } else { 120 });
+    for i in 0..n {
+        // Spread the writes over the poll's phase.
+        tokio::time::sleep(Duration::from_millis((i as u64 * 1_370) % 5_000)).await;
+        let s = loop {
+            match rx.recv().await {
+                Some(shiftlead::sync::SyncMsg::Snapshot { snapshot, .. }) => break *snapshot,
+                Some(_) => continue,
+                None => panic!("the sync task stopped"),
+            }
+        };
+        // An open assigned conversation and another member of its inbox, on the queue.
+        let pick = s.conversations.iter().find_map(|c| {
+            let (inbox, from) = (c.inbox.as_ref()?, c.assignee.as_ref()?);
+            if c.state.is_done() {
+                return None;
+            }
+            let to = s.teammates.iter().find(|t| {
+                &t.id != from
+                    && !t.presence.is_away()
+                    && t.memberships.iter().any(|(i, _)| i == inbox)
+            })?;
+            Some((c.id.clone(), to.id.clone()))
+        });
+        let Some((conv, to)) = pick else { continue };
+        let t0 = Instant::now();
+        if direct
+            .assign(&conv, &AssignTarget::Teammate(to.clone()))
+            .await
+            .is_err()
+        {
+            continue;
+        }
+        let deadline = t0 + limit;
+        let mut seen = None;
+        while Instant::now() < deadline {
+            let Ok(Some(msg)) = tokio::time::timeout_at(deadline.into(), rx.recv()).await else {
+                break;
+            };
+            if let shiftlead::sync::SyncMsg::Snapshot { snapshot, .. } = msg
+                && snapshot
+                    .conversation(&conv)
+                    .is_some_and(|c| c.assignee.as_ref() == Some(&to))
+            {
+                seen = Some(t0.elapsed().as_millis());
+                break;
+            }
+        }
+        match seen {
+            Some(ms) => out.push(ms),
+            None => eprintln!("sample {i}: not seen within {limit:?}"),
+        }
+    }
+    poller.abort();
+    forwarder.abort();
+    out
+}

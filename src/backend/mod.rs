@@ -256,6 +256,13 @@ pub trait Helpdesk: Send + Sync {
         false
     }
 
+    /// Notified when this backend's data changed without being asked (team mode: a watched
+    /// bucket delivered a delta), so the sync task refreshes before its interval is up.
+    /// `None`: only polling tells.
+    fn changed(&self) -> Option<Arc<tokio::sync::Notify>> {
+        None
+    }
+
     /// Where this backend's writes run instead of locally: team mode hands each planned write
     /// to the relay, which runs the executor with the vendor token. `None`: run them here.
     fn write_relay(&self) -> Option<Arc<dyn WriteRelay>> {
