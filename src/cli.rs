@@ -190,6 +190,18 @@ pub enum Command {
         /// Injected faults: none, flaky, chaos, or a fault-profile TOML file.
         #[arg(long, value_name = "PROFILE", default_value = "none")]
         faults: String,
+        /// POST the vendor's signed webhooks for every change in the world to this URL
+        /// (e.g. a relay's `[relay] webhook_listen`), as the vendor would.
+        #[arg(long, value_name = "URL", requires = "webhook_secret")]
+        webhook: Option<String>,
+        /// The secret the webhooks are signed with (the relay's webhook secret).
+        #[arg(
+            long,
+            value_name = "SECRET",
+            env = "SHIFTLEAD_SIM_WEBHOOK_SECRET",
+            hide_env_values = true
+        )]
+        webhook_secret: Option<String>,
     },
 }
 

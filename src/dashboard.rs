@@ -85,6 +85,7 @@ pub async fn run(backend: Arc<dyn Helpdesk>, options: DashboardOptions) -> color
     app.keymap = options.keymap.clone();
     let (tx, mut rx) = mpsc::channel(4);
     let refresh_now = Arc::new(Notify::new());
+    let forwarder = tokio::spawn(sync::forward_changes(backend.clone(), refresh_now.clone()));
     let poller = tokio::spawn(sync::run(
         backend.clone(),
         options.policy.clone(),
@@ -206,6 +207,7 @@ pub async fn run(backend: Arc<dyn Helpdesk>, options: DashboardOptions) -> color
         }
     };
     poller.abort();
+    forwarder.abort();
     wait_for_writes(
         &executor,
         &mut terminal,

@@ -347,6 +347,8 @@ async fn run(
             rate_limit,
             faults,
             scale,
+            webhook,
+            webhook_secret,
         }) => {
             if !listen.ip().is_loopback() {
                 return Err(eyre!(
@@ -378,8 +380,20 @@ async fn run(
                 sim_config.scenario = Scenario::from_toml(&text)
                     .map_err(|e| eyre!("scenario {}: {e}", path.display()))?;
             }
+            if let (Some(url), Some(secret)) = (webhook.clone(), webhook_secret) {
+                if !url.starts_with("http://") && !url.starts_with("https://") {
+                    return Err(eyre!(
+                        "--webhook {url:?}: expected an http:// or https:// URL"
+                    ));
+                }
+                shiftlead::crash::register_secret(&secret);
+                sim_config.webhook = Some(sim::WebhookTarget { url, secret });
+            }
             let handle = sim::start(sim_config, listen).await?;
             println!("shiftlead simulator listening on {}", handle.base_url());
+            if let Some(url) = &webhook {
+                println!("sending signed webhooks to {url}");
+            }
             if faults != "none" {
                 println!(
                     "injecting faults: {faults} (counts at {}/_sim/stats)",
@@ -439,7 +453,7 @@ async fn run_relay(
         Some(p) => Some(Audit::open(&p).wrap_err_with(|| format!("opening {}", p.display()))?),
         None => None,
     };
-    let relay = relay::Relay::new(
+    let mut relay = relay::Relay::new(
         bus,
         conn.backend.clone(),
         audit,
@@ -451,6 +465,22 @@ async fn run_relay(
         },
     )
     .await?;
+    if let Some(listen) = r.webhook_listen {
+        let secret = webhook_secret(r)?;
+        let format = config.backend.vendor().webhooks();
+        let settings = shiftlead::team::hooks::HookSettings {
+            listen,
+            secret,
+            window: r.webhook_window,
+            format,
+        };
+        let addr = relay.receive_webhooks(settings, clock_for(config)?).await?;
+        println!(
+            "receiving webhooks on http://{addr}{} ({})",
+            shiftlead::team::hooks::PATH,
+            format.signed_with
+        );
+    }
     println!(
         "shiftlead relay {id}: workspace {} on {} (lease {}s, refresh {}s)",
         r.workspace,
@@ -463,6 +493,28 @@ async fn run_relay(
         sim.shutdown().await;
     }
     Ok(())
+}
+
+/// The relay's webhook secret: `[relay] webhook_secret_env`, else `webhook_secret_command`;
+/// registered for redaction, never printed.
+fn webhook_secret(
+    r: &shiftlead::backend::team::RelayConfig,
+) -> color_eyre::Result<secrecy::SecretString> {
+    use shiftlead::config::token::TokenError;
+    let source = shiftlead::backend::TokenSource {
+        env: &r.webhook_secret_env,
+        command: r.webhook_secret_command.as_deref(),
+        inline: None,
+    };
+    shiftlead::config::token::resolve(&source).map_err(|e| match e {
+        TokenError::Missing(env) => eyre!(
+            "[relay] webhook_listen is set but there is no webhook secret: set ${env} or relay.webhook_secret_command"
+        ),
+        TokenError::Spawn(why) => eyre!("relay.webhook_secret_command could not run: {why}"),
+        TokenError::Failed(status) => eyre!("relay.webhook_secret_command failed ({status})"),
+        TokenError::NotUtf8 => eyre!("relay.webhook_secret_command printed something that is not UTF-8"),
+        TokenError::Empty => eyre!("relay.webhook_secret_command printed nothing"),
+    })
 }
 
 /// Ctrl-C or SIGTERM.

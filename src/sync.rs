@@ -39,6 +39,22 @@ pub enum SyncMsg {
     },
 }
 
+/// The shortest gap between two refreshes a backend's change notice brings forward.
+pub const CHANGED_GAP: Duration = Duration::from_millis(250);
+
+/// Forwards `backend`'s change notices ([`Helpdesk::changed`]) to `refresh_now`, at most one
+/// per [`CHANGED_GAP`]; returns at once for a backend that gives none.
+pub async fn forward_changes(backend: Arc<dyn Helpdesk>, refresh_now: Arc<Notify>) {
+    let Some(changed) = backend.changed() else {
+        return;
+    };
+    loop {
+        changed.notified().await;
+        refresh_now.notify_one();
+        tokio::time::sleep(CHANGED_GAP).await;
+    }
+}
+
 /// Polls until the receiver is dropped. `refresh_now` cuts a wait short.
 pub async fn run(
     backend: Arc<dyn Helpdesk>,

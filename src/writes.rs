@@ -99,6 +99,24 @@ impl Executor {
             .iter()
             .filter(|p| matches!(p.write, Write::Assign { .. }))
             .count();
+        // A plan over inboxes others may be planning over too: hold them first (team mode).
+        let _held = match &self.relay {
+            Some(relay) if assigns >= 2 && !self.read_only => match relay.hold(&plan).await {
+                Ok(guard) => guard,
+                Err(why) => {
+                    return plan
+                        .into_iter()
+                        .map(|planned| Report {
+                            planned,
+                            outcome: Outcome::NotApplied {
+                                error: format!("{why}: not sent, nothing changed"),
+                            },
+                        })
+                        .collect();
+                }
+            },
+            _ => None,
+        };
         // Relayed writes go one by one: the relay runs each through its own executor.
         let batch = if assigns >= BULK_MIN && !self.read_only && self.relay.is_none() {
             self.backend.capabilities().assign_batch.filter(|n| *n > 1)

@@ -10,6 +10,7 @@ pub mod cache;
 pub mod intercom;
 pub mod team;
 pub mod transport;
+pub mod webhook;
 pub mod zendesk;
 
 pub use crate::domain::actions::{AssignTarget, MemberChange, PresenceChange};
@@ -255,6 +256,13 @@ pub trait Helpdesk: Send + Sync {
         false
     }
 
+    /// Notified when this backend's data changed without being asked (team mode: a watched
+    /// bucket delivered a delta), so the sync task refreshes before its interval is up.
+    /// `None`: only polling tells.
+    fn changed(&self) -> Option<Arc<tokio::sync::Notify>> {
+        None
+    }
+
     /// Where this backend's writes run instead of locally: team mode hands each planned write
     /// to the relay, which runs the executor with the vendor token. `None`: run them here.
     fn write_relay(&self) -> Option<Arc<dyn WriteRelay>> {
@@ -273,6 +281,17 @@ pub trait WriteRelay: Send + Sync {
         planned: &crate::domain::actions::Planned,
         undo: bool,
     ) -> crate::domain::actions::Outcome;
+
+    /// Before a plan of several reassignments runs: takes what it must hold meanwhile (team
+    /// mode: the rebalance lease of every inbox it touches), given up when the returned guard
+    /// drops. `Err`: refused, and why (who holds it); nothing is sent.
+    async fn hold(
+        &self,
+        plan: &[crate::domain::actions::Planned],
+    ) -> Result<Option<Box<dyn Send>>, String> {
+        let _ = plan;
+        Ok(None)
+    }
 }
 
 // ---- The backend registry ----
@@ -339,6 +358,14 @@ impl Vendor {
         match self {
             Vendor::Intercom => intercom::config::TOKEN_ENV,
             Vendor::Zendesk => zendesk::config::TOKEN_ENV,
+        }
+    }
+
+    /// How this vendor signs and shapes its webhooks.
+    pub fn webhooks(self) -> &'static webhook::WebhookFormat {
+        match self {
+            Vendor::Intercom => &intercom::webhook::FORMAT,
+            Vendor::Zendesk => &zendesk::webhook::FORMAT,
         }
     }
 

@@ -105,7 +105,22 @@ pub struct RelayConfig {
     /// reconcile stays on).
     #[serde(deserialize_with = "crate::duration::positive")]
     pub refresh: Duration,
+    /// Where to receive the helpdesk's webhooks (`POST /webhook`); off when unset. Put a TLS
+    /// proxy in front: vendors send to HTTPS URLs only.
+    pub webhook_listen: Option<std::net::SocketAddr>,
+    /// The environment variable holding the webhook signing secret.
+    pub webhook_secret_env: String,
+    /// A shell command printing the webhook secret, when the variable is unset.
+    pub webhook_secret_command: Option<String>,
+    /// A delivery sent further than this from now (either way) is refused as a replay;
+    /// delivery ids are remembered for twice as long.
+    #[serde(deserialize_with = "crate::duration::positive")]
+    pub webhook_window: Duration,
 }
+
+/// The environment variable holding the relay's webhook secret unless `webhook_secret_env`
+/// says otherwise.
+pub const WEBHOOK_SECRET_ENV: &str = "SHIFTLEAD_WEBHOOK_SECRET";
 
 impl Default for RelayConfig {
     fn default() -> Self {
@@ -118,6 +133,10 @@ impl Default for RelayConfig {
             id: None,
             lease: Duration::from_secs(10),
             refresh: Duration::from_secs(10),
+            webhook_listen: None,
+            webhook_secret_env: WEBHOOK_SECRET_ENV.into(),
+            webhook_secret_command: None,
+            webhook_window: Duration::from_secs(300),
         }
     }
 }

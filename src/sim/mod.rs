@@ -19,6 +19,7 @@ pub mod faults;
 pub mod intercom;
 pub mod scenario;
 pub mod server;
+pub mod webhooks;
 pub mod world;
 pub mod zendesk;
 
@@ -26,6 +27,7 @@ pub use errors::ApiError;
 pub use faults::FaultProfile;
 pub use scenario::Scenario;
 pub use server::{AppliedWrite, Control, Stats, TeamConflict};
+pub use webhooks::WebhookTarget;
 pub use world::World;
 
 use crate::clock::SharedClock;
@@ -124,6 +126,8 @@ pub struct SimConfig {
     pub scenario: Scenario,
     /// Injected failures (none by default).
     pub faults: FaultProfile,
+    /// Where to send the vendor's signed webhooks (none by default).
+    pub webhook: Option<WebhookTarget>,
 }
 
 impl SimConfig {
@@ -146,6 +150,7 @@ impl SimConfig {
             clock,
             scenario: Scenario::default_demo(),
             faults: FaultProfile::none(),
+            webhook: None,
         }
     }
 }
@@ -164,6 +169,7 @@ pub struct SimHandle {
     shared: Arc<Shared>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
+    webhooks: Option<JoinHandle<()>>,
 }
 
 impl SimHandle {
@@ -300,6 +306,9 @@ impl SimHandle {
 
 impl Drop for SimHandle {
     fn drop(&mut self) {
+        if let Some(w) = self.webhooks.take() {
+            w.abort();
+        }
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -355,6 +364,10 @@ pub async fn start(config: SimConfig, addr: SocketAddr) -> color_eyre::Result<Si
             tracing::error!(error = %e, "simulator stopped");
         }
     });
+    let webhooks = config.webhook.clone().map(|target| {
+        tracing::info!(url = %target.url, "simulator webhooks on");
+        tokio::spawn(webhooks::run(shared.clone(), target, projection.webhook))
+    });
     tracing::info!(%addr, vendor = config.vendor.name(), "simulator listening");
     Ok(SimHandle {
         addr,
@@ -364,5 +377,6 @@ pub async fn start(config: SimConfig, addr: SocketAddr) -> color_eyre::Result<Si
         shared,
         stop: Some(stop),
         task: Some(task),
+        webhooks,
     })
 }

@@ -74,6 +74,8 @@ pub struct Projection {
     pub classify: fn(&str, &str) -> RequestKind,
     /// Body fields holding enum values, which garbled answers fill with unknown values.
     pub enum_fields: &'static [&'static str],
+    /// A change in the world as the vendor's signed webhook (see [`super::webhooks`]).
+    pub webhook: super::webhooks::Shape,
 }
 
 /// Knobs tests turn while the server runs.
@@ -110,6 +112,8 @@ pub struct Stats {
     pub rate_limited: u64,
     /// Injected faults by kind.
     pub faults: std::collections::BTreeMap<String, u64>,
+    /// Webhook deliveries by the receiver's answer (`200`, `401`…, or `failed`).
+    pub webhooks: std::collections::BTreeMap<String, u64>,
 }
 
 /// A write the simulator applied through the API: its own record, to check clients against.
@@ -149,6 +153,9 @@ pub struct Shared {
     pub stats: Mutex<Stats>,
     /// Writes applied through the API, in order.
     pub applied: Mutex<Vec<AppliedWrite>>,
+    /// Notified after every write applied through the API (the webhook emitter looks at
+    /// once).
+    pub written: tokio::sync::Notify,
     /// The last search's matches: (query, sim time, ids). Paging through a large result asks
     /// the same query again and again within one sim step; it is filtered once.
     search_cache: Mutex<Option<CachedSearch>>,
@@ -183,6 +190,7 @@ impl Shared {
             window: Mutex::new((0, 0)),
             stats: Mutex::new(Stats::default()),
             applied: Mutex::new(Vec::new()),
+            written: tokio::sync::Notify::new(),
             search_cache: Mutex::new(None),
         }
     }
@@ -334,6 +342,7 @@ async fn guard(State(g): State<Guard>, mut req: Request, next: Next) -> Response
             status: status.as_u16(),
             fault: (fault != Fault::None).then(|| fault.name()),
         });
+        s.written.notify_one();
     }
     let resp = match fault {
         Fault::Slow(d) => {
@@ -457,6 +466,7 @@ async fn stats(State(s): State<Arc<Shared>>) -> Response {
         "requests": st.requests,
         "rate_limited": st.rate_limited,
         "faults": st.faults,
+        "webhooks": st.webhooks,
         "fault_profile": profile,
         "writes_applied": lock(&s.applied).len(),
         "open_conversations": open,

@@ -19,14 +19,18 @@
 //! | KV meta | `sl_<ws>_meta` | `workspace`, `capabilities`, `snapshot`, `heartbeat` |
 //! | KV leases (max age = lease) | `sl_<ws>_leases` | `relay`, `rebalance.t.<inbox>` |
 //! | KV blocks (history 20) | `sl_<ws>_blocks` | `b.<id>` → block with state active/ending/ended |
+//! | KV delivery ids (max age 2 × window + 1 min) | `sl_<ws>_hooks` | `d.<delivery id>` → empty (created by CAS: taken once) |
+//! | webhook prompts | `sl.<ws>.hook` | a verified delivery's `Hook`, for the leader to re-read |
 //! | stream audit | `SL_<ws>_AUDIT` | `sl.<ws>.audit.<outcome>`, `Nats-Msg-Id` = attempt + outcome |
 //! | writes | `sl.<ws>.cmd.<lead>.write` | request/reply, queue group `relay`, leader only |
 
 pub mod audit;
 pub mod bus;
+pub mod hooks;
 pub mod records;
 pub mod relay;
 pub mod remote;
+pub mod shared;
 pub mod view;
 
 /// A failure in team mode. Never carries a password.
@@ -62,6 +66,9 @@ pub enum TeamError {
     /// Nothing published yet.
     #[error("no relay has published workspace {0:?} yet (start `shiftlead relay`)")]
     NotPublished(String),
+    /// The webhook receiver could not start.
+    #[error("webhooks: {0}")]
+    Webhooks(String),
     /// The bus said something we cannot read.
     #[error("bad record {key}: {detail}")]
     Record {

@@ -14,15 +14,16 @@ use super::remote::{START_MARGIN, WriteReply, WriteRequest};
 use super::view::Mirror;
 use super::{TeamError, key_part};
 use crate::backend::Helpdesk;
-use crate::domain::Snapshot;
+use crate::backend::webhook::Hook;
 use crate::domain::actions::Outcome;
+use crate::domain::{Conversation, ConversationId, Snapshot};
 use crate::writes::Executor;
 use async_nats::jetstream::kv;
 use futures::StreamExt;
 use jiff::Timestamp;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::sync::watch;
 
 /// How the relay runs.
@@ -62,6 +63,7 @@ pub struct Relay {
     settings: RelaySettings,
     mirror: Mirror,
     status: Arc<Mutex<Status>>,
+    hooks: Option<super::hooks::Listening>,
 }
 
 /// The values last published, per bucket and key, to publish only differences.
@@ -99,7 +101,21 @@ impl Relay {
             settings,
             mirror,
             status: Arc::new(Mutex::new(Status::default())),
+            hooks: None,
         })
+    }
+
+    /// Receives the helpdesk's webhooks as `settings` say (see [`super::hooks`]); returns
+    /// where it listens.
+    pub async fn receive_webhooks(
+        &mut self,
+        settings: super::hooks::HookSettings,
+        clock: crate::clock::SharedClock,
+    ) -> Result<std::net::SocketAddr, TeamError> {
+        let listening = super::hooks::listen(self.bus.clone(), settings, clock).await?;
+        let addr = listening.addr;
+        self.hooks = Some(listening);
+        Ok(addr)
     }
 
     /// The relay's own status.
@@ -111,8 +127,10 @@ impl Relay {
     }
 
     /// Runs until `shutdown` resolves; then gives the lease up so a standby takes over at once.
-    pub async fn run(self, shutdown: impl std::future::Future<Output = ()>) {
+    pub async fn run(mut self, shutdown: impl std::future::Future<Output = ()>) {
         let (lead_tx, lead_rx) = watch::channel::<Option<u64>>(None);
+        let (prompt_tx, prompt_rx) = tokio::sync::mpsc::channel::<Hook>(PROMPTS);
+        let prompt_task = tokio::spawn(prompt_loop(self.bus.clone(), prompt_tx));
         let lease_task = tokio::spawn(lease_loop(
             self.buckets.leases.clone(),
             self.buckets.meta.clone(),
@@ -128,6 +146,14 @@ impl Relay {
             self.status.clone(),
             lead_rx.clone(),
             self.bus.max_payload(),
+            prompt_rx,
+        ));
+        let blocks_task = tokio::spawn(blocks_loop(
+            super::shared::SharedBlocks::new(self.buckets.blocks.clone()),
+            self.executor.clone(),
+            self.mirror.clone(),
+            self.settings.id.clone(),
+            lead_rx.clone(),
         ));
         let serve_task = tokio::spawn(serve_loop(
             self.bus.clone(),
@@ -135,11 +161,15 @@ impl Relay {
             lead_rx.clone(),
         ));
         shutdown.await;
+        drop(self.hooks.take());
+        prompt_task.abort();
+        blocks_task.abort();
         lease_task.abort();
         poll_task.abort();
         serve_task.abort();
         self.executor.wait_idle().await;
-        if let Some(rev) = *lead_rx.borrow() {
+        let leading = *lead_rx.borrow();
+        if let Some(rev) = leading {
             let _ = self
                 .buckets
                 .leases
@@ -231,7 +261,45 @@ async fn lease_loop(
     }
 }
 
-/// Polls and publishes while leading.
+/// Prompts waiting for the leader at most (more are dropped: polling reconciles).
+const PROMPTS: usize = 1024;
+
+/// Conversations re-read for one batch of prompts at most; beyond, the next poll comes now.
+const REREAD_MAX: usize = 50;
+
+/// The shortest gap between two polls that prompts bring forward.
+const PROMPT_GAP: Duration = Duration::from_secs(1);
+
+/// How long a re-read conversation stands in for the poll's older version (some vendors'
+/// incremental reads lag by a minute): until a poll reads it as new, or this long.
+const OVERRIDE_TTL: Duration = Duration::from_secs(180);
+
+/// Every relay hears the prompts; only the leader acts on them (a standby's are dropped).
+async fn prompt_loop(bus: Bus, tx: tokio::sync::mpsc::Sender<Hook>) {
+    loop {
+        match bus
+            .client
+            .subscribe(super::hooks::prompt_subject(&bus))
+            .await
+        {
+            Ok(mut sub) => {
+                while let Some(msg) = sub.next().await {
+                    if let Ok(hook) = serde_json::from_slice::<Hook>(&msg.payload) {
+                        let _ = tx.try_send(hook);
+                    }
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "relay: cannot hear webhook prompts"),
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+/// Conversations re-read on a webhook, standing in for older versions a poll still returns.
+type Overrides = HashMap<String, (Conversation, Instant)>;
+
+/// Polls and publishes while leading; re-reads and publishes at once what a webhook names.
+#[allow(clippy::too_many_arguments)]
 async fn poll_loop(
     buckets: Buckets,
     backend: Arc<dyn Helpdesk>,
@@ -240,14 +308,18 @@ async fn poll_loop(
     status: Arc<Mutex<Status>>,
     mut lead: watch::Receiver<Option<u64>>,
     max_payload: usize,
+    mut prompts: tokio::sync::mpsc::Receiver<Hook>,
 ) {
+    let mut overrides = Overrides::new();
     loop {
-        // Wait to lead.
+        // Wait to lead; prompts heard meanwhile are a standby's, dropped.
         while lead.borrow_and_update().is_none() {
-            if lead.changed().await.is_err() {
-                return;
+            tokio::select! {
+                changed = lead.changed() => if changed.is_err() { return },
+                p = prompts.recv() => if p.is_none() { return },
             }
         }
+        while prompts.try_recv().is_ok() {}
         // What is already published: the watched state (a standby has it all along).
         if !mirror.wait_ready(Duration::from_secs(30)).await {
             tracing::warn!("relay: the buckets' state did not arrive; publishing everything");
@@ -267,45 +339,202 @@ async fn poll_loop(
             conversations = published.convs.len(),
             "relay: publishing differences from the buckets' state"
         );
+        let mut next_poll = Instant::now();
+        let mut last_poll: Option<Instant> = None;
         while lead.borrow().is_some() {
-            let started = std::time::Instant::now();
-            match backend.snapshot().await {
-                Ok(snapshot) if lead.borrow().is_some() => {
-                    let caps = backend.capabilities();
-                    match publish(&buckets, &mut published, &snapshot, &caps, max_payload).await {
-                        Ok(n) => {
-                            let mut s = status.lock().unwrap_or_else(PoisonError::into_inner);
-                            s.polls += 1;
-                            let b = backend.budget();
-                            s.budget = (b.remaining, b.limit);
-                            s.polled_at = Some(Timestamp::now());
-                            s.poll_error = None;
-                            tracing::debug!(changed = n, "relay: published");
-                        }
-                        Err(e) => {
-                            tracing::warn!(error = %e, "relay: publishing failed");
-                            status
-                                .lock()
-                                .unwrap_or_else(PoisonError::into_inner)
-                                .poll_error = Some(format!("publishing: {e}"));
-                            // What is published is unknown now: start again from the buckets.
-                            published = from_mirror(&mirror);
+            if Instant::now() >= next_poll {
+                let started = Instant::now();
+                last_poll = Some(started);
+                next_poll = started + settings.refresh;
+                match backend.snapshot().await {
+                    Ok(snapshot) if lead.borrow().is_some() => {
+                        let caps = backend.capabilities();
+                        let result = publish(
+                            &buckets,
+                            &mut published,
+                            &snapshot,
+                            &caps,
+                            max_payload,
+                            &mut overrides,
+                        )
+                        .await;
+                        match result {
+                            Ok(n) => {
+                                let mut s = status.lock().unwrap_or_else(PoisonError::into_inner);
+                                s.polls += 1;
+                                let b = backend.budget();
+                                s.budget = (b.remaining, b.limit);
+                                s.polled_at = Some(Timestamp::now());
+                                s.poll_error = None;
+                                tracing::debug!(changed = n, "relay: published");
+                            }
+                            Err(e) => {
+                                tracing::warn!(error = %e, "relay: publishing failed");
+                                status
+                                    .lock()
+                                    .unwrap_or_else(PoisonError::into_inner)
+                                    .poll_error = Some(format!("publishing: {e}"));
+                                // What is published is unknown now: start again from the buckets.
+                                published = from_mirror(&mirror);
+                            }
                         }
                     }
+                    Ok(_) => break,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "relay: poll failed");
+                        status
+                            .lock()
+                            .unwrap_or_else(PoisonError::into_inner)
+                            .poll_error = Some(e.to_string());
+                    }
                 }
-                Ok(_) => break,
-                Err(e) => {
-                    tracing::warn!(error = %e, "relay: poll failed");
-                    status
-                        .lock()
-                        .unwrap_or_else(PoisonError::into_inner)
-                        .poll_error = Some(e.to_string());
+                continue;
+            }
+            tokio::select! {
+                _ = tokio::time::sleep_until(next_poll.into()) => {}
+                _ = lead.changed() => {}
+                p = prompts.recv() => {
+                    let Some(first) = p else { return };
+                    let mut batch = vec![first];
+                    while let Ok(more) = prompts.try_recv() {
+                        batch.push(more);
+                    }
+                    let poll_now =
+                        reread(&buckets, backend.as_ref(), &mut published, &mut overrides, &batch, max_payload)
+                            .await;
+                    if poll_now {
+                        let soonest = last_poll.map_or_else(Instant::now, |t| t + PROMPT_GAP);
+                        next_poll = next_poll.min(soonest.max(Instant::now()));
+                    }
                 }
             }
-            let wait = settings.refresh.saturating_sub(started.elapsed());
-            tokio::select! {
-                _ = tokio::time::sleep(wait) => {}
-                _ = lead.changed() => {}
+        }
+    }
+}
+
+/// Re-reads the conversations `hooks` name and publishes them now; `true` when a poll should
+/// come soon as well (a hook named teammates or nothing we can re-read alone, or a re-read
+/// failed).
+async fn reread(
+    buckets: &Buckets,
+    backend: &dyn Helpdesk,
+    published: &mut Published,
+    overrides: &mut Overrides,
+    hooks: &[Hook],
+    max_payload: usize,
+) -> bool {
+    let limit = (bus::MAX_VALUE as usize).min(max_payload.saturating_sub(1024));
+    let mut ids: Vec<ConversationId> = hooks
+        .iter()
+        .flat_map(|h| h.conversations.iter().cloned())
+        .collect();
+    ids.sort();
+    ids.dedup();
+    let mut poll = ids.len() > REREAD_MAX
+        || hooks
+            .iter()
+            .any(|h| h.conversations.is_empty() || !h.teammates.is_empty());
+    ids.truncate(REREAD_MAX);
+    for id in ids {
+        let key = format!("{}{}", records::CONV, key_part(&id.0));
+        let conv = match backend.conversation(&id).await {
+            Ok(c) => Some(c),
+            Err(e) if e.status() == Some(404) => None,
+            Err(e) => {
+                tracing::warn!(conversation = %id, error = %e, "relay: webhook re-read failed");
+                poll = true;
+                continue;
+            }
+        };
+        let value = conv
+            .as_ref()
+            .filter(|c| !c.state.is_done())
+            .and_then(|c| serde_json::to_vec(c).ok())
+            .filter(|v| v.len() <= limit);
+        if let Some(c) = conv {
+            overrides.insert(key.clone(), (c, Instant::now()));
+        }
+        let result = match value {
+            Some(v) if published.convs.get(&key) != Some(&v) => buckets
+                .convs
+                .put(&key, v.clone().into())
+                .await
+                .map(|_| {
+                    published.convs.insert(key.clone(), v);
+                })
+                .map_err(|e| e.to_string()),
+            None if published.convs.contains_key(&key) => buckets
+                .convs
+                .delete(&key)
+                .await
+                .map(|_| {
+                    published.convs.remove(&key);
+                })
+                .map_err(|e| e.to_string()),
+            _ => Ok(()),
+        };
+        if let Err(e) = result {
+            tracing::warn!(key, error = %e, "relay: publishing a re-read failed");
+            poll = true;
+        }
+    }
+    poll
+}
+
+/// How often the leader looks for blocks that are over.
+const BLOCKS_EVERY: Duration = Duration::from_millis(500);
+
+/// Ends blocks on time while leading (no dashboard need run): each one over (or stuck
+/// `ending`) is ended by CAS, so a lead ending it at the same moment, or another relay,
+/// writes nothing.
+async fn blocks_loop(
+    blocks: super::shared::SharedBlocks,
+    executor: Arc<Executor>,
+    mirror: Mirror,
+    id: String,
+    mut lead: watch::Receiver<Option<u64>>,
+) {
+    use super::shared::{BlockState, ENDING_STALE};
+    let by = format!("relay {id}");
+    loop {
+        while lead.borrow_and_update().is_none() {
+            if lead.changed().await.is_err() {
+                return;
+            }
+        }
+        while lead.borrow().is_some() {
+            tokio::time::sleep(BLOCKS_EVERY).await;
+            let now = Timestamp::now();
+            let due: Vec<super::shared::BlockRecord> = match blocks.list().await {
+                Ok(list) => list
+                    .into_iter()
+                    .filter(|r| match r.state {
+                        BlockState::Active => now >= r.block.end,
+                        BlockState::Ending => r.ending_at.is_some_and(|at| {
+                            now.duration_since(at).as_secs() >= ENDING_STALE.as_secs() as i64
+                        }),
+                        BlockState::Ended => false,
+                    })
+                    .collect(),
+                Err(e) => {
+                    tracing::warn!(error = %e, "relay: cannot read the blocks");
+                    continue;
+                }
+            };
+            if due.is_empty() || lead.borrow().is_none() {
+                continue;
+            }
+            let Some(snapshot) = mirror.snapshot() else {
+                continue;
+            };
+            for r in due {
+                match blocks
+                    .end(&r.id, &by, true, &snapshot, &executor, Some(&r.created_by))
+                    .await
+                {
+                    Ok(ended) => tracing::info!(block = %r.id, ?ended, "relay: block over"),
+                    Err(e) => tracing::warn!(block = %r.id, error = %e, "relay: ending a block"),
+                }
             }
         }
     }
@@ -335,11 +564,23 @@ async fn publish(
     snapshot: &Snapshot,
     caps: &crate::domain::Capabilities,
     max_payload: usize,
+    overrides: &mut Overrides,
 ) -> Result<usize, String> {
     let limit = (bus::MAX_VALUE as usize).min(max_payload.saturating_sub(1024));
     let mut warnings = snapshot.warnings.clone();
     let mut changed = 0;
-    let convs: BTreeMap<String, Vec<u8>> = snapshot
+    // A re-read stands in until the poll reads the conversation as new (or for a while).
+    let mut stand_in: HashMap<String, Conversation> = HashMap::new();
+    overrides.retain(|key, (c, at)| {
+        let polled = snapshot.conversations.get(&c.id);
+        let caught_up = polled.is_some_and(|p| p.updated_at >= c.updated_at);
+        let keep = !caught_up && at.elapsed() < OVERRIDE_TTL;
+        if keep {
+            stand_in.insert(key.clone(), c.clone());
+        }
+        keep
+    });
+    let mut convs: BTreeMap<String, Vec<u8>> = snapshot
         .conversations
         .iter()
         .filter_map(|c| {
@@ -355,6 +596,16 @@ async fn publish(
             (v.len() <= limit).then_some((key, v))
         })
         .collect();
+    for (key, c) in stand_in {
+        match serde_json::to_vec(&c) {
+            Ok(v) if !c.state.is_done() && v.len() <= limit => {
+                convs.insert(key, v);
+            }
+            _ => {
+                convs.remove(&key);
+            }
+        }
+    }
     changed += sync_bucket(&buckets.convs, &mut published.convs, convs).await?;
     let people = keyed(&snapshot.teammates, records::MATE, |t| &t.id.0, limit);
     changed += sync_bucket(&buckets.people, &mut published.people, people).await?;

@@ -57,6 +57,27 @@ pub const START_MARGIN: Duration = Duration::from_secs(2);
 
 #[async_trait]
 impl WriteRelay for RemoteWrites {
+    /// Takes the rebalance lease of every inbox the plan touches (see [`super::shared`]); a
+    /// second lead is refused with the holder's name.
+    async fn hold(&self, plan: &[Planned]) -> Result<Option<Box<dyn Send>>, String> {
+        let inboxes = super::shared::plan_inboxes(plan);
+        if inboxes.is_empty() {
+            return Ok(None);
+        }
+        if !self.bus.is_connected() {
+            return Err(format!("the bus ({}) is down", self.bus.url()));
+        }
+        let leases = self
+            .bus
+            .bucket("leases", None)
+            .await
+            .map_err(|e| e.to_string())?;
+        super::shared::RebalanceLeases::take(leases, &inboxes, &self.lead)
+            .await
+            .map(|held| Some(Box::new(held) as Box<dyn Send>))
+            .map_err(|e| e.to_string())
+    }
+
     async fn run(&self, planned: &Planned, undo: bool) -> Outcome {
         let not_sent = |why: String| Outcome::NotApplied {
             error: format!("{why}: the write was not sent, nothing changed"),

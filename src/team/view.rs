@@ -59,6 +59,7 @@ impl Held {
 pub struct Mirror {
     held: Arc<Mutex<Held>>,
     tasks: Arc<Vec<tokio::task::JoinHandle<()>>>,
+    changed: Arc<tokio::sync::Notify>,
 }
 
 impl Drop for Mirror {
@@ -77,22 +78,26 @@ impl Mirror {
     /// Starts watching every object bucket and meta.
     pub fn start(buckets: &Buckets) -> Mirror {
         let held = Arc::new(Mutex::new(Held::default()));
+        let changed = Arc::new(tokio::sync::Notify::new());
         let tasks = vec![
             tokio::spawn(watch::<Conversation>(
                 buckets.convs.clone(),
                 held.clone(),
+                changed.clone(),
                 0,
                 |h| &mut h.convs,
             )),
             tokio::spawn(watch::<Teammate>(
                 buckets.people.clone(),
                 held.clone(),
+                changed.clone(),
                 1,
                 |h| &mut h.people,
             )),
             tokio::spawn(watch::<Inbox>(
                 buckets.inboxes.clone(),
                 held.clone(),
+                changed.clone(),
                 2,
                 |h| &mut h.inboxes,
             )),
@@ -101,7 +106,14 @@ impl Mirror {
         Mirror {
             held,
             tasks: Arc::new(tasks),
+            changed,
         }
+    }
+
+    /// Notified whenever an object (conversation, teammate, inbox) changed after the first
+    /// full state.
+    pub fn changed(&self) -> Arc<tokio::sync::Notify> {
+        self.changed.clone()
     }
 
     /// Runs `f` on what is held.
@@ -154,11 +166,12 @@ impl Mirror {
 async fn watch<T: DeserializeOwned>(
     store: kv::Store,
     held: Arc<Mutex<Held>>,
+    changed: Arc<tokio::sync::Notify>,
     index: usize,
     slot: Slot<T>,
 ) {
     loop {
-        if let Err(e) = watch_once(&store, &held, index, slot).await {
+        if let Err(e) = watch_once(&store, &held, &changed, index, slot).await {
             tracing::warn!(bucket = %store.name, error = %e, "watch ended; starting again");
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
@@ -168,6 +181,7 @@ async fn watch<T: DeserializeOwned>(
 async fn watch_once<T: DeserializeOwned>(
     store: &kv::Store,
     held: &Arc<Mutex<Held>>,
+    changed: &tokio::sync::Notify,
     index: usize,
     slot: Slot<T>,
 ) -> Result<(), String> {
@@ -207,7 +221,10 @@ async fn watch_once<T: DeserializeOwned>(
                     h.current[index] = true;
                 }
             }
-            None => apply(slot(&mut lock()), &entry.key, value),
+            None => {
+                apply(slot(&mut lock()), &entry.key, value);
+                changed.notify_one();
+            }
         }
         let mut h = lock();
         match bad {
@@ -451,6 +468,10 @@ impl Helpdesk for TeamView {
 
     fn write_relay(&self) -> Option<Arc<dyn WriteRelay>> {
         Some(self.remote.clone())
+    }
+
+    fn changed(&self) -> Option<Arc<tokio::sync::Notify>> {
+        Some(self.mirror.changed())
     }
 }
 

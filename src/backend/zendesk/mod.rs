@@ -6,6 +6,7 @@ pub mod config;
 pub mod http;
 pub mod mapping;
 pub mod sync;
+pub mod webhook;
 pub mod wire;
 
 pub use client::{ZendeskClient, ZendeskSettings};

@@ -11,6 +11,7 @@ pub mod errors;
 pub mod projection;
 pub mod routes;
 pub mod search;
+pub mod webhooks;
 pub mod writes;
 
 use super::errors::Refusal;
@@ -29,6 +30,7 @@ pub static PROJECTION: Projection = Projection {
     canonical_path: |_| None,
     state: || Box::new(()),
     classify,
+    webhook: webhooks::shape,
     enum_fields: &["state", "priority", "sla_status"],
 };
 

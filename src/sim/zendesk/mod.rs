@@ -33,6 +33,7 @@ pub mod search;
 pub mod state;
 pub mod tickets;
 pub mod users;
+pub mod webhooks;
 pub mod writes;
 
 use super::faults::RequestKind;
@@ -48,6 +49,7 @@ pub static PROJECTION: Projection = Projection {
     canonical_path,
     state: || Box::new(state::ZendeskState::default()),
     classify,
+    webhook: webhooks::shape,
     enum_fields: &["status", "priority", "role", "stage", "metric"],
 };
 

@@ -1,0 +1,879 @@
+//! Team mode's prompt path and shared co-pilot state against a real nats-server: in-process
+//! relays over in-process simulators (whose world is quiet, so only the test changes it),
+//! each vendor's signed webhooks (forged, replayed, stale and good ones), and blocks and
+//! rebalance leases shared by several relays and leads.
+
+mod support;
+
+use shiftlead::backend::{AssignTarget, Helpdesk, Vendor};
+use shiftlead::clock::{SharedClock, SystemClock};
+use shiftlead::domain::ConversationId;
+use shiftlead::sim::{self, SimConfig, SimHandle, SimVendor, WebhookTarget};
+use shiftlead::team::bus::{Buckets, Bus, BusSettings};
+use shiftlead::team::hooks::HookSettings;
+use shiftlead::team::records::{self, Heartbeat};
+use shiftlead::team::relay::{Relay, RelaySettings};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use support::nats::NatsServer;
+
+const SECRET: &str = "team-copilot-webhook-secret";
+
+fn settings(url: &str, ws: &str, name: &str) -> BusSettings {
+    BusSettings {
+        url: url.to_owned(),
+        workspace: ws.to_owned(),
+        user: None,
+        password: None,
+        credentials: None,
+        name: name.into(),
+    }
+}
+
+fn clock() -> SharedClock {
+    Arc::new(SystemClock)
+}
+
+async fn wait_for<T>(limit: Duration, mut f: impl AsyncFnMut() -> Option<T>) -> Option<T> {
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        if let Some(v) = f().await {
+            return Some(v);
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    None
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A running in-process relay; dropping it stops it (giving the lease up).
+struct RunningRelay {
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl RunningRelay {
+    async fn stop(mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        if let Some(t) = self.task.take() {
+            let _ = t.await;
+        }
+    }
+}
+
+impl Drop for RunningRelay {
+    fn drop(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+    }
+}
+
+/// One simulated workspace published by relays.
+struct Workspace {
+    sim: SimHandle,
+    vendor: Vendor,
+    ws: String,
+    nats: String,
+    /// The relays' webhook URL (the first relay's).
+    hook_url: String,
+    buckets: Buckets,
+    _dir: tempfile::TempDir,
+}
+
+impl Workspace {
+    /// A quiet simulator of `vendor` sending its webhooks to a relay (when `webhooks`), and
+    /// `relays` relays polling it every `refresh`.
+    async fn start(
+        nats: &NatsServer,
+        vendor: SimVendor,
+        ws: &str,
+        refresh: Duration,
+        webhooks: bool,
+        relays: usize,
+    ) -> (Workspace, Vec<RunningRelay>) {
+        let port = free_port();
+        let hook_url = format!("http://127.0.0.1:{port}{}", shiftlead::team::hooks::PATH);
+        let mut config = SimConfig::demo_of(vendor, clock());
+        config.webhook = webhooks.then(|| WebhookTarget {
+            url: hook_url.clone(),
+            secret: SECRET.into(),
+        });
+        let sim = sim::start(config, "127.0.0.1:0".parse().unwrap())
+            .await
+            .unwrap();
+        sim.set_quiet(true);
+        let backend_vendor = Vendor::by_name(vendor.name()).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let mut running = Vec::new();
+        for n in 0..relays {
+            let listen = if n == 0 {
+                format!("127.0.0.1:{port}")
+            } else {
+                "127.0.0.1:0".into()
+            };
+            let audit =
+                shiftlead::audit::Audit::open(&dir.path().join(format!("audit-{n}.log"))).unwrap();
+            running.push(
+                relay(
+                    &sim,
+                    backend_vendor,
+                    &nats.url,
+                    ws,
+                    &format!("r{n}"),
+                    refresh,
+                    webhooks.then(|| listen.parse().unwrap()),
+                    audit,
+                )
+                .await,
+            );
+        }
+        let bus = Bus::connect(&settings(&nats.url, ws, "test"))
+            .await
+            .unwrap();
+        let buckets = Buckets::open(&bus, false, Duration::ZERO).await.unwrap();
+        wait_for(Duration::from_secs(15), async || {
+            let v = buckets.meta.get(records::HEARTBEAT).await.ok()??;
+            serde_json::from_slice::<Heartbeat>(&v)
+                .ok()
+                .filter(|b| b.polls > 0)
+        })
+        .await
+        .expect("a first poll published");
+        (
+            Workspace {
+                sim,
+                vendor: backend_vendor,
+                ws: ws.to_owned(),
+                nats: nats.url.clone(),
+                hook_url,
+                buckets,
+                _dir: dir,
+            },
+            running,
+        )
+    }
+
+    /// A client of the simulator's API, as someone working in the helpdesk's own UI.
+    fn helpdesk(&self) -> Arc<dyn Helpdesk> {
+        self.vendor
+            .simulator_client(
+                self.sim.base_url(),
+                secrecy::SecretString::from(self.sim.token.clone()),
+                Duration::from_secs(10),
+                clock(),
+            )
+            .unwrap()
+    }
+
+    /// Single-conversation reads served so far (what a webhook's re-read costs).
+    fn rereads(&self) -> u64 {
+        let stats = self.sim.stats();
+        ["GET /conversations/{id}", "GET /api/v2/tickets/{id}"]
+            .iter()
+            .filter_map(|k| stats.requests.get(*k))
+            .sum()
+    }
+
+    /// The assignee the published conversation has (`Some(None)`: unassigned).
+    async fn published_assignee(&self, id: &ConversationId) -> Option<Option<String>> {
+        let key = format!("{}{}", records::CONV, shiftlead::team::key_part(&id.0));
+        let v = self.buckets.convs.get(&key).await.ok()??;
+        let c: shiftlead::domain::Conversation = serde_json::from_slice(&v).ok()?;
+        Some(c.assignee.map(|a| a.0))
+    }
+
+    async fn post(&self, headers: &[(&str, String)], body: &[u8]) -> u16 {
+        let mut req = reqwest::Client::new().post(&self.hook_url);
+        for (k, v) in headers {
+            req = req.header(*k, v);
+        }
+        req.body(body.to_vec())
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn relay(
+    sim: &SimHandle,
+    vendor: Vendor,
+    nats: &str,
+    ws: &str,
+    id: &str,
+    refresh: Duration,
+    webhooks: Option<std::net::SocketAddr>,
+    audit: shiftlead::audit::Audit,
+) -> RunningRelay {
+    let backend = vendor
+        .simulator_client(
+            sim.base_url(),
+            secrecy::SecretString::from(sim.token.clone()),
+            Duration::from_secs(10),
+            clock(),
+        )
+        .unwrap();
+    let bus = Bus::connect(&settings(nats, ws, id)).await.unwrap();
+    let mut relay = Relay::new(
+        bus,
+        backend,
+        Some(audit),
+        clock(),
+        RelaySettings {
+            id: id.into(),
+            lease: Duration::from_secs(3),
+            refresh,
+        },
+    )
+    .await
+    .unwrap();
+    if let Some(listen) = webhooks {
+        relay
+            .receive_webhooks(
+                HookSettings {
+                    listen,
+                    secret: secrecy::SecretString::from(SECRET.to_owned()),
+                    window: Duration::from_secs(300),
+                    format: vendor.webhooks(),
+                },
+                clock(),
+            )
+            .await
+            .unwrap();
+    }
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(relay.run(async move {
+        let _ = rx.await;
+    }));
+    RunningRelay {
+        stop: Some(tx),
+        task: Some(task),
+    }
+}
+
+/// A delivery of `vendor`'s format naming conversation `id`, signed with `secret` at `at`.
+fn delivery(
+    vendor: SimVendor,
+    id: &str,
+    delivery: &str,
+    secret: &str,
+    at: jiff::Timestamp,
+) -> (Vec<(&'static str, String)>, Vec<u8>) {
+    use shiftlead::backend::webhook::{Mac, hex, sign};
+    match vendor {
+        SimVendor::Intercom => {
+            let body = serde_json::to_vec(&serde_json::json!({
+                "type": "notification_event", "id": delivery,
+                "topic": "conversation.admin.assigned", "created_at": at.as_second(),
+                "data": {"type": "notification_event_data", "item": {"type": "conversation", "id": id}}
+            }))
+            .unwrap();
+            let sig = format!("sha1={}", hex(&sign(Mac::Sha1, secret.as_bytes(), &body)));
+            (vec![("x-hub-signature", sig)], body)
+        }
+        SimVendor::Zendesk => {
+            let body = serde_json::to_vec(&serde_json::json!({
+                "type": "zen:event-type:ticket.agent_assignment_changed", "id": delivery,
+                "subject": format!("zen:ticket:{id}"), "detail": {"id": id}
+            }))
+            .unwrap();
+            let stamp = at.strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
+            let sig =
+                shiftlead::backend::zendesk::webhook::signature(secret.as_bytes(), &stamp, &body);
+            (
+                vec![
+                    ("x-zendesk-webhook-signature", sig),
+                    ("x-zendesk-webhook-signature-timestamp", stamp),
+                    ("x-zendesk-webhook-invocation-id", delivery.to_owned()),
+                ],
+                body,
+            )
+        }
+    }
+}
+
+/// For one vendor: a forged delivery is refused 401 and nothing is re-read; a signed one is
+/// re-read once, its replay refused 409, a stale one 401; then a write made in the helpdesk
+/// reaches the published state (what every team dashboard watches) through the simulator's
+/// own webhook in well under 2 s, while the relay polls only every 30 s.
+async fn webhooks_prompt_rereads(vendor: SimVendor) {
+    let Some(nats) = NatsServer::start() else {
+        return;
+    };
+    let refresh = Duration::from_secs(30);
+    let (w, relays) = Workspace::start(&nats, vendor, "hooks", refresh, true, 1).await;
+    let helpdesk = w.helpdesk();
+    let snap = helpdesk.snapshot().await.unwrap();
+    let mut assigned = snap
+        .conversations
+        .iter()
+        .filter(|c| c.assignee.is_some() && !c.state.is_done())
+        .map(|c| c.id.clone());
+    let (probe, target) = (assigned.next().unwrap(), assigned.next().unwrap());
+    let now = jiff::Timestamp::now();
+
+    // Forged: signed with another secret.
+    let before = w.rereads();
+    let (h, body) = delivery(vendor, &probe.0, "d-forged", "not-the-secret", now);
+    assert_eq!(w.post(&h, &body).await, 401, "a forged delivery is refused");
+    // Unsigned.
+    assert_eq!(
+        w.post(&[], &body).await,
+        401,
+        "an unsigned delivery is refused"
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(w.rereads(), before, "nothing re-read for a forged delivery");
+
+    // Signed: re-read once.
+    let (h, body) = delivery(vendor, &probe.0, "d-good-1", SECRET, now);
+    assert_eq!(w.post(&h, &body).await, 200);
+    wait_for(Duration::from_secs(2), async || {
+        (w.rereads() == before + 1).then_some(())
+    })
+    .await
+    .expect("the signed delivery is re-read");
+    // Replayed (same delivery id): refused, not re-read again.
+    assert_eq!(w.post(&h, &body).await, 409, "a replay is refused");
+    // Stale: correctly signed, ten minutes old (a new id, so only the window refuses it).
+    let old = now
+        .checked_sub(jiff::SignedDuration::from_mins(10))
+        .unwrap();
+    let (h, body) = delivery(vendor, &probe.0, "d-stale", SECRET, old);
+    assert_eq!(w.post(&h, &body).await, 401, "a stale delivery is refused");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(w.rereads(), before + 1, "nothing re-read for a replay");
+
+    // A write in the helpdesk: the simulator's signed webhook prompts the re-read.
+    assert!(w.published_assignee(&target).await.unwrap().is_some());
+    let t0 = Instant::now();
+    helpdesk
+        .assign(&target, &AssignTarget::UnassignTeammate)
+        .await
+        .unwrap();
+    wait_for(Duration::from_secs(5), async || {
+        (w.published_assignee(&target).await == Some(None)).then_some(())
+    })
+    .await
+    .expect("the change reaches the published state");
+    let latency = t0.elapsed();
+    eprintln!(
+        "{}: write → published via webhook in {} ms (poll every {}s); deliveries {:?}",
+        vendor.name(),
+        latency.as_millis(),
+        refresh.as_secs(),
+        w.sim.stats().webhooks
+    );
+    assert!(
+        latency < Duration::from_secs(2),
+        "{latency:?} with webhooks on"
+    );
+    assert!(w.sim.stats().webhooks.get("200").copied().unwrap_or(0) >= 1);
+    let _ = (&w.ws, &w.nats);
+    for r in relays {
+        r.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn intercom_webhooks_forged_replayed_stale_and_prompt() {
+    webhooks_prompt_rereads(SimVendor::Intercom).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn zendesk_webhooks_forged_replayed_stale_and_prompt() {
+    webhooks_prompt_rereads(SimVendor::Zendesk).await;
+}
+
+type Lead = (
+    Arc<dyn Helpdesk>,
+    Arc<dyn shiftlead::audit::Mirror>,
+    shiftlead::writes::Executor,
+);
+
+/// A lead's dashboard in-process: the view, the team audit log, and an executor over it.
+async fn lead(w: &Workspace, who: &str) -> Lead {
+    let config = shiftlead::backend::team::TeamConfig {
+        nats_url: w.nats.clone(),
+        workspace: w.ws.clone(),
+        lead: Some(who.to_owned()),
+        stale_after: Duration::from_secs(5),
+        timeout: Duration::from_secs(10),
+        ..Default::default()
+    };
+    let (view, audit) = shiftlead::team::connect_view(&config).await.unwrap();
+    let view: Arc<dyn Helpdesk> = Arc::new(view);
+    let executor = shiftlead::writes::Executor::new(view.clone(), None, clock(), false);
+    (view, audit, executor)
+}
+
+/// Away writes the simulator applied.
+fn away_writes(sim: &SimHandle) -> usize {
+    sim.applied()
+        .iter()
+        .filter(|a| a.endpoint.contains("away"))
+        .count()
+}
+
+/// Two relays and two leads: a block two leads end at the moment it is over (the leading
+/// relay's timer racing them) is ended exactly once — one back write at the simulator, one
+/// entry in the team audit log; a block nobody ends is ended on time by the relay alone.
+#[tokio::test(flavor = "multi_thread")]
+async fn blocks_end_exactly_once_with_two_relays_and_two_leads() {
+    use shiftlead::domain::PresenceStatus;
+    use shiftlead::domain::actions::{self, Outcome, PresenceChange};
+    use shiftlead::team::shared::{BlockState, Ended, SharedBlocks};
+    let Some(nats) = NatsServer::start() else {
+        return;
+    };
+    let (w, relays) = Workspace::start(
+        &nats,
+        SimVendor::Intercom,
+        "blocks",
+        Duration::from_secs(1),
+        false,
+        2,
+    )
+    .await;
+    let (alice_view, alice_log, alice) = lead(&w, "alice").await;
+    let (bob_view, _bob_log, bob) = lead(&w, "bob").await;
+    let snap = alice_view.snapshot().await.unwrap();
+    let online: Vec<_> = snap
+        .teammates
+        .iter()
+        .filter(|t| !t.presence.is_away())
+        .map(|t| (t.id.clone(), t.name.clone()))
+        .take(2)
+        .collect();
+    assert_eq!(online.len(), 2, "two teammates on the queue");
+    // Alice sets both away (as `b` does), then starts their blocks in the shared bucket.
+    let away = PresenceChange {
+        status: PresenceStatus::Away,
+        reason: None,
+    };
+    for (id, _) in &online {
+        let plan = actions::plan_presence(&snap, id, away.clone()).unwrap();
+        let r = alice.run(plan, false).await;
+        assert!(
+            matches!(r.outcome, Outcome::Applied { .. }),
+            "{:?}",
+            r.outcome
+        );
+    }
+    wait_for(Duration::from_secs(5), async || {
+        let s = bob_view.snapshot().await.ok()?;
+        online
+            .iter()
+            .all(|(id, _)| s.teammate(id).is_some_and(|t| t.presence.is_away()))
+            .then_some(())
+    })
+    .await
+    .expect("both away in the published state");
+    let writes_before = away_writes(&w.sim);
+    let blocks = SharedBlocks::new(w.buckets.blocks.clone());
+    let now = jiff::Timestamp::now();
+    let end = now
+        .checked_add(jiff::SignedDuration::from_millis(1500))
+        .unwrap();
+    let block = |n: usize| shiftlead::domain::blocks::Block {
+        teammate: online[n].0.clone(),
+        name: online[n].1.clone(),
+        reason: None,
+        label: "Training".into(),
+        start: now,
+        end,
+    };
+    let raced = blocks.start(block(0), "alice").await.unwrap();
+    let alone = blocks.start(block(1), "alice").await.unwrap();
+
+    // At the end, both leads end the first block at once; the relays' timers race them.
+    let wait = end.duration_since(jiff::Timestamp::now());
+    tokio::time::sleep(Duration::try_from(wait).unwrap_or_default()).await;
+    let (sa, sb) = (
+        alice_view.snapshot().await.unwrap(),
+        bob_view.snapshot().await.unwrap(),
+    );
+    let (a, b) = tokio::join!(
+        blocks.end(&raced, "alice", false, &sa, &alice, None),
+        blocks.end(&raced, "bob", false, &sb, &bob, None),
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    let won = [&a, &b]
+        .iter()
+        .filter(|e| matches!(e, Ended::Wrote(_) | Ended::NoWrite(_)))
+        .count();
+    assert!(won <= 1, "two leads both won the end: {a:?} / {b:?}");
+    // Both blocks end: the second by the relay alone, on time.
+    let ended = wait_for(Duration::from_secs(5), async || {
+        let r1 = blocks.get(&raced).await.ok()??.0;
+        let r2 = blocks.get(&alone).await.ok()??.0;
+        (r1.state == BlockState::Ended && r2.state == BlockState::Ended).then_some((r1, r2))
+    })
+    .await
+    .expect("both blocks ended");
+    let late = ended.1.ended_at.unwrap().duration_since(end);
+    assert!(
+        ended
+            .1
+            .ended_by
+            .as_deref()
+            .unwrap_or("")
+            .starts_with("relay "),
+        "{:?}",
+        ended.1
+    );
+    assert!(late.as_secs_f64() < 2.0, "the relay ended it {late:?} late");
+    eprintln!(
+        "raced block ended by {:?} ({:?}); leads saw {a:?} / {b:?}; lone block ended by {:?} {} ms after its end",
+        ended.0.ended_by,
+        ended.0.result,
+        ended.1.ended_by,
+        late.as_millis()
+    );
+    // Exactly one back write per block at the simulator, and one audit entry each.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        away_writes(&w.sim),
+        writes_before + 2,
+        "one back write per block"
+    );
+    let log = tokio::task::spawn_blocking(move || alice_log.recent(50))
+        .await
+        .unwrap()
+        .expect("the team log");
+    for (_, name) in &online {
+        let backs = log
+            .iter()
+            .filter(|e| e.action == format!("block over: set {name} back"))
+            .count();
+        assert_eq!(backs, 1, "audit entries setting {name} back: {log:#?}");
+    }
+    for r in relays {
+        r.stop().await;
+    }
+}
+
+/// Two leads planning over one inbox: while alice holds its rebalance lease, bob's plan is
+/// refused naming her, nothing sent; once she is done, his plan runs.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_second_lead_rebalancing_the_same_inbox_is_refused_naming_the_holder() {
+    use shiftlead::domain::actions::{self, Outcome};
+    use shiftlead::team::shared::{LeaseRefused, RebalanceLeases};
+    let Some(nats) = NatsServer::start() else {
+        return;
+    };
+    let (w, relays) = Workspace::start(
+        &nats,
+        SimVendor::Intercom,
+        "rebal",
+        Duration::from_secs(1),
+        false,
+        1,
+    )
+    .await;
+    let (bob_view, _log, bob) = lead(&w, "bob").await;
+    let snap = bob_view.snapshot().await.unwrap();
+    // An inbox with two assigned conversations: bob's plan unassigns both.
+    let mut by_inbox: std::collections::BTreeMap<_, Vec<_>> = Default::default();
+    for c in snap.conversations.iter() {
+        if let (Some(i), Some(_)) = (&c.inbox, &c.assignee) {
+            by_inbox.entry(i.clone()).or_default().push(c.id.clone());
+        }
+    }
+    let (inbox, ids) = by_inbox
+        .into_iter()
+        .find(|(_, ids)| ids.len() >= 2)
+        .expect("an inbox with two assigned conversations");
+    let plan = actions::plan_assign(&snap, &ids[..2], &actions::AssignTarget::UnassignTeammate);
+    assert_eq!(plan.len(), 2);
+    // Alice's dashboard holds the inbox's lease while her plan runs.
+    let alice = RebalanceLeases::take(
+        w.buckets.leases.clone(),
+        std::slice::from_ref(&inbox),
+        "alice",
+    )
+    .await
+    .unwrap();
+    // A second take (any lead) is refused with the holder.
+    let again = RebalanceLeases::take(
+        w.buckets.leases.clone(),
+        std::slice::from_ref(&inbox),
+        "carol",
+    )
+    .await;
+    let Err(LeaseRefused::Held { holder, .. }) = &again else {
+        panic!("{:?}", again.err())
+    };
+    assert_eq!(holder, "alice");
+    let applied = w.sim.applied().len();
+    let reports = bob.run_all(plan.clone(), false).await;
+    for r in &reports {
+        let Outcome::NotApplied { error } = &r.outcome else {
+            panic!("{:?}", r.outcome)
+        };
+        assert!(
+            error.contains("alice is rebalancing inbox") && error.contains("not sent"),
+            "{error}"
+        );
+    }
+    assert_eq!(w.sim.applied().len(), applied, "nothing sent");
+    // Held past the bucket's max age (the relay lease, 3 s): renewed, still alice's.
+    tokio::time::sleep(Duration::from_millis(3500)).await;
+    let still = RebalanceLeases::take(
+        w.buckets.leases.clone(),
+        std::slice::from_ref(&inbox),
+        "carol",
+    )
+    .await;
+    assert!(matches!(still, Err(LeaseRefused::Held { .. })), "renewed");
+    alice.release().await;
+    let reports = bob.run_all(plan, false).await;
+    assert!(
+        reports.iter().all(|r| matches!(
+            r.outcome,
+            Outcome::Applied { .. } | Outcome::Conflict { .. }
+        )),
+        "{reports:?}"
+    );
+    assert!(w.sim.applied().len() > applied, "bob's plan ran");
+    // Bob's lease is given up once his plan is done.
+    let free = wait_for(Duration::from_secs(2), async || {
+        RebalanceLeases::take(
+            w.buckets.leases.clone(),
+            std::slice::from_ref(&inbox),
+            "carol",
+        )
+        .await
+        .ok()
+    })
+    .await;
+    assert!(free.is_some(), "bob's lease given up after his plan");
+    for r in relays {
+        r.stop().await;
+    }
+}
+
+/// A child process killed (by its PID) when dropped.
+struct Proc(std::process::Child);
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+const BIN: &str = env!("CARGO_BIN_EXE_shiftlead");
+const TOKEN: &str = "team-copilot-token";
+
+/// `shiftlead` with a private HOME.
+fn cmd(home: &std::path::Path) -> std::process::Command {
+    let mut c = std::process::Command::new(BIN);
+    c.env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_STATE_HOME", home.join("state"))
+        .env("SHIFTLEAD_TEST_TOKEN", TOKEN)
+        .env("SHIFTLEAD_WEBHOOK_SECRET", SECRET)
+        .env_remove("SHIFTLEAD_CONFIG");
+    c
+}
+
+/// Change-to-screen latency with the real binaries: `shiftlead simulate` (with or without
+/// `--webhook`), `shiftlead relay` (refresh 5 s; `webhook_listen` when on), and a team
+/// dashboard's own sync path in-process (the team view, `sync::run` every 5 s, woken by the
+/// view's change notices). Each sample is a reassignment made through the simulator's API
+/// (as in the helpdesk's own UI), timed until the dashboard's next model holds it.
+/// `cargo test --release --test team_copilot change_to_screen -- --ignored --nocapture`
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "a benchmark: prints figures for BENCHMARKS.md"]
+async fn change_to_screen_latency() {
+    let samples: usize = std::env::var("SAMPLES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(8);
+    for (vendor, webhooks, n) in [
+        (SimVendor::Intercom, true, samples),
+        (SimVendor::Intercom, false, samples),
+        (SimVendor::Zendesk, true, samples),
+        (SimVendor::Zendesk, false, 2),
+    ] {
+        let Some(nats) = NatsServer::start() else {
+            return;
+        };
+        let ms = measure(&nats, vendor, webhooks, n).await;
+        let mut sorted = ms.clone();
+        sorted.sort_unstable();
+        let p = |q: f64| sorted[((sorted.len() as f64 - 1.0) * q).round() as usize];
+        eprintln!(
+            "{:8} webhooks {:3}: n={} p50 {} ms, max {} ms (all: {ms:?})",
+            vendor.name(),
+            if webhooks { "on" } else { "off" },
+            ms.len(),
+            p(0.5),
+            p(1.0)
+        );
+    }
+}
+
+async fn measure(nats: &NatsServer, vendor: SimVendor, webhooks: bool, n: usize) -> Vec<u128> {
+    use shiftlead::domain::Policy;
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path();
+    let port = free_port();
+    let hook = format!("http://127.0.0.1:{port}{}", shiftlead::team::hooks::PATH);
+    let mut sim = cmd(home);
+    sim.args(["simulate", "--listen", "127.0.0.1:0", "--token", TOKEN])
+        .args(["--vendor", vendor.name()]);
+    if webhooks {
+        sim.args(["--webhook", &hook, "--webhook-secret", SECRET]);
+    }
+    let mut child = sim
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let sim_url = first.rsplit(' ').next().unwrap().to_owned();
+    std::thread::spawn(move || for _ in lines {});
+    let _sim = Proc(child);
+    let backend = match vendor {
+        SimVendor::Intercom => format!(
+            "[backend]\nkind = \"intercom\"\nbase_url = \"{sim_url}\"\ntoken_env = \"SHIFTLEAD_TEST_TOKEN\"\n"
+        ),
+        SimVendor::Zendesk => format!(
+            "[backend]\nkind = \"zendesk\"\nbase_url = \"{sim_url}\"\nauth = \"oauth\"\ntoken_env = \"SHIFTLEAD_TEST_TOKEN\"\n"
+        ),
+    };
+    let listen = if webhooks {
+        format!("webhook_listen = \"127.0.0.1:{port}\"\n")
+    } else {
+        String::new()
+    };
+    let cfg = home.join("relay.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "{backend}[relay]\nnats_url = \"{}\"\nworkspace = \"bench\"\nlease = \"3s\"\nrefresh = \"5s\"\n{listen}",
+            nats.url
+        ),
+    )
+    .unwrap();
+    let _relay = Proc(
+        cmd(home)
+            .arg("--config")
+            .arg(&cfg)
+            .args(["relay", "--id", "r1"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    // The team dashboard's sync path.
+    let config = shiftlead::backend::team::TeamConfig {
+        nats_url: nats.url.clone(),
+        workspace: "bench".into(),
+        lead: Some("alice".into()),
+        stale_after: Duration::from_secs(15),
+        timeout: Duration::from_secs(10),
+        ..Default::default()
+    };
+    let view = wait_for(Duration::from_secs(20), async || {
+        shiftlead::team::connect_view(&config).await.ok()
+    })
+    .await
+    .expect("the relay published")
+    .0;
+    let view: Arc<dyn Helpdesk> = Arc::new(view);
+    let (tx, mut rx) = tokio::sync::mpsc::channel(4);
+    let now = Arc::new(tokio::sync::Notify::new());
+    let policy = Policy::default();
+    let poller = tokio::spawn(shiftlead::sync::run(
+        view.clone(),
+        policy,
+        Duration::from_secs(5),
+        tx,
+        now.clone(),
+    ));
+    let forwarder = tokio::spawn(shiftlead::sync::forward_changes(view.clone(), now));
+    let direct = Vendor::by_name(vendor.name())
+        .unwrap()
+        .simulator_client(
+            sim_url.clone(),
+            secrecy::SecretString::from(TOKEN.to_owned()),
+            Duration::from_secs(10),
+            clock(),
+        )
+        .unwrap();
+    let mut out = Vec::new();
+    let limit = Duration::from_secs(if webhooks { 10 } else { 120 });
+    for i in 0..n {
+        // Spread the writes over the poll's phase.
+        tokio::time::sleep(Duration::from_millis((i as u64 * 1_370) % 5_000)).await;
+        let s = loop {
+            match rx.recv().await {
+                Some(shiftlead::sync::SyncMsg::Snapshot { snapshot, .. }) => break *snapshot,
+                Some(_) => continue,
+                None => panic!("the sync task stopped"),
+            }
+        };
+        // An open assigned conversation and another member of its inbox, on the queue.
+        let pick = s.conversations.iter().find_map(|c| {
+            let (inbox, from) = (c.inbox.as_ref()?, c.assignee.as_ref()?);
+            if c.state.is_done() {
+                return None;
+            }
+            let to = s.teammates.iter().find(|t| {
+                &t.id != from
+                    && !t.presence.is_away()
+                    && t.memberships.iter().any(|(i, _)| i == inbox)
+            })?;
+            Some((c.id.clone(), to.id.clone()))
+        });
+        let Some((conv, to)) = pick else { continue };
+        let t0 = Instant::now();
+        if direct
+            .assign(&conv, &AssignTarget::Teammate(to.clone()))
+            .await
+            .is_err()
+        {
+            continue;
+        }
+        let deadline = t0 + limit;
+        let mut seen = None;
+        while Instant::now() < deadline {
+            let Ok(Some(msg)) = tokio::time::timeout_at(deadline.into(), rx.recv()).await else {
+                break;
+            };
+            if let shiftlead::sync::SyncMsg::Snapshot { snapshot, .. } = msg
+                && snapshot
+                    .conversation(&conv)
+                    .is_some_and(|c| c.assignee.as_ref() == Some(&to))
+            {
+                seen = Some(t0.elapsed().as_millis());
+                break;
+            }
+        }
+        match seen {
+            Some(ms) => out.push(ms),
+            None => eprintln!("sample {i}: not seen within {limit:?}"),
+        }
+    }
+    poller.abort();
+    forwarder.abort();
+    out
+}
