@@ -15,7 +15,7 @@ use crate::domain::{
 };
 use async_trait::async_trait;
 use jiff::{SignedDuration, Timestamp};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// What a full read returns.
 pub struct FullRead<F, C> {
@@ -103,8 +103,25 @@ struct People {
 struct Pending {
     /// Anything may have changed (no refresh yet).
     all: bool,
-    /// Ids inserted, replaced or removed.
-    ids: BTreeSet<ConversationId>,
+    /// Ids inserted, replaced (`true`) or removed (`false`), the last word winning.
+    ids: BTreeMap<ConversationId, bool>,
+    /// Of those, the ones stored as read, without the policy (by [`Cache::snapshot`]).
+    unprepared: BTreeSet<ConversationId>,
+}
+
+impl Pending {
+    fn note(
+        &mut self,
+        touched: impl IntoIterator<Item = (ConversationId, bool)>,
+        unprepared: bool,
+    ) {
+        for (id, present) in touched {
+            if unprepared && present {
+                self.unprepared.insert(id.clone());
+            }
+            self.ids.insert(id, present);
+        }
+    }
 }
 
 struct State<F, C> {
@@ -128,7 +145,7 @@ impl<F: Send + Sync, C: Send + Sync + Clone> Cache<F, C> {
                 held: None,
                 pending: Pending {
                     all: true,
-                    ids: BTreeSet::new(),
+                    ..Pending::default()
                 },
             }),
             full_every,
@@ -181,11 +198,16 @@ impl<F: Send + Sync, C: Send + Sync + Clone> Cache<F, C> {
             None
         } else {
             // Reads through `snapshot` in between stored conversations as read.
-            policy.prepare_ids(&mut h.conversations, &pending.ids);
-            let (changed, removed) = pending
-                .ids
-                .into_iter()
-                .partition(|id| h.conversations.contains(id));
+            policy.prepare_ids(&mut h.conversations, &pending.unprepared);
+            let mut changed = Vec::new();
+            let mut removed = Vec::new();
+            for (id, present) in pending.ids {
+                if present {
+                    changed.push(id);
+                } else {
+                    removed.push(id);
+                }
+            }
             Some(Delta { changed, removed })
         };
         let now = source.now();
@@ -248,7 +270,7 @@ where
             .read_changes(&mut h.fixed, &h.cursor, started)
             .await?;
         let touched = merge_with(&mut h.conversations, changes.conversations, prepare);
-        state.pending.ids.extend(touched);
+        state.pending.note(touched, policy.is_none());
         h.cursor = changes.cursor;
         if changes.fixed_changed {
             h.people = None;
@@ -282,7 +304,10 @@ where
                 h.conversations.remove(id);
             }
             let touched = merge_with(&mut h.conversations, fresh.into_owned(), prepare);
-            state.pending.ids.extend(touched.into_iter().chain(gone));
+            state.pending.note(touched, policy.is_none());
+            state
+                .pending
+                .note(gone.into_iter().map(|id| (id, false)), false);
             h.fixed = full.fixed;
             h.cursor = full.cursor;
             h.full_at = started;
@@ -318,23 +343,28 @@ pub fn merge(
     changed: impl IntoIterator<Item = Conversation>,
 ) -> Vec<ConversationId> {
     merge_with(held, changed, |_| {})
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect()
 }
 
+/// [`merge`] with `prepare` run on each conversation before it is compared; the ids come with
+/// whether the conversation is held after it (`false`: it left).
 fn merge_with(
     held: &mut Conversations,
     changed: impl IntoIterator<Item = Conversation>,
     prepare: impl Fn(&mut Conversation),
-) -> Vec<ConversationId> {
+) -> Vec<(ConversationId, bool)> {
     let mut touched = Vec::new();
     for mut c in changed {
         if c.state.is_done() {
             if held.remove(&c.id).is_some() {
-                touched.push(c.id);
+                touched.push((c.id, false));
             }
         } else {
             prepare(&mut c);
             if held.get(&c.id) != Some(&c) {
-                touched.push(c.id.clone());
+                touched.push((c.id.clone(), true));
                 held.insert(c);
             }
         }
