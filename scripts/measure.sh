@@ -6,20 +6,28 @@
 #
 #   scripts/measure.sh            # demo, 200×60, 60 s idle window
 #   scripts/measure.sh --large    # the large preset (2,000 teammates, 100,000 conversations)
+#   scripts/measure.sh --xl       # the xl preset (10,000 teammates, 500,000 conversations)
 #   IDLE_SECONDS=30 scripts/measure.sh
 #   EXTRA_ARGS="--refresh 15s" scripts/measure.sh --large
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 large=false
-[[ "${1:-}" == "--large" ]] && large=true
+scale=""
+case "${1:-}" in
+--large) large=true scale=large ;;
+--xl) large=true scale=xl ;;
+esac
 idle=${IDLE_SECONDS:-60}
 cols=200
 rows=60
 
 command -v tmux >/dev/null || { echo "tmux is required" >&2; exit 1; }
-cargo build --release --quiet
-bin=$PWD/target/release/shiftlead
+# BIN: another build of the binary (e.g. an unstripped one for PERF_OUT).
+if [[ -z "${BIN:-}" ]]; then
+    cargo build --release --quiet
+fi
+bin=${BIN:-${CARGO_TARGET_DIR:-$PWD/target}/release/shiftlead}
 work=$(mktemp -d)
 socket="shiftlead-measure-$$"
 sim_pid=""
@@ -33,11 +41,11 @@ trap cleanup EXIT
 args=()
 if $large; then
     port=$((20000 + RANDOM % 10000))
-    "$bin" simulate --scale large --listen "127.0.0.1:$port" --token measure --rate-limit 1000 \
+    "$bin" simulate --scale "$scale" --listen "127.0.0.1:$port" --token measure --rate-limit 1000 \
         >"$work/sim.log" 2>&1 &
     sim_pid=$!
-    for _ in $(seq 1 300); do grep -q listening "$work/sim.log" 2>/dev/null && break; sleep 0.1; done
-    printf '[backend]\nkind = "intercom"\nbase_url = "http://127.0.0.1:%s"\ntimeout = "60s"\n' \
+    for _ in $(seq 1 1200); do grep -q listening "$work/sim.log" 2>/dev/null && break; sleep 0.1; done
+    printf '[backend]\nkind = "intercom"\nbase_url = "http://127.0.0.1:%s"\ntimeout = "120s"\n' \
         "$port" >"$work/config.toml"
     args=(--config "$work/config.toml")
 fi
@@ -58,9 +66,9 @@ tmux -L "$socket" pipe-pane -o -t m "cat >>$work/out"
 touch "$work/piping"
 
 # First frame: the first time the status line ("data … old") reaches the terminal.
-deadline=$((SECONDS + 120))
+deadline=$((SECONDS + ${FRAME_TIMEOUT:-120}))
 until [[ -s "$work/out" ]] && grep -qa "old" "$work/out"; do
-    ((SECONDS < deadline)) || { echo "no frame within 120 s" >&2; exit 1; }
+    ((SECONDS < deadline)) || { echo "no frame within ${FRAME_TIMEOUT:-120} s" >&2; exit 1; }
     sleep 0.005
 done
 first=$(date +%s%N)
@@ -72,6 +80,8 @@ ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
 hz=$(getconf CLK_TCK)
 t0=$(ticks)
 b0=$(stat -c %s "$work/out")
+# PERF_OUT=file: also sample where the idle CPU goes (perf's cpu-clock, no hardware counters).
+[[ -n "${PERF_OUT:-}" ]] && perf record -q -e cpu-clock ${PERF_ARGS:--g} -p "$pid" -o "$PERF_OUT" -- sleep "$idle" 2>/dev/null &
 sleep "$idle"
 t1=$(ticks)
 b1=$(stat -c %s "$work/out")
@@ -79,8 +89,20 @@ rss=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")
 hwm=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
-echo "workspace: $($large && echo 'large preset' || echo 'embedded demo'), terminal ${cols}x${rows}"
+echo "workspace: $($large && echo "$scale preset" || echo 'embedded demo'), terminal ${cols}x${rows}"
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "first frame: $(((first - start) / 1000000)) ms from process start"
+# The app's log stamps the end of the first full read and the first frame with data.
+log=$(find "$work" -name shiftlead.log 2>/dev/null | head -1)
+if [[ -n "$log" ]]; then
+    stamp() { grep -m1 "$1" "$log" | awk '{print $1}' | sed 's/\x1b\[[0-9;]*m//g'; }
+    read_done=$(stamp "full read done")
+    drawn=$(stamp "first frame with data drawn")
+    if [[ -n "$read_done" && -n "$drawn" ]]; then
+        ms=$((($(date -d "$drawn" +%s%N) - $(date -d "$read_done" +%s%N)) / 1000000))
+        echo "first frame: $ms ms after the first full read completed (read: $(((($(date -d "$read_done" +%s%N) - start)) / 1000000)) ms from process start)"
+    fi
+fi
 awk -v t="$((t1 - t0))" -v hz="$hz" -v s="$idle" \
     'BEGIN { printf "idle CPU: %.2f %% of one core over %d s\n", 100 * t / hz / s, s }'
 awk -v b="$((b1 - b0))" -v s="$idle" \

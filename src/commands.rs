@@ -391,7 +391,8 @@ mod tests {
                 fixture::inbox("i3", "Billing EU"),
                 fixture::inbox("i4", "Technical"),
                 fixture::inbox("i5", "Tech Debt"),
-            ],
+            ]
+            .into(),
             teammates: vec![
                 mate("z", "Zoë Adams"),
                 mate("k", "Kai Müller"),
@@ -400,7 +401,8 @@ mod tests {
                 mate("l2", "Lea Rossi"),
                 mate("j", "Jo"),
                 mate("j2", "Jo Adeyemi"),
-            ],
+            ]
+            .into(),
             ..fixture::snapshot(t0)
         }
     }

@@ -102,6 +102,7 @@ pub async fn run(backend: Arc<dyn Helpdesk>, options: DashboardOptions) -> color
     let quit = term::quit_signal();
     tokio::pin!(quit);
 
+    let mut first_data_frame = false;
     let result = loop {
         if app.dirty {
             let ctx = Ctx {
@@ -114,6 +115,10 @@ pub async fn run(backend: Arc<dyn Helpdesk>, options: DashboardOptions) -> color
             }
             app.hits = hits.unwrap_or_default();
             app.dirty = false;
+            if !first_data_frame && app.snapshot.is_some() {
+                first_data_frame = true;
+                tracing::info!("first frame with data drawn");
+            }
             // A deliberate crash after the first frame, so the tests can prove the panic path
             // (terminal restored, report written) on the real binary.
             if std::env::var_os("SHIFTLEAD_TEST_PANIC").is_some() {

@@ -592,8 +592,8 @@ mod tests {
             let mut c = fixture::conversation("c", fixture::t0());
             c.assignee = w.assignee.clone();
             Snapshot {
-                inboxes: vec![inbox],
-                teammates: ["a", "b", "c"].map(fixture::teammate).to_vec(),
+                inboxes: vec![inbox].into(),
+                teammates: ["a", "b", "c"].map(fixture::teammate).to_vec().into(),
                 conversations: vec![c].into(),
                 ..fixture::snapshot(fixture::t0())
             }

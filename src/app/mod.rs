@@ -150,8 +150,8 @@ pub struct App {
     pub blocks: Vec<domain::blocks::Block>,
     /// Blocks waiting for their away write: (teammate, minutes, reason, label).
     pub pending_blocks: Vec<(TeammateId, i64, Option<domain::AwayReasonId>, String)>,
-    /// Breach forecasts per inbox, from the latest data.
-    pub forecasts: Vec<domain::forecast::InboxForecast>,
+    /// Where each inbox of the snapshot sits in its list (rebuilt when the inboxes change).
+    inbox_pos: rustc_hash::FxHashMap<InboxId, usize>,
     /// When the latest good data arrived.
     pub last_ok: Option<Timestamp>,
     /// Duration of the last poll.
@@ -241,7 +241,7 @@ impl App {
             policy,
             history: HashMap::new(),
             arrivals: domain::forecast::ArrivalTracker::new(SignedDuration::from_mins(15)),
-            forecasts: Vec::new(),
+            inbox_pos: Default::default(),
             blocks: Vec::new(),
             pending_blocks: Vec::new(),
             coverage: domain::coverage::CoverageConfig::default(),
@@ -320,15 +320,30 @@ impl App {
                 self.capabilities = *capabilities;
                 let delta = delta.filter(|_| self.can_apply(now));
                 let metrics = self.rederive(&snapshot, delta.as_ref(), now);
+                let people_same = self
+                    .snapshot
+                    .as_ref()
+                    .is_some_and(|old| old.inboxes.ptr_eq(&snapshot.inboxes));
+                if !people_same {
+                    self.inbox_pos = snapshot
+                        .inboxes
+                        .iter()
+                        .enumerate()
+                        .map(|(n, i)| (i.id.clone(), n))
+                        .collect();
+                    let pos = &self.inbox_pos;
+                    self.history.retain(|id, _| pos.contains_key(id));
+                }
                 for m in &metrics.inboxes {
-                    let h = self.history.entry(m.inbox.clone()).or_default();
+                    let h = match self.history.get_mut(&m.inbox) {
+                        Some(h) => h,
+                        None => self.history.entry(m.inbox.clone()).or_default(),
+                    };
                     h.push_back(m.open);
                     while h.len() > HISTORY {
                         h.pop_front();
                     }
                 }
-                self.history
-                    .retain(|id, _| snapshot.inboxes.iter().any(|i| &i.id == id));
                 match &delta {
                     Some(d) => self.arrivals.observe_changed(
                         &snapshot,
@@ -350,23 +365,6 @@ impl App {
                     self.message = Some(format!("🔔 {}", alert.body));
                     self.effects.push(Effect::Alert(alert));
                 }
-                self.forecasts = match &self.live {
-                    Some(live) => domain::forecast::forecast_with(
-                        &snapshot,
-                        &metrics,
-                        &self.arrivals,
-                        &domain::forecast::ForecastParams::from(&self.policy),
-                        now,
-                        |inbox| live.nearest_deadline(inbox, now),
-                    ),
-                    None => domain::forecast::forecast(
-                        &snapshot,
-                        &metrics,
-                        &self.arrivals,
-                        &domain::forecast::ForecastParams::from(&self.policy),
-                        now,
-                    ),
-                };
                 self.snapshot = Some(*snapshot);
                 self.metrics = Some(metrics);
                 self.last_ok = Some(now);
@@ -417,18 +415,26 @@ impl App {
         delta: Option<&domain::Delta>,
         now: Timestamp,
     ) -> Metrics {
-        let live = match (self.live.take(), delta, &self.snapshot) {
+        // The previous figures are updated in place (and their SLA queue, shared with the
+        // live state, is then changed without a copy).
+        let previous = self.metrics.take();
+        let (mut live, previous) = match (self.live.take(), delta, &self.snapshot) {
             (Some(mut live), Some(d), Some(old)) => {
+                let mut previous = previous;
+                // Drop the queue the old figures share, so the delta changes it in place.
+                if let Some(m) = previous.as_mut() {
+                    m.sla_queue = Default::default();
+                }
                 live.apply(old, new, d);
                 if live.advance(new, now) {
-                    live
+                    (live, previous)
                 } else {
-                    domain::live::Live::build(new, &self.policy, now)
+                    (domain::live::Live::build(new, &self.policy, now), None)
                 }
             }
-            _ => domain::live::Live::build(new, &self.policy, now),
+            _ => (domain::live::Live::build(new, &self.policy, now), None),
         };
-        let metrics = live.metrics(new, &self.policy);
+        let metrics = live.figures(previous, new, &self.policy);
         self.live = Some(live);
         metrics
     }
@@ -599,9 +605,29 @@ impl App {
 }
 
 impl App {
-    /// The forecast of one inbox.
-    pub fn forecast(&self, inbox: &InboxId) -> Option<&domain::forecast::InboxForecast> {
-        self.forecasts.iter().find(|f| &f.inbox == inbox)
+    /// The forecast of one inbox at the figures' moment, computed when asked (O(log n): the
+    /// screen asks for the rows it shows).
+    pub fn forecast(&self, inbox: &InboxId) -> Option<domain::forecast::InboxForecast> {
+        let (s, m) = (self.snapshot.as_ref()?, self.metrics.as_ref()?);
+        let n = match self.inbox_pos.get(inbox) {
+            Some(&n) if s.inboxes.get(n).is_some_and(|i| &i.id == inbox) => n,
+            _ => s.inboxes.iter().position(|i| &i.id == inbox)?,
+        };
+        let id = &s.inboxes[n].id;
+        let now = m.at;
+        let params = domain::forecast::ForecastParams::from(&self.policy);
+        let nearest = match &self.live {
+            Some(live) => live.nearest_deadline(id, now),
+            None => None,
+        };
+        Some(domain::forecast::forecast_one(
+            id,
+            m.inbox_at(n, id),
+            &self.arrivals,
+            &params,
+            now,
+            nearest,
+        ))
     }
 
     /// Opens the coverage view, computing its figures from the latest data.

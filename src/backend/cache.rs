@@ -15,14 +15,15 @@ use crate::domain::{
 };
 use async_trait::async_trait;
 use jiff::{SignedDuration, Timestamp};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// What a full read returns.
 pub struct FullRead<F, C> {
     /// What the vendor keeps between refreshes besides conversations (teams, reasons…).
     pub fixed: F,
-    /// Every conversation not yet done.
-    pub conversations: Vec<Conversation>,
+    /// Every conversation read (done ones are dropped by the cache), built page by page so
+    /// a full read never holds the workspace twice.
+    pub conversations: Conversations,
     /// Where the next incremental read starts.
     pub cursor: C,
     /// Problems that degrade, but do not void, the read.
@@ -37,6 +38,10 @@ pub struct Changes<C> {
     pub cursor: C,
     /// Problems that degrade, but do not void, the read.
     pub warnings: Vec<String>,
+    /// `false` when the read left the fixed data exactly as it was, so the people of the
+    /// previous refresh (inboxes, teammates, caps resolved) can be handed out again, shared.
+    /// A source whose [`ChangeSource::assemble`] depends on the conversations says `true`.
+    pub fixed_changed: bool,
 }
 
 /// A vendor's way of reading everything, and what changed since a cursor.
@@ -77,6 +82,9 @@ pub trait ChangeSource: Send + Sync {
         None
     }
 
+    /// The source's clock (the moment a snapshot is taken).
+    fn now(&self) -> Timestamp;
+
     /// A snapshot of what is held. `conversations` is the held map itself (an O(1) clone that
     /// shares its nodes): put it in the snapshot as it is.
     fn assemble(
@@ -92,6 +100,17 @@ struct Held<F, C> {
     conversations: Conversations,
     cursor: C,
     full_at: Timestamp,
+    /// The people of the last refresh with the policy applied, while the fixed data stays
+    /// as it was (dropped on any change).
+    people: Option<People>,
+}
+
+/// A refresh's people (inboxes, teammates, away reasons, workspace), caps resolved: reused,
+/// shared, while neither the fixed data, the policy nor the day changes.
+struct People {
+    snapshot: Snapshot,
+    policy: Policy,
+    day: jiff::civil::Date,
 }
 
 /// What changed since the last [`Cache::refresh`] (reads through [`Cache::snapshot`] in
@@ -100,8 +119,25 @@ struct Held<F, C> {
 struct Pending {
     /// Anything may have changed (no refresh yet).
     all: bool,
-    /// Ids inserted, replaced or removed.
-    ids: BTreeSet<ConversationId>,
+    /// Ids inserted, replaced (`true`) or removed (`false`), the last word winning.
+    ids: BTreeMap<ConversationId, bool>,
+    /// Of those, the ones stored as read, without the policy (by [`Cache::snapshot`]).
+    unprepared: BTreeSet<ConversationId>,
+}
+
+impl Pending {
+    fn note(
+        &mut self,
+        touched: impl IntoIterator<Item = (ConversationId, bool)>,
+        unprepared: bool,
+    ) {
+        for (id, present) in touched {
+            if unprepared && present {
+                self.unprepared.insert(id.clone());
+            }
+            self.ids.insert(id, present);
+        }
+    }
 }
 
 struct State<F, C> {
@@ -125,7 +161,7 @@ impl<F: Send + Sync, C: Send + Sync + Clone> Cache<F, C> {
                 held: None,
                 pending: Pending {
                     all: true,
-                    ids: BTreeSet::new(),
+                    ..Pending::default()
                 },
             }),
             full_every,
@@ -178,15 +214,47 @@ impl<F: Send + Sync, C: Send + Sync + Clone> Cache<F, C> {
             None
         } else {
             // Reads through `snapshot` in between stored conversations as read.
-            policy.prepare_ids(&mut h.conversations, &pending.ids);
-            let (changed, removed) = pending
-                .ids
-                .into_iter()
-                .partition(|id| h.conversations.contains(id));
+            policy.prepare_ids(&mut h.conversations, &pending.unprepared);
+            let mut changed = Vec::new();
+            let mut removed = Vec::new();
+            for (id, present) in pending.ids {
+                if present {
+                    changed.push(id);
+                } else {
+                    removed.push(id);
+                }
+            }
             Some(Delta { changed, removed })
         };
-        let mut snapshot = source.assemble(&h.fixed, h.conversations.clone(), warnings);
-        policy.apply_people(&mut snapshot);
+        let now = source.now();
+        let day = now.to_zoned(jiff::tz::TimeZone::UTC).date();
+        let snapshot = match h
+            .people
+            .as_ref()
+            .filter(|p| p.day == day && p.policy == *policy)
+        {
+            // Nothing about people changed: the same inboxes and teammates, shared (O(1)).
+            Some(p) => Snapshot {
+                taken_at: now,
+                conversations: h.conversations.clone(),
+                warnings,
+                ..p.snapshot.clone()
+            },
+            None => {
+                let mut snapshot = source.assemble(&h.fixed, h.conversations.clone(), warnings);
+                policy.apply_people(&mut snapshot);
+                h.people = Some(People {
+                    snapshot: Snapshot {
+                        conversations: Conversations::new(),
+                        warnings: Vec::new(),
+                        ..snapshot.clone()
+                    },
+                    policy: policy.clone(),
+                    day: snapshot.taken_at.to_zoned(jiff::tz::TimeZone::UTC).date(),
+                });
+                snapshot
+            }
+        };
         Ok(Refresh { snapshot, delta })
     }
 }
@@ -220,10 +288,11 @@ impl<F: Send + Sync, C: Send + Sync + Clone> Cache<F, C> {
             conversations,
             cursor,
             full_at: started,
+            people: None,
         });
         state.pending = Pending {
             all: true,
-            ids: BTreeSet::new(),
+            ..Pending::default()
         };
         Ok(true)
     }
@@ -256,26 +325,27 @@ where
             .read_changes(&mut h.fixed, &h.cursor, started)
             .await?;
         let touched = merge_with(&mut h.conversations, changes.conversations, prepare);
-        state.pending.ids.extend(touched);
+        state.pending.note(touched, policy.is_none());
         h.cursor = changes.cursor;
+        if changes.fixed_changed {
+            h.people = None;
+        }
         return Ok(changes.warnings);
     }
     let full = source.read_all(started).await?;
+    tracing::info!(
+        conversations = full.conversations.len(),
+        reconcile = state.held.is_some(),
+        "full read done"
+    );
     let mut fresh = full.conversations;
     fresh.retain(|c| !c.state.is_done());
     match state.held.as_mut() {
         Some(h) => {
-            // A reconcile: merge into what is held, then drop what the read no longer has.
-            fresh.sort_by(|a, b| a.id.cmp(&b.id));
-            fresh.dedup_by(|b, a| {
-                let same = a.id == b.id;
-                if same {
-                    std::mem::swap(a, b);
-                }
-                same
-            });
+            // A reconcile: drop what the read no longer has, then merge the rest into what is
+            // held (unchanged conversations stay shared).
             let gone: Vec<ConversationId> = {
-                let mut new_ids = fresh.iter().map(|c| &c.id).peekable();
+                let mut new_ids = fresh.ids().peekable();
                 h.conversations
                     .ids()
                     .filter(|id| {
@@ -288,25 +358,31 @@ where
             for id in &gone {
                 h.conversations.remove(id);
             }
-            let touched = merge_with(&mut h.conversations, fresh, prepare);
-            state.pending.ids.extend(touched.into_iter().chain(gone));
+            let touched = merge_with(&mut h.conversations, fresh.into_owned(), prepare);
+            state.pending.note(touched, policy.is_none());
+            state
+                .pending
+                .note(gone.into_iter().map(|id| (id, false)), false);
             h.fixed = full.fixed;
             h.cursor = full.cursor;
             h.full_at = started;
+            h.people = None;
         }
         None => {
-            let conversations: Conversations = fresh
-                .into_iter()
-                .map(|mut c| {
-                    prepare(&mut c);
-                    c
-                })
-                .collect();
+            if let Some(p) = policy {
+                let due: Vec<ConversationId> = fresh
+                    .iter()
+                    .filter(|c| !p.is_prepared(c))
+                    .map(|c| c.id.clone())
+                    .collect();
+                p.prepare_ids(&mut fresh, &due);
+            }
             state.held = Some(Held {
                 fixed: full.fixed,
-                conversations,
+                conversations: fresh,
                 cursor: full.cursor,
                 full_at: started,
+                people: None,
             });
             state.pending.all = true;
         }
@@ -322,23 +398,28 @@ pub fn merge(
     changed: impl IntoIterator<Item = Conversation>,
 ) -> Vec<ConversationId> {
     merge_with(held, changed, |_| {})
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect()
 }
 
+/// [`merge`] with `prepare` run on each conversation before it is compared; the ids come with
+/// whether the conversation is held after it (`false`: it left).
 fn merge_with(
     held: &mut Conversations,
     changed: impl IntoIterator<Item = Conversation>,
     prepare: impl Fn(&mut Conversation),
-) -> Vec<ConversationId> {
+) -> Vec<(ConversationId, bool)> {
     let mut touched = Vec::new();
     for mut c in changed {
         if c.state.is_done() {
             if held.remove(&c.id).is_some() {
-                touched.push(c.id);
+                touched.push((c.id, false));
             }
         } else {
             prepare(&mut c);
             if held.get(&c.id) != Some(&c) {
-                touched.push(c.id.clone());
+                touched.push((c.id.clone(), true));
                 held.insert(c);
             }
         }

@@ -982,8 +982,8 @@ mod tests {
         c1.inbox = Some(InboxId("i1".into()));
         c1.assignee = Some(TeammateId("a".into()));
         Snapshot {
-            inboxes: vec![billing, fixture::inbox("i2", "VIP")],
-            teammates: vec![mate("a", false), mate("b", true), mate("c", false)],
+            inboxes: vec![billing, fixture::inbox("i2", "VIP")].into(),
+            teammates: vec![mate("a", false), mate("b", true), mate("c", false)].into(),
             conversations: vec![c1].into(),
             ..fixture::snapshot(t0)
         }

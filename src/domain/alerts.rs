@@ -247,8 +247,9 @@ mod tests {
                 distribution: None,
                 secondary_unavailable: None,
                 assignment_limit: None,
-            }],
-            teammates: vec![],
+            }]
+            .into(),
+            teammates: vec![].into(),
             conversations: (0..unassigned)
                 .map(|n| conv(format!("u{n}"), None))
                 .chain(
@@ -258,7 +259,7 @@ mod tests {
                         .map(|(n, d)| conv(format!("d{n}"), Some(*d))),
                 )
                 .collect(),
-            away_reasons: vec![],
+            away_reasons: vec![].into(),
             warnings: vec![],
         }
     }

@@ -126,10 +126,10 @@ mod tests {
         Snapshot {
             taken_at: t(0),
             workspace: Workspace::default(),
-            inboxes: vec![],
-            teammates,
+            inboxes: vec![].into(),
+            teammates: teammates.into(),
             conversations: vec![].into(),
-            away_reasons: vec![],
+            away_reasons: vec![].into(),
             warnings: vec![],
         }
     }

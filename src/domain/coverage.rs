@@ -360,10 +360,11 @@ mod tests {
                 assignment_limit: None,
                 distribution: None,
                 secondary_unavailable: None,
-            }],
-            teammates,
+            }]
+            .into(),
+            teammates: teammates.into(),
             conversations: vec![].into(),
-            away_reasons: vec![],
+            away_reasons: vec![].into(),
             warnings: vec![],
         }
     }

@@ -95,10 +95,10 @@ pub fn snapshot(at: Timestamp) -> Snapshot {
     Snapshot {
         taken_at: at,
         workspace: Workspace::default(),
-        inboxes: Vec::new(),
-        teammates: Vec::new(),
+        inboxes: Vec::new().into(),
+        teammates: Vec::new().into(),
         conversations: Default::default(),
-        away_reasons: Vec::new(),
+        away_reasons: Vec::new().into(),
         warnings: Vec::new(),
     }
 }

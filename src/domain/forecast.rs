@@ -66,16 +66,17 @@ impl ArrivalTracker {
         } else {
             0.0
         };
-        let mut counts: BTreeMap<&InboxId, u32> =
-            snapshot.inboxes.iter().map(|i| (&i.id, 0)).collect();
+        // Arrivals among the candidates, into inboxes of the snapshot (O(candidates)).
+        let mut counts: BTreeMap<&InboxId, u32> = BTreeMap::new();
         for c in candidates {
             if c.created_at > last
                 && c.created_at <= now
-                && let Some(n) = c.inbox.as_ref().and_then(|i| counts.get_mut(i))
+                && let Some(i) = c.inbox.as_ref()
             {
-                *n += 1;
+                *counts.entry(i).or_default() += 1;
             }
         }
+        counts.retain(|i, _| snapshot.inbox(i).is_some());
         for value in self.arrivals.values_mut() {
             *value *= keep;
         }
@@ -252,41 +253,61 @@ pub fn forecast_with<'a>(
     snapshot
         .inboxes
         .iter()
-        .map(|inbox| {
-            let figures = metrics.inbox(&inbox.id);
-            let depth = figures.map_or(0, |m| m.waiting);
-            let on_duty = figures.map_or(0, |m| m.on_duty);
-            let handled_per_min = f64::from(on_duty) * params.handled_per_teammate_per_hour / 60.0;
-            let arrivals_per_min = arrivals.per_min(&inbox.id);
-
-            let deadline = nearest(&inbox.id).map(|(at, id)| Breach {
-                after: at.duration_since(now),
-                cause: BreachCause::Deadline(id.clone()),
-            });
-            let backlog = backlog_breach_in(
-                f64::from(depth),
-                arrivals_per_min.unwrap_or(0.0),
-                handled_per_min,
-                params.sla_target.as_secs_f64() / 60.0,
+        .enumerate()
+        .map(|(n, inbox)| {
+            forecast_one(
+                &inbox.id,
+                metrics.inbox_at(n, &inbox.id),
+                arrivals,
+                params,
+                now,
+                nearest(&inbox.id),
             )
-            .and_then(|min| SignedDuration::try_from_secs_f64(min * 60.0).ok())
-            .map(|after| Breach {
-                after,
-                cause: BreachCause::Backlog,
-            });
-            let first_breach = match (deadline, backlog) {
-                (Some(d), Some(b)) => Some(if b.after < d.after { b } else { d }),
-                (d, b) => d.or(b),
-            };
-            InboxForecast {
-                inbox: inbox.id.clone(),
-                depth,
-                arrivals_per_min,
-                handled_per_min,
-                first_breach,
-            }
         })
         .collect()
+}
+
+/// The forecast of one inbox from its figures and its nearest future running SLA deadline
+/// (O(1) given those: what a screen shows is computed for the rows it shows).
+pub fn forecast_one(
+    inbox: &InboxId,
+    figures: Option<&super::metrics::InboxMetrics>,
+    arrivals: &ArrivalTracker,
+    params: &ForecastParams,
+    now: Timestamp,
+    nearest: Option<(Timestamp, &ConversationId)>,
+) -> InboxForecast {
+    let depth = figures.map_or(0, |m| m.waiting);
+    let on_duty = figures.map_or(0, |m| m.on_duty);
+    let handled_per_min = f64::from(on_duty) * params.handled_per_teammate_per_hour / 60.0;
+    let arrivals_per_min = arrivals.per_min(inbox);
+
+    let deadline = nearest.map(|(at, id)| Breach {
+        after: at.duration_since(now),
+        cause: BreachCause::Deadline(id.clone()),
+    });
+    let backlog = backlog_breach_in(
+        f64::from(depth),
+        arrivals_per_min.unwrap_or(0.0),
+        handled_per_min,
+        params.sla_target.as_secs_f64() / 60.0,
+    )
+    .and_then(|min| SignedDuration::try_from_secs_f64(min * 60.0).ok())
+    .map(|after| Breach {
+        after,
+        cause: BreachCause::Backlog,
+    });
+    let first_breach = match (deadline, backlog) {
+        (Some(d), Some(b)) => Some(if b.after < d.after { b } else { d }),
+        (d, b) => d.or(b),
+    };
+    InboxForecast {
+        inbox: inbox.clone(),
+        depth,
+        arrivals_per_min,
+        handled_per_min,
+        first_breach,
+    }
 }
 
 /// Erlang C: the probability that an arrival waits, with `agents` servers and
@@ -455,10 +476,11 @@ mod tests {
                 assignment_limit: None,
                 distribution: None,
                 secondary_unavailable: None,
-            }],
-            teammates,
+            }]
+            .into(),
+            teammates: teammates.into(),
             conversations: conversations.into(),
-            away_reasons: vec![],
+            away_reasons: vec![].into(),
             warnings: vec![],
         }
     }

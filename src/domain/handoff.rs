@@ -344,14 +344,14 @@ mod tests {
                 name: "Acme".into(),
                 ..Workspace::default()
             },
-            inboxes: vec![inbox],
-            teammates: vec![ana, bo],
+            inboxes: vec![inbox].into(),
+            teammates: vec![ana, bo].into(),
             conversations: vec![
                 conv("c1", -600, "Refund | urgent"),
                 conv("c2", 300, "Login"),
             ]
             .into(),
-            away_reasons: vec![],
+            away_reasons: vec![].into(),
             warnings: vec![],
         };
         (s, Policy::default())

@@ -5,19 +5,31 @@
 //! queue and the running deadlines. [`Live::apply`] takes out the old version of each
 //! conversation a [`Delta`] names and adds the new one; [`Live::advance`] moves the clock,
 //! re-classifying only the conversations whose SLA standing changes in between (each has
-//! one entry on a timeline: "at `t`, look at me again"). A countdown is the deadline minus
-//! the clock, computed when drawn. Pure: time is passed in.
+//! one entry on a timeline: "at `t`, look at me again"). [`Live::figures`] then updates the
+//! previous [`Metrics`] in place: the inboxes and teammates a change touched are recomputed,
+//! the rest only have their clock-relative figures (oldest wait, idle) moved, a pass over
+//! plain numbers. A countdown is the deadline minus the clock, computed when drawn. Pure:
+//! time is passed in.
+//!
+//! Conversation ids are held as the map's own shared keys (`Arc<ConversationId>`), so the
+//! ordered sets cost a reference count per entry, not a copy of the id.
 
 use super::metrics::{InboxMetrics, Metrics, SlaStanding, TeammateMetrics, Totals, sla_standing};
 use super::model::{
-    Conversation, ConversationId, Conversations, Delta, InboxId, SlaStatus, Snapshot, TeammateId,
+    Conversation, ConversationId, Conversations, Delta, Inbox, InboxId, Shared, SlaStatus,
+    Snapshot, Teammate, TeammateId,
 };
-use super::ordering::SlaQueue;
 #[cfg(test)]
 use super::ordering::SlaUrgency;
+use super::ordering::{self, QEntry, SlaQueue};
 use super::policy::Policy;
 use jiff::{SignedDuration, Timestamp};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use rustc_hash::{FxHashMap, FxHashSet};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+/// A conversation id as the map holds it.
+type Id = Arc<ConversationId>;
 
 /// A multiset of timestamps (first = smallest).
 type Times = BTreeMap<Timestamp, u32>;
@@ -31,6 +43,19 @@ fn add_time(set: &mut Times, t: Timestamp, sign: i32) {
             set.remove(&t);
         }
     }
+}
+
+/// A multiset from unsorted timestamps, built in one pass after a sort.
+fn times_of(mut v: Vec<Timestamp>) -> Times {
+    v.sort_unstable();
+    let mut runs: Vec<(Timestamp, u32)> = Vec::new();
+    for t in v {
+        match runs.last_mut() {
+            Some((last, n)) if *last == t => *n += 1,
+            _ => runs.push((t, 1)),
+        }
+    }
+    runs.into_iter().collect()
 }
 
 fn bump(n: &mut u32, yes: bool, sign: i32) {
@@ -63,7 +88,7 @@ struct InboxAgg {
     counts: Counts,
     waits: Times,
     /// Running SLA deadlines of its open conversations (for forecasts).
-    deadlines: BTreeSet<(Timestamp, ConversationId)>,
+    deadlines: BTreeSet<(Timestamp, Id)>,
 }
 
 impl InboxAgg {
@@ -96,10 +121,37 @@ fn next_event(c: &Conversation, at: Timestamp, soon: SignedDuration) -> Option<T
     candidates.into_iter().flatten().filter(|t| *t > at).min()
 }
 
+/// The running SLA deadline of an open conversation, if any.
+fn running_deadline(c: &Conversation) -> Option<Timestamp> {
+    c.sla
+        .as_ref()
+        .filter(|s| s.status.is_running())
+        .and_then(|s| s.deadline)
+        .map(|d| d.at)
+}
+
 /// Computes every derived figure of `snapshot` at `now` (O(conversations); a dashboard keeps
 /// a [`Live`] and applies deltas instead).
 pub fn derive(snapshot: &Snapshot, policy: &Policy, now: Timestamp) -> Metrics {
     Live::build(snapshot, policy, now).metrics(snapshot, policy)
+}
+
+/// Where each inbox and teammate sits in the [`Metrics`] last handed out, and the plain
+/// numbers their clock-relative figures are moved from: valid while the snapshot's people
+/// are the very same (shared) lists.
+#[derive(Debug, Clone)]
+struct Layout {
+    inboxes: Shared<Vec<Inbox>>,
+    teammates: Shared<Vec<Teammate>>,
+    idle_after: SignedDuration,
+    inbox_at: FxHashMap<InboxId, usize>,
+    mate_at: FxHashMap<TeammateId, usize>,
+    /// Per inbox position: its oldest waiting-since.
+    inbox_oldest: Vec<Option<Timestamp>>,
+    /// Per teammate position: oldest waiting-since, last reply, away.
+    mate_times: Vec<(Option<Timestamp>, Option<Timestamp>, bool)>,
+    /// Teammates away (people only).
+    away: u32,
 }
 
 /// The derived state of one model, kept up to date by deltas and the clock.
@@ -110,32 +162,130 @@ pub struct Live {
     at: Timestamp,
     soon: SignedDuration,
     totals: Counts,
-    inboxes: HashMap<InboxId, InboxAgg>,
-    teammates: HashMap<TeammateId, MateAgg>,
+    inboxes: FxHashMap<InboxId, InboxAgg>,
+    teammates: FxHashMap<TeammateId, MateAgg>,
     queue: SlaQueue,
-    timeline: BTreeSet<(Timestamp, ConversationId)>,
+    timeline: BTreeSet<(Timestamp, Id)>,
     /// Running SLA deadlines of all open conversations (for alerts).
-    running: BTreeSet<(Timestamp, ConversationId)>,
+    running: BTreeSet<(Timestamp, Id)>,
+    /// Inboxes and teammates whose figures changed since the last [`Live::figures`].
+    dirty_inboxes: FxHashSet<InboxId>,
+    dirty_mates: FxHashSet<TeammateId>,
+    layout: Option<Layout>,
+}
+
+/// What [`Live::build`] gathers for one inbox before building its sets in one go.
+#[derive(Default)]
+struct InboxBuild {
+    counts: Counts,
+    waits: Vec<Timestamp>,
+    deadlines: Vec<(Timestamp, Id)>,
+}
+
+#[derive(Default)]
+struct MateBuild {
+    load: u32,
+    waiting: u32,
+    waits: Vec<Timestamp>,
+    replies: Vec<Timestamp>,
+}
+
+fn slot<'a, K: std::hash::Hash + Eq + Clone, V: Default>(
+    map: &'a mut FxHashMap<K, V>,
+    key: &K,
+) -> &'a mut V {
+    if !map.contains_key(key) {
+        map.insert(key.clone(), V::default());
+    }
+    map.get_mut(key).expect("just inserted")
 }
 
 impl Live {
-    /// Everything derived afresh from `snapshot` at `now` (O(conversations)).
+    /// Everything derived afresh from `snapshot` at `now`: one pass over the conversations
+    /// into plain lists, then each ordered set built from its sorted list (O(n log n) with
+    /// small constants, no per-entry tree insertion).
     pub fn build(snapshot: &Snapshot, policy: &Policy, now: Timestamp) -> Live {
-        let mut live = Live {
+        let soon = policy.breaching_soon;
+        let mut totals = Counts::default();
+        let mut inboxes: FxHashMap<InboxId, InboxBuild> = FxHashMap::default();
+        let mut mates: FxHashMap<TeammateId, MateBuild> = FxHashMap::default();
+        let mut fixed: Vec<QEntry> = Vec::new();
+        let mut floating: Vec<QEntry> = Vec::new();
+        let mut timeline: Vec<(Timestamp, Id)> = Vec::new();
+        let mut running: Vec<(Timestamp, Id)> = Vec::new();
+        for (id, c) in snapshot.conversations.iter_keyed() {
+            if !c.state.waiting_on_us() {
+                continue;
+            }
+            let standing = sla_standing(c, now, soon);
+            totals.add(c, standing, 1);
+            let deadline = running_deadline(c);
+            if let Some(inbox) = &c.inbox {
+                let b = slot(&mut inboxes, inbox);
+                b.counts.add(c, standing, 1);
+                b.waits.extend(c.waiting_since);
+                if let Some(d) = deadline {
+                    b.deadlines.push((d, id.clone()));
+                }
+            }
+            if let Some(mate) = &c.assignee {
+                let b = slot(&mut mates, mate);
+                b.load += 1;
+                b.waiting += u32::from(c.waiting_since.is_some());
+                b.waits.extend(c.waiting_since);
+                b.replies.extend(c.last_reply_at);
+            }
+            if let Some(d) = deadline {
+                running.push((d, id.clone()));
+            }
+            if let Some((float, e)) = ordering::q_entry(c, id, now) {
+                if float {
+                    floating.push(e);
+                } else {
+                    fixed.push(e);
+                }
+            }
+            if let Some(t) = next_event(c, now, soon) {
+                timeline.push((t, id.clone()));
+            }
+        }
+        ordering::sort_entries(&mut fixed, true);
+        ordering::sort_entries(&mut floating, false);
+        Live {
             base: snapshot.conversations.clone(),
             at: now,
-            soon: policy.breaching_soon,
-            totals: Counts::default(),
-            inboxes: HashMap::new(),
-            teammates: HashMap::new(),
-            queue: SlaQueue::starting(now),
-            timeline: BTreeSet::new(),
-            running: BTreeSet::new(),
-        };
-        for c in snapshot.conversations.iter() {
-            live.change(c, now, 1);
+            soon,
+            totals,
+            inboxes: inboxes
+                .into_iter()
+                .map(|(k, b)| {
+                    let agg = InboxAgg {
+                        counts: b.counts,
+                        waits: times_of(b.waits),
+                        deadlines: b.deadlines.into_iter().collect(),
+                    };
+                    (k, agg)
+                })
+                .collect(),
+            teammates: mates
+                .into_iter()
+                .map(|(k, b)| {
+                    let agg = MateAgg {
+                        load: b.load,
+                        waiting: b.waiting,
+                        waits: times_of(b.waits),
+                        replies: times_of(b.replies),
+                    };
+                    (k, agg)
+                })
+                .collect(),
+            queue: SlaQueue::from_sorted(now, fixed, floating),
+            timeline: timeline.into_iter().collect(),
+            running: running.into_iter().collect(),
+            dirty_inboxes: FxHashSet::default(),
+            dirty_mates: FxHashSet::default(),
+            layout: None,
         }
-        live
     }
 
     /// The moment the figures hold for.
@@ -149,20 +299,16 @@ impl Live {
     }
 
     /// Adds (`sign` 1) or takes out (−1) one conversation's part, as it stands at `at`.
-    fn change(&mut self, c: &Conversation, at: Timestamp, sign: i32) {
+    fn change(&mut self, id: &Id, c: &Conversation, at: Timestamp, sign: i32) {
         if !c.state.waiting_on_us() {
             return;
         }
+        let track = self.layout.is_some();
         let standing = sla_standing(c, at, self.soon);
         self.totals.add(c, standing, sign);
-        let running = c
-            .sla
-            .as_ref()
-            .filter(|s| s.status.is_running())
-            .and_then(|s| s.deadline)
-            .map(|d| (d.at, c.id.clone()));
+        let running = running_deadline(c).map(|d| (d, id.clone()));
         if let Some(inbox) = &c.inbox {
-            let agg = self.inboxes.entry(inbox.clone()).or_default();
+            let agg = slot(&mut self.inboxes, inbox);
             agg.counts.add(c, standing, sign);
             if let Some(w) = c.waiting_since {
                 add_time(&mut agg.waits, w, sign);
@@ -177,9 +323,12 @@ impl Live {
             if agg.is_empty() {
                 self.inboxes.remove(inbox);
             }
+            if track && !self.dirty_inboxes.contains(inbox) {
+                self.dirty_inboxes.insert(inbox.clone());
+            }
         }
         if let Some(mate) = &c.assignee {
-            let agg = self.teammates.entry(mate.clone()).or_default();
+            let agg = slot(&mut self.teammates, mate);
             bump(&mut agg.load, true, sign);
             bump(&mut agg.waiting, c.waiting_since.is_some(), sign);
             if let Some(w) = c.waiting_since {
@@ -191,6 +340,9 @@ impl Live {
             if agg.load == 0 {
                 self.teammates.remove(mate);
             }
+            if track && !self.dirty_mates.contains(mate) {
+                self.dirty_mates.insert(mate.clone());
+            }
         }
         if let Some(r) = running {
             if sign > 0 {
@@ -199,9 +351,9 @@ impl Live {
                 self.running.remove(&r);
             }
         }
-        self.queue.change(c, at, sign);
+        self.queue.change(c, id, at, sign);
         if let Some(t) = next_event(c, at, self.soon) {
-            let key = (t, c.id.clone());
+            let key = (t, id.clone());
             if sign > 0 {
                 self.timeline.insert(key);
             } else {
@@ -223,11 +375,11 @@ impl Live {
         let at = self.at;
         let ids: BTreeSet<&ConversationId> = delta.ids().collect();
         for id in ids {
-            if let Some(c) = old.conversation(id) {
-                self.change(c, at, -1);
+            if let Some((k, c)) = old.conversations.get_keyed(id) {
+                self.change(k, c, at, -1);
             }
-            if let Some(c) = new.conversation(id) {
-                self.change(c, at, 1);
+            if let Some((k, c)) = new.conversations.get_keyed(id) {
+                self.change(k, c, at, 1);
             }
         }
     }
@@ -243,11 +395,11 @@ impl Live {
             if t > now {
                 break;
             }
-            match snapshot.conversation(&id) {
-                Some(c) => {
-                    let c = c.clone();
-                    self.change(&c, self.at, -1);
-                    self.change(&c, now, 1);
+            match snapshot.conversations.get_keyed(&id) {
+                Some((k, c)) => {
+                    let (k, c) = (k.clone(), c.clone());
+                    self.change(&k, &c, self.at, -1);
+                    self.change(&k, &c, now, 1);
                 }
                 None => {
                     self.timeline.remove(&(t, id));
@@ -265,12 +417,13 @@ impl Live {
         inbox: &InboxId,
         now: Timestamp,
     ) -> Option<(Timestamp, &ConversationId)> {
+        let from = (now, Arc::new(ConversationId(String::new())));
         self.inboxes
             .get(inbox)?
             .deadlines
-            .range((now, ConversationId(String::new()))..)
+            .range(from..)
             .find(|(t, _)| *t > now)
-            .map(|(t, id)| (*t, id))
+            .map(|(t, id)| (*t, &**id))
     }
 
     /// Open conversations whose running SLA deadline falls in `(now, now + within]`.
@@ -280,24 +433,92 @@ impl Live {
         within: SignedDuration,
     ) -> BTreeSet<ConversationId> {
         let end = now.checked_add(within).unwrap_or(now);
+        let from = (now, Arc::new(ConversationId(String::new())));
         self.running
-            .range((now, ConversationId(String::new()))..)
+            .range(from..)
             .take_while(|(t, _)| *t <= end)
             .filter(|(t, _)| *t > now)
-            .map(|(_, id)| id.clone())
+            .map(|(_, id)| (**id).clone())
             .collect()
     }
 
-    /// The figures at the live moment, in `snapshot` order (O(inboxes × members +
-    /// teammates): those are re-read on every refresh anyway).
+    fn inbox_figures(
+        &self,
+        i: &Inbox,
+        on_duty: u32,
+        away: u32,
+    ) -> (InboxMetrics, Option<Timestamp>) {
+        let empty = InboxAgg::default();
+        let agg = self.inboxes.get(&i.id).unwrap_or(&empty);
+        let oldest = agg.waits.keys().next().copied();
+        (
+            InboxMetrics {
+                inbox: i.id.clone(),
+                open: agg.counts.open,
+                unassigned: agg.counts.unassigned,
+                waiting: agg.counts.waiting,
+                oldest_wait: oldest.map(|w| self.at.duration_since(w)),
+                breached: agg.counts.breached,
+                breaching_soon: agg.counts.soon,
+                on_duty,
+                away,
+            },
+            oldest,
+        )
+    }
+
+    fn mate_figures(
+        &self,
+        t: &Teammate,
+        policy: &Policy,
+    ) -> (
+        TeammateMetrics,
+        (Option<Timestamp>, Option<Timestamp>, bool),
+    ) {
+        let none = MateAgg::default();
+        let agg = self.teammates.get(&t.id).unwrap_or(&none);
+        let load = agg.load;
+        let oldest = agg.waits.keys().next().copied();
+        let last_reply = agg.replies.keys().next_back().copied();
+        let away = t.presence.is_away();
+        let utilisation = match t.cap {
+            Some(cap) if cap.value > 0 => f64::from(load) / f64::from(cap.value),
+            Some(_) if load > 0 => f64::INFINITY,
+            _ => 0.0,
+        };
+        let mut m = TeammateMetrics {
+            teammate: t.id.clone(),
+            load,
+            waiting: agg.waiting,
+            cap: t.cap,
+            utilisation,
+            over_cap: t.cap.is_some_and(|c| load > c.value),
+            has_capacity: !away && t.has_inbox_seat && t.cap.is_some_and(|c| load < c.value),
+            oldest_wait: None,
+            last_reply,
+            idle: false,
+        };
+        let times = (oldest, last_reply, away);
+        retime_mate(&mut m, times, self.at, policy.idle_after);
+        (m, times)
+    }
+
+    /// The figures at the live moment, in `snapshot` order, computed afresh (O(inboxes ×
+    /// members + teammates)); [`Live::figures`] updates the previous ones instead.
     pub fn metrics(&self, snapshot: &Snapshot, policy: &Policy) -> Metrics {
-        let now = self.at;
-        let teammate_index: HashMap<&TeammateId, usize> = snapshot
-            .teammates
-            .iter()
-            .enumerate()
-            .map(|(n, t)| (&t.id, n))
-            .collect();
+        self.metrics_and_layout(snapshot, policy).0
+    }
+
+    fn metrics_and_layout(
+        &self,
+        snapshot: &Snapshot,
+        policy: &Policy,
+    ) -> (Metrics, Option<Layout>) {
+        let mut mate_at: FxHashMap<TeammateId, usize> = FxHashMap::default();
+        let mut unique = true;
+        for (n, t) in snapshot.teammates.iter().enumerate() {
+            unique &= mate_at.insert(t.id.clone(), n).is_none();
+        }
         let mut totals = Totals {
             open: self.totals.open,
             unassigned: self.totals.unassigned,
@@ -307,80 +528,143 @@ impl Live {
             away: 0,
             over_cap: 0,
         };
-        let empty = InboxAgg::default();
+        let mut inbox_at: FxHashMap<InboxId, usize> = FxHashMap::default();
+        let mut inbox_oldest = Vec::with_capacity(snapshot.inboxes.len());
         let inboxes = snapshot
             .inboxes
             .iter()
-            .map(|i| {
-                let (away, on_duty) =
-                    i.members.iter().fold((0, 0), |(a, d), m| {
-                        match teammate_index
-                            .get(&m.teammate)
-                            .map(|&n| &snapshot.teammates[n])
-                        {
-                            Some(t) if t.presence.is_away() => (a + 1, d),
-                            Some(_) => (a, d + 1),
-                            None => (a, d),
-                        }
-                    });
-                let agg = self.inboxes.get(&i.id).unwrap_or(&empty);
-                InboxMetrics {
-                    inbox: i.id.clone(),
-                    open: agg.counts.open,
-                    unassigned: agg.counts.unassigned,
-                    waiting: agg.counts.waiting,
-                    oldest_wait: agg.waits.keys().next().map(|w| now.duration_since(*w)),
-                    breached: agg.counts.breached,
-                    breaching_soon: agg.counts.soon,
-                    on_duty,
-                    away,
-                }
+            .enumerate()
+            .map(|(n, i)| {
+                unique &= inbox_at.insert(i.id.clone(), n).is_none();
+                let (away, on_duty) = i.members.iter().fold((0, 0), |(a, d), m| {
+                    match mate_at.get(&m.teammate).map(|&n| &snapshot.teammates[n]) {
+                        Some(t) if t.presence.is_away() => (a + 1, d),
+                        Some(_) => (a, d + 1),
+                        None => (a, d),
+                    }
+                });
+                let (m, oldest) = self.inbox_figures(i, on_duty, away);
+                inbox_oldest.push(oldest);
+                m
             })
             .collect();
-        let none = MateAgg::default();
+        let mut mate_times = Vec::with_capacity(snapshot.teammates.len());
         let teammates = snapshot
             .teammates
             .iter()
             .map(|t| {
-                let agg = self.teammates.get(&t.id).unwrap_or(&none);
-                let load = agg.load;
-                let oldest_wait = agg.waits.keys().next().map(|w| now.duration_since(*w));
-                let last_reply = agg.replies.keys().next_back().copied();
-                let utilisation = match t.cap {
-                    Some(cap) if cap.value > 0 => f64::from(load) / f64::from(cap.value),
-                    Some(_) if load > 0 => f64::INFINITY,
-                    _ => 0.0,
-                };
-                let over_cap = t.cap.is_some_and(|c| load > c.value);
-                let has_capacity = !t.presence.is_away()
-                    && t.has_inbox_seat
-                    && t.cap.is_some_and(|c| load < c.value);
-                totals.away += u32::from(t.presence.is_away());
-                totals.over_cap += u32::from(over_cap);
-                TeammateMetrics {
-                    teammate: t.id.clone(),
-                    load,
-                    waiting: agg.waiting,
-                    cap: t.cap,
-                    utilisation,
-                    over_cap,
-                    has_capacity,
-                    oldest_wait,
-                    last_reply,
-                    idle: !t.presence.is_away()
-                        && oldest_wait.is_some_and(|w| w > policy.idle_after)
-                        && last_reply.is_none_or(|r| now.duration_since(r) > policy.idle_after),
-                }
+                let (m, times) = self.mate_figures(t, policy);
+                totals.away += u32::from(times.2);
+                totals.over_cap += u32::from(m.over_cap);
+                mate_times.push(times);
+                m
             })
             .collect();
-        Metrics {
-            at: now,
+        let layout = unique.then(|| Layout {
+            inboxes: snapshot.inboxes.clone(),
+            teammates: snapshot.teammates.clone(),
+            idle_after: policy.idle_after,
+            inbox_at,
+            mate_at,
+            inbox_oldest,
+            mate_times,
+            away: totals.away,
+        });
+        let metrics = Metrics {
+            at: self.at,
             inboxes,
             teammates,
             sla_queue: self.queue.clone(),
             totals,
-        }
+        };
+        (metrics, layout)
     }
+
+    /// The figures at the live moment, in `snapshot` order: `previous` (the figures this
+    /// `Live` last handed out) updated in place when the snapshot's people are the very same
+    /// lists — the inboxes and teammates a change touched recomputed, every other one only
+    /// its oldest wait and idle flag moved to the clock (no hashing, no allocation) — else
+    /// computed afresh. Equal to [`Live::metrics`] either way.
+    pub fn figures(
+        &mut self,
+        previous: Option<Metrics>,
+        snapshot: &Snapshot,
+        policy: &Policy,
+    ) -> Metrics {
+        let dirty_inboxes = std::mem::take(&mut self.dirty_inboxes);
+        let dirty_mates = std::mem::take(&mut self.dirty_mates);
+        let reuse = self.layout.as_ref().is_some_and(|l| {
+            l.inboxes.ptr_eq(&snapshot.inboxes)
+                && l.teammates.ptr_eq(&snapshot.teammates)
+                && l.idle_after == policy.idle_after
+        });
+        let mut m = match previous {
+            Some(m)
+                if reuse
+                    && m.inboxes.len() == snapshot.inboxes.len()
+                    && m.teammates.len() == snapshot.teammates.len() =>
+            {
+                m
+            }
+            _ => {
+                let (m, layout) = self.metrics_and_layout(snapshot, policy);
+                self.layout = layout;
+                return m;
+            }
+        };
+        let mut layout = self.layout.take().expect("checked above");
+        for id in &dirty_inboxes {
+            if let Some(&n) = layout.inbox_at.get(id) {
+                let (on_duty, away) = (m.inboxes[n].on_duty, m.inboxes[n].away);
+                let (f, oldest) = self.inbox_figures(&snapshot.inboxes[n], on_duty, away);
+                m.inboxes[n] = f;
+                layout.inbox_oldest[n] = oldest;
+            }
+        }
+        for id in &dirty_mates {
+            if let Some(&n) = layout.mate_at.get(id) {
+                let (f, times) = self.mate_figures(&snapshot.teammates[n], policy);
+                m.teammates[n] = f;
+                layout.mate_times[n] = times;
+            }
+        }
+        let now = self.at;
+        for (f, oldest) in m.inboxes.iter_mut().zip(&layout.inbox_oldest) {
+            f.oldest_wait = oldest.map(|w| now.duration_since(w));
+        }
+        let mut over_cap = 0;
+        for (f, times) in m.teammates.iter_mut().zip(&layout.mate_times) {
+            retime_mate(f, *times, now, policy.idle_after);
+            over_cap += u32::from(f.over_cap);
+        }
+        m.at = now;
+        m.sla_queue = self.queue.clone();
+        m.totals = Totals {
+            open: self.totals.open,
+            unassigned: self.totals.unassigned,
+            waiting: self.totals.waiting,
+            breached: self.totals.breached,
+            breaching_soon: self.totals.soon,
+            away: layout.away,
+            over_cap,
+        };
+        self.layout = Some(layout);
+        m
+    }
+}
+
+/// A teammate's clock-relative figures at `now`: how long their longest-waiting customer has
+/// waited, and whether they look idle.
+fn retime_mate(
+    m: &mut TeammateMetrics,
+    (oldest, last_reply, away): (Option<Timestamp>, Option<Timestamp>, bool),
+    now: Timestamp,
+    idle_after: SignedDuration,
+) {
+    m.oldest_wait = oldest.map(|w| now.duration_since(w));
+    m.idle = !away
+        && m.oldest_wait.is_some_and(|w| w > idle_after)
+        && last_reply.is_none_or(|r| now.duration_since(r) > idle_after);
 }
 
 #[cfg(test)]
@@ -483,11 +767,13 @@ mod tests {
 
     /// A batch of changes: conversations to insert or replace, ids to remove, and how far
     /// the clock moves before the batch lands.
-    fn arb_step() -> impl Strategy<Value = (Vec<Conversation>, Vec<u8>, i64)> {
+    fn arb_step() -> impl Strategy<Value = (Vec<Conversation>, Vec<u8>, i64, Option<usize>)> {
         (
             proptest::collection::vec(arb_conversation(), 0..8),
             proptest::collection::vec(0u8..24, 0..4),
             prop_oneof![Just(0i64), 0i64..5, 0i64..2_000],
+            // Now and then a teammate's presence flips (the people change).
+            proptest::option::weighted(0.2, 0usize..4),
         )
     }
 
@@ -558,9 +844,15 @@ mod tests {
             p.apply(&mut s);
             let mut live = Live::build(&s, &p, now);
             check_same(&live, &s, &p, now)?;
-            for (changed, removed, dt) in steps {
+            let mut figures = live.figures(None, &s, &p);
+            prop_assert_eq!(&figures, &live.metrics(&s, &p));
+            for (changed, removed, dt, flip) in steps {
                 now = now.checked_add(SignedDuration::from_secs(dt)).unwrap();
                 let mut next = s.clone();
+                if let Some(m) = flip {
+                    let t = &mut next.teammates[m];
+                    t.presence = fixture::away_if(!t.presence.is_away());
+                }
                 let mut delta = Delta::default();
                 for mut c in changed {
                     p.prepare(&mut c);
@@ -579,6 +871,9 @@ mod tests {
                 prop_assert!(live.advance(&next, now));
                 s = next;
                 check_same(&live, &s, &p, now)?;
+                // The figures updated in place equal the figures computed afresh.
+                figures = live.figures(Some(figures), &s, &p);
+                prop_assert_eq!(&figures, &Live::build(&s, &p, now).metrics(&s, &p));
             }
         }
     }

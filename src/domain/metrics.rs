@@ -412,7 +412,8 @@ mod tests {
                     None,
                     &[("bo", Level::Primary), ("cy", Level::Primary)],
                 ),
-            ],
+            ]
+            .into(),
             teammates: vec![
                 teammate("ana", false, &[("billing", Level::Primary)]),
                 teammate(
@@ -421,7 +422,8 @@ mod tests {
                     &[("billing", Level::Secondary), ("tech", Level::Primary)],
                 ),
                 teammate("cy", true, &[("tech", Level::Primary)]),
-            ],
+            ]
+            .into(),
             conversations: vec![
                 conv("c1", Some("billing"), Some("ana"), Some(-600)),
                 conv("c2", Some("billing"), Some("ana"), None),
@@ -432,7 +434,7 @@ mod tests {
                 conv("c7", None, Some("bo"), None),
             ]
             .into(),
-            away_reasons: vec![],
+            away_reasons: vec![].into(),
             warnings: vec![],
         }
     }

@@ -494,15 +494,15 @@ pub struct Snapshot {
     pub taken_at: Timestamp,
     /// The workspace.
     pub workspace: Workspace,
-    /// Team inboxes.
-    pub inboxes: Vec<Inbox>,
-    /// Teammates.
-    pub teammates: Vec<Teammate>,
+    /// Team inboxes (shared between refreshes that did not change them: O(1) to clone).
+    pub inboxes: Shared<Vec<Inbox>>,
+    /// Teammates (shared like the inboxes).
+    pub teammates: Shared<Vec<Teammate>>,
     /// Conversations not yet done (open, snoozed, pending…), by id: a persistent map, so a
     /// snapshot is cloned in O(1) and a refresh changes only what it touched.
     pub conversations: Conversations,
     /// Away reasons the backend offers.
-    pub away_reasons: Vec<AwayReason>,
+    pub away_reasons: Shared<Vec<AwayReason>>,
     /// Problems met while reading that degrade, but do not void, the snapshot.
     pub warnings: Vec<String>,
 }
@@ -521,6 +521,98 @@ impl Snapshot {
     /// The conversation with this id (O(log n)).
     pub fn conversation(&self, id: &ConversationId) -> Option<&Conversation> {
         self.conversations.get(id)
+    }
+}
+
+/// A value shared between snapshots until one changes it: cloned in O(1) (a reference
+/// count), copied on the first change through `DerefMut` (copy-on-write). Refreshes that
+/// re-read the same people hand out the same `Shared`, so [`Shared::ptr_eq`] says "unchanged"
+/// in O(1). Serialised as the value itself.
+#[derive(Default)]
+pub struct Shared<T>(std::sync::Arc<T>);
+
+impl<T> Shared<T> {
+    /// Shares `value`.
+    pub fn new(value: T) -> Self {
+        Self(std::sync::Arc::new(value))
+    }
+
+    /// `true` when both share the very same value (so it is unchanged): O(1).
+    pub fn ptr_eq(&self, other: &Self) -> bool {
+        std::sync::Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl<T> Clone for Shared<T> {
+    fn clone(&self) -> Self {
+        Self(self.0.clone())
+    }
+}
+
+impl<T> std::ops::Deref for Shared<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: Clone> std::ops::DerefMut for Shared<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        std::sync::Arc::make_mut(&mut self.0)
+    }
+}
+
+impl<T: PartialEq> PartialEq for Shared<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.ptr_eq(other) || *self.0 == *other.0
+    }
+}
+
+impl<T: Eq> Eq for Shared<T> {}
+
+impl<T: fmt::Debug> fmt::Debug for Shared<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl<T> From<T> for Shared<T> {
+    fn from(value: T) -> Self {
+        Self::new(value)
+    }
+}
+
+impl<X> FromIterator<X> for Shared<Vec<X>> {
+    fn from_iter<I: IntoIterator<Item = X>>(iter: I) -> Self {
+        Self::new(iter.into_iter().collect())
+    }
+}
+
+impl<'a, X> IntoIterator for &'a Shared<Vec<X>> {
+    type Item = &'a X;
+    type IntoIter = std::slice::Iter<'a, X>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+impl<'a, X: Clone> IntoIterator for &'a mut Shared<Vec<X>> {
+    type Item = &'a mut X;
+    type IntoIter = std::slice::IterMut<'a, X>;
+    fn into_iter(self) -> Self::IntoIter {
+        std::sync::Arc::make_mut(&mut self.0).iter_mut()
+    }
+}
+
+impl<T: Serialize> Serialize for Shared<T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Shared<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        T::deserialize(d).map(Self::new)
     }
 }
 
@@ -553,6 +645,23 @@ impl Conversations {
         self.0.get(id).map(|c| &**c)
     }
 
+    /// The conversation with this id and its id as the map holds it (shared, cloned by a
+    /// reference count).
+    pub fn get_keyed(
+        &self,
+        id: &ConversationId,
+    ) -> Option<(&std::sync::Arc<ConversationId>, &Conversation)> {
+        self.0.get_key_value(id).map(|(k, c)| (k, &**c))
+    }
+
+    /// Every conversation with its shared id, in id order.
+    pub fn iter_keyed(
+        &self,
+    ) -> impl DoubleEndedIterator<Item = (&std::sync::Arc<ConversationId>, &Conversation)> + '_
+    {
+        self.0.iter().map(|(k, c)| (k, &**c))
+    }
+
     /// The conversation with this id, to change (copying it only if it is shared).
     pub fn get_mut(&mut self, id: &ConversationId) -> Option<&mut Conversation> {
         self.0.get_mut(id).map(std::sync::Arc::make_mut)
@@ -583,6 +692,13 @@ impl Conversations {
     /// Every conversation, in id order.
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = &Conversation> + '_ {
         self.0.values().map(|c| &**c)
+    }
+
+    /// Every conversation, owned, in id order (copying only those still shared elsewhere).
+    pub fn into_owned(self) -> impl Iterator<Item = Conversation> {
+        self.0
+            .into_iter()
+            .map(|(_, c)| std::sync::Arc::unwrap_or_clone(c))
     }
 
     /// Every id, in order.

@@ -70,9 +70,10 @@ pub fn sla_queue(snapshot: &Snapshot, now: Timestamp) -> Vec<SlaUrgency> {
 
 /// One entry of the SLA queue, keyed on absolute time so it never moves as the clock runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct QEntry {
+pub(crate) struct QEntry {
     key: Timestamp,
-    id: ConversationId,
+    /// Shared with the conversation map's key (a reference count, not a copy of the id).
+    id: std::sync::Arc<ConversationId>,
     exact: bool,
     missed: bool,
 }
@@ -120,7 +121,7 @@ impl SlaQueue {
 
     fn urgency(&self, e: &QEntry, floating: bool) -> SlaUrgency {
         SlaUrgency {
-            conversation: e.id.clone(),
+            conversation: (*e.id).clone(),
             remaining: if floating {
                 SignedDuration::ZERO
             } else {
@@ -164,7 +165,7 @@ impl SlaQueue {
 
     /// Where `c` stands in the queue, if it is in it.
     pub fn position(&self, c: &Conversation) -> Option<usize> {
-        let (floating, entry) = q_entry(c, self.now())?;
+        let (floating, entry) = q_entry(c, &std::sync::Arc::new(c.id.clone()), self.now())?;
         let (p, e) = self.split();
         if floating {
             let k = find(&self.floating, &entry, false)?;
@@ -183,22 +184,33 @@ impl SlaQueue {
         }
     }
 
-    /// An empty queue measured from `at`.
-    pub(crate) fn starting(at: Timestamp) -> Self {
-        SlaQueue {
-            at: Some(at),
-            ..SlaQueue::default()
-        }
-    }
-
     /// Measures from `now` (the entries' standing at `now` is the caller's to keep).
     pub(crate) fn move_to(&mut self, now: Timestamp) {
         self.at = Some(now);
     }
 
-    /// Adds (`sign` 1) or takes out (−1) `c`'s entry as it stands at `at`.
-    pub(crate) fn change(&mut self, c: &Conversation, at: Timestamp, sign: i32) {
-        let Some((floating, entry)) = q_entry(c, at) else {
+    /// A queue measured from `at` with these entries: `fixed` in (deadline, id) order,
+    /// `floating` in id order (built in one pass, O(n)).
+    pub(crate) fn from_sorted(at: Timestamp, fixed: Vec<QEntry>, floating: Vec<QEntry>) -> Self {
+        debug_assert!(fixed.is_sorted_by(|a, b| order(a, b, true).is_lt()));
+        debug_assert!(floating.is_sorted_by(|a, b| order(a, b, false).is_lt()));
+        SlaQueue {
+            at: Some(at),
+            fixed: fixed.into_iter().collect(),
+            floating: floating.into_iter().collect(),
+        }
+    }
+
+    /// Adds (`sign` 1) or takes out (−1) `c`'s entry (under the shared id `id`) as it stands
+    /// at `at`.
+    pub(crate) fn change(
+        &mut self,
+        c: &Conversation,
+        id: &std::sync::Arc<ConversationId>,
+        at: Timestamp,
+        sign: i32,
+    ) {
+        let Some((floating, entry)) = q_entry(c, id, at) else {
             return;
         };
         let list = if floating {
@@ -221,6 +233,11 @@ impl Serialize for SlaQueue {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_seq(self.iter())
     }
+}
+
+/// Sorts entries for [`SlaQueue::from_sorted`]: (deadline, id), or id for floating ones.
+pub(crate) fn sort_entries(v: &mut [QEntry], by_key: bool) {
+    v.sort_unstable_by(|a, b| order(a, b, by_key));
 }
 
 fn order(a: &QEntry, b: &QEntry, by_key: bool) -> std::cmp::Ordering {
@@ -249,8 +266,13 @@ fn partition(list: &imbl::Vector<QEntry>, pred: impl Fn(&QEntry) -> bool) -> usi
     lo
 }
 
-/// `c`'s SLA queue entry at `at`: whether it floats at "now", and the entry.
-fn q_entry(c: &Conversation, at: Timestamp) -> Option<(bool, QEntry)> {
+/// `c`'s SLA queue entry at `at` (under the shared id `id`): whether it floats at "now", and
+/// the entry.
+pub(crate) fn q_entry(
+    c: &Conversation,
+    id: &std::sync::Arc<ConversationId>,
+    at: Timestamp,
+) -> Option<(bool, QEntry)> {
     if !c.state.waiting_on_us() {
         return None;
     }
@@ -268,7 +290,7 @@ fn q_entry(c: &Conversation, at: Timestamp) -> Option<(bool, QEntry)> {
         floating,
         QEntry {
             key,
-            id: c.id.clone(),
+            id: id.clone(),
             exact,
             missed,
         },
@@ -388,9 +410,9 @@ mod tests {
                     secondary_unavailable: None,
                 })
                 .collect(),
-            teammates: vec![],
+            teammates: vec![].into(),
             conversations: conversations.into(),
-            away_reasons: vec![],
+            away_reasons: vec![].into(),
             warnings: vec![],
         }
     }

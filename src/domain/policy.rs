@@ -405,10 +405,10 @@ mod tests {
         let mut s = Snapshot {
             taken_at: t(0),
             workspace: Workspace::default(),
-            inboxes: vec![],
-            teammates: vec![],
+            inboxes: vec![].into(),
+            teammates: vec![].into(),
             conversations: vec![exact, estimated].into(),
-            away_reasons: vec![],
+            away_reasons: vec![].into(),
             warnings: vec![],
         };
         p.apply(&mut s);
@@ -451,7 +451,7 @@ mod tests {
             source: CapSource::CapacityRule,
         });
         ruled.cap_rule = Some("Email team".into());
-        s.teammates = vec![ruled, crate::domain::fixture::teammate("x")];
+        s.teammates = vec![ruled, crate::domain::fixture::teammate("x")].into();
         p.apply(&mut s);
         assert_eq!(s.teammates[0].cap.unwrap().value, 5);
         assert_eq!(

@@ -425,10 +425,10 @@ mod tests {
         Snapshot {
             taken_at: t(0),
             workspace: Workspace::default(),
-            inboxes,
-            teammates,
+            inboxes: inboxes.into(),
+            teammates: teammates.into(),
             conversations: conversations.into(),
-            away_reasons: vec![],
+            away_reasons: vec![].into(),
             warnings: vec![],
         }
     }
@@ -999,11 +999,11 @@ mod tests {
     fn arb_snapshot_and_shuffle() -> impl Strategy<Value = (Snapshot, Snapshot)> {
         arb_snapshot().prop_flat_map(|s| {
             let convs = Just(s.conversations.iter().cloned().collect::<Vec<_>>()).prop_shuffle();
-            let mates = Just(s.teammates.clone()).prop_shuffle();
+            let mates = Just(s.teammates.to_vec()).prop_shuffle();
             (Just(s), convs, mates).prop_map(|(s, convs, mates)| {
                 let mut shuffled = s.clone();
                 shuffled.conversations = convs.into();
-                shuffled.teammates = mates;
+                shuffled.teammates = mates.into();
                 for i in &mut shuffled.inboxes {
                     i.members.reverse();
                 }

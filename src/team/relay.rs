@@ -613,7 +613,7 @@ async fn publish(
     changed += sync_bucket(&buckets.inboxes, &mut published.inboxes, inboxes).await?;
     let ws = WorkspaceRecord {
         workspace: snapshot.workspace.clone(),
-        away_reasons: snapshot.away_reasons.clone(),
+        away_reasons: snapshot.away_reasons.to_vec(),
     };
     let snap = SnapshotRecord {
         taken_at: snapshot.taken_at,

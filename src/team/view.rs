@@ -154,7 +154,7 @@ impl Mirror {
                 inboxes: h.inboxes.values().cloned().collect(),
                 teammates: h.people.values().cloned().collect(),
                 conversations: h.convs.values().cloned().collect(),
-                away_reasons: ws.away_reasons,
+                away_reasons: ws.away_reasons.into(),
                 warnings,
             })
         })

@@ -17,8 +17,8 @@ use crate::backend::{
 use crate::clock::{SharedClock, SystemClock};
 use crate::domain::capabilities::{Read, Write};
 use crate::domain::{
-    Capabilities, Conversation, ConversationId, Inbox, InboxId, Level, Member, PresenceStatus,
-    Snapshot, Teammate, TeammateId,
+    Capabilities, Conversation, ConversationId, Conversations, Inbox, InboxId, Level, Member,
+    PresenceStatus, Snapshot, Teammate, TeammateId,
 };
 use async_trait::async_trait;
 use jiff::Timestamp;
@@ -239,6 +239,36 @@ impl IntercomClient {
         query: wire::Query,
     ) -> Result<(Vec<Conversation>, Vec<String>), BackendError> {
         let mut out = Vec::new();
+        let warnings = self.search_pages(query, |page| out.extend(page)).await?;
+        Ok((out, warnings))
+    }
+
+    /// [`IntercomClient::search_all`] into the persistent map, page by page: each page's
+    /// wire bodies and mapped conversations are dropped as soon as they are in the map, so a
+    /// full read never holds a second copy of the workspace (the later read of an id wins).
+    pub async fn search_map(
+        &self,
+        query: wire::Query,
+    ) -> Result<(Conversations, Vec<String>), BackendError> {
+        let mut out = Conversations::new();
+        let warnings = self
+            .search_pages(query, |page| {
+                for c in page {
+                    out.insert(c);
+                }
+            })
+            .await?;
+        Ok((out, warnings))
+    }
+
+    /// Every page of a search, mapped, handed to `each` as it arrives; returns the paging
+    /// warnings.
+    async fn search_pages(
+        &self,
+        query: wire::Query,
+        mut each: impl FnMut(Vec<Conversation>) + Send,
+    ) -> Result<Vec<String>, BackendError> {
+        let mut seen_count = 0usize;
         let mut warnings = Vec::new();
         let mut cursor: Option<String> = None;
         let mut seen = std::collections::HashSet::new();
@@ -259,16 +289,23 @@ impl IntercomClient {
                     Version::Stable,
                 )
                 .await?;
-            out.extend(page.conversations.iter().map(mapping::conversation));
+            seen_count += page.conversations.len();
             let next = page
                 .pages
-                .and_then(|p| p.next)
-                .and_then(|n| n.starting_after);
+                .as_ref()
+                .and_then(|p| p.next.as_ref())
+                .and_then(|n| n.starting_after.clone());
+            each(
+                page.conversations
+                    .iter()
+                    .map(mapping::conversation)
+                    .collect(),
+            );
+            drop(page);
             match next {
                 Some(c) if !seen.insert(c.clone()) => {
                     warnings.push(format!(
-                        "search paging repeated cursor {c:?}; stopped after {} conversations",
-                        out.len()
+                        "search paging repeated cursor {c:?}; stopped after {seen_count} conversations"
                     ));
                     break;
                 }
@@ -276,7 +313,7 @@ impl IntercomClient {
                 None => break,
             }
         }
-        Ok((out, warnings))
+        Ok(warnings)
     }
 
     /// Assigns via the manage endpoint as the acting admin.

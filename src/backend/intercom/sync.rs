@@ -30,6 +30,9 @@ pub struct Fixed {
     reasons_failed: Option<String>,
     /// The workspace.
     workspace: Workspace,
+    /// The teams' members have been rebuilt from the admins (after the first incremental
+    /// read; until then they are the teams' own lists).
+    members_from_admins: bool,
 }
 
 /// Teams and admins as domain inboxes, with levels reconciled.
@@ -55,7 +58,7 @@ impl ChangeSource for IntercomClient {
             self.teams(),
             self.admins(),
             self.reasons(),
-            self.search_all(open)
+            self.search_map(open)
         );
         let mut warnings = Vec::new();
         let me = me?;
@@ -83,6 +86,7 @@ impl ChangeSource for IntercomClient {
                 reasons,
                 reasons_failed,
                 workspace,
+                members_from_admins: false,
             },
             conversations,
             cursor: started,
@@ -118,6 +122,7 @@ impl ChangeSource for IntercomClient {
                 reasons,
                 reasons_failed,
                 workspace,
+                members_from_admins: false,
             };
             Ok((fixed, warnings))
         };
@@ -140,7 +145,8 @@ impl ChangeSource for IntercomClient {
         let admins = admins?;
         let (conversations, mut warnings) = found?;
         // An optional read that failed is tried again, and said missing while it fails.
-        if fixed.reasons_failed.is_some() {
+        let reasons_retried = fixed.reasons_failed.is_some();
+        if reasons_retried {
             match self.reasons().await {
                 Ok(r) => {
                     fixed.reasons = r;
@@ -153,30 +159,42 @@ impl ChangeSource for IntercomClient {
             }
         }
         warnings.extend(fixed.reasons_failed.clone());
-        // Memberships and levels come from the admins; the teams' own lists may be stale.
-        let mut members: std::collections::HashMap<i64, Vec<i64>> =
-            std::collections::HashMap::new();
-        for a in &admins {
-            if let Ok(id) = a.id.parse::<i64>() {
-                for t in &a.team_ids {
-                    members.entry(*t).or_default().push(id);
+        // Re-read in full on every refresh (Intercom has no "admins changed since"), but most
+        // refreshes see them unchanged: then the teams stay as they are and the cache hands
+        // out the previous people, shared.
+        let fixed_changed = reasons_retried || !fixed.members_from_admins || admins != fixed.admins;
+        if fixed_changed {
+            // Memberships and levels come from the admins; the teams' own lists may be stale.
+            let mut members: std::collections::HashMap<i64, Vec<i64>> =
+                std::collections::HashMap::new();
+            for a in &admins {
+                if let Ok(id) = a.id.parse::<i64>() {
+                    for t in &a.team_ids {
+                        members.entry(*t).or_default().push(id);
+                    }
                 }
             }
+            for t in &mut fixed.teams {
+                t.admin_ids =
+                    t.id.parse::<i64>()
+                        .ok()
+                        .and_then(|id| members.remove(&id))
+                        .unwrap_or_default();
+                t.admin_priority_level = None;
+            }
+            fixed.admins = admins;
+            fixed.members_from_admins = true;
         }
-        for t in &mut fixed.teams {
-            t.admin_ids =
-                t.id.parse::<i64>()
-                    .ok()
-                    .and_then(|id| members.remove(&id))
-                    .unwrap_or_default();
-            t.admin_priority_level = None;
-        }
-        fixed.admins = admins;
         Ok(Changes {
             conversations,
             cursor: started,
             warnings,
+            fixed_changed,
         })
+    }
+
+    fn now(&self) -> Timestamp {
+        IntercomClient::now(self)
     }
 
     fn assemble(
@@ -195,10 +213,10 @@ impl ChangeSource for IntercomClient {
         Snapshot {
             taken_at: self.now(),
             workspace: fixed.workspace.clone(),
-            inboxes,
+            inboxes: inboxes.into(),
             teammates,
             conversations,
-            away_reasons: fixed.reasons.clone(),
+            away_reasons: fixed.reasons.clone().into(),
             warnings,
         }
     }

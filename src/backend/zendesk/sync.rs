@@ -389,8 +389,11 @@ impl ChangeSource for ZendeskClient {
         // The most urgent backlog's SLAs come with the first snapshot already.
         let slas = self.sla_tick(&mut fixed, &[], started, &mut warnings).await;
         note_hot(&mut fixed, &slas, started);
-        let mut conversations = conversations(&tickets);
-        conversations.extend(slas.iter().map(mapping::conversation));
+        let mut conversations: Conversations = conversations(&tickets).into();
+        drop(tickets);
+        for c in slas.iter().map(mapping::conversation) {
+            conversations.insert(c);
+        }
         Ok(FullRead {
             fixed,
             conversations,
@@ -518,7 +521,13 @@ impl ChangeSource for ZendeskClient {
             conversations: out,
             cursor,
             warnings,
+            // `assemble` counts load over the conversations (the capacity-rule warning).
+            fixed_changed: true,
         })
+    }
+
+    fn now(&self) -> Timestamp {
+        ZendeskClient::now(self)
     }
 
     fn assemble(
@@ -574,9 +583,9 @@ impl ChangeSource for ZendeskClient {
             taken_at: self.now(),
             workspace: fixed.workspace.clone(),
             inboxes,
-            teammates,
+            teammates: teammates.into(),
             conversations,
-            away_reasons: mapping::away_reasons(&fixed.statuses),
+            away_reasons: mapping::away_reasons(&fixed.statuses).into(),
             warnings,
         }
     }
