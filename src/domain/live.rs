@@ -362,6 +362,51 @@ impl Live {
         }
     }
 
+    /// Moves one conversation's clock-dependent part from the figures' moment to `now`: its
+    /// SLA standing (totals and its inbox's breached / soon), its queue entry (a reported
+    /// miss whose deadline passed stops floating) and its timeline event. Loads, waits,
+    /// deadlines and replies do not depend on the clock and stay as they are.
+    fn reclassify(&mut self, id: &Id, c: &Conversation, now: Timestamp) {
+        let at = self.at;
+        if !c.state.waiting_on_us() {
+            return;
+        }
+        let (before, after) = (
+            sla_standing(c, at, self.soon),
+            sla_standing(c, now, self.soon),
+        );
+        if before != after {
+            let fix = |counts: &mut Counts| {
+                bump(&mut counts.breached, before == SlaStanding::Breached, -1);
+                bump(&mut counts.soon, before == SlaStanding::Soon, -1);
+                bump(&mut counts.breached, after == SlaStanding::Breached, 1);
+                bump(&mut counts.soon, after == SlaStanding::Soon, 1);
+            };
+            fix(&mut self.totals);
+            if let Some(inbox) = &c.inbox
+                && let Some(agg) = self.inboxes.get_mut(inbox)
+            {
+                fix(&mut agg.counts);
+                if self.layout.is_some() && !self.dirty_inboxes.contains(inbox) {
+                    self.dirty_inboxes.insert(inbox.clone());
+                }
+            }
+        }
+        if ordering::q_entry(c, id, at) != ordering::q_entry(c, id, now) {
+            self.queue.change(c, id, at, -1);
+            self.queue.change(c, id, now, 1);
+        }
+        let (old, new) = (next_event(c, at, self.soon), next_event(c, now, self.soon));
+        if old != new {
+            if let Some(t) = old {
+                self.timeline.remove(&(t, id.clone()));
+            }
+            if let Some(t) = new {
+                self.timeline.insert((t, id.clone()));
+            }
+        }
+    }
+
     /// `true` when these figures were derived from exactly `snapshot`'s conversations (the
     /// same shared map), so a delta from it can be applied.
     pub fn derived_from(&self, snapshot: &Snapshot) -> bool {
@@ -397,9 +442,8 @@ impl Live {
             }
             match snapshot.conversations.get_keyed(&id) {
                 Some((k, c)) => {
-                    let (k, c) = (k.clone(), c.clone());
-                    self.change(&k, &c, self.at, -1);
-                    self.change(&k, &c, now, 1);
+                    let k = k.clone();
+                    self.reclassify(&k, c, now);
                 }
                 None => {
                     self.timeline.remove(&(t, id));
