@@ -8,6 +8,7 @@
 
 pub mod cache;
 pub mod intercom;
+pub mod lenient;
 pub mod team;
 pub mod transport;
 pub mod webhook;

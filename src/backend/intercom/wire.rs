@@ -16,6 +16,7 @@ pub const PREVIEW_VERSION: &str = "Preview";
 
 /// Lenient field decoders shared by the wire types.
 pub mod lenient {
+    pub use crate::backend::lenient::*;
     use serde::{Deserialize, Deserializer};
     use serde_json::Value;
 
@@ -26,86 +27,6 @@ pub mod lenient {
             Value::Number(n) => n.to_string(),
             Value::Bool(b) => b.to_string(),
             _ => String::new(),
-        })
-    }
-
-    /// An integer given as a number or a numeric string; anything else is `None`.
-    pub fn opt_int<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
-        Ok(as_int(&Value::deserialize(d)?))
-    }
-
-    /// A list of integers given as numbers or numeric strings; `null` is empty, junk is skipped.
-    pub fn int_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<i64>, D::Error> {
-        Ok(match Value::deserialize(d)? {
-            Value::Array(items) => items.iter().filter_map(as_int).collect(),
-            _ => Vec::new(),
-        })
-    }
-
-    /// Like [`int_list`], but keeps `null` apart from an empty list.
-    pub fn opt_int_list<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<i64>>, D::Error> {
-        Ok(match Value::deserialize(d)? {
-            Value::Array(items) => Some(items.iter().filter_map(as_int).collect()),
-            _ => None,
-        })
-    }
-
-    /// A boolean; `null` or junk is `false`.
-    pub fn bool<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
-        Ok(matches!(Value::deserialize(d)?, Value::Bool(true)))
-    }
-
-    /// A string; `null` or a non-string is empty.
-    pub fn string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-        Ok(match Value::deserialize(d)? {
-            Value::String(s) => s,
-            _ => String::new(),
-        })
-    }
-
-    /// An optional string; a non-string is `None`.
-    pub fn opt_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-        Ok(match Value::deserialize(d)? {
-            Value::String(s) => Some(s),
-            _ => None,
-        })
-    }
-
-    /// An integer (Unix seconds and counts); junk is 0.
-    pub fn int<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
-        Ok(as_int(&Value::deserialize(d)?).unwrap_or(0))
-    }
-
-    fn as_int(v: &Value) -> Option<i64> {
-        match v {
-            Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
-            Value::String(s) => s.trim().parse().ok(),
-            _ => None,
-        }
-    }
-
-    /// Decodes `T`, or `None` when the value does not fit (a junk sub-object degrades to absent).
-    pub fn opt_obj<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
-    where
-        D: Deserializer<'de>,
-        T: serde::de::DeserializeOwned,
-    {
-        let v = Value::deserialize(d)?;
-        Ok(serde_json::from_value(v).ok())
-    }
-
-    /// Decodes a list of `T`, dropping the items that do not fit.
-    pub fn list<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
-    where
-        D: Deserializer<'de>,
-        T: serde::de::DeserializeOwned,
-    {
-        Ok(match Value::deserialize(d)? {
-            Value::Array(items) => items
-                .into_iter()
-                .filter_map(|i| serde_json::from_value(i).ok())
-                .collect(),
-            _ => Vec::new(),
         })
     }
 }
