@@ -191,6 +191,25 @@ pub trait Helpdesk: Send + Sync {
     /// Re-reads one conversation.
     async fn conversation(&self, id: &ConversationId) -> Result<Conversation, BackendError>;
 
+    /// Reads what the held model lacks about one conversation, on demand (the conversation
+    /// view): its customer and latest parts as plain text. Never part of a refresh. The
+    /// default says this backend cannot.
+    async fn conversation_detail(
+        &self,
+        id: &ConversationId,
+    ) -> Result<crate::domain::detail::ConversationDetail, BackendError> {
+        Err(BackendError::Unsupported(format!(
+            "this backend reads no conversation parts (asked for {id}); open it in the helpdesk"
+        )))
+    }
+
+    /// The conversation's page in the helpdesk's own web app, when this backend knows how to
+    /// build it (a vendor's URL scheme, built in its folder). `None`: no link.
+    fn conversation_link(&self, id: &ConversationId) -> Option<String> {
+        let _ = id;
+        None
+    }
+
     /// Re-reads one teammate.
     async fn teammate(&self, id: &TeammateId) -> Result<Teammate, BackendError>;
 

@@ -5,6 +5,7 @@ pub mod alerts;
 pub mod blocks;
 pub mod capabilities;
 pub mod coverage;
+pub mod detail;
 pub mod fixture;
 pub mod forecast;
 pub mod handoff;

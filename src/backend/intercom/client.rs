@@ -105,6 +105,8 @@ impl std::fmt::Debug for IntercomSettings {
 #[derive(Default)]
 struct Learned {
     me: Option<String>,
+    /// The workspace's `app.id_code` from `GET /me` (links into the inbox use it).
+    app_id: Option<String>,
     membership_off: Option<String>,
 }
 
@@ -206,7 +208,12 @@ impl IntercomClient {
 
     pub(super) async fn me(&self) -> Result<wire::Me, BackendError> {
         let me: wire::Me = self.get("/me").await?;
-        self.learned().me = Some(me.id.clone());
+        let mut learned = self.learned();
+        learned.me = Some(me.id.clone());
+        if let Some(app) = me.app.as_ref().filter(|a| !a.id_code.is_empty()) {
+            learned.app_id = Some(app.id_code.clone());
+        }
+        drop(learned);
         Ok(me)
     }
 
@@ -435,6 +442,29 @@ impl Helpdesk for IntercomClient {
             .get(&format!("/conversations/{}", segment(id.as_str())))
             .await?;
         Ok(mapping::conversation(&c))
+    }
+
+    async fn conversation_detail(
+        &self,
+        id: &ConversationId,
+    ) -> Result<crate::domain::detail::ConversationDetail, BackendError> {
+        let path = format!("/conversations/{}", segment(id.as_str()));
+        let c: wire::ConversationWithParts = if self.learned().app_id.is_none() {
+            // The link needs the workspace's app id, which `GET /me` tells.
+            let (c, me) = tokio::join!(self.get(&path), self.me());
+            if let Err(e) = me {
+                tracing::debug!(error = %e, "no app id for conversation links");
+            }
+            c?
+        } else {
+            self.get(&path).await?
+        };
+        Ok(mapping::conversation_detail(&c))
+    }
+
+    fn conversation_link(&self, id: &ConversationId) -> Option<String> {
+        let app = self.learned().app_id.clone()?;
+        Some(mapping::conversation_link(&app, id.as_str()))
     }
 
     async fn teammate(&self, id: &TeammateId) -> Result<Teammate, BackendError> {

@@ -361,3 +361,84 @@ mod tests {
         assert_eq!(t.presence.reason.unwrap().label, "On a break");
     }
 }
+
+/// What `GET /conversations/{id}` says beyond the held model: the customer (the source's
+/// author when a contact started it, else the first contact) and the latest messages (the
+/// source, then comments and notes; assignment and other events carry no body and are
+/// skipped), HTML stripped.
+pub fn conversation_detail(
+    c: &wire::ConversationWithParts,
+) -> crate::domain::detail::ConversationDetail {
+    use crate::domain::detail::{AuthorKind, ConversationDetail, Customer, Part, plain_text};
+    let contact = |kind: &str| matches!(kind, "user" | "lead" | "contact");
+    let kind_of = |a: Option<&wire::Author>| match a.map(|a| a.kind.as_str()) {
+        Some(k) if contact(k) => AuthorKind::Customer,
+        Some("admin") => AuthorKind::Teammate,
+        _ => AuthorKind::Bot,
+    };
+    let name_of = |a: Option<&wire::Author>| {
+        a.and_then(|a| a.name.clone().or_else(|| a.email.clone()))
+            .unwrap_or_default()
+    };
+    let source_author = c.source.as_ref().and_then(|s| s.author.as_ref());
+    let customer = match source_author {
+        Some(a) if contact(&a.kind) => Some(Customer {
+            name: a.name.clone().filter(|n| !n.is_empty()),
+            email: a.email.clone().filter(|e| !e.is_empty()),
+        }),
+        _ => c
+            .contacts
+            .as_ref()
+            .and_then(|l| l.contacts.first())
+            .map(|_| Customer {
+                name: None,
+                email: None,
+            }),
+    };
+    let mut parts = Vec::new();
+    if let Some(s) = &c.source {
+        let body = plain_text(&s.body);
+        if !body.is_empty() {
+            parts.push(Part {
+                kind: kind_of(s.author.as_ref()),
+                author: name_of(s.author.as_ref()),
+                at: time(c.conversation.created_at),
+                body,
+                internal: false,
+            });
+        }
+    }
+    let listed = c
+        .conversation_parts
+        .as_ref()
+        .map(|l| l.conversation_parts.as_slice())
+        .unwrap_or_default();
+    for p in listed {
+        let body = p.body.as_deref().map(plain_text).unwrap_or_default();
+        if body.is_empty() {
+            continue;
+        }
+        parts.push(Part {
+            kind: kind_of(p.author.as_ref()),
+            author: name_of(p.author.as_ref()),
+            at: time(p.created_at),
+            body,
+            internal: p.part_type == "note",
+        });
+    }
+    let total = usize::from(c.source.is_some())
+        + c.conversation_parts
+            .as_ref()
+            .map(|l| {
+                usize::try_from(l.total_count)
+                    .unwrap_or(0)
+                    .max(listed.len())
+            })
+            .unwrap_or(0);
+    ConversationDetail::latest(customer, parts, Some(total))
+}
+
+/// The conversation's page in Intercom's inbox: `app_id` is the workspace's `id_code`.
+pub fn conversation_link(app_id: &str, id: &str) -> String {
+    format!("https://app.intercom.com/a/inbox/{app_id}/inbox/conversation/{id}")
+}

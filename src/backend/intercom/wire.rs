@@ -593,3 +593,142 @@ pub fn from_body<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<T, serde_json
     de.end()?;
     Ok(value)
 }
+
+/// `GET /conversations/{id}`: a conversation with what only the single read carries (its
+/// `source`, `contacts` and `conversation_parts`). The list and search items are plain
+/// [`Conversation`]s.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConversationWithParts {
+    /// The fields every conversation has.
+    #[serde(flatten)]
+    pub conversation: Conversation,
+    /// The message that started it.
+    #[serde(default, deserialize_with = "lenient::opt_obj")]
+    pub source: Option<Source>,
+    /// The contacts (customers) in it.
+    #[serde(default, deserialize_with = "lenient::opt_obj")]
+    pub contacts: Option<ContactList>,
+    /// Its parts after the source, oldest first (at most 500).
+    #[serde(default, deserialize_with = "lenient::opt_obj")]
+    pub conversation_parts: Option<PartList>,
+}
+
+/// `conversation_source`: the message that started a conversation.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Source {
+    /// The channel, e.g. `conversation`, `email`.
+    #[serde(rename = "type", default, deserialize_with = "lenient::string")]
+    pub kind: String,
+    /// Id of the source message.
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub id: Option<String>,
+    /// How it was started, e.g. `customer_initiated`.
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub delivered_as: String,
+    /// Subject (may be empty).
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub subject: String,
+    /// Body, which may contain HTML.
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub body: String,
+    /// Who started it.
+    #[serde(default, deserialize_with = "lenient::opt_obj")]
+    pub author: Option<Author>,
+    /// Attachments (not read; sent empty by the simulator).
+    #[serde(default, deserialize_with = "lenient::list")]
+    pub attachments: Vec<serde_json::Value>,
+    /// A URL the conversation started on.
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub url: Option<String>,
+    /// Whether the source was redacted.
+    #[serde(default, deserialize_with = "lenient::bool")]
+    pub redacted: bool,
+}
+
+/// `conversation_source_author` / `conversation_part_author`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Author {
+    /// `user`, `lead`, `contact`, `admin`, `bot`, `team`.
+    #[serde(rename = "type", default, deserialize_with = "lenient::string")]
+    pub kind: String,
+    /// Id.
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub id: Option<String>,
+    /// Name.
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub name: Option<String>,
+    /// Email.
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub email: Option<String>,
+}
+
+/// `conversation_contacts`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ContactList {
+    /// Always `contact.list`.
+    #[serde(rename = "type", default, deserialize_with = "lenient::string")]
+    pub kind: String,
+    /// The contacts.
+    #[serde(default, deserialize_with = "lenient::list")]
+    pub contacts: Vec<ContactRef>,
+}
+
+/// `contact_reference`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ContactRef {
+    /// Always `contact`.
+    #[serde(rename = "type", default, deserialize_with = "lenient::string")]
+    pub kind: String,
+    /// Intercom's id.
+    #[serde(default, deserialize_with = "lenient::id")]
+    pub id: String,
+    /// The workspace's own id for them.
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub external_id: Option<String>,
+}
+
+/// `conversation_parts`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PartList {
+    /// Always `conversation_part.list`.
+    #[serde(rename = "type", default, deserialize_with = "lenient::string")]
+    pub kind: String,
+    /// The parts, oldest first.
+    #[serde(default, deserialize_with = "lenient::list")]
+    pub conversation_parts: Vec<Part>,
+    /// How many parts there are.
+    #[serde(default, deserialize_with = "lenient::int")]
+    pub total_count: i64,
+}
+
+/// `conversation_part`: a message, note or event in a conversation.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Part {
+    /// Always `conversation_part`.
+    #[serde(rename = "type", default, deserialize_with = "lenient::string")]
+    pub kind: String,
+    /// Id.
+    #[serde(default, deserialize_with = "lenient::id")]
+    pub id: String,
+    /// `comment`, `note`, `assignment`, `close`, …
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub part_type: String,
+    /// Body, which may contain HTML; `null` for events.
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub body: Option<String>,
+    /// Created (Unix seconds).
+    #[serde(default, deserialize_with = "lenient::int")]
+    pub created_at: i64,
+    /// Updated (Unix seconds).
+    #[serde(default, deserialize_with = "lenient::int")]
+    pub updated_at: i64,
+    /// Who wrote it.
+    #[serde(default, deserialize_with = "lenient::opt_obj")]
+    pub author: Option<Author>,
+    /// Attachments (not read; sent empty by the simulator).
+    #[serde(default, deserialize_with = "lenient::list")]
+    pub attachments: Vec<serde_json::Value>,
+    /// Whether it was redacted.
+    #[serde(default, deserialize_with = "lenient::bool")]
+    pub redacted: bool,
+}

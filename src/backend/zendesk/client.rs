@@ -147,6 +147,8 @@ impl Learned {
 pub struct ZendeskClient {
     transport: Transport,
     label: String,
+    /// The account's web address (links to tickets), the base URL without the API path.
+    web_base: String,
     page_size: u32,
     export_page_size: u32,
     pub(super) watch_groups: Vec<i64>,
@@ -224,6 +226,7 @@ impl ZendeskClient {
         };
         Ok(Self {
             transport: Transport::new(transport, http::parse_budget, http::api_error)?,
+            web_base: settings.base_url.trim_end_matches('/').to_owned(),
             label: settings.label,
             page_size: settings.page_size.clamp(1, PAGE_SIZE),
             export_page_size: settings.export_page_size.clamp(1, EXPORT_PAGE_SIZE),
@@ -891,6 +894,49 @@ impl Helpdesk for ZendeskClient {
     async fn conversation(&self, id: &ConversationId) -> Result<Conversation, BackendError> {
         let t = self.ticket(num(id.as_str(), "ticket")?).await?;
         Ok(mapping::conversation(&t))
+    }
+
+    async fn conversation_detail(
+        &self,
+        id: &ConversationId,
+    ) -> Result<crate::domain::detail::ConversationDetail, BackendError> {
+        let n = num(id.as_str(), "ticket")?;
+        let size = crate::domain::detail::LAST_PARTS.to_string();
+        let comments = format!(
+            "api/v2/tickets/{n}/comments?{}",
+            query(&[
+                ("include", "users"),
+                ("page[size]", &size),
+                ("sort", "-created_at"),
+            ])
+        );
+        let ticket_path = format!("api/v2/tickets/{n}");
+        let ticket = self.get_one::<wire::Ticket>(&ticket_path, "ticket");
+        let (ticket, page) = tokio::join!(ticket, self.get::<wire::CommentPage>(&comments));
+        let page = page?;
+        // The requester is sideloaded when they wrote one of these comments; else read.
+        let requester_id = ticket?.requester_id;
+        let sideloaded = requester_id.and_then(|r| page.users.iter().find(|u| u.id == r).cloned());
+        let requester = match (sideloaded, requester_id) {
+            (Some(u), _) => Some(u),
+            (None, Some(r)) => match self
+                .get_one::<wire::User>(&format!("api/v2/users/{r}"), "user")
+                .await
+            {
+                Ok(u) => Some(u),
+                Err(e) => {
+                    tracing::debug!(error = %e, "the requester could not be read");
+                    None
+                }
+            },
+            (None, None) => None,
+        };
+        Ok(mapping::conversation_detail(requester.as_ref(), &page))
+    }
+
+    fn conversation_link(&self, id: &ConversationId) -> Option<String> {
+        let n = num(id.as_str(), "ticket").ok()?;
+        Some(mapping::conversation_link(&self.web_base, &n.to_string()))
     }
 
     async fn teammate(&self, id: &TeammateId) -> Result<Teammate, BackendError> {

@@ -583,3 +583,56 @@ mod tests {
         assert!(Caps::new(&[]).of(1, Some(&avail)).is_none());
     }
 }
+
+/// A page of comments (newest first or oldest first) and the ticket's requester → the
+/// customer and the latest parts. Authors come from the sideloaded users: end users are the
+/// customer's side, agents and admins teammates, anyone else (the system, `-1`) a bot.
+pub fn conversation_detail(
+    requester: Option<&wire::User>,
+    page: &wire::CommentPage,
+) -> crate::domain::detail::ConversationDetail {
+    use crate::domain::detail::{AuthorKind, ConversationDetail, Customer, Part, plain_text};
+    let customer = requester.map(|u| Customer {
+        name: Some(u.name.clone()).filter(|n| !n.is_empty()),
+        email: Some(u.email.clone()).filter(|e| !e.is_empty()),
+    });
+    let user =
+        |id: Option<i64>| id.and_then(|id| page.users.iter().chain(requester).find(|u| u.id == id));
+    let parts = page
+        .comments
+        .iter()
+        .filter_map(|c| {
+            let body = match (&c.html_body, &c.plain_body, &c.body) {
+                (Some(h), _, _) if !h.trim().is_empty() => plain_text(h),
+                (_, Some(p), _) if !p.trim().is_empty() => plain_text(p),
+                (_, _, Some(b)) => plain_text(b),
+                _ => String::new(),
+            };
+            if body.is_empty() {
+                return None;
+            }
+            let who = user(c.author_id);
+            let kind = match who.map(|u| u.role.as_str()) {
+                Some("end-user") => AuthorKind::Customer,
+                Some("agent" | "admin") => AuthorKind::Teammate,
+                _ => AuthorKind::Bot,
+            };
+            Some(Part {
+                kind,
+                author: who.map(|u| u.name.clone()).unwrap_or_default(),
+                at: c.created_at?,
+                body,
+                internal: c.public == Some(false),
+            })
+        })
+        .collect();
+    let complete = page.meta.as_ref().is_none_or(|m| !m.has_more);
+    let total = complete.then_some(page.comments.len());
+    ConversationDetail::latest(customer, parts, total)
+}
+
+/// The ticket's page in the agent workspace of the account at `web_base`
+/// (`https://{subdomain}.zendesk.com`, or the configured base URL).
+pub fn conversation_link(web_base: &str, id: &str) -> String {
+    format!("{}/agent/tickets/{id}", web_base.trim_end_matches('/'))
+}

@@ -117,6 +117,7 @@ fn gone(id: i64, at: Timestamp) -> Conversation {
         custom_status_id: None,
         priority: None,
         group_id: None,
+        requester_id: None,
         assignee_id: None,
         subject: None,
         created_at: Some(at),

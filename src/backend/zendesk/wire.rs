@@ -305,6 +305,9 @@ pub struct Ticket {
     /// Group.
     #[serde(default, deserialize_with = "lenient::opt_id")]
     pub group_id: Option<i64>,
+    /// The end user who asked (the customer).
+    #[serde(default, deserialize_with = "lenient::opt_id")]
+    pub requester_id: Option<i64>,
     /// Assignee.
     #[serde(default, deserialize_with = "lenient::opt_id")]
     pub assignee_id: Option<i64>,
@@ -1186,4 +1189,45 @@ mod tests {
             prop_assert!(e.message.is_none_or(|m| !m.contains('\n')));
         }
     }
+}
+
+/// `GET /api/v2/tickets/{id}/comments`: one page of comments, with the authors when
+/// `include=users` was asked.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CommentPage {
+    /// The comments.
+    #[serde(default, deserialize_with = "lenient::list")]
+    pub comments: Vec<Comment>,
+    /// The sideloaded users.
+    #[serde(default, deserialize_with = "lenient::list")]
+    pub users: Vec<User>,
+    /// Cursor paging: whether more pages follow.
+    #[serde(default, deserialize_with = "lenient::opt_obj")]
+    pub meta: Option<CursorMeta>,
+}
+
+/// A ticket comment.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Comment {
+    /// Comment id.
+    #[serde(default, deserialize_with = "lenient::opt_id")]
+    pub id: Option<i64>,
+    /// Author (a user id; `-1` for the system).
+    #[serde(default, deserialize_with = "lenient::opt_int")]
+    pub author_id: Option<i64>,
+    /// Plain text as Zendesk presents it.
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub plain_body: Option<String>,
+    /// The comment as HTML.
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub html_body: Option<String>,
+    /// The comment string.
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub body: Option<String>,
+    /// `false` for an internal note. Absent counts as public.
+    #[serde(default, deserialize_with = "lenient::opt_bool")]
+    pub public: Option<bool>,
+    /// Created.
+    #[serde(default, deserialize_with = "lenient::opt_time")]
+    pub created_at: Option<Timestamp>,
 }

@@ -2,7 +2,9 @@
 //! REST API returns them.
 
 use crate::backend::intercom::wire;
-use crate::sim::world::{SimAdmin, SimConversation, SimLevel, SimReason, SimState, SimTeam, World};
+use crate::sim::world::{
+    SimAdmin, SimAuthor, SimConversation, SimLevel, SimReason, SimState, SimTeam, World,
+};
 use jiff::Timestamp;
 
 /// A conversation state's wire name.
@@ -112,6 +114,80 @@ pub fn conversation(c: &SimConversation) -> wire::Conversation {
             last_assignment_at: secs(c.last_assignment_at),
             last_admin_reply_at: secs(c.last_admin_reply_at),
             last_contact_reply_at: secs(c.last_contact_reply_at),
+        }),
+    }
+}
+
+/// The contact id of customer `index` (Intercom's ids are 24 hex digits).
+pub fn contact_id(index: u64) -> String {
+    format!("65a1c0de{index:016x}")
+}
+
+/// `GET /conversations/{id}`: the conversation with its source (the customer's opening
+/// message), its contact and its later parts, as the world derives them.
+pub fn conversation_with_parts(w: &World, c: &SimConversation) -> wire::ConversationWithParts {
+    let customer = w.customer(c);
+    let parts = w.parts(c);
+    let author = |p: &crate::sim::world::SimPart| match p.author {
+        SimAuthor::Customer => wire::Author {
+            kind: "user".into(),
+            id: Some(contact_id(customer.index)),
+            name: Some(customer.name.clone()),
+            email: Some(customer.email.clone()),
+        },
+        SimAuthor::Admin(id) => {
+            let a = w.admins.iter().find(|a| a.id == id);
+            wire::Author {
+                kind: "admin".into(),
+                id: Some(id.to_string()),
+                name: a.map(|a| a.name.clone()),
+                email: a.map(|a| a.email.clone()),
+            }
+        }
+    };
+    let (opening, later) = match parts.split_first() {
+        Some((first, rest)) => (Some(first), rest),
+        None => (None, &parts[..]),
+    };
+    let conversation_parts: Vec<wire::Part> = later
+        .iter()
+        .map(|p| wire::Part {
+            kind: "conversation_part".into(),
+            id: format!("{}{:03}", c.id, p.n),
+            part_type: "comment".into(),
+            body: Some(p.html.clone()),
+            created_at: p.at.as_second(),
+            updated_at: p.at.as_second(),
+            author: Some(author(p)),
+            attachments: Vec::new(),
+            redacted: false,
+        })
+        .collect();
+    wire::ConversationWithParts {
+        conversation: conversation(c),
+        source: opening.map(|p| wire::Source {
+            kind: "conversation".into(),
+            id: Some(format!("{}000", c.id)),
+            delivered_as: "customer_initiated".into(),
+            subject: String::new(),
+            body: p.html.clone(),
+            author: Some(author(p)),
+            attachments: Vec::new(),
+            url: None,
+            redacted: false,
+        }),
+        contacts: Some(wire::ContactList {
+            kind: "contact.list".into(),
+            contacts: vec![wire::ContactRef {
+                kind: "contact".into(),
+                id: contact_id(customer.index),
+                external_id: Some(format!("cust-{}", customer.index)),
+            }],
+        }),
+        conversation_parts: Some(wire::PartList {
+            kind: "conversation_part.list".into(),
+            total_count: conversation_parts.len() as i64,
+            conversation_parts,
         }),
     }
 }

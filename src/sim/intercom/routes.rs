@@ -258,7 +258,7 @@ async fn conversation(State(s): State<Arc<Shared>>, Path(id): Path<String>) -> R
         .ok()
         .and_then(|id| w.conversations.get(&id))
     {
-        Some(c) => Json(projection::conversation(c)).into_response(),
+        Some(c) => Json(projection::conversation_with_parts(&w, c)).into_response(),
         None => error(404, "not_found", "Resource Not Found"),
     }
 }

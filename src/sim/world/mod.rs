@@ -10,6 +10,7 @@
 //! - [`away`]: away mode and random breaks.
 //! - [`sla`]: SLA targets.
 //! - [`edits`]: the state changes a write can make.
+//! - [`talk`]: each conversation's customer and parts, derived on demand (no RNG, no memory).
 
 pub mod assignment;
 pub mod away;
@@ -17,12 +18,14 @@ pub mod dynamics;
 pub mod edits;
 pub mod model;
 pub mod sla;
+pub mod talk;
 #[cfg(test)]
 mod tests;
 
 pub use edits::ConversationEdit;
 pub use model::{SimAdmin, SimConversation, SimLevel, SimReason, SimState, SimTeam};
 pub use sla::SimSla;
+pub use talk::{SimAuthor, SimCustomer, SimPart};
 
 use super::scenario::Scenario;
 use jiff::{SignedDuration, Timestamp};

@@ -12,6 +12,7 @@
 //! - [`writes`]: ticket changes as Zendesk validates them.
 //! - [`jobs`]: bulk updates as jobs.
 //! - [`state`]: the projection's own state (jobs, endpoint limits, statuses).
+//! - [`comments`]: a ticket's comments and its requester as a user.
 //! - [`tickets`], [`users`], [`memberships`], [`export`], [`omnichannel`]: the handlers.
 //! - [`routes`]: the route table.
 
@@ -20,6 +21,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod auth;
+pub mod comments;
 pub mod errors;
 pub mod export;
 pub mod jobs;

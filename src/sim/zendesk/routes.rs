@@ -1,7 +1,7 @@
 //! Zendesk's routes under `/api/v2` (the plumbing strips a `.json` suffix first, so both
 //! spellings reach the same handler).
 
-use super::{export, memberships, omnichannel, tickets, users};
+use super::{comments, export, memberships, omnichannel, tickets, users};
 use crate::sim::server::Shared;
 use axum::Router;
 use axum::routing::{get, put};
@@ -27,7 +27,7 @@ pub fn routes() -> Router<Arc<Shared>> {
         .route("/api/v2/users", get(users::list))
         .route("/api/v2/users/me", get(users::me))
         .route("/api/v2/users/show_many", get(users::show_many))
-        .route("/api/v2/users/{id}", get(users::show))
+        .route("/api/v2/users/{id}", get(comments::show_user))
         .route(
             "/api/v2/users/{id}/group_memberships",
             get(memberships::by_user).post(memberships::create_for_user),
@@ -48,6 +48,7 @@ pub fn routes() -> Router<Arc<Shared>> {
             "/api/v2/tickets/{id}",
             get(tickets::show).put(tickets::update),
         )
+        .route("/api/v2/tickets/{id}/comments", get(comments::list))
         .route("/api/v2/job_statuses", get(tickets::job_statuses))
         .route("/api/v2/job_statuses/{id}", get(tickets::job_status))
         .route("/api/v2/search", get(export::search))
