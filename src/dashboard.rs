@@ -53,6 +53,12 @@ enum Done {
     Writes(Vec<Report>, bool),
     Audit(Vec<crate::audit::Entry>),
     Message(String),
+    /// A conversation's detail read finished: its id, the result, and its link then.
+    Conversation(
+        crate::domain::ConversationId,
+        Result<crate::domain::detail::ConversationDetail, String>,
+        Option<String>,
+    ),
 }
 
 /// Runs the dashboard until the user quits. Owns the terminal while it runs and restores it
@@ -83,6 +89,10 @@ pub async fn run(backend: Arc<dyn Helpdesk>, options: DashboardOptions) -> color
     app.warn_under = SignedDuration::try_from(options.warn_under).unwrap_or(app.warn_under);
     let theme = options.theme;
     app.keymap = options.keymap.clone();
+    app.browser = crate::app::conversation::Browser::detect(
+        |k| std::env::var(k).ok(),
+        cfg!(target_os = "macos"),
+    );
     let (tx, mut rx) = mpsc::channel(4);
     let refresh_now = Arc::new(Notify::new());
     let forwarder = tokio::spawn(sync::forward_changes(backend.clone(), refresh_now.clone()));
@@ -145,6 +155,7 @@ pub async fn run(backend: Arc<dyn Helpdesk>, options: DashboardOptions) -> color
                     app.message = Some(text);
                     app.dirty = true;
                 }
+                Some(Done::Conversation(id, result, link)) => app.on_conversation(&id, result, link),
                 None => {}
             },
             _ = tick.tick() => app.on_tick(),
@@ -192,6 +203,57 @@ pub async fn run(backend: Arc<dyn Helpdesk>, options: DashboardOptions) -> color
                         let _ = tx.send(Done::Message(write_handoff(
                             &snapshot, &metrics, &policy, &blocks, audit, now, privacy,
                         )));
+                    });
+                }
+                Effect::LoadConversation(id) => {
+                    // The link is built without IO (when the backend already knows how);
+                    // the parts are read in a task, so no key or frame waits for them.
+                    app.on_conversation_link(&id, backend.conversation_link(&id));
+                    let backend = backend.clone();
+                    tokio::spawn(async move {
+                        let result = backend
+                            .conversation_detail(&id)
+                            .await
+                            .map_err(|e| e.to_string());
+                        let link = backend.conversation_link(&id);
+                        let _ = tx.send(Done::Conversation(id, result, link));
+                    });
+                }
+                Effect::Clipboard(sequence) => {
+                    // OSC 52 moves no cursor: written between frames, like the alerts.
+                    use std::io::Write as _;
+                    let mut out = std::io::stdout();
+                    let _ = out
+                        .write_all(sequence.as_bytes())
+                        .and_then(|()| out.flush());
+                }
+                Effect::OpenLink { program, args } => {
+                    // Spawned with no terminal I/O (a browser must not write over the
+                    // screen) and reaped in its own task, never waited for here.
+                    tokio::spawn(async move {
+                        let child = tokio::process::Command::new(&program)
+                            .args(&args)
+                            .stdin(std::process::Stdio::null())
+                            .stdout(std::process::Stdio::null())
+                            .stderr(std::process::Stdio::null())
+                            .kill_on_drop(false)
+                            .spawn();
+                        match child {
+                            Ok(mut child) => {
+                                if let Ok(status) = child.wait().await
+                                    && !status.success()
+                                {
+                                    let _ = tx.send(Done::Message(format!(
+                                        "{program} could not open the link ({status})"
+                                    )));
+                                }
+                            }
+                            Err(e) => {
+                                let _ = tx.send(Done::Message(format!(
+                                    "cannot start {program}: {e} — copy the link instead"
+                                )));
+                            }
+                        }
                     });
                 }
                 Effect::LoadAudit => {

@@ -133,11 +133,17 @@ async fn every_simulator_read_matches_the_spec() {
         return;
     };
     let sim = start().await;
-    let (admin_id, team_id, conv_id) = sim.with_world(|w| {
+    let (admin_id, team_id, conv_id, answered) = sim.with_world(|w| {
         (
             w.admins[0].id,
             w.teams[0].id,
             *w.conversations.keys().next().unwrap(),
+            // One with teammate replies: its parts list is not empty.
+            w.conversations
+                .values()
+                .find(|c| c.last_admin_reply_at.is_some())
+                .map(|c| c.id)
+                .unwrap(),
         )
     });
     let cases: Vec<(&str, String, &str, u16)> = vec![
@@ -176,6 +182,12 @@ async fn every_simulator_read_matches_the_spec() {
             "/conversations/1".into(),
             "/conversations/{conversation_id}",
             404,
+        ),
+        (
+            "GET",
+            format!("/conversations/{answered}"),
+            "/conversations/{conversation_id}",
+            200,
         ),
     ];
     for (method, path, template, status) in cases {
@@ -513,6 +525,14 @@ async fn every_zendesk_simulator_read_matches_the_spec() {
         .await;
         body["group_memberships"][0]["id"].as_i64().unwrap()
     };
+    let requester = {
+        let (_, body) =
+            zendesk::call(&sim, "GET", &format!("/api/v2/tickets/{ticket}.json"), None).await;
+        format!(
+            "/api/v2/users/{}.json",
+            body["ticket"]["requester_id"].as_i64().unwrap()
+        )
+    };
     let reads = [
         ("/api/v2/groups.json?page[size]=2", "/api/v2/groups"),
         ("/api/v2/groups.json", "/api/v2/groups"),
@@ -574,6 +594,19 @@ async fn every_zendesk_simulator_read_matches_the_spec() {
         ),
         ("/api/v2/slas/policies.json", "/api/v2/slas/policies"),
         ("/api/v2/brands.json", "/api/v2/brands"),
+        // The conversation view: comments (both paging modes, the users sideload) and the
+        // requester as a user.
+        (
+            &format!(
+                "/api/v2/tickets/{ticket}/comments.json?include=users&page[size]=2&sort=-created_at"
+            ),
+            "/api/v2/tickets/{ticket_id}/comments",
+        ),
+        (
+            &format!("/api/v2/tickets/{ticket}/comments.json"),
+            "/api/v2/tickets/{ticket_id}/comments",
+        ),
+        (&requester, "/api/v2/users/{user_id}"),
     ];
     for (url, template) in reads {
         let (status, body) = zendesk::call(&sim, "GET", url, None).await;

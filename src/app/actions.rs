@@ -29,6 +29,17 @@ pub enum Effect {
     Alert(domain::alerts::Alert),
     /// Persist the off-queue blocks (they outlive a restart).
     SaveBlocks(Vec<domain::blocks::Block>),
+    /// Read a conversation's customer and latest parts (the conversation view).
+    LoadConversation(domain::ConversationId),
+    /// Write this escape sequence (OSC 52: set the clipboard) to the terminal between frames.
+    Clipboard(String),
+    /// Start this program (a browser) on a link, without waiting and with no terminal I/O.
+    OpenLink {
+        /// The program.
+        program: String,
+        /// Its arguments, the link among them.
+        args: Vec<String>,
+    },
 }
 
 /// What a picker choice does.

@@ -106,6 +106,12 @@ impl App {
         }
         self.message = None;
         let Some(action) = action else { return };
+        if matches!(self.view, View::Conversation(_)) && !super::conversation::acts_in_view(action)
+        {
+            let back = self.keymap.key_for(A::Back).unwrap_or_else(|| "Esc".into());
+            self.message = Some(format!("not in the conversation view — {back} goes back"));
+            return;
+        }
         match action {
             A::Quit => self.request_quit(),
             A::Help => self.help = true,
@@ -141,6 +147,8 @@ impl App {
             A::Handoff => self.effects.push(super::Effect::Handoff),
             A::Coverage if self.view == View::Coverage => self.view = View::Main,
             A::Coverage => self.open_coverage(),
+            A::CopyLink => self.copy_link(),
+            A::OpenLink => self.open_link(),
         }
     }
 
@@ -370,6 +378,12 @@ impl App {
     }
 
     fn back(&mut self) {
+        // The conversation view goes straight back where it was opened (marks and filter
+        // belong to the list behind it).
+        if matches!(self.view, View::Conversation(_)) {
+            self.close_conversation();
+            return;
+        }
         // Esc first clears marks, then the filter, then leaves the view.
         if !self.marked.is_empty() || !self.marked_mates.is_empty() {
             self.marked.clear();
@@ -417,12 +431,20 @@ impl App {
     }
 
     fn move_by(&mut self, delta: isize) {
+        if matches!(self.view, View::Conversation(_)) {
+            self.scroll_conversation(delta);
+            return;
+        }
         let n = self.list_len();
         let s = self.selection_mut();
         *s = s.saturating_add_signed(delta).min(n.saturating_sub(1));
     }
 
     fn move_to(&mut self, row: usize) {
+        if matches!(self.view, View::Conversation(_)) {
+            self.scroll_conversation(if row == 0 { -4_000 } else { 4_000 });
+            return;
+        }
         let n = self.list_len();
         *self.selection_mut() = row.min(n.saturating_sub(1));
     }
@@ -445,6 +467,18 @@ impl App {
         if matches!(self.view, View::Inbox(_)) && self.members_focus {
             if let Some(t) = self.detail_members().get(self.member_selected).cloned() {
                 self.enter(View::Teammate(t));
+            }
+            return;
+        }
+        // Enter on a conversation (the SLA pane, a drill-down's list) opens it.
+        let on_conversation = match self.view {
+            View::Main => self.focus == Pane::Sla,
+            View::Inbox(_) | View::Teammate(_) => true,
+            View::Coverage | View::Conversation(_) => false,
+        };
+        if on_conversation {
+            if let Some(id) = self.selected_conversation() {
+                self.open_conversation(id);
             }
             return;
         }

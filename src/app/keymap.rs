@@ -74,6 +74,10 @@ pub enum Action {
     Handoff,
     /// Coverage across time zones.
     Coverage,
+    /// Copy the open conversation's link to the clipboard (OSC 52).
+    CopyLink,
+    /// Open the open conversation's link in a browser.
+    OpenLink,
 }
 
 impl Action {
@@ -108,7 +112,7 @@ impl Action {
         (
             Action::Open,
             "open",
-            "drill down into the selected inbox or teammate",
+            "drill down into the selected inbox or teammate; open the selected conversation",
             &["enter"],
         ),
         (
@@ -206,6 +210,18 @@ impl Action {
             "undo",
             "undo the latest write (again: the one before)",
             &["u"],
+        ),
+        (
+            Action::CopyLink,
+            "copy_link",
+            "conversation view: copy its helpdesk link to the clipboard (OSC 52, works over SSH)",
+            &["y"],
+        ),
+        (
+            Action::OpenLink,
+            "open_link",
+            "conversation view: open its helpdesk link in a browser ($BROWSER, or a display)",
+            &["o"],
         ),
         (Action::Audit, "audit", "recent audit log", &["L"]),
         (

@@ -2,6 +2,7 @@
 //! key events, sync results and ticks, and `ui` draws it.
 
 mod actions;
+pub mod conversation;
 mod copilot;
 mod input;
 pub mod keymap;
@@ -69,6 +70,8 @@ pub enum View {
     Teammate(TeammateId),
     /// Coverage across time zones: members working per inbox, now and the next 12 hours.
     Coverage,
+    /// One conversation at a glance: customer, state, SLA, the latest parts, its link.
+    Conversation(ConversationId),
 }
 
 /// What keys currently do.
@@ -229,6 +232,10 @@ pub struct App {
     pub refresh_requested: bool,
     /// Something visible changed since the last draw.
     pub dirty: bool,
+    /// The conversation view's state while it is open.
+    pub conversation: Option<conversation::OpenConversation>,
+    /// How links are opened here (set by the loop from the environment).
+    pub browser: conversation::Browser,
 }
 
 impl App {
@@ -302,6 +309,8 @@ impl App {
             quit: false,
             refresh_requested: false,
             dirty: true,
+            conversation: None,
+            browser: conversation::Browser::Unavailable("no browser detected".into()),
         }
     }
 

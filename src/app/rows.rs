@@ -248,6 +248,12 @@ pub(super) fn detail_rows(app: &App) -> Vec<ConversationRow<'_>> {
         View::Main | View::Coverage => return Vec::new(),
         View::Inbox(id) => inbox_conversations(s, &app.policy, id),
         View::Teammate(id) => teammate_conversations(s, &app.policy, id),
+        // The list behind an open conversation stays as it was (its cursor kept).
+        View::Conversation(_) => match app.conversation.as_ref().map(|o| &o.back) {
+            Some(View::Inbox(id)) => inbox_conversations(s, &app.policy, id),
+            Some(View::Teammate(id)) => teammate_conversations(s, &app.policy, id),
+            _ => return Vec::new(),
+        },
     };
     ids.iter()
         .filter_map(|id| s.conversation(id))

@@ -389,6 +389,18 @@ impl Helpdesk for TeamView {
             })
     }
 
+    async fn conversation_detail(
+        &self,
+        id: &ConversationId,
+    ) -> Result<crate::domain::detail::ConversationDetail, BackendError> {
+        // The relay publishes the held model only; customers and parts stay with the vendor
+        // token at the relay, so a team dashboard shows the held fields and says so.
+        Err(BackendError::Unsupported(format!(
+            "team mode reads the relay's published state, which holds no customer or parts \
+             of conversation {id} (they need the vendor's token); open it in the helpdesk"
+        )))
+    }
+
     fn budget(&self) -> Budget {
         self.mirror
             .with(|h| h.meta::<Heartbeat>(records::HEARTBEAT))

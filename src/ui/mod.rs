@@ -2,6 +2,7 @@
 //!
 //! [`draw`] returns the clickable areas it drew, which the loop stores for mouse clicks.
 
+mod conversation;
 mod copilot;
 mod detail;
 pub mod format;
@@ -53,6 +54,7 @@ pub fn draw(frame: &mut Frame, app: &App, ctx: Ctx) -> Hits {
         View::Inbox(id) => detail::inbox(frame, body, app, ctx, id, &mut hits),
         View::Teammate(id) => detail::teammate(frame, body, app, ctx, id, &mut hits),
         View::Coverage => copilot::coverage(frame, body, app, ctx),
+        View::Conversation(id) => conversation::draw(frame, body, app, ctx, id),
     }
     frame.render_widget(Paragraph::new(status_line(app, ctx, status.width)), status);
     overlay::draw(frame, body, app, ctx);
@@ -300,6 +302,16 @@ fn hint(app: &App) -> Vec<String> {
             vec![(A::Mark, "mark"), (A::Assign, "assign")]
         }
         (View::Main, Pane::Inboxes) => vec![(A::Open, "open"), (A::Rebalance, "rebalance")],
+        (View::Conversation(_), _) => {
+            let mut keys = vec![(A::CopyLink, "copy"), (A::OpenLink, "open")];
+            keys.extend([(A::Back, "back"), (A::Help, "help"), (A::Quit, "quit")]);
+            return keys
+                .into_iter()
+                .filter_map(|(action, what)| {
+                    Some(format!("{}:{what}", app.keymap.key_for(action)?))
+                })
+                .collect();
+        }
         _ => Vec::new(),
     };
     actions.extend([(A::Filter, "filter"), (A::Help, "help"), (A::Quit, "quit")]);

@@ -23,6 +23,10 @@ pub struct Rig {
     pub handoffs: usize,
     /// Alerts sent.
     pub alerts: Vec<shiftlead::domain::alerts::Alert>,
+    /// Escape sequences written to the terminal (OSC 52) and programs started on links.
+    pub terminal: Vec<String>,
+    /// Programs started on a link: (program, arguments).
+    pub launched: Vec<(String, Vec<String>)>,
 }
 
 /// The demo at [`now`], polled once.
@@ -42,6 +46,8 @@ pub async fn rig() -> Rig {
         saved_blocks: None,
         handoffs: 0,
         alerts: Vec::new(),
+        terminal: Vec::new(),
+        launched: Vec::new(),
     };
     rig.poll().await;
     rig
@@ -102,6 +108,16 @@ impl Rig {
                     Effect::SaveBlocks(blocks) => self.saved_blocks = Some(blocks),
                     Effect::Handoff => self.handoffs += 1,
                     Effect::Alert(a) => self.alerts.push(a),
+                    Effect::LoadConversation(id) => {
+                        let link = self.subject.backend.conversation_link(&id);
+                        self.app.on_conversation_link(&id, link);
+                        let result = self.subject.backend.conversation_detail(&id).await;
+                        let link = self.subject.backend.conversation_link(&id);
+                        self.app
+                            .on_conversation(&id, result.map_err(|e| e.to_string()), link);
+                    }
+                    Effect::Clipboard(seq) => self.terminal.push(seq),
+                    Effect::OpenLink { program, args } => self.launched.push((program, args)),
                 }
             }
         }
