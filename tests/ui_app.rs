@@ -105,14 +105,14 @@ async fn enter_drills_down_and_esc_goes_back() {
     assert_eq!(app.detail_selected, 2);
     code(&mut app, KeyCode::Esc);
     assert_eq!(app.view, View::Main);
-    // Teammates drill into a teammate; the SLA pane into the conversation's inbox.
+    // Teammates drill into a teammate; the SLA pane opens the conversation.
     press(&mut app, "2");
     code(&mut app, KeyCode::Enter);
     assert!(matches!(app.view, View::Teammate(_)));
     code(&mut app, KeyCode::Esc);
     press(&mut app, "3");
     code(&mut app, KeyCode::Enter);
-    assert!(matches!(app.view, View::Inbox(_)));
+    assert!(matches!(app.view, View::Conversation(_)));
 }
 
 #[tokio::test]

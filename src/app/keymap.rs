@@ -112,7 +112,7 @@ impl Action {
         (
             Action::Open,
             "open",
-            "drill down into the selected inbox or teammate; open the selected conversation",
+            "open the selected inbox, teammate or conversation",
             &["enter"],
         ),
         (
@@ -214,13 +214,13 @@ impl Action {
         (
             Action::CopyLink,
             "copy_link",
-            "conversation view: copy its helpdesk link to the clipboard (OSC 52, works over SSH)",
+            "copy the conversation's link (OSC 52, works over SSH)",
             &["y"],
         ),
         (
             Action::OpenLink,
             "open_link",
-            "conversation view: open its helpdesk link in a browser ($BROWSER, or a display)",
+            "open the conversation's link in a browser",
             &["o"],
         ),
         (Action::Audit, "audit", "recent audit log", &["L"]),

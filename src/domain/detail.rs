@@ -9,7 +9,7 @@ use unicode_width::UnicodeWidthStr;
 /// How many of the latest parts a backend hands back (the view shows what fits).
 pub const LAST_PARTS: usize = 6;
 
-/// The customer of a conversation (Intercom's contact, Zendesk's requester).
+/// The customer of a conversation (a helpdesk's contact or requester).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Customer {
     /// Name, when the helpdesk knows one.
@@ -81,7 +81,15 @@ pub fn plain_text(html: &str) -> String {
     while let Some(i) = rest.find(['<', '&']) {
         out.push_str(&rest[..i]);
         rest = &rest[i..];
-        if rest.starts_with('<') {
+        // As in HTML, `<` opens a tag only before a letter, `/` or `!`; else it is text.
+        let opens = rest[1..]
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '/' || c == '!');
+        if rest.starts_with('<') && !opens {
+            out.push('<');
+            rest = &rest[1..];
+        } else if rest.starts_with('<') {
             match rest.find('>') {
                 Some(end) => {
                     let tag = rest[1..end].trim().to_ascii_lowercase();
@@ -96,11 +104,14 @@ pub fn plain_text(html: &str) -> String {
                     ) || (name.len() == 2
                         && name.starts_with('h')
                         && name[1..].chars().all(|c| c.is_ascii_digit()));
-                    if block {
-                        out.push('\n');
-                        if name == "li" && !tag.starts_with('/') {
-                            out.push_str("• ");
+                    let closing = tag.starts_with('/');
+                    if name == "li" {
+                        // An item starts a line with a bullet; its end adds nothing.
+                        if !closing {
+                            out.push_str("\n• ");
                         }
+                    } else if block {
+                        out.push('\n');
                     }
                     rest = &rest[end + 1..];
                 }
@@ -215,6 +226,11 @@ fn split_long(word: &str, max: usize) -> Vec<String> {
             }
             used = width(&piece);
             last_break = None;
+            // What was kept after the break may still leave no room for this character.
+            if used + w > max && !piece.is_empty() {
+                pieces.push(std::mem::take(&mut piece));
+                used = 0;
+            }
         }
         piece.push(c);
         used += w;
@@ -263,19 +279,20 @@ mod tests {
         assert_eq!(lines, ["the quick", "brown fox", "jumps", "", "over"]);
         // A link is split after a slash, not in the middle of a segment.
         let lines = wrap(
-            "https://app.intercom.com/a/inbox/abc/inbox/conversation/123",
+            "https://help.example.com/a/inbox/abc/inbox/conversation/123",
             30,
         );
         assert_eq!(
             lines,
             [
-                "https://app.intercom.com/a/",
+                "https://help.example.com/a/",
                 "inbox/abc/inbox/conversation/",
                 "123"
             ]
         );
-        // Wide characters count two cells.
+        // Wide characters count two cells, also after a break.
         assert_eq!(wrap("☕☕☕ ab", 6), ["☕☕☕", "ab"]);
+        assert_eq!(wrap("-☕☕☕", 3), ["-", "☕", "☕", "☕"]);
     }
 
     #[test]

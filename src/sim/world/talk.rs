@@ -2,7 +2,7 @@
 //! demand from the conversation's own record (its id, subject and reply times), so they cost
 //! no memory, draw nothing from the world's RNG (the seeded dynamics are unchanged) and are
 //! the same for every read of the same state. Vendor-neutral: a projection renders them as
-//! Intercom parts or Zendesk comments.
+//! a vendor's conversation parts or ticket comments.
 
 use super::{SimConversation, World};
 use jiff::Timestamp;
@@ -10,7 +10,7 @@ use jiff::Timestamp;
 /// How many customers the world has; conversation `id` belongs to customer `id % CUSTOMERS`.
 pub const CUSTOMERS: u64 = 5_000;
 
-/// A customer (Intercom contact, Zendesk end user).
+/// A customer (a vendor's contact or end user).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SimCustomer {
     /// Position among the world's customers (`0..CUSTOMERS`).
