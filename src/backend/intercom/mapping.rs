@@ -260,9 +260,133 @@ pub fn conversation(c: &wire::Conversation) -> Conversation {
     }
 }
 
+/// What `GET /conversations/{id}` says beyond the held model: the customer (the source's
+/// author when a contact started it, else the first contact) and the latest messages (the
+/// source, then comments and notes; assignment and other events carry no body and are
+/// skipped), HTML stripped.
+pub fn conversation_detail(
+    c: &wire::ConversationWithParts,
+) -> crate::domain::detail::ConversationDetail {
+    use crate::domain::detail::{AuthorKind, ConversationDetail, Customer, Part, plain_text};
+    let contact = |kind: &str| matches!(kind, "user" | "lead" | "contact");
+    let kind_of = |a: Option<&wire::Author>| match a.map(|a| a.kind.as_str()) {
+        Some(k) if contact(k) => AuthorKind::Customer,
+        Some("admin") => AuthorKind::Teammate,
+        _ => AuthorKind::Bot,
+    };
+    let name_of = |a: Option<&wire::Author>| {
+        a.and_then(|a| a.name.clone().or_else(|| a.email.clone()))
+            .unwrap_or_default()
+    };
+    let source_author = c.source.as_ref().and_then(|s| s.author.as_ref());
+    let customer = match source_author {
+        Some(a) if contact(&a.kind) => Some(Customer {
+            name: a.name.clone().filter(|n| !n.is_empty()),
+            email: a.email.clone().filter(|e| !e.is_empty()),
+        }),
+        _ => c
+            .contacts
+            .as_ref()
+            .and_then(|l| l.contacts.first())
+            .map(|_| Customer {
+                name: None,
+                email: None,
+            }),
+    };
+    let mut parts = Vec::new();
+    if let Some(s) = &c.source {
+        let body = plain_text(&s.body);
+        if !body.is_empty() {
+            parts.push(Part {
+                kind: kind_of(s.author.as_ref()),
+                author: name_of(s.author.as_ref()),
+                at: time(c.conversation.created_at),
+                body,
+                internal: false,
+            });
+        }
+    }
+    let listed = c
+        .conversation_parts
+        .as_ref()
+        .map(|l| l.conversation_parts.as_slice())
+        .unwrap_or_default();
+    for p in listed {
+        let body = p.body.as_deref().map(plain_text).unwrap_or_default();
+        if body.is_empty() {
+            continue;
+        }
+        parts.push(Part {
+            kind: kind_of(p.author.as_ref()),
+            author: name_of(p.author.as_ref()),
+            at: time(p.created_at),
+            body,
+            internal: p.part_type == "note",
+        });
+    }
+    let total = usize::from(c.source.is_some())
+        + c.conversation_parts
+            .as_ref()
+            .map(|l| {
+                usize::try_from(l.total_count)
+                    .unwrap_or(0)
+                    .max(listed.len())
+            })
+            .unwrap_or(0);
+    ConversationDetail::latest(customer, parts, Some(total))
+}
+
+/// The conversation's page in Intercom's inbox: `app_id` is the workspace's `id_code`.
+pub fn conversation_link(app_id: &str, id: &str) -> String {
+    format!("https://app.intercom.com/a/inbox/{app_id}/inbox/conversation/{id}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_conversation_with_parts_gives_its_customer_and_messages() {
+        use crate::domain::detail::AuthorKind;
+        let c: wire::ConversationWithParts = serde_json::from_str(
+            r#"{"type":"conversation","id":"1","created_at":1700000000,
+                "source":{"type":"email","body":"<p>Card declined &amp; no receipt</p>",
+                          "author":{"type":"user","id":"c1","name":"Ada Costa","email":"ada@x.io"}},
+                "contacts":{"type":"contact.list","contacts":[{"type":"contact","id":"c1"}]},
+                "conversation_parts":{"type":"conversation_part.list","total_count":4,"conversation_parts":[
+                    {"id":"p1","part_type":"assignment","body":null,"created_at":1700000100,
+                     "author":{"type":"bot","id":"b"}},
+                    {"id":"p2","part_type":"note","body":"<p>refund queued</p>","created_at":1700000200,
+                     "author":{"type":"admin","id":"9","name":"Ana"}},
+                    {"id":"p3","part_type":"comment","body":"Thanks!","created_at":1700000300,
+                     "author":{"type":"user","id":"c1","name":"Ada Costa"}},
+                    42]}}"#,
+        )
+        .unwrap();
+        let d = conversation_detail(&c);
+        let who = d.customer.as_ref().unwrap();
+        assert_eq!(who.name.as_deref(), Some("Ada Costa"));
+        assert_eq!(who.email.as_deref(), Some("ada@x.io"));
+        let got: Vec<(AuthorKind, &str, bool)> = d
+            .parts
+            .iter()
+            .map(|p| (p.kind, p.body.as_str(), p.internal))
+            .collect();
+        // The assignment event has no body and is skipped; the note is marked internal.
+        assert_eq!(
+            got,
+            [
+                (AuthorKind::Customer, "Card declined & no receipt", false),
+                (AuthorKind::Teammate, "refund queued", true),
+                (AuthorKind::Customer, "Thanks!", false),
+            ]
+        );
+        assert_eq!(d.total_parts, Some(5));
+        // A body of the wrong shape degrades to an empty view, never an error.
+        let junk: wire::ConversationWithParts =
+            serde_json::from_str(r#"{"id":2,"source":"x","conversation_parts":[]}"#).unwrap();
+        assert!(conversation_detail(&junk).parts.is_empty());
+    }
 
     #[test]
     fn zero_and_null_assignees_are_none() {
@@ -360,85 +484,4 @@ mod tests {
         assert_eq!(t.presence.status, PresenceStatus::AwayReassign);
         assert_eq!(t.presence.reason.unwrap().label, "On a break");
     }
-}
-
-/// What `GET /conversations/{id}` says beyond the held model: the customer (the source's
-/// author when a contact started it, else the first contact) and the latest messages (the
-/// source, then comments and notes; assignment and other events carry no body and are
-/// skipped), HTML stripped.
-pub fn conversation_detail(
-    c: &wire::ConversationWithParts,
-) -> crate::domain::detail::ConversationDetail {
-    use crate::domain::detail::{AuthorKind, ConversationDetail, Customer, Part, plain_text};
-    let contact = |kind: &str| matches!(kind, "user" | "lead" | "contact");
-    let kind_of = |a: Option<&wire::Author>| match a.map(|a| a.kind.as_str()) {
-        Some(k) if contact(k) => AuthorKind::Customer,
-        Some("admin") => AuthorKind::Teammate,
-        _ => AuthorKind::Bot,
-    };
-    let name_of = |a: Option<&wire::Author>| {
-        a.and_then(|a| a.name.clone().or_else(|| a.email.clone()))
-            .unwrap_or_default()
-    };
-    let source_author = c.source.as_ref().and_then(|s| s.author.as_ref());
-    let customer = match source_author {
-        Some(a) if contact(&a.kind) => Some(Customer {
-            name: a.name.clone().filter(|n| !n.is_empty()),
-            email: a.email.clone().filter(|e| !e.is_empty()),
-        }),
-        _ => c
-            .contacts
-            .as_ref()
-            .and_then(|l| l.contacts.first())
-            .map(|_| Customer {
-                name: None,
-                email: None,
-            }),
-    };
-    let mut parts = Vec::new();
-    if let Some(s) = &c.source {
-        let body = plain_text(&s.body);
-        if !body.is_empty() {
-            parts.push(Part {
-                kind: kind_of(s.author.as_ref()),
-                author: name_of(s.author.as_ref()),
-                at: time(c.conversation.created_at),
-                body,
-                internal: false,
-            });
-        }
-    }
-    let listed = c
-        .conversation_parts
-        .as_ref()
-        .map(|l| l.conversation_parts.as_slice())
-        .unwrap_or_default();
-    for p in listed {
-        let body = p.body.as_deref().map(plain_text).unwrap_or_default();
-        if body.is_empty() {
-            continue;
-        }
-        parts.push(Part {
-            kind: kind_of(p.author.as_ref()),
-            author: name_of(p.author.as_ref()),
-            at: time(p.created_at),
-            body,
-            internal: p.part_type == "note",
-        });
-    }
-    let total = usize::from(c.source.is_some())
-        + c.conversation_parts
-            .as_ref()
-            .map(|l| {
-                usize::try_from(l.total_count)
-                    .unwrap_or(0)
-                    .max(listed.len())
-            })
-            .unwrap_or(0);
-    ConversationDetail::latest(customer, parts, Some(total))
-}
-
-/// The conversation's page in Intercom's inbox: `app_id` is the workspace's `id_code`.
-pub fn conversation_link(app_id: &str, id: &str) -> String {
-    format!("https://app.intercom.com/a/inbox/{app_id}/inbox/conversation/{id}")
 }

@@ -355,9 +355,108 @@ pub fn teammate(
     }
 }
 
+/// A page of comments (newest first or oldest first) and the ticket's requester → the
+/// customer and the latest parts. Authors come from the sideloaded users: end users are the
+/// customer's side, agents and admins teammates, anyone else (the system, `-1`) a bot.
+pub fn conversation_detail(
+    requester: Option<&wire::User>,
+    page: &wire::CommentPage,
+) -> crate::domain::detail::ConversationDetail {
+    use crate::domain::detail::{AuthorKind, ConversationDetail, Customer, Part, plain_text};
+    let customer = requester.map(|u| Customer {
+        name: Some(u.name.clone()).filter(|n| !n.is_empty()),
+        email: Some(u.email.clone()).filter(|e| !e.is_empty()),
+    });
+    let user =
+        |id: Option<i64>| id.and_then(|id| page.users.iter().chain(requester).find(|u| u.id == id));
+    let parts = page
+        .comments
+        .iter()
+        .filter_map(|c| {
+            let body = match (&c.html_body, &c.plain_body, &c.body) {
+                (Some(h), _, _) if !h.trim().is_empty() => plain_text(h),
+                (_, Some(p), _) if !p.trim().is_empty() => plain_text(p),
+                (_, _, Some(b)) => plain_text(b),
+                _ => String::new(),
+            };
+            if body.is_empty() {
+                return None;
+            }
+            let who = user(c.author_id);
+            let kind = match who.map(|u| u.role.as_str()) {
+                Some("end-user") => AuthorKind::Customer,
+                Some("agent" | "admin") => AuthorKind::Teammate,
+                _ => AuthorKind::Bot,
+            };
+            Some(Part {
+                kind,
+                author: who.map(|u| u.name.clone()).unwrap_or_default(),
+                at: c.created_at?,
+                body,
+                internal: c.public == Some(false),
+            })
+        })
+        .collect();
+    let complete = page.meta.as_ref().is_none_or(|m| !m.has_more);
+    let total = complete.then_some(page.comments.len());
+    ConversationDetail::latest(customer, parts, total)
+}
+
+/// The ticket's page in the agent workspace of the account at `web_base`
+/// (`https://{subdomain}.zendesk.com`, or the configured base URL).
+pub fn conversation_link(web_base: &str, id: &str) -> String {
+    format!("{}/agent/tickets/{id}", web_base.trim_end_matches('/'))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn comments_map_to_parts_with_their_authors_and_notes() {
+        use crate::domain::detail::AuthorKind;
+        let page: wire::CommentPage = serde_json::from_str(
+            r#"{"comments":[
+                {"id":3,"author_id":7,"html_body":"<p>Any news?</p>","public":true,"created_at":"2026-11-24T10:00:00Z"},
+                {"id":2,"author_id":9,"plain_body":"checked the logs","public":false,"created_at":"2026-11-24T09:30:00Z"},
+                {"id":1,"author_id":-1,"body":"Ticket merged","created_at":"2026-11-24T09:00:00Z"},
+                {"id":0,"author_id":7,"body":"","created_at":"2026-11-24T08:00:00Z"},
+                "junk"],
+              "users":[{"id":9,"name":"Ana","role":"agent"}],
+              "meta":{"has_more":true}}"#,
+        )
+        .unwrap();
+        let requester: wire::User = serde_json::from_str(
+            r#"{"id":7,"name":"Kemi Sato","email":"k@x.io","role":"end-user"}"#,
+        )
+        .unwrap();
+        let d = conversation_detail(Some(&requester), &page);
+        let c = d.customer.as_ref().unwrap();
+        assert_eq!(
+            (c.name.as_deref(), c.email.as_deref()),
+            (Some("Kemi Sato"), Some("k@x.io"))
+        );
+        // Oldest first; the empty comment and the junk item are dropped.
+        let got: Vec<(AuthorKind, &str, &str, bool)> = d
+            .parts
+            .iter()
+            .map(|p| (p.kind, p.author.as_str(), p.body.as_str(), p.internal))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (AuthorKind::Bot, "", "Ticket merged", false),
+                (AuthorKind::Teammate, "Ana", "checked the logs", true),
+                (AuthorKind::Customer, "Kemi Sato", "Any news?", false),
+            ]
+        );
+        // More pages follow: the total is not known.
+        assert_eq!(d.total_parts, None);
+        assert_eq!(
+            conversation_link("https://acme.zendesk.com/", "42"),
+            "https://acme.zendesk.com/agent/tickets/42"
+        );
+    }
 
     fn ticket(json: &str) -> wire::Ticket {
         serde_json::from_str(json).unwrap()
@@ -582,57 +681,4 @@ mod tests {
         assert_eq!(caps.of(1, Some(&avail)).unwrap().0.value, 3);
         assert!(Caps::new(&[]).of(1, Some(&avail)).is_none());
     }
-}
-
-/// A page of comments (newest first or oldest first) and the ticket's requester → the
-/// customer and the latest parts. Authors come from the sideloaded users: end users are the
-/// customer's side, agents and admins teammates, anyone else (the system, `-1`) a bot.
-pub fn conversation_detail(
-    requester: Option<&wire::User>,
-    page: &wire::CommentPage,
-) -> crate::domain::detail::ConversationDetail {
-    use crate::domain::detail::{AuthorKind, ConversationDetail, Customer, Part, plain_text};
-    let customer = requester.map(|u| Customer {
-        name: Some(u.name.clone()).filter(|n| !n.is_empty()),
-        email: Some(u.email.clone()).filter(|e| !e.is_empty()),
-    });
-    let user =
-        |id: Option<i64>| id.and_then(|id| page.users.iter().chain(requester).find(|u| u.id == id));
-    let parts = page
-        .comments
-        .iter()
-        .filter_map(|c| {
-            let body = match (&c.html_body, &c.plain_body, &c.body) {
-                (Some(h), _, _) if !h.trim().is_empty() => plain_text(h),
-                (_, Some(p), _) if !p.trim().is_empty() => plain_text(p),
-                (_, _, Some(b)) => plain_text(b),
-                _ => String::new(),
-            };
-            if body.is_empty() {
-                return None;
-            }
-            let who = user(c.author_id);
-            let kind = match who.map(|u| u.role.as_str()) {
-                Some("end-user") => AuthorKind::Customer,
-                Some("agent" | "admin") => AuthorKind::Teammate,
-                _ => AuthorKind::Bot,
-            };
-            Some(Part {
-                kind,
-                author: who.map(|u| u.name.clone()).unwrap_or_default(),
-                at: c.created_at?,
-                body,
-                internal: c.public == Some(false),
-            })
-        })
-        .collect();
-    let complete = page.meta.as_ref().is_none_or(|m| !m.has_more);
-    let total = complete.then_some(page.comments.len());
-    ConversationDetail::latest(customer, parts, total)
-}
-
-/// The ticket's page in the agent workspace of the account at `web_base`
-/// (`https://{subdomain}.zendesk.com`, or the configured base URL).
-pub fn conversation_link(web_base: &str, id: &str) -> String {
-    format!("{}/agent/tickets/{id}", web_base.trim_end_matches('/'))
 }
