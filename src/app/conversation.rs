@@ -78,9 +78,9 @@ impl Browser {
             };
         }
         let why = if set("SSH_CONNECTION").is_some() || set("SSH_TTY").is_some() {
-            "no browser over SSH without a display ($BROWSER unset)"
+            "no browser over SSH without a display"
         } else {
-            "no browser found: $BROWSER unset and no display"
+            "no browser here (no $BROWSER, no display)"
         };
         Browser::Unavailable(why.into())
     }
@@ -197,7 +197,7 @@ impl App {
         let link = self.conversation.as_ref().and_then(|o| o.link.clone());
         if link.is_none() {
             self.message = Some(match &self.conversation {
-                Some(_) => "no link to this conversation (this backend builds none, or it is not known yet)".into(),
+                Some(_) => "no link known for this conversation".into(),
                 None => "open a conversation (Enter on it) to copy or open its link".into(),
             });
         }
@@ -211,9 +211,7 @@ impl App {
             return;
         };
         self.effects.push(Effect::Clipboard(osc52(&link)));
-        self.message = Some(format!(
-            "link copied to the clipboard (OSC 52; the terminal must allow it): {link}"
-        ));
+        self.message = Some("link copied (OSC 52: the terminal must allow it)".into());
     }
 
     /// Opens the open conversation's link in a browser, where one is available.
@@ -235,7 +233,7 @@ impl App {
                     .keymap
                     .key_for(Action::CopyLink)
                     .unwrap_or_else(|| "copy_link".into());
-                self.message = Some(format!("{why} — press {copy} to copy the link instead"));
+                self.message = Some(format!("{why} — {copy} copies the link"));
             }
         }
     }

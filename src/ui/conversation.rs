@@ -274,6 +274,7 @@ fn parts(app: &App, ctx: Ctx, detail: Option<&Detail>, width: usize, out: &mut V
         Some(total) if total > d.parts.len() => {
             format!("Latest {} of {total} parts, oldest first", d.parts.len())
         }
+        _ if d.parts.len() == 1 => "The only part".to_owned(),
         _ => format!("All {} parts, oldest first", d.parts.len()),
     };
     say(out, &heading, Role::Header);
