@@ -124,6 +124,11 @@ fn decode_all(v: &Value) -> usize {
     ok += usize::from(wire::from_body::<wire::Admin>(&bytes).is_ok());
     ok += usize::from(wire::from_body::<wire::Team>(&bytes).is_ok());
     ok += usize::from(wire::from_body::<wire::Conversation>(&bytes).is_ok());
+    if let Ok(c) = wire::from_body::<wire::ConversationWithParts>(&bytes) {
+        // The conversation view's mapping takes whatever decoded.
+        let _ = shiftlead::backend::intercom::mapping::conversation_detail(&c);
+        ok += 1;
+    }
     ok += usize::from(wire::from_body::<wire::SearchRequest>(&bytes).is_ok());
     ok += usize::from(wire::from_body::<wire::AssignRequest>(&bytes).is_ok());
     ok += usize::from(wire::from_body::<wire::AwayRequest>(&bytes).is_ok());

@@ -1180,6 +1180,10 @@ mod tests {
             let _ = serde_json::from_slice::<StatusList>(&bytes);
             let _ = capacity_rules(&bytes);
             let _ = ErrorBody::parse(&bytes);
+            if let Ok(c) = serde_json::from_slice::<CommentPage>(&bytes) {
+                let d = super::super::mapping::conversation_detail(c.users.first(), &c);
+                prop_assert!(d.parts.len() <= crate::domain::detail::LAST_PARTS);
+            }
         }
 
         /// Arbitrary bytes never panic the error parser and give at most one line.
