@@ -485,7 +485,7 @@ impl App {
         if self.view != View::Main {
             return;
         }
-        let (Some(s), Some(m)) = (&self.snapshot, &self.metrics) else {
+        let Some(s) = &self.snapshot else {
             return;
         };
         let rows = self.rows(self.focus);
@@ -495,16 +495,8 @@ impl App {
         let view = match self.focus {
             Pane::Inboxes => View::Inbox(s.inboxes[n].id.clone()),
             Pane::Teammates => View::Teammate(s.teammates[n].id.clone()),
-            Pane::Sla => {
-                let c = m
-                    .sla_queue
-                    .get(n)
-                    .and_then(|u| s.conversation(&u.conversation));
-                match c.and_then(|c| c.inbox.clone()) {
-                    Some(inbox) => View::Inbox(inbox),
-                    None => return,
-                }
-            }
+            // Opened as a conversation above.
+            Pane::Sla => return,
         };
         self.enter(view);
     }
