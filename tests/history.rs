@@ -266,7 +266,9 @@ fn the_recorder_never_blocks_when_the_writer_is_slow() {
     assert!(recorder.dropped() > 0, "a full queue drops");
     assert_eq!(recorder.dropped() + kept, 500);
     assert!(kept >= history::QUEUE as u64);
-    // The lock goes away: the writer catches up on what it was given, and says so.
+    // The lock outlives the writer's patience (its first write fails), then goes away: the
+    // writer catches up on what it was given, and says so.
+    std::thread::sleep(Duration::from_millis(700));
     other.execute_batch("ROLLBACK").unwrap();
     drop(other);
     let answer = recorder
@@ -327,11 +329,15 @@ async fn trends_app(window: Window) -> shiftlead::app::App {
     let metrics = app.metrics.clone().unwrap();
     let mut store = Store::open(&dir.path().join("history.sqlite"), Settings::default()).unwrap();
     for m in 0..DAY {
+        // Each inbox between half and all of its figures now, on its own 4-hour wave; the
+        // newest sample is the fixture's own.
         let mut s = history::sample_of(&snapshot, &metrics, at(m));
-        for (n, i) in s.inboxes.iter_mut().enumerate() {
-            let n = n as i64;
-            i.open = 2 + (n as u32) * 3 + tri(m, n * 50) / 6;
-            i.breached = tri(m, n * 50 + 30) / 40;
+        if m < DAY - 1 {
+            for (n, i) in s.inboxes.iter_mut().enumerate() {
+                let n = n as i64;
+                i.open = i.open * (120 + tri(m, n * 50)) / 240;
+                i.breached = i.breached * tri(m, n * 50 + 30) / 120;
+            }
         }
         store.record(&s).unwrap();
     }
@@ -372,7 +378,7 @@ async fn trends_read_without_colour_and_draw_at_every_size() {
     assert!(screen.contains("• "), "{screen}");
     assert!(screen.contains("x "), "{screen}");
     assert!(
-        screen.contains("Open per inbox · last 1h · 61 samples"),
+        screen.contains("Open per inbox · last 1h (UTC) · 61 samples"),
         "{screen}"
     );
     assert!(

@@ -77,17 +77,27 @@ impl Recorder {
     /// Asks the thread and waits up to `wait` for the answer. It blocks: call it from a
     /// blocking task, never from the drawing loop.
     pub fn ask(&self, query: Query, wait: Duration) -> Result<Answer, HistoryError> {
+        let deadline = std::time::Instant::now() + wait;
         let (reply, answer) = mpsc::channel();
-        match self.tx.try_send(Msg::Ask(query, reply)) {
-            Ok(()) => {}
-            Err(TrySendError::Full(_)) => return Err(HistoryError::Busy),
-            Err(TrySendError::Disconnected(_)) => {
-                return Err(HistoryError::Unavailable(
-                    "the history thread stopped".into(),
-                ));
+        let mut msg = Msg::Ask(query, reply);
+        // A full queue (the writer is behind) is waited out, up to the deadline.
+        loop {
+            match self.tx.try_send(msg) {
+                Ok(()) => break,
+                Err(TrySendError::Full(m)) if std::time::Instant::now() < deadline => {
+                    msg = m;
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                Err(TrySendError::Full(_)) => return Err(HistoryError::Busy),
+                Err(TrySendError::Disconnected(_)) => {
+                    return Err(HistoryError::Unavailable(
+                        "the history thread stopped".into(),
+                    ));
+                }
             }
         }
-        match answer.recv_timeout(wait) {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match answer.recv_timeout(left) {
             Ok(a) => a,
             Err(mpsc::RecvTimeoutError::Timeout) => Err(HistoryError::Busy),
             Err(mpsc::RecvTimeoutError::Disconnected) => Err(HistoryError::Unavailable(

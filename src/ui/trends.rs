@@ -58,7 +58,7 @@ pub(super) fn trends(frame: &mut Frame, area: Rect, app: &App, ctx: Ctx) {
     }
     let [top, bottom] =
         Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(area);
-    queues(frame, top, trends, ctx);
+    queues(frame, top, app, trends, ctx);
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(bottom);
     breaches(frame, left, trends, ctx);
@@ -89,7 +89,7 @@ fn time_axis<'a>(trends: &Trends, ctx: Ctx) -> Axis<'a> {
         .labels([
             Line::from(hhmm(from)),
             Line::from(hhmm(from + (to - from) / 2)),
-            Line::from(format!("{} UTC", hhmm(to))),
+            Line::from(hhmm(to)),
         ])
         .style(ctx.theme.style(Role::Dim))
 }
@@ -112,14 +112,24 @@ fn count_axis<'a>(max: u32, ctx: Ctx) -> (Axis<'a>, f64) {
     (axis, f64::from(top))
 }
 
-fn queues(frame: &mut Frame, area: Rect, trends: &Trends, ctx: Ctx) {
+fn queues(frame: &mut Frame, area: Rect, app: &App, trends: &Trends, ctx: Ctx) {
     let t = ctx.theme;
+    // The keys that choose the window, as bound (the hint bar may have no room for them).
+    use crate::app::keymap::Action as A;
+    let keys: Option<Vec<String>> = [A::FocusInboxes, A::FocusTeammates, A::FocusSla]
+        .iter()
+        .map(|a| app.keymap.key_for(*a))
+        .collect();
+    let window_keys = keys
+        .map(|k| format!(" · {}: 1h/8h/24h", k.join("/")))
+        .unwrap_or_default();
     let block = Block::bordered()
         .title(Span::styled(
             format!(
-                " Open per inbox · last {} · {} samples ",
+                " Open per inbox · last {} (UTC) · {} samples{} ",
                 trends.window.label(),
-                trends.samples
+                trends.samples,
+                window_keys
             ),
             t.style(Role::Focus),
         ))
