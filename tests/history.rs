@@ -145,7 +145,7 @@ fn a_restart_keeps_the_shifts_curve() {
     // Another workspace's rows are not in it.
     assert!(
         store
-            .trends("intercom/Real", Window::Day, now())
+            .trends("helpdesk/Real", Window::Day, now())
             .unwrap()
             .inboxes
             .is_empty()

@@ -81,23 +81,31 @@ impl Peaks {
     /// The peaks of `rows` (any order): the highest open and breached per inbox and the most
     /// breached across inboxes in one sample, each with the first time it was reached.
     pub fn fold(rows: &[PeakRow]) -> Peaks {
-        let mut order: Vec<&str> = Vec::new();
-        let mut per: std::collections::HashMap<
-            &str,
-            (String, Timestamp, Option<Peak>, Option<Peak>),
-        > = std::collections::HashMap::new();
+        /// One inbox so far: its latest name, when it was first and last seen, its peaks.
+        struct Acc {
+            name: String,
+            first: Timestamp,
+            last: Timestamp,
+            open: Option<Peak>,
+            breached: Option<Peak>,
+        }
+        let mut per: std::collections::HashMap<&str, Acc> = std::collections::HashMap::new();
         let mut totals: std::collections::BTreeMap<Timestamp, u32> = Default::default();
         for r in rows {
-            let e = per.entry(r.inbox_id.as_str()).or_insert_with(|| {
-                order.push(r.inbox_id.as_str());
-                (r.inbox.clone(), r.at, None, None)
+            let e = per.entry(r.inbox_id.as_str()).or_insert_with(|| Acc {
+                name: r.inbox.clone(),
+                first: r.at,
+                last: r.at,
+                open: None,
+                breached: None,
             });
-            if r.at >= e.1 {
-                e.0.clone_from(&r.inbox);
-                e.1 = r.at;
+            if r.at >= e.last {
+                e.name.clone_from(&r.inbox);
+                e.last = r.at;
             }
-            Peak::take(&mut e.2, r.open, r.at);
-            Peak::take(&mut e.3, r.breached, r.at);
+            e.first = e.first.min(r.at);
+            Peak::take(&mut e.open, r.open, r.at);
+            Peak::take(&mut e.breached, r.breached, r.at);
             *totals.entry(r.at).or_default() += r.breached;
         }
         let mut breached = None;
@@ -105,16 +113,15 @@ impl Peaks {
             Peak::take(&mut breached, n, at);
         }
         // In the order first recorded (then by id), whatever the order of the rows.
-        let first_seen = |id: &str| rows.iter().filter(|r| r.inbox_id == id).map(|r| r.at).min();
-        order.sort_by_key(|id| (first_seen(id), *id));
+        let mut order: Vec<(&str, Acc)> = per.into_iter().collect();
+        order.sort_by_key(|(id, a)| (a.first, *id));
         let inboxes = order
-            .iter()
-            .filter_map(|id| {
-                let (name, _, open, br) = per.remove(id)?;
+            .into_iter()
+            .filter_map(|(_, a)| {
                 Some(InboxPeaks {
-                    inbox: name,
-                    open: open?,
-                    breached: br?,
+                    inbox: a.name,
+                    open: a.open?,
+                    breached: a.breached?,
                 })
             })
             .collect();

@@ -488,13 +488,13 @@ mod tests {
             Recorded::Kept { .. }
         ));
         let mut other = sample(61, 1);
-        other.workspace = "intercom/Real".into();
+        other.workspace = "helpdesk/Real".into();
         assert!(
             matches!(store.record(&other).unwrap(), Recorded::Kept { .. }),
             "another workspace has its own pace"
         );
         assert_eq!(store.span("demo/Acme").unwrap().0, 2);
-        assert_eq!(store.span("intercom/Real").unwrap().0, 1);
+        assert_eq!(store.span("helpdesk/Real").unwrap().0, 1);
         let trends = store.trends("demo/Acme", Window::Hour, t(120)).unwrap();
         assert_eq!(
             trends.inboxes[0].points,
