@@ -385,6 +385,13 @@ async fn trends_read_without_colour_and_draw_at_every_size() {
         screen.contains("1:1h"),
         "the window keys are in the hint\n{screen}"
     );
+    // At the smallest drawn size the over-cap count stays and titles lose whole parts.
+    let small = text(&render(&mut app, 60, 16));
+    assert!(small.contains("over cap"), "{small}");
+    assert!(
+        small.contains("┌ Open per inbox · last 1h (UTC) · 61 samples ─"),
+        "{small}"
+    );
     for (w, h) in [(60, 16), (61, 17), (80, 24), (59, 15), (20, 5), (300, 80)] {
         let _ = render(&mut app, w, h);
     }

@@ -121,15 +121,17 @@ fn queues(frame: &mut Frame, area: Rect, app: &App, trends: &Trends, ctx: Ctx) {
         .map(|a| app.keymap.key_for(*a))
         .collect();
     let window_keys = keys
-        .map(|k| format!(" · {}: 1h/8h/24h", k.join("/")))
+        .map(|k| format!("{}: 1h/8h/24h", k.join("/")))
         .unwrap_or_default();
     let block = Block::bordered()
         .title(Span::styled(
-            format!(
-                " Open per inbox · last {} (UTC) · {} samples{} ",
-                trends.window.label(),
-                trends.samples,
-                window_keys
+            fit_title(
+                &[
+                    format!("Open per inbox · last {} (UTC)", trends.window.label()),
+                    format!("{} samples", trends.samples),
+                    window_keys,
+                ],
+                area.width,
             ),
             t.style(Role::Focus),
         ))
@@ -199,6 +201,26 @@ fn queues(frame: &mut Frame, area: Rect, app: &App, trends: &Trends, ctx: Ctx) {
     frame.render_widget(chart, chart_area);
 }
 
+/// A title of `parts` joined by " · ", the trailing ones left out whole while it does not
+/// fit between the corners of a box `width` wide.
+fn fit_title(parts: &[String], width: u16) -> String {
+    // Two corners and a border cell either side.
+    let room = usize::from(width).saturating_sub(2);
+    let mut n = parts.len();
+    loop {
+        let text: Vec<&str> = parts[..n]
+            .iter()
+            .map(String::as_str)
+            .filter(|p| !p.is_empty())
+            .collect();
+        let title = format!(" {} ", text.join(" · "));
+        if n <= 1 || Span::raw(title.as_str()).width() <= room {
+            return title;
+        }
+        n -= 1;
+    }
+}
+
 fn series_style(n: usize, ctx: Ctx) -> Style {
     if ctx.theme.monochrome {
         Style::default()
@@ -213,7 +235,14 @@ fn breaches(frame: &mut Frame, area: Rect, trends: &Trends, ctx: Ctx) {
     let now = trends.breached.last().map_or(0, |&(_, n)| n);
     let block = Block::bordered()
         .title(Span::styled(
-            format!(" Breached · {now} now · peak {peak} "),
+            fit_title(
+                &[
+                    "Breached".into(),
+                    format!("{now} now"),
+                    format!("peak {peak}"),
+                ],
+                area.width,
+            ),
             t.style(Role::Header),
         ))
         .border_style(t.style(Role::Border));
@@ -276,7 +305,10 @@ fn load(frame: &mut Frame, area: Rect, load: &[Load], ctx: Ctx) {
     let t = ctx.theme;
     let block = Block::bordered()
         .title(Span::styled(
-            format!(" Load now · {} teammates ", load.len()),
+            fit_title(
+                &["Load now".into(), format!("{} teammates", load.len())],
+                area.width,
+            ),
             t.style(Role::Header),
         ))
         .border_style(t.style(Role::Border));
@@ -285,9 +317,14 @@ fn load(frame: &mut Frame, area: Rect, load: &[Load], ctx: Ctx) {
     if inner.height < 1 || inner.width < 16 {
         return;
     }
-    let bars: Vec<Bar> = buckets(load)
+    // Too few rows for every bucket: the least telling ones (nobody's load first) go.
+    let mut buckets = buckets(load);
+    let rows = usize::from(inner.height);
+    if buckets.len() > rows {
+        buckets.drain(..buckets.len() - rows);
+    }
+    let bars: Vec<Bar> = buckets
         .into_iter()
-        .take(usize::from(inner.height))
         .map(|(label, n, role)| {
             Bar::default()
                 .label(Line::from(label))
@@ -307,6 +344,21 @@ fn load(frame: &mut Frame, area: Rect, load: &[Load], ctx: Ctx) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_title_drops_whole_trailing_parts_never_a_word() {
+        let parts = [
+            "Open per inbox".to_owned(),
+            "61 samples".into(),
+            "1/2/3: 1h/8h/24h".into(),
+        ];
+        assert_eq!(
+            fit_title(&parts, 80),
+            " Open per inbox · 61 samples · 1/2/3: 1h/8h/24h "
+        );
+        assert_eq!(fit_title(&parts, 40), " Open per inbox · 61 samples ");
+        assert_eq!(fit_title(&parts, 20), " Open per inbox ");
+    }
 
     fn l(load: u32, cap: Option<u32>) -> Load {
         Load {
