@@ -316,6 +316,10 @@ fn a_damaged_file_leaves_the_recorder_answering_why() {
         )
         .unwrap_err();
     assert!(matches!(e, HistoryError::Unavailable(_)), "{e}");
+    assert!(
+        e.to_string().contains("history.sqlite"),
+        "names the file: {e}"
+    );
     let w = warnings.lock().unwrap().clone();
     assert!(w[0].starts_with("history off:"), "{w:?}");
 }

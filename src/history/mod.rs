@@ -45,7 +45,7 @@ pub enum HistoryError {
         known: i64,
     },
     /// The recorder is not running (it could not open its file, or stopped).
-    #[error("history is not available: {0}")]
+    #[error("{0}")]
     Unavailable(String),
     /// The recorder did not answer in time (it is busy writing or waiting on a lock).
     #[error("history is busy; try again")]

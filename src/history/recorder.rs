@@ -108,11 +108,13 @@ impl Recorder {
 }
 
 fn run(rx: Receiver<Msg>, path: &std::path::Path, settings: Settings, warn: &dyn Fn(String)) {
+    let mut why_off = String::new();
     let mut store = match Store::open(path, settings) {
         Ok(s) => Some(s),
         Err(e) => {
             tracing::warn!(error = %e, "history off");
             warn(format!("history off: {e}"));
+            why_off = e.to_string();
             None
         }
     };
@@ -142,7 +144,7 @@ fn run(rx: Receiver<Msg>, path: &std::path::Path, settings: Settings, warn: &dyn
             },
             (Msg::Ask(query, reply), store) => {
                 let answer = match store {
-                    None => Err(unavailable("its file could not be opened")),
+                    None => Err(unavailable(&why_off)),
                     Some(store) => match query {
                         Query::Trends {
                             workspace,
