@@ -182,7 +182,7 @@ impl Action {
         (
             Action::Trends,
             "trends",
-            "trends: queue depth per inbox, breaches over time, load now (1/2/3: 1h/8h/24h)",
+            "trends: open per inbox and breaches over time, load now (1h/8h/24h)",
             &["T"],
         ),
         (

@@ -668,6 +668,38 @@ mod tests {
         assert_eq!(Peaks::fold(&[]), Peaks::default());
     }
 
+    proptest::proptest! {
+        #[test]
+        fn peaks_are_the_maxima_first_reached_whatever_the_row_order(
+            raw in proptest::collection::vec((0i64..50, 0u8..4, 0u32..30, 0u32..10), 0..80),
+        ) {
+            // One row per (sample, inbox), as the database holds them.
+            let mut seen = std::collections::HashSet::new();
+            let rows: Vec<PeakRow> = raw
+                .into_iter()
+                .filter(|(at, inbox, ..)| seen.insert((*at, *inbox)))
+                .map(|(at, inbox, open, breached)| row(at * 60, &inbox.to_string(), open, breached))
+                .collect();
+            let p = Peaks::fold(&rows);
+            let mut rev = rows.clone();
+            rev.reverse();
+            proptest::prop_assert_eq!(&Peaks::fold(&rev), &p);
+            for x in &p.inboxes {
+                let mine: Vec<&PeakRow> = rows.iter().filter(|r| r.inbox == x.inbox).collect();
+                let max = mine.iter().map(|r| r.open).max().unwrap();
+                let first = mine.iter().filter(|r| r.open == max).map(|r| r.at).min().unwrap();
+                proptest::prop_assert_eq!(x.open, Peak { value: max, at: first });
+            }
+            let times: std::collections::BTreeSet<Timestamp> = rows.iter().map(|r| r.at).collect();
+            proptest::prop_assert_eq!(p.samples, times.len());
+            let most = times
+                .iter()
+                .map(|t| rows.iter().filter(|r| r.at == *t).map(|r| r.breached).sum::<u32>())
+                .max();
+            proptest::prop_assert_eq!(p.breached.map(|b| b.value), most);
+        }
+    }
+
     #[test]
     fn the_handoff_lists_the_peaks_with_their_times() {
         let (s, policy) = sample();
