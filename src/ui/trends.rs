@@ -84,10 +84,17 @@ fn hhmm(secs: i64) -> String {
 /// The x axis: the window, labelled at its start, middle and end (UTC).
 fn time_axis<'a>(trends: &Trends, ctx: Ctx) -> Axis<'a> {
     let (from, to) = (trends.from.as_second(), trends.to.as_second());
+    // Over a day the two ends read the same hour: the start names its day.
+    let start = match trends.window {
+        crate::history::Window::Day => jiff::Timestamp::from_second(from)
+            .map(|t| t.strftime("%a %H:%M").to_string())
+            .unwrap_or_default(),
+        _ => hhmm(from),
+    };
     Axis::default()
         .bounds([from as f64, to as f64])
         .labels([
-            Line::from(hhmm(from)),
+            Line::from(start),
             Line::from(hhmm(from + (to - from) / 2)),
             Line::from(hhmm(to)),
         ])
