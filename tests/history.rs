@@ -432,3 +432,23 @@ fn peaks_of_an_empty_history_say_so_in_the_handoff() {
     });
     assert!(md.contains("_No history recorded this shift._"), "{md}");
 }
+
+#[test]
+fn the_history_section_parses_and_an_unknown_key_is_a_warning() {
+    let text = "[backend]\nkind = \"demo\"\n[history]\nretention = \"2 days\"\nmax_size_mb = 5\nsample_every = \"30s\"\nkeep = 1\n";
+    let (config, warnings) =
+        shiftlead::config::parse(text, std::path::Path::new("h.toml")).unwrap();
+    assert!(config.history.enabled);
+    let s = Settings::from_config(&config.history);
+    assert_eq!(s.retention, SignedDuration::from_hours(48));
+    assert_eq!(s.max_bytes, 5 * 1024 * 1024);
+    assert_eq!(s.sample_every, SignedDuration::from_secs(30));
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].contains("history.keep"), "{warnings:?}");
+    let bad = "[backend]\nkind = \"demo\"\n[history]\nretention = \"soon\"\n";
+    let e = shiftlead::config::parse(bad, std::path::Path::new("h.toml")).unwrap_err();
+    assert!(
+        e.to_string().contains("retention") || e.to_string().contains("line 4"),
+        "{e}"
+    );
+}

@@ -295,7 +295,7 @@ pub(crate) fn signed(d: Duration) -> jiff::SignedDuration {
 /// `[history]`: the shift's figures recorded in SQLite in the data dir (`:trends`, the
 /// handoff's peaks).
 #[derive(Debug, Clone, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[serde(default)]
 pub struct HistoryConfig {
     /// Record at all.
     pub enabled: bool,
