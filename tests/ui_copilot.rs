@@ -397,6 +397,7 @@ async fn h_asks_for_a_handoff_whose_markdown_covers_the_shift() {
             .unwrap(),
         now: r.subject.clock.now(),
         privacy: false,
+        peaks: Err("history is off"),
     });
     insta::assert_snapshot!("handoff_markdown", md);
 }

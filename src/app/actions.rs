@@ -29,6 +29,8 @@ pub enum Effect {
     Alert(domain::alerts::Alert),
     /// Persist the off-queue blocks (they outlive a restart).
     SaveBlocks(Vec<domain::blocks::Block>),
+    /// Read the shift's history for `:trends` over this window.
+    LoadTrends(crate::history::Window),
 }
 
 /// What a picker choice does.

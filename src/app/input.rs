@@ -21,6 +21,10 @@ pub const COMMANDS: &[(&str, &str)] = &[
     (":rebalance", "propose a rebalance (as r)"),
     (":handoff", "write the shift handoff (as H)"),
     (":coverage", "coverage across time zones (as C)"),
+    (
+        ":trends [1h|8h|24h]",
+        "the shift's history: queues, breaches, load (as T)",
+    ),
 ];
 
 const PAGE: usize = 10;
@@ -106,6 +110,9 @@ impl App {
         }
         self.message = None;
         let Some(action) = action else { return };
+        if self.trends_key(action) {
+            return;
+        }
         match action {
             A::Quit => self.request_quit(),
             A::Help => self.help = true,
@@ -141,6 +148,8 @@ impl App {
             A::Handoff => self.effects.push(super::Effect::Handoff),
             A::Coverage if self.view == View::Coverage => self.view = View::Main,
             A::Coverage => self.open_coverage(),
+            A::Trends if self.view == View::Trends => self.view = View::Main,
+            A::Trends => self.open_trends(None),
         }
     }
 
@@ -274,6 +283,7 @@ impl App {
             "rebalance" => self.open_rebalance(),
             "handoff" => self.effects.push(super::Effect::Handoff),
             "coverage" => self.open_coverage(),
+            "trends" => self.trends_command(arg),
             "sort" => {
                 let pane = self.focus;
                 match SortMode::parse(pane, arg) {

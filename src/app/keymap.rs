@@ -74,6 +74,8 @@ pub enum Action {
     Handoff,
     /// Coverage across time zones.
     Coverage,
+    /// The shift's history.
+    Trends,
 }
 
 impl Action {
@@ -176,6 +178,12 @@ impl Action {
             "coverage",
             "coverage: members working per inbox, now and the next 12 hours",
             &["C"],
+        ),
+        (
+            Action::Trends,
+            "trends",
+            "trends: open per inbox and breaches over time, load now (1h/8h/24h)",
+            &["T"],
         ),
         (
             Action::Handoff,

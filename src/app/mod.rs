@@ -6,6 +6,7 @@ mod copilot;
 mod input;
 pub mod keymap;
 mod rows;
+mod trends;
 
 pub use crate::sync::SyncMsg;
 pub use actions::{Choice, Confirm, Effect, Overlay, PickItem, Picker};
@@ -69,6 +70,8 @@ pub enum View {
     Teammate(TeammateId),
     /// Coverage across time zones: members working per inbox, now and the next 12 hours.
     Coverage,
+    /// The shift's history: queue depth per inbox, breaches over time, load now.
+    Trends,
 }
 
 /// What keys currently do.
@@ -227,6 +230,11 @@ pub struct App {
     last_now: Option<Timestamp>,
     /// The user asked for an immediate refresh.
     pub refresh_requested: bool,
+    /// What `:trends` shows: the history read for the window, or why it cannot be read;
+    /// `None` until the first answer.
+    pub trends: Option<Result<crate::history::Trends, String>>,
+    /// The window `:trends` shows.
+    pub trends_window: crate::history::Window,
     /// Something visible changed since the last draw.
     pub dirty: bool,
 }
@@ -301,6 +309,8 @@ impl App {
             hits: Hits::default(),
             quit: false,
             refresh_requested: false,
+            trends: None,
+            trends_window: crate::history::Window::default(),
             dirty: true,
         }
     }
@@ -355,6 +365,9 @@ impl App {
                 self.reconcile_blocks(&snapshot, now);
                 if self.view == View::Coverage {
                     self.coverage_rows = domain::coverage::coverage(&snapshot, &self.coverage, now);
+                }
+                if self.view == View::Trends {
+                    self.effects.push(Effect::LoadTrends(self.trends_window));
                 }
                 let live = self.live.as_ref();
                 let near = |within| live.map(|l| l.running_within(now, within));

@@ -245,7 +245,7 @@ pub(super) fn detail_rows(app: &App) -> Vec<ConversationRow<'_>> {
         return Vec::new();
     };
     let ids = match &app.view {
-        View::Main | View::Coverage => return Vec::new(),
+        View::Main | View::Coverage | View::Trends => return Vec::new(),
         View::Inbox(id) => inbox_conversations(s, &app.policy, id),
         View::Teammate(id) => teammate_conversations(s, &app.policy, id),
     };

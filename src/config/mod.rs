@@ -11,8 +11,8 @@ pub mod token;
 
 pub use error::{ConfigError, line_col};
 pub use sections::{
-    AlertsConfig, CapValue, CapsConfig, CoverageSection, ForecastConfig, Keys, KeysConfig,
-    RampStepConfig, SlaConfig, TeammateConfig, ThemeConfig, UiConfig,
+    AlertsConfig, CapValue, CapsConfig, CoverageSection, ForecastConfig, HistoryConfig, Keys,
+    KeysConfig, RampStepConfig, SlaConfig, TeammateConfig, ThemeConfig, UiConfig,
 };
 
 use crate::backend::BackendConfig;
@@ -52,6 +52,8 @@ pub struct Config {
     pub alerts: AlertsConfig,
     /// `[relay]`: how `shiftlead relay` publishes the workspace (team mode).
     pub relay: crate::backend::team::RelayConfig,
+    /// `[history]`: the shift's figures over time.
+    pub history: HistoryConfig,
 }
 
 /// Where the configuration came from.

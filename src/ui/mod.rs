@@ -8,6 +8,7 @@ pub mod format;
 mod overlay;
 mod panes;
 pub mod theme;
+mod trends;
 
 use crate::app::{App, Hits, Mode, Pane, View};
 use jiff::Timestamp;
@@ -53,6 +54,7 @@ pub fn draw(frame: &mut Frame, app: &App, ctx: Ctx) -> Hits {
         View::Inbox(id) => detail::inbox(frame, body, app, ctx, id, &mut hits),
         View::Teammate(id) => detail::teammate(frame, body, app, ctx, id, &mut hits),
         View::Coverage => copilot::coverage(frame, body, app, ctx),
+        View::Trends => trends::trends(frame, body, app, ctx),
     }
     frame.render_widget(Paragraph::new(status_line(app, ctx, status.width)), status);
     overlay::draw(frame, body, app, ctx);
@@ -300,6 +302,12 @@ fn hint(app: &App) -> Vec<String> {
             vec![(A::Mark, "mark"), (A::Assign, "assign")]
         }
         (View::Main, Pane::Inboxes) => vec![(A::Open, "open"), (A::Rebalance, "rebalance")],
+        (View::Trends, _) => vec![
+            (A::FocusInboxes, "1h"),
+            (A::FocusTeammates, "8h"),
+            (A::FocusSla, "24h"),
+            (A::Back, "back"),
+        ],
         _ => Vec::new(),
     };
     actions.extend([(A::Filter, "filter"), (A::Help, "help"), (A::Quit, "quit")]);

@@ -102,6 +102,8 @@ impl Rig {
                     Effect::SaveBlocks(blocks) => self.saved_blocks = Some(blocks),
                     Effect::Handoff => self.handoffs += 1,
                     Effect::Alert(a) => self.alerts.push(a),
+                    // The trends view reads the history database: tests/history.rs.
+                    Effect::LoadTrends(_) => {}
                 }
             }
         }
