@@ -2,6 +2,7 @@
 //!
 //! [`draw`] returns the clickable areas it drew, which the loop stores for mouse clicks.
 
+pub mod columns;
 mod copilot;
 mod detail;
 pub mod format;
