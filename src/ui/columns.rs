@@ -130,7 +130,8 @@ pub fn cells(text: &str) -> usize {
 /// `None` for a dropped column.
 ///
 /// 1. While the minimums (and spacing) do not fit, the column with the highest priority
-///    number drops (the rightmost of equals).
+///    number drops (the rightmost of equals); then a dropped column whose minimum fits in
+///    the room left comes back, in priority order.
 /// 2. In priority order, each kept column grows from its minimum to its preferred width.
 /// 3. In priority order, each grows to what its content wants (within its maximum).
 /// 4. The surplus is shared evenly between growing columns, up to their maximum.
@@ -155,6 +156,16 @@ pub fn widths(columns: &[Column], available: u16) -> Vec<Option<u16>> {
             .max_by_key(|&i| (columns[i].priority, i))
             .unwrap_or(0);
         kept[drop] = false;
+    }
+    // A dropped column whose minimum fits in the room left comes back, in priority order
+    // (a narrow column of lower rank may use what a wide one of higher rank could not).
+    let mut dropped: Vec<usize> = (0..n).filter(|&i| !kept[i]).collect();
+    dropped.sort_by_key(|&i| (columns[i].priority, i));
+    for i in dropped {
+        kept[i] = true;
+        if need(&kept) > u32::from(available) {
+            kept[i] = false;
+        }
     }
     let mut w: Vec<u16> = columns.iter().map(|c| c.min).collect();
     let mut left = u32::from(available).saturating_sub(need(&kept));
@@ -184,9 +195,7 @@ pub fn widths(columns: &[Column], available: u16) -> Vec<Option<u16>> {
             if left == 0 {
                 break;
             }
-            let more = share
-                .min(u32::from(columns[i].ceiling() - w[i]))
-                .min(left);
+            let more = share.min(u32::from(columns[i].ceiling() - w[i])).min(left);
             w[i] += more as u16;
             left -= more;
         }
@@ -219,12 +228,18 @@ fn cut(text: &str, width: usize) -> Option<usize> {
     let at_word = if whole_word {
         Some(end)
     } else {
-        prefix.rfind(' ').filter(|&sp| cells(&prefix[..sp]) * 3 >= room * 2)
+        prefix
+            .rfind(' ')
+            .filter(|&sp| cells(&prefix[..sp]) * 3 >= room * 2)
     };
     let end = at_word.unwrap_or(end);
     let trimmed = text[..end].trim_end_matches([' ', ',', '·', ';', ':', '-', '—', '(']);
     // Never trim down to nothing when there was something to keep.
-    Some(if trimmed.is_empty() { end } else { trimmed.len() })
+    Some(if trimmed.is_empty() {
+        end
+    } else {
+        trimmed.len()
+    })
 }
 
 /// Cuts `text` to at most `width` display cells: whole when it fits, else cut at a word
@@ -265,11 +280,13 @@ pub fn fit_line(line: Line<'static>, width: usize) -> Line<'static> {
 }
 
 /// Words of `text` in lines of at most `width` cells (a word longer than a line is cut with
-/// [`fit`]).
+/// [`fit`]). Words are separated by spaces; a no-break space (U+00A0) holds two words on one
+/// line (see [`unbreakable`]) and is printed as a space.
 pub fn wrap(text: &str, width: usize) -> Vec<String> {
     let mut lines = Vec::new();
     let mut line = String::new();
-    for word in text.split_whitespace() {
+    for word in text.split([' ', '\n', '\t']).filter(|w| !w.is_empty()) {
+        let word = &word.replace('\u{a0}', " ");
         let word = fit(word, width);
         if line.is_empty() {
             line = word;
@@ -286,9 +303,49 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
     lines
 }
 
+/// As many whole `parts` as fit in `width` cells, joined by `sep`, with ` …` after them when
+/// some are left out (a part is never cut, unless the first alone is too wide).
+pub fn join_fit(parts: &[String], sep: &str, width: usize) -> String {
+    let all = parts.join(sep);
+    if cells(&all) <= width {
+        return all;
+    }
+    let mut out = String::new();
+    for p in parts {
+        let next = if out.is_empty() {
+            p.clone()
+        } else {
+            format!("{out}{sep}{p}")
+        };
+        if cells(&next) + 2 > width {
+            break;
+        }
+        out = next;
+    }
+    if out.is_empty() {
+        fit(parts.first().map_or("", String::as_str), width)
+    } else {
+        format!("{out} …")
+    }
+}
+
+/// `text` with the spaces inside each of `names` made no-break, so [`wrap`] never splits a
+/// name over two lines.
+pub fn unbreakable(text: &str, names: &[&str]) -> String {
+    let mut out = text.to_owned();
+    for name in names.iter().filter(|n| n.contains(' ')) {
+        out = out.replace(name, &name.replace(' ', "\u{a0}"));
+    }
+    out
+}
+
 /// The ratatui constraints of the kept columns.
 pub fn constraints(widths: &[Option<u16>]) -> Vec<Constraint> {
-    widths.iter().flatten().map(|w| Constraint::Length(*w)).collect()
+    widths
+        .iter()
+        .flatten()
+        .map(|w| Constraint::Length(*w))
+        .collect()
 }
 
 /// One row's cells for the kept columns: each fitted to its width and aligned.
@@ -350,7 +407,10 @@ mod tests {
     fn fit_cuts_at_words_and_marks_the_cut() {
         assert_eq!(fit("Billing", 7), "Billing");
         assert_eq!(fit("Billing", 5), "Bill…");
-        assert_eq!(fit("member of Billing, Technical", 20), "member of Billing…");
+        assert_eq!(
+            fit("member of Billing, Technical", 20),
+            "member of Billing…"
+        );
         assert_eq!(fit("write not applied: 409", 19), "write not applied…");
         assert_eq!(fit("abcdef", 4), "abc…");
         assert_eq!(fit("x", 0), "");
@@ -376,6 +436,8 @@ mod tests {
         assert_eq!(widths(&cols, 26), vec![Some(9), Some(5), None, Some(10)]);
         // Only the name is left at the end.
         assert_eq!(widths(&cols, 9), vec![Some(9), None, None, None]);
+        // Wait (5) comes back where the title (10) does not fit.
+        assert_eq!(widths(&cols, 20), vec![Some(8), Some(5), Some(5), None]);
         assert_eq!(widths(&cols, 3), vec![None, None, None, None]);
     }
 
@@ -392,11 +454,26 @@ mod tests {
     }
 
     #[test]
+    fn join_fit_keeps_whole_parts() {
+        let parts: Vec<String> = ["open 99", "unassigned 67", "on duty 9"]
+            .map(String::from)
+            .into();
+        assert_eq!(
+            join_fit(&parts, " · ", 40),
+            "open 99 · unassigned 67 · on duty 9"
+        );
+        assert_eq!(join_fit(&parts, " · ", 30), "open 99 · unassigned 67 …");
+        assert_eq!(join_fit(&parts, " · ", 5), "open…");
+    }
+
+    #[test]
     fn wrap_keeps_words() {
         assert_eq!(
             wrap("overloads, then away, then idle", 12),
             vec!["overloads,", "then away,", "then idle"]
         );
+        let text = unbreakable("moved to Chidi Okafor now", &["Chidi Okafor"]);
+        assert_eq!(wrap(&text, 16), vec!["moved to", "Chidi Okafor now"]);
     }
 
     fn column() -> impl Strategy<Value = Column> {
@@ -437,11 +514,18 @@ mod tests {
                 prop_assert!(x >= cols[i].min);
                 prop_assert!(x <= cols[i].ceiling());
             }
-            // A dropped column never outranks a kept one.
+            // A dropped column did not fit beside the kept ones; where every minimum is the
+            // same, a dropped column never outranks a kept one.
+            let same = cols.windows(2).all(|p| p[0].min == p[1].min);
             for (i, x) in w.iter().enumerate() {
                 if x.is_none() {
-                    for &(k, _) in &kept {
-                        prop_assert!((cols[k].priority, k) < (cols[i].priority, i));
+                    let mins: u32 = kept.iter().map(|&(k, _)| u32::from(cols[k].min)).sum();
+                    let with = mins + u32::from(cols[i].min) + kept.len() as u32 * u32::from(SPACING);
+                    prop_assert!(with > u32::from(available));
+                    if same {
+                        for &(k, _) in &kept {
+                            prop_assert!((cols[k].priority, k) < (cols[i].priority, i));
+                        }
                     }
                 }
             }
