@@ -275,3 +275,60 @@ fn the_name_check_catches_a_silent_cut() {
     assert_eq!(cut_names("│ Billi │", &names).len(), 1);
     assert!(!cut_names("│ Rosa Ji │", &names).is_empty());
 }
+
+#[tokio::test]
+async fn titles_count_rows_an_empty_filter_says_so_and_s_reverses_the_sort() {
+    let mut app = demo_app().await;
+    key(&mut app, KeyCode::Tab);
+    keys(&mut app, "jj");
+    let (text, _) = screen(&render(&mut app, 120, 36));
+    assert!(text.contains("Teammates 3/25"), "{text}");
+    // Sorted by name: the header carries ▲ (A→Z); S reverses it (▼) and the rows.
+    keys(&mut app, "ssss");
+    assert_eq!(app.sort[1], shiftlead::app::SortMode::Name);
+    let (text, _) = screen(&render(&mut app, 120, 36));
+    assert!(
+        text.contains("Teammate▲") && text.contains("sorted by name"),
+        "{text}"
+    );
+    let first = |app: &App| {
+        let s = app.snapshot.as_ref().unwrap();
+        let rows = app.rows(shiftlead::app::Pane::Teammates);
+        s.teammates[rows.get(0).unwrap()].name.clone()
+    };
+    assert_eq!(first(&app), "Ana Souza");
+    keys(&mut app, "S");
+    let (text, _) = screen(&render(&mut app, 120, 36));
+    assert!(text.contains("Teammate▼"), "{text}");
+    assert_eq!(first(&app), "Xena Park");
+    // A filter that matches nothing: "no matches", and the count says of how many.
+    keys(&mut app, "/zzzz");
+    key(&mut app, KeyCode::Enter);
+    let (text, _) = screen(&render(&mut app, 120, 36));
+    assert!(text.contains("Teammates 0/0 of 25"), "{text}");
+    assert!(text.contains("no matches"), "{text}");
+}
+
+#[tokio::test]
+async fn the_hint_bar_names_the_focused_panes_keys_as_bound() {
+    let mut app = demo_app().await;
+    let status = |app: &mut App| {
+        let (text, _) = screen(&render(app, 200, 60));
+        text.lines().last().unwrap_or("").to_owned()
+    };
+    assert!(status(&mut app).contains("r:rebalance"));
+    key(&mut app, KeyCode::Tab);
+    let s = status(&mut app);
+    assert!(
+        s.contains("Space:mark") && s.contains("m:inbox") && s.contains("w:away"),
+        "{s}"
+    );
+    key(&mut app, KeyCode::Tab);
+    assert!(status(&mut app).contains("a:assign"));
+    // A remapped key is shown as bound.
+    let mut keys_cfg = std::collections::BTreeMap::new();
+    keys_cfg.insert("assign".to_owned(), vec!["A".to_owned()]);
+    app.keymap = shiftlead::app::keymap::Keymap::with_overrides(&keys_cfg).unwrap();
+    let s = status(&mut app);
+    assert!(s.contains("A:assign") && !s.contains("a:assign"), "{s}");
+}

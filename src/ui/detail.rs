@@ -83,7 +83,7 @@ fn conversations_table<'a>(
     if rows.is_empty() {
         rows.push(super::panes::empty_row(
             &app.detail_filter,
-            " none",
+            "none",
             cols.len(),
             ctx,
         ));

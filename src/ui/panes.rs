@@ -154,7 +154,7 @@ pub(super) fn empty_row(
     let text = if filter.is_empty() {
         empty
     } else {
-        " no matches"
+        "no matches"
     };
     let mut row = vec![(Line::from(text.to_owned()), ctx.theme.style(Role::Dim))];
     row.resize(n.max(1), (Line::default(), Style::default()));
@@ -246,7 +246,7 @@ fn next_breach(app: &App, inbox: &crate::domain::InboxId, ctx: Ctx) -> (Line<'st
 /// trend drops first, then the number waiting, Duty/Away, Oldest.
 fn inbox_columns(name_width: usize) -> Vec<Column> {
     vec![
-        Column::new(" Inbox", 10, 14)
+        Column::new(" Inbox", (name_width + 1).clamp(10, 14) as u16, 14)
             .max(24)
             .content([name_width + 1]),
         Column::figure("Open", 5).priority(1),
@@ -317,7 +317,7 @@ pub(super) fn inboxes(frame: &mut Frame, area: Rect, app: &App, ctx: Ctx, hits: 
         })
         .collect();
     if rows.is_empty() {
-        rows.push(empty_row(&app.filter[0], " no inboxes", cols.len(), ctx));
+        rows.push(empty_row(&app.filter[0], "no inboxes", cols.len(), ctx));
     }
     let title = counted_title(
         "Inboxes",
@@ -420,14 +420,24 @@ pub(super) fn local_time(t: &Teammate, ctx: Ctx) -> String {
 /// before the inbox lists grow); the local time, then Secondary, then Oldest drop first.
 fn teammate_columns(levels: bool, name_w: usize, status_w: usize, primary_w: usize) -> Vec<Column> {
     vec![
-        Column::new(" Teammate", 10, (name_w + 1).clamp(10, 20) as u16)
-            .max(24)
-            .content([name_w + 1]),
+        Column::new(
+            " Teammate",
+            (name_w + 1).clamp(10, 14) as u16,
+            (name_w + 1).clamp(10, 20) as u16,
+        )
+        .max(24)
+        .content([name_w + 1]),
         Column::new("Load/cap", 8, 13).max(17).priority(2),
-        Column::new("Status", 10, status_w.clamp(10, 26) as u16)
-            .max(32)
-            .content([status_w])
-            .priority(1),
+        // A status up to 18 cells ("AWAY ☕ On a break") is never cut: narrower columns drop
+        // first.
+        Column::new(
+            "Status",
+            status_w.clamp(10, 18) as u16,
+            status_w.clamp(10, 26) as u16,
+        )
+        .max(32)
+        .content([status_w])
+        .priority(1),
         Column::new(
             if levels { "Primary" } else { "Inboxes" },
             primary_w.clamp(8, 14) as u16,
@@ -554,7 +564,7 @@ pub(super) fn teammates(frame: &mut Frame, area: Rect, app: &App, ctx: Ctx, hits
         })
         .collect();
     if rows.is_empty() {
-        rows.push(empty_row(&app.filter[1], " no teammates", cols.len(), ctx));
+        rows.push(empty_row(&app.filter[1], "no teammates", cols.len(), ctx));
     }
     let title = counted_title(
         "Teammates",
@@ -698,7 +708,7 @@ pub(super) fn sla(frame: &mut Frame, area: Rect, app: &App, ctx: Ctx, hits: &mut
         })
         .collect();
     if rows.is_empty() {
-        rows.push(empty_row(&app.filter[2], " none", cols.len(), ctx));
+        rows.push(empty_row(&app.filter[2], "none", cols.len(), ctx));
     }
     let title = counted_title(
         "SLA — nearest breach first",
