@@ -283,6 +283,11 @@ async fn titles_count_rows_an_empty_filter_says_so_and_s_reverses_the_sort() {
     keys(&mut app, "jj");
     let (text, _) = screen(&render(&mut app, 120, 36));
     assert!(text.contains("Teammates 3/25"), "{text}");
+    // S on the natural order: the title says so, and the cursor stays on the teammate.
+    keys(&mut app, "S");
+    let (text, _) = screen(&render(&mut app, 120, 36));
+    assert!(text.contains("Teammates 23/25 · reversed"), "{text}");
+    keys(&mut app, "S");
     // Sorted by name: the header carries ▲ (A→Z); S reverses it (▼) and the rows.
     keys(&mut app, "ssss");
     assert_eq!(app.sort[1], shiftlead::app::SortMode::Name);

@@ -204,6 +204,16 @@ pub(super) fn sort_mark(app: &App, pane: Pane) -> Option<(usize, &'static str)> 
     Some((column, if down { "▼" } else { "▲" }))
 }
 
+/// " · reversed" in a title while `S` has reversed the natural order (no column shows it).
+fn reversed(app: &App, pane: Pane) -> &'static str {
+    let i = super::pane_index(pane);
+    if app.sort_reversed[i] && app.sort[i] == SortMode::Natural {
+        " · reversed"
+    } else {
+        ""
+    }
+}
+
 fn num(n: u32, role: Role, ctx: Ctx) -> (Line<'static>, Style) {
     let style = if n > 0 {
         ctx.theme.style(role)
@@ -328,7 +338,7 @@ pub(super) fn inboxes(frame: &mut Frame, area: Rect, app: &App, ctx: Ctx, hits: 
     );
     let table = grid(&cols, &widths, rows, sort_mark(app, Pane::Inboxes), ctx)
         .block(block(
-            &title,
+            &format!("{title}{}", reversed(app, Pane::Inboxes)),
             focused,
             Some(app.sort[0]),
             &app.filter[0],
@@ -575,7 +585,7 @@ pub(super) fn teammates(frame: &mut Frame, area: Rect, app: &App, ctx: Ctx, hits
     );
     let table = grid(&cols, &widths, rows, sort_mark(app, Pane::Teammates), ctx)
         .block(block(
-            &title,
+            &format!("{title}{}", reversed(app, Pane::Teammates)),
             focused,
             Some(app.sort[1]),
             &app.filter[1],
@@ -719,7 +729,7 @@ pub(super) fn sla(frame: &mut Frame, area: Rect, app: &App, ctx: Ctx, hits: &mut
     );
     let table = grid(&cols, &widths, rows, sort_mark(app, Pane::Sla), ctx)
         .block(block(
-            &title,
+            &format!("{title}{}", reversed(app, Pane::Sla)),
             focused,
             Some(app.sort[2]),
             &app.filter[2],
