@@ -422,7 +422,7 @@ async fn marks_are_counted_cleared_by_esc_and_named_in_confirmations() {
     press(&mut app, "2  ");
     assert_eq!(app.marked_mates.len(), 2);
     let screen = text(&render(&mut app, 120, 36));
-    assert!(screen.contains("Teammates · 2 marked"), "{screen}");
+    assert!(screen.contains("/25 · 2 marked"), "{screen}");
     assert!(screen.contains("2 marked (Esc clears)"), "{screen}");
     // The confirmation says it covers the marked rows, not the highlighted one.
     press(&mut app, "w");

@@ -133,6 +133,7 @@ impl App {
             A::Filter => self.mode = Mode::Filter,
             A::Command => self.mode = Mode::Command(String::new()),
             A::Sort => self.cycle_sort(),
+            A::ReverseSort => self.reverse_sort(),
             A::Messages => self.overlay = Some(super::Overlay::Messages(0)),
             A::Mark => self.toggle_mark(),
             A::MarkAll => self.mark_all(),
@@ -448,6 +449,14 @@ impl App {
             .position(|m| *m == self.sort[pane.index()])
             .unwrap_or(0);
         self.sort[pane.index()] = modes[(now + 1) % modes.len()];
+    }
+
+    fn reverse_sort(&mut self) {
+        if self.view != View::Main {
+            return;
+        }
+        let i = self.focus.index();
+        self.sort_reversed[i] = !self.sort_reversed[i];
     }
 
     fn drill_down(&mut self) {

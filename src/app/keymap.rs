@@ -44,6 +44,8 @@ pub enum Action {
     Command,
     /// Cycle the sort.
     Sort,
+    /// Reverse the sort.
+    ReverseSort,
     /// Mark the row.
     Mark,
     /// Mark every row of the list (again: clear them).
@@ -130,6 +132,12 @@ impl Action {
             "sort",
             "cycle the sort of the focused list",
             &["s"],
+        ),
+        (
+            Action::ReverseSort,
+            "reverse_sort",
+            "reverse the sort of the focused list (the header's ▼/▲ flips)",
+            &["S"],
         ),
         (
             Action::Command,

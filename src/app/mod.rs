@@ -175,6 +175,8 @@ pub struct App {
     pub selected: [usize; 3],
     /// Sort mode per pane.
     pub sort: [SortMode; 3],
+    /// Per pane: the sort reversed (`S`).
+    pub sort_reversed: [bool; 3],
     /// Filter text per pane.
     pub filter: [String; 3],
     /// Selected row in a drill-down.
@@ -266,6 +268,7 @@ impl App {
             focus: Pane::Inboxes,
             selected: [0; 3],
             sort: [SortMode::Natural; 3],
+            sort_reversed: [false; 3],
             filter: Default::default(),
             detail_selected: 0,
             detail_filter: String::new(),

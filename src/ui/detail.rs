@@ -2,16 +2,20 @@
 //! conversations and memberships).
 
 use super::Ctx;
-use super::format::{fit, gauge, short};
+use super::columns::{self, Column};
+use super::format::{gauge, short};
 use super::panes::{badge, block, local_time, render_list, sla_cell};
 use super::theme::Role;
 use crate::app::{App, Hits, Pane, names};
 use crate::domain::{InboxId, Level, TeammateId};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph, Row, Table};
+use ratatui::widgets::{Paragraph, Table};
 
+/// A drill-down's conversations: the countdown and the assignee (or inbox) stay longest, the
+/// priority drops first, the title takes the surplus.
 fn conversations_table<'a>(
     app: &'a App,
     ctx: Ctx,
@@ -24,12 +28,40 @@ fn conversations_table<'a>(
     };
     let rows_data = app.detail_rows();
     let window = super::panes::visible(area, app.detail_selected, rows_data.len());
-    let rows: Vec<Row> = rows_data[window]
+    let shown = &rows_data[window];
+    let who: Vec<&str> = shown
         .iter()
         .map(|r| {
+            let (inbox, who) = names(s, r.conversation);
+            if show_assignee {
+                if who.is_empty() { "unassigned" } else { who }
+            } else {
+                inbox
+            }
+        })
+        .collect();
+    let who_w = who.iter().map(|w| columns::cells(w)).max().unwrap_or(0);
+    let cols = vec![
+        Column::new(" Breach in", 10, 11),
+        Column::new("Prio", 6, 6).priority(4),
+        Column::figure("Wait", 6).priority(3),
+        Column::new(
+            if show_assignee { "Assignee" } else { "Inbox" },
+            10,
+            who_w.clamp(10, 18) as u16,
+        )
+        .max(24)
+        .content([who_w])
+        .priority(1),
+        Column::new("Conversation", 12, 20).grow().priority(2),
+    ];
+    let widths = columns::widths(&cols, area.width.saturating_sub(2));
+    let mut rows: Vec<Vec<(Line<'static>, Style)>> = shown
+        .iter()
+        .zip(who)
+        .map(|(r, who)| {
             let c = r.conversation;
             let (text, style) = sla_cell(c, app, ctx);
-            let (inbox, who) = names(s, c);
             let m = super::panes::mark(
                 app,
                 &format!("conversation {}", c.id),
@@ -39,49 +71,33 @@ fn conversations_table<'a>(
                 .waiting_since
                 .map(|w| short(ctx.now.duration_since(w)))
                 .unwrap_or_else(|| "—".into());
-            Row::new(vec![
-                Cell::from(format!("{m}{text}")).style(style),
-                Cell::from(c.priority.as_str()),
-                Cell::from(Line::from(wait).right_aligned()),
-                Cell::from(fit(
-                    if show_assignee {
-                        if who.is_empty() { "unassigned" } else { who }
-                    } else {
-                        inbox
-                    },
-                    16,
-                )),
-                Cell::from(crate::app::title(app, c)),
-            ])
+            vec![
+                (Line::from(format!("{m}{text}")), style),
+                (Line::from(c.priority.as_str()), Style::default()),
+                (Line::from(wait), Style::default()),
+                (Line::from(who.to_owned()), Style::default()),
+                (Line::from(crate::app::title(app, c)), Style::default()),
+            ]
         })
         .collect();
-    let head = Row::new(vec![
-        " Breach in",
-        "Prio",
-        " Wait",
-        if show_assignee { "Assignee" } else { "Inbox" },
-        "Conversation",
-    ])
-    .style(ctx.theme.style(Role::Header));
-    let table = Table::new(
-        rows,
-        [
-            Constraint::Length(11),
-            Constraint::Length(6),
-            Constraint::Length(6),
-            Constraint::Length(16),
-            Constraint::Min(10),
-        ],
-    )
-    .header(head)
-    .block(block(
-        &super::panes::marked_title(title, app.marked.len()),
-        true,
-        None,
-        &app.detail_filter,
-        ctx,
-    ))
-    .row_highlight_style(ctx.theme.style(Role::Selected));
+    if rows.is_empty() {
+        rows.push(super::panes::empty_row(
+            &app.detail_filter,
+            "none",
+            cols.len(),
+            ctx,
+        ));
+    }
+    let title = super::panes::counted_title(
+        title,
+        app.detail_selected,
+        rows_data.len(),
+        rows_data.len(),
+        app.marked.len(),
+    );
+    let table = super::panes::grid(&cols, &widths, rows, None, ctx)
+        .block(block(&title, true, None, &app.detail_filter, ctx))
+        .row_highlight_style(ctx.theme.style(Role::Selected));
     (table, rows_data.len())
 }
 
@@ -124,28 +140,41 @@ pub(super) fn inbox(
         .assignment_limit
         .map(|l| format!(" · assignment limit {l}"))
         .unwrap_or_default();
-    summary(frame, top, [
-        Line::from(vec![
-            Span::styled(format!(" {} ", inbox.name), t.style(Role::Focus)),
-            Span::styled(format!("· distribution {dist}{limit} · Esc back"), t.style(Role::Dim)),
-        ]),
-        Line::from(f.map_or_else(String::new, |f| {
-            format!(
-                " open {} · unassigned {} · waiting {} · oldest {} · breached {} · soon {} · on duty {} · away {}",
-                f.open,
-                f.unassigned,
-                f.waiting,
-                f.oldest_wait.map(short).unwrap_or_else(|| "—".into()),
-                f.breached,
-                f.breaching_soon,
-                f.on_duty,
-                f.away
-            )
-        })),
-    ]
-    .into_iter()
-    .chain(forecast_lines(app, id, ctx))
-    .collect());
+    summary(
+        frame,
+        top,
+        [
+            Line::from(vec![
+                Span::styled(format!(" {} ", inbox.name), t.style(Role::Focus)),
+                Span::styled(
+                    format!("· distribution {dist}{limit} · Esc back"),
+                    t.style(Role::Dim),
+                ),
+            ]),
+            Line::from(f.map_or_else(String::new, |f| {
+                let parts = [
+                    format!("open {}", f.open),
+                    format!("unassigned {}", f.unassigned),
+                    format!("waiting {}", f.waiting),
+                    format!(
+                        "oldest {}",
+                        f.oldest_wait.map(short).unwrap_or_else(|| "—".into())
+                    ),
+                    format!("breached {}", f.breached),
+                    format!("soon {}", f.breaching_soon),
+                    format!("on duty {}", f.on_duty),
+                    format!("away {}", f.away),
+                ];
+                format!(
+                    " {}",
+                    columns::join_fit(&parts, " · ", usize::from(top.width.saturating_sub(1)))
+                )
+            })),
+        ]
+        .into_iter()
+        .chain(forecast_lines(app, id, ctx))
+        .collect(),
+    );
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)]).areas(body);
     let (table, len) = conversations_table(app, ctx, left, "Conversations — priority order", true);
@@ -159,15 +188,19 @@ pub(super) fn inbox(
         true,
         hits,
     );
-    let members: Vec<Row> = inbox
+    struct Member {
+        name: String,
+        level: &'static str,
+        load: u32,
+        cap: u32,
+        status: Span<'static>,
+    }
+    let members: Vec<Member> = inbox
         .members
         .iter()
         .map(|mem| {
             let mate = s.teammate(&mem.teammate);
             let fm = m.teammate(&mem.teammate);
-            let name = mate.map_or_else(|| mem.teammate.to_string(), |x| x.name.clone());
-            let load = fm.map_or(0, |f| f.load);
-            let cap = mate.and_then(|x| x.cap).map_or(0, |c| c.value);
             let status = mate.map_or(Span::raw(""), |x| {
                 badge(
                     app,
@@ -178,36 +211,68 @@ pub(super) fn inbox(
                     ctx,
                 )
             });
-            Row::new(vec![
-                Cell::from(fit(&name, 14)),
-                Cell::from(match mem.level {
+            Member {
+                name: mate.map_or_else(|| mem.teammate.to_string(), |x| x.name.clone()),
+                level: match mem.level {
                     Level::Primary => "primary",
                     Level::Secondary => "secondary",
-                }),
-                Cell::from(format!("{} {load}/{cap}", gauge(load, cap, 4))),
-                Cell::from(status),
-            ])
+                },
+                load: fm.map_or(0, |f| f.load),
+                cap: mate.and_then(|x| x.cap).map_or(0, |c| c.value),
+                status,
+            }
         })
         .collect();
-    let head = Row::new(vec!["Member", "Level", "Load", "Status"]).style(t.style(Role::Header));
-    let table = Table::new(
-        members,
-        [
-            Constraint::Length(16),
-            Constraint::Length(9),
-            Constraint::Length(11),
-            Constraint::Min(6),
-        ],
-    )
-    .header(head)
-    .block(block(
-        "Members · Tab to focus",
-        app.members_focus,
-        None,
-        "",
-        ctx,
-    ))
-    .row_highlight_style(ctx.theme.style(Role::Selected));
+    let name_w = members
+        .iter()
+        .map(|x| columns::cells(&x.name))
+        .max()
+        .unwrap_or(0);
+    let status_w = members
+        .iter()
+        .map(|x| columns::cells(&x.status.content))
+        .max()
+        .unwrap_or(0);
+    // Name and status stay longest; the level drops first, then the load's gauge.
+    let cols = vec![
+        Column::new("Member", 10, name_w.clamp(10, 18) as u16)
+            .max(24)
+            .content([name_w]),
+        Column::new("Level", 9, 9).priority(3),
+        Column::new("Load", 5, 10).priority(2),
+        Column::new("Status", 10, status_w.clamp(10, 26) as u16)
+            .content([status_w])
+            .grow()
+            .priority(1),
+    ];
+    let widths = columns::widths(&cols, right.width.saturating_sub(2));
+    let gauge_w = usize::from(widths[2].unwrap_or(0)).saturating_sub(6).min(4);
+    let members: Vec<Vec<(Line<'static>, Style)>> = members
+        .into_iter()
+        .map(|x| {
+            let load = if gauge_w > 0 {
+                format!("{} {}/{}", gauge(x.load, x.cap, gauge_w), x.load, x.cap)
+            } else {
+                format!("{}/{}", x.load, x.cap)
+            };
+            let style = x.status.style;
+            vec![
+                (Line::from(x.name), Style::default()),
+                (Line::from(x.level), Style::default()),
+                (Line::from(load), Style::default()),
+                (Line::from(x.status.content.into_owned()), style),
+            ]
+        })
+        .collect();
+    let table = super::panes::grid(&cols, &widths, members, None, ctx)
+        .block(block(
+            "Members · Tab to focus",
+            app.members_focus,
+            None,
+            "",
+            ctx,
+        ))
+        .row_highlight_style(ctx.theme.style(Role::Selected));
     let mut state = ratatui::widgets::TableState::default();
     if app.members_focus {
         state.select(Some(app.member_selected));
@@ -354,7 +419,11 @@ pub(super) fn teammate(
                 if memberships.is_empty() {
                     "none".into()
                 } else {
-                    memberships.join(", ")
+                    columns::join_fit(
+                        &memberships,
+                        ", ",
+                        usize::from(top.width.saturating_sub(10)),
+                    )
                 }
             )),
         ],

@@ -49,14 +49,10 @@ pub fn sparkline(values: impl ExactSizeIterator<Item = u32>, width: usize) -> St
         .collect()
 }
 
-/// Cuts `text` to at most `width` characters, ending with `…` when cut.
+/// Cuts `text` to at most `width` display cells, at a word where it can, ending with `…`
+/// when cut (see [`super::columns::fit`]).
 pub fn fit(text: &str, width: usize) -> String {
-    if text.chars().count() <= width {
-        return text.to_owned();
-    }
-    let mut s: String = text.chars().take(width.saturating_sub(1)).collect();
-    s.push('…');
-    s
+    super::columns::fit(text, width)
 }
 
 #[cfg(test)]

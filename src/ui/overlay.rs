@@ -1,12 +1,14 @@
 //! The help overlay.
 
 use super::Ctx;
+use super::columns::{self, Column};
 use super::theme::Role;
 use crate::app::{App, COMMANDS, Confirm, Overlay, Picker};
 use crate::audit::Entry;
 use ratatui::Frame;
 use ratatui::layout::Constraint;
 use ratatui::layout::Rect;
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 use ratatui::widgets::{Cell, Row, Table};
@@ -112,7 +114,17 @@ fn picker(frame: &mut Frame, area: Rect, p: &Picker, ctx: Ctx) {
     let t = ctx.theme;
     let visible = p.visible();
     let h = (visible.len() as u16 + 3).clamp(8, 24);
-    let r = centred(area, 76, h);
+    // As wide as its widest label and detail need (borders, "▶ ", a space), at least 76.
+    let widest = |f: &dyn Fn(&crate::app::PickItem) -> &str| {
+        p.items
+            .iter()
+            .map(|i| columns::cells(f(i)))
+            .max()
+            .unwrap_or(0)
+    };
+    let (label_w, detail_w) = (widest(&|i| &i.label), widest(&|i| &i.detail));
+    let want = u16::try_from(label_w + detail_w + 5).unwrap_or(u16::MAX);
+    let r = centred(area, want.clamp(76, 140), h);
     frame.render_widget(Clear, r);
     let block = boxed(p.title.clone(), ctx);
     let inner = block.inner(r);
@@ -137,6 +149,12 @@ fn picker(frame: &mut Frame, area: Rect, p: &Picker, ctx: Ctx) {
         );
         return;
     }
+    // The label grows; the detail keeps what it needs (it drops only on a narrow screen).
+    let cols = [
+        Column::new("", 12, 20).content([label_w]).grow(),
+        Column::new("", 10, 26).content([detail_w]).priority(1),
+    ];
+    let widths = columns::widths(&cols, list.width.saturating_sub(2));
     let rows: Vec<Row> = visible
         .iter()
         .map(|&n| {
@@ -146,15 +164,19 @@ fn picker(frame: &mut Frame, area: Rect, p: &Picker, ctx: Ctx) {
             } else {
                 Role::Dim
             };
-            Row::new(vec![
-                Cell::from(item.label.clone()),
-                Cell::from(item.detail.clone()).style(t.style(role)),
-            ])
+            Row::new(columns::cells_of(
+                &cols,
+                &widths,
+                vec![
+                    (Line::from(item.label.clone()), Style::default()),
+                    (Line::from(item.detail.clone()), t.style(role)),
+                ],
+            ))
         })
         .collect();
     let selected = p.selected.min(visible.len() - 1);
     let mut state = super::panes::state(selected, visible.len(), list.height, true);
-    let table = Table::new(rows, [Constraint::Min(20), Constraint::Length(26)])
+    let table = Table::new(rows, columns::constraints(&widths))
         .row_highlight_style(t.style(Role::Selected))
         .highlight_symbol("▶ ");
     frame.render_stateful_widget(table, list, &mut state);
