@@ -222,8 +222,8 @@ async fn run(
                 coverage: config
                     .coverage()
                     .map_err(|(k, e)| eyre!("config key {k}: {e}"))?,
+                warnings,
             };
-            let _ = warnings;
             let backend = conn.backend.clone();
             let result = dashboard::run(backend, options).await;
             if let Some(sim) = conn.sim {

@@ -8,9 +8,11 @@ pub mod keymap;
 mod rows;
 
 pub use crate::sync::SyncMsg;
-pub use actions::{Choice, Confirm, Effect, Overlay, PickItem, Picker};
+pub use actions::{
+    AuditView, Choice, Confirm, Effect, Overlay, PickItem, Picker, bulk_summary, report_line,
+};
 pub use copilot::Rebalance;
-pub use input::COMMANDS;
+pub use input::{COMMANDS, CmdLine, Completion, command_names};
 pub use rows::{ConversationRow, Rows, SortMode, names, title};
 
 use crate::backend::Budget;
@@ -229,6 +231,8 @@ pub struct App {
     pub refresh_requested: bool,
     /// Something visible changed since the last draw.
     pub dirty: bool,
+    /// The `:` line's history and completion.
+    pub cmdline: CmdLine,
 }
 
 impl App {
@@ -302,6 +306,7 @@ impl App {
             quit: false,
             refresh_requested: false,
             dirty: true,
+            cmdline: CmdLine::default(),
         }
     }
 

@@ -195,11 +195,28 @@ fn status_line(app: &App, ctx: Ctx, width: u16) -> Line<'static> {
             ]);
         }
         Mode::Command(text) => {
-            return Line::from(vec![
+            let mut spans = vec![
                 Span::styled(" : ", t.style(Role::Header)),
                 Span::raw(format!("{text}▏")),
-                Span::styled("  Enter run · Esc cancel · :help", t.style(Role::Dim)),
-            ]);
+            ];
+            match &app.cmdline.completion {
+                // Tab's candidates, the one on the line marked.
+                Some(c) if c.candidates.is_empty() => {
+                    spans.push(Span::styled("  no completion", t.style(Role::Warn)))
+                }
+                Some(c) => spans.extend(c.candidates.iter().enumerate().map(|(n, name)| {
+                    if n == c.shown {
+                        Span::styled(format!("  [{name}]"), t.style(Role::Focus))
+                    } else {
+                        Span::styled(format!("  {name}"), t.style(Role::Dim))
+                    }
+                })),
+                None => spans.push(Span::styled(
+                    "  Enter run · Tab complete · ↑↓ history · Esc cancel",
+                    t.style(Role::Dim),
+                )),
+            }
+            return Line::from(spans);
         }
         Mode::Normal => {}
     }
