@@ -84,6 +84,24 @@ pub fn fit_words(text: &str, width: usize) -> String {
     format!("{out}…")
 }
 
+/// `parts` joined by `sep`, as many as fit in `width` display cells: a part that does not fit
+/// is dropped whole with every part after it (they come in priority order). The first part is
+/// always kept, cut at a word when it alone is too wide.
+pub fn join_whole(parts: &[String], sep: &str, width: usize) -> String {
+    let cells = |s: &str| ratatui::text::Span::raw(s).width();
+    let Some((first, rest)) = parts.split_first() else {
+        return String::new();
+    };
+    let mut line = fit_words(first, width);
+    for p in rest {
+        if cells(&line) + cells(sep) + cells(p) > width {
+            break;
+        }
+        line = format!("{line}{sep}{p}");
+    }
+    line
+}
+
 /// Cuts `text` to at most `width` characters, ending with `…` when cut.
 pub fn fit(text: &str, width: usize) -> String {
     if text.chars().count() <= width {
@@ -140,6 +158,22 @@ mod tests {
         assert_eq!(fit_words("403 forbidden: the token", 16), "403 forbidden…");
         assert_eq!(fit_words("unbreakable", 6), "unbre…");
         assert_eq!(fit_words("☕ away on a break", 8), "☕ away…");
+    }
+
+    #[test]
+    fn joining_drops_whole_parts_from_the_end() {
+        let parts = [
+            "open 99".to_owned(),
+            "waiting 90".into(),
+            "on duty 9".into(),
+        ];
+        assert_eq!(
+            join_whole(&parts, " · ", 40),
+            "open 99 · waiting 90 · on duty 9"
+        );
+        assert_eq!(join_whole(&parts, " · ", 25), "open 99 · waiting 90");
+        assert_eq!(join_whole(&parts, " · ", 5), "open…");
+        assert_eq!(join_whole(&[], " · ", 5), "");
     }
 
     proptest::proptest! {

@@ -10,41 +10,117 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 use ratatui::widgets::{Cell, Row, Table};
 
+/// What each column header means, for help.
+pub const COLUMNS: &[(&str, &str)] = &[
+    ("Open", "open conversations in the inbox"),
+    ("Unasg", "open and assigned to nobody"),
+    ("Wait", "customers waiting for a reply from us"),
+    ("Oldest", "the longest any of them has waited"),
+    ("Brch", "past their SLA deadline (breached)"),
+    (
+        "Soon",
+        "breaching within the warning time ([ui] warn_under)",
+    ),
+    ("Duty/Away", "members on duty / members away"),
+    (
+        "Next",
+        "forecast time to the inbox's next breach (— none expected)",
+    ),
+    (
+        "Queue trend",
+        "open conversations over the last polls, bars from zero",
+    ),
+    (
+        "Load / cap",
+        "open conversations assigned to the teammate / their cap",
+    ),
+    (
+        "Primary, Secondary",
+        "the inboxes the teammate is a member of, by level",
+    ),
+    ("Local", "the teammate's local time"),
+    (
+        "Breach in",
+        "time left to the SLA deadline (negative: past it)",
+    ),
+];
+
+/// What each marker means, for help.
+pub const MARKERS: &[(&str, &str)] = &[
+    ("!", "breached: past the SLA deadline"),
+    ("⚠", "breaches in under 15 minutes"),
+    ("•", "breaches in under an hour"),
+    (
+        "≈",
+        "an estimated deadline (the helpdesk gives none: from [[sla]] targets)",
+    ),
+    ("↑", "the queue grows: arrivals outpace the replies on duty"),
+    ("▲ over cap", "more open conversations than the cap"),
+    ("at cap", "exactly at the cap: no room for more"),
+    ("· spare", "room under the cap"),
+    (
+        "z idle?",
+        "not away, yet a customer waited 30 min with no reply anywhere",
+    ),
+    (
+        "BLOCK",
+        "an off-queue block runs: away until it ends (time left, reason)",
+    ),
+    ("●", "marked for a bulk action (Space)"),
+    ("…", "a write to this row is in flight"),
+];
+
 /// Help: every key and command, centred over `area`.
 pub(super) fn help(frame: &mut Frame, area: Rect, app: &App, ctx: Ctx) {
     let t = ctx.theme;
+    // Each entry: its key (or name) in a column, what it does wrapped at words beside it.
+    let room = usize::from(100.min(area.width).saturating_sub(2 + 28)).max(12);
+    let entry = |lines: &mut Vec<Line<'static>>, key: &str, what: &str| {
+        for (n, part) in wrap_words(what, room, "").into_iter().enumerate() {
+            let head = if n == 0 { key } else { "" };
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {head:<26}"), t.style(Role::Focus)),
+                Span::raw(part),
+            ]));
+        }
+    };
     let mut lines = vec![Line::from(Span::styled("Keys", t.style(Role::Header)))];
     for (k, what) in app.keymap.help() {
-        lines.push(Line::from(vec![
-            Span::styled(format!("  {k:<26}"), t.style(Role::Focus)),
-            Span::raw(what),
-        ]));
+        entry(&mut lines, &k, what);
     }
     lines.push(Line::from(""));
     lines.push(Line::from(Span::styled("Commands", t.style(Role::Header))));
     for (c, what) in COMMANDS {
-        lines.push(Line::from(vec![
-            Span::styled(format!("  {c:<26}"), t.style(Role::Focus)),
-            Span::raw(*what),
-        ]));
+        entry(&mut lines, c, what);
+    }
+    entry(
+        &mut lines,
+        "↑ ↓  (on the : line)",
+        "recall earlier commands",
+    );
+    entry(
+        &mut lines,
+        "Tab  (on the : line)",
+        "complete a command, inbox, teammate or sort mode; again for the next",
+    );
+    lines.push(Line::from(""));
+    lines.push(Line::from(Span::styled("Columns", t.style(Role::Header))));
+    for (c, what) in COLUMNS {
+        entry(&mut lines, c, what);
     }
     lines.push(Line::from(""));
+    lines.push(Line::from(Span::styled("Markers", t.style(Role::Header))));
     // The legend names only what this backend can show.
-    let reassign = if app
+    let reassign = app
         .capabilities
         .presence
-        .contains(&crate::domain::PresenceStatus::AwayReassign)
-    {
-        " · ⇄ away-and-reassign"
-    } else {
-        ""
-    };
-    lines.push(Line::from(Span::styled(
-        format!(
-            "  ! breached · ⚠ under 15m · • under 1h · ≈ estimated · ▲ over cap · z idle{reassign} · ● marked · … writing"
-        ),
-        t.style(Role::Dim),
-    )));
+        .contains(&crate::domain::PresenceStatus::AwayReassign);
+    for (m, what) in MARKERS {
+        entry(&mut lines, m, what);
+    }
+    if reassign {
+        entry(&mut lines, "AWAY ⇄", "away, and new replies are reassigned");
+    }
     let w = 100.min(area.width);
     let total = lines.len() as u16;
     let h = (total + 2).min(area.height);

@@ -529,9 +529,16 @@ pub(super) fn sla(frame: &mut Frame, area: Rect, app: &App, ctx: Ctx, hits: &mut
     let table = Table::new(rows, widths)
         .header(header(&head, ctx))
         .block(block(
-            &marked_title("SLA — nearest breach first", app.marked.len()),
+            // The title says the order itself (no "↓priority" tacked onto it).
+            &marked_title(
+                match app.sort[2] {
+                    SortMode::Priority => "SLA — highest priority first, then nearest breach",
+                    _ => "SLA — nearest breach first",
+                },
+                app.marked.len(),
+            ),
             focused,
-            Some(app.sort[2]),
+            None,
             &app.filter[2],
             ctx,
         ))
