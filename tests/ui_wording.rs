@@ -215,3 +215,26 @@ async fn help_explains_every_column_header_and_marker() {
     key(&mut app, KeyCode::Esc);
     assert!(!app.help);
 }
+
+#[tokio::test]
+async fn tab_candidates_fit_the_status_line() {
+    let mut app = ui_support::app_from(fixture());
+    for c in ":teammate ".chars() {
+        key(&mut app, KeyCode::Char(c));
+    }
+    key(&mut app, KeyCode::Tab);
+    let screen = text(&render_at(&mut app, 80, 24, now(), false));
+    let status = screen.lines().last().unwrap();
+    assert!(
+        status.starts_with(" : teammate Ana Souza▏  [Ana Souza]  Bo Lindqvist"),
+        "{status}"
+    );
+    assert!(status.trim_end().ends_with(" more"), "{status}");
+    key(&mut app, KeyCode::Tab);
+    let screen = text(&render_at(&mut app, 120, 36, now(), false));
+    let status = screen.lines().last().unwrap();
+    assert!(
+        status.starts_with(" : teammate Bo Lindqvist▏  [Bo Lindqvist]"),
+        "{status}"
+    );
+}

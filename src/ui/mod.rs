@@ -204,13 +204,27 @@ fn status_line(app: &App, ctx: Ctx, width: u16) -> Line<'static> {
                 Some(c) if c.candidates.is_empty() => {
                     spans.push(Span::styled("  no completion", t.style(Role::Warn)))
                 }
-                Some(c) => spans.extend(c.candidates.iter().enumerate().map(|(n, name)| {
-                    if n == c.shown {
-                        Span::styled(format!("  [{name}]"), t.style(Role::Focus))
-                    } else {
-                        Span::styled(format!("  {name}"), t.style(Role::Dim))
+                Some(c) => {
+                    // As many candidates as fit, from the one shown, then how many more.
+                    let mut used: usize = spans.iter().map(|s| s.width()).sum();
+                    let n = c.candidates.len();
+                    for k in 0..n {
+                        let at = (c.shown + k) % n;
+                        let name = &c.candidates[at];
+                        let span = if at == c.shown {
+                            Span::styled(format!("  [{name}]"), t.style(Role::Focus))
+                        } else {
+                            Span::styled(format!("  {name}"), t.style(Role::Dim))
+                        };
+                        let more = format!("  +{} more", n - k);
+                        if used + span.width() + more.len() > usize::from(width) && k + 1 < n {
+                            spans.push(Span::styled(more, t.style(Role::Dim)));
+                            break;
+                        }
+                        used += span.width();
+                        spans.push(span);
                     }
-                })),
+                }
                 None => spans.push(Span::styled(
                     "  Enter run · Tab complete · ↑↓ history · Esc cancel",
                     t.style(Role::Dim),
