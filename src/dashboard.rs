@@ -75,7 +75,7 @@ pub async fn run(backend: Arc<dyn Helpdesk>, options: DashboardOptions) -> color
     if options.read_only {
         app.read_only = Some("started with --read-only".into());
     }
-    app.config_warnings(&options.warnings);
+    app.config_warnings(&options.warnings, options.clock.now());
     let executor = Arc::new(Executor::new(
         backend.clone(),
         options.audit.clone(),

@@ -1001,7 +1001,8 @@ impl App {
 
     /// Config warnings (unknown keys, each naming file, line and key), said once at start:
     /// the first on the status line, every one in the message history.
-    pub fn config_warnings(&mut self, warnings: &[String]) {
+    pub fn config_warnings(&mut self, warnings: &[String], now: jiff::Timestamp) {
+        self.last_now = self.last_now.or(Some(now));
         for w in warnings {
             self.push_log(false, format!("⚠ config: {w}"));
         }
@@ -1176,11 +1177,12 @@ mod tests {
             "/c.toml:3: unknown key ui.refreshh (ignored)".to_owned(),
             "/c.toml:9: unknown key colour (ignored)".to_owned(),
         ];
-        app.config_warnings(&w);
+        app.config_warnings(&w, fixture::t0());
         assert_eq!(
             app.message.as_deref(),
             Some("⚠ config: /c.toml:3: unknown key ui.refreshh (ignored) (+1 more: M lists them)")
         );
+        assert!(app.log.iter().all(|l| l.at == Some(fixture::t0())));
         let lines: Vec<&str> = app.log.iter().map(|l| l.text.as_str()).collect();
         assert_eq!(
             lines,
@@ -1189,7 +1191,7 @@ mod tests {
                 "⚠ config: /c.toml:9: unknown key colour (ignored)"
             ]
         );
-        app.config_warnings(&[]);
+        app.config_warnings(&[], fixture::t0());
         assert_eq!(app.log.len(), 2);
     }
 }

@@ -872,6 +872,35 @@ mod tests {
         assert!(app.candidates("zz").1.is_empty());
     }
 
+    proptest::proptest! {
+        /// Any prefix of an inbox's name, or of a word in it, in any case, offers that inbox;
+        /// every candidate offered matches what was typed.
+        #[test]
+        fn completion_offers_what_matches_and_only_that(
+            pick in 0usize..3,
+            word in 0usize..2,
+            len in 0usize..8,
+            upper in proptest::bool::ANY,
+        ) {
+            let app = app();
+            let names = ["Billing", "Billing Disputes", "Support"];
+            let name = names[pick];
+            let w = name.split(' ').nth(word).unwrap_or(name);
+            let typed: String = w.chars().take(len).collect();
+            let typed = if upper { typed.to_uppercase() } else { typed };
+            let (stem, found) = app.candidates(&format!("inbox {typed}"));
+            proptest::prop_assert_eq!(stem, "inbox ");
+            proptest::prop_assert!(found.iter().any(|f| f == name), "{found:?}");
+            let lower = typed.to_lowercase();
+            for f in &found {
+                let f = f.to_lowercase();
+                proptest::prop_assert!(
+                    f.starts_with(&lower) || f.split(' ').any(|w| w.starts_with(&lower))
+                );
+            }
+        }
+    }
+
     #[test]
     fn no_candidate_says_so_and_tab_again_does_not_panic() {
         let mut app = app();

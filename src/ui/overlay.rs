@@ -347,9 +347,8 @@ fn audit(frame: &mut Frame, area: Rect, view: &AuditView, ctx: Ctx) {
     let selected = view.selected.min(n.saturating_sub(1));
     let top = selected.saturating_sub(room - 1);
     let shown = top..(top + room).min(n);
-    // Time and outcome keep their width (a narrow screen drops the year); the errors shown
-    // take up to a third of the rest, the action the others; each is cut at a word with "…"
-    // (Enter shows the entry whole).
+    // Time and outcome keep their width (a narrow screen drops the year); action and error
+    // share the rest; each is cut at a word with "…" (Enter shows the entry whole).
     let (time_w, time_fmt) = if r.width < 100 {
         (14, "%m-%d %H:%M:%S")
     } else {
@@ -362,8 +361,20 @@ fn audit(frame: &mut Frame, area: Rect, view: &AuditView, ctx: Ctx) {
         .map(|e| Span::raw(e).width())
         .max()
         .unwrap_or(0);
-    let error_w = longest_error.min(rest / 3);
-    let action_w = rest - error_w;
+    let longest_action = shown
+        .clone()
+        .filter_map(|k| view.newest(k))
+        .map(|e| Span::raw(e.action.as_str()).width() + if e.undo { 2 } else { 0 })
+        .max()
+        .unwrap_or(0);
+    // Both whole when they fit (the error gets the room left); else the error gets up to a
+    // third.
+    let (action_w, error_w) = if longest_action + longest_error <= rest {
+        (longest_action, rest - longest_action)
+    } else {
+        let error_w = longest_error.min(rest / 3);
+        (rest - error_w, error_w)
+    };
     let rows: Vec<Row> = shown
         .clone()
         .filter_map(|k| view.newest(k))
