@@ -48,6 +48,8 @@ pub struct DashboardOptions {
     pub alerts: crate::domain::alerts::AlertRules,
     /// Where the shift's history is recorded, and how (`None`: not recorded).
     pub history: Option<(std::path::PathBuf, crate::history::Settings)>,
+    /// Config warnings (unknown keys), said once at start.
+    pub warnings: Vec<String>,
 }
 
 /// Results of background work for the loop.
@@ -79,6 +81,7 @@ pub async fn run(backend: Arc<dyn Helpdesk>, options: DashboardOptions) -> color
     if options.read_only {
         app.read_only = Some("started with --read-only".into());
     }
+    app.config_warnings(&options.warnings, options.clock.now());
     let executor = Arc::new(Executor::new(
         backend.clone(),
         options.audit.clone(),
@@ -407,11 +410,11 @@ fn write_handoff(
         peaks: peaks.as_ref().map_err(String::as_str),
     });
     let Some(dir) = crate::state::data_dir() else {
-        return "handoff: no data dir on this platform".into();
+        return "✗ handoff not written: no data dir on this platform".into();
     };
     let path = dir.join(format!("handoff-{}.md", now.strftime("%Y%m%d-%H%M")));
     match std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&path, text)) {
-        Ok(()) => format!("handoff written to {}", path.display()),
-        Err(e) => format!("handoff: cannot write {}: {e}", path.display()),
+        Ok(()) => format!("✓ handoff written: {}", path.display()),
+        Err(e) => format!("✗ handoff not written ({e}): {}", path.display()),
     }
 }

@@ -233,8 +233,8 @@ async fn run(
                             shiftlead::history::Settings::from_config(&config.history),
                         )
                     }),
+                warnings,
             };
-            let _ = warnings;
             let backend = conn.backend.clone();
             let result = dashboard::run(backend, options).await;
             if let Some(sim) = conn.sim {

@@ -9,9 +9,11 @@ mod rows;
 mod trends;
 
 pub use crate::sync::SyncMsg;
-pub use actions::{Choice, Confirm, Effect, Overlay, PickItem, Picker};
+pub use actions::{
+    AuditView, Choice, Confirm, Effect, Overlay, PickItem, Picker, bulk_summary, report_line,
+};
 pub use copilot::Rebalance;
-pub use input::COMMANDS;
+pub use input::{COMMANDS, CmdLine, Completion, command_names};
 pub use rows::{ConversationRow, Rows, SortMode, names, title};
 
 use crate::backend::Budget;
@@ -239,6 +241,8 @@ pub struct App {
     pub trends_window: crate::history::Window,
     /// Something visible changed since the last draw.
     pub dirty: bool,
+    /// The `:` line's history and completion.
+    pub cmdline: CmdLine,
 }
 
 impl App {
@@ -315,6 +319,7 @@ impl App {
             trends: None,
             trends_window: crate::history::Window::default(),
             dirty: true,
+            cmdline: CmdLine::default(),
         }
     }
 

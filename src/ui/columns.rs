@@ -204,8 +204,8 @@ pub fn widths(columns: &[Column], available: u16) -> Vec<Option<u16>> {
 }
 
 /// Where to cut `text` to fit `width` cells with a `…` after it: `None` when it fits whole,
-/// else the byte index of the kept prefix (at the end of a word when one ends in the last
-/// two thirds of the room, else mid-word; trailing spaces and punctuation trimmed).
+/// else the byte index of the kept prefix: whole words, mid-word only when the first word
+/// alone is too wide (trailing spaces and punctuation trimmed).
 fn cut(text: &str, width: usize) -> Option<usize> {
     if cells(text) <= width {
         return None;
@@ -223,14 +223,14 @@ fn cut(text: &str, width: usize) -> Option<usize> {
     }
     let prefix = &text[..end];
     // A word boundary: the kept prefix ends just before a space (or the text continues with
-    // one), unless that throws away more than a third of the room.
+    // one); failing that, the last space inside it that keeps something.
     let whole_word = text[end..].starts_with(' ');
     let at_word = if whole_word {
         Some(end)
     } else {
         prefix
             .rfind(' ')
-            .filter(|&sp| cells(&prefix[..sp]) * 3 >= room * 2)
+            .filter(|&sp| !prefix[..sp].trim().is_empty())
     };
     let end = at_word.unwrap_or(end);
     let trimmed = text[..end].trim_end_matches([' ', ',', '·', ';', ':', '-', '—', '(']);
@@ -415,8 +415,9 @@ mod tests {
         assert_eq!(fit("abcdef", 4), "abc…");
         assert_eq!(fit("x", 0), "");
         assert_eq!(fit("", 0), "");
-        // A word boundary too far back is not worth the room: cut mid-word instead.
-        assert_eq!(fit("a supercalifragilistic", 12), "a supercali…");
+        // Whole words even when a long one follows: never a cut inside a word after the first.
+        assert_eq!(fit("a supercalifragilistic", 12), "a…");
+        assert_eq!(fit("supercalifragilistic", 12), "supercalifr…");
     }
 
     #[test]

@@ -217,9 +217,13 @@ pub(super) fn coverage(frame: &mut Frame, area: Rect, app: &App, ctx: Ctx) {
     let t = ctx.theme;
     let Some(s) = &app.snapshot else { return };
     let rows_data = &app.coverage_rows;
-    // As many hours as fit beside the inbox and member columns (each hour is 4 + 1 wide).
-    let fit = usize::from(area.width.saturating_sub(2 + 19 + 8)) / 5;
+    // As many hours as fit beside the inbox, member and "now" columns and the separator
+    // after "now" (each column is 4 wide + 1 between).
+    let fit = usize::from(area.width.saturating_sub(2 + 19 + 8 + 2)) / 5;
     let hours = rows_data.first().map_or(0, |r| r.hours.len()).min(fit);
+    // Labels and figures share one layout: a number right-aligned in 3 cells and a marker
+    // cell after it ("7!", "2·", "9 "), so each figure sits under its label. A bar after
+    // "now" keeps it apart from the first hour.
     let mut head = vec![" Inbox".to_owned(), "Members".to_owned()];
     for (h, hour) in rows_data
         .first()
@@ -227,11 +231,12 @@ pub(super) fn coverage(frame: &mut Frame, area: Rect, app: &App, ctx: Ctx) {
         .iter()
         .enumerate()
     {
-        head.push(if h == 0 {
-            " now".into()
+        if h == 0 {
+            head.push("now ".into());
+            head.push("│".into());
         } else {
-            format!("{:>4}", hour.at.strftime("%H"))
-        });
+            head.push(format!("{:>3} ", hour.at.strftime("%H").to_string()));
+        }
     }
     let mut unknown = 0;
     let rows: Vec<Row> = rows_data
@@ -242,34 +247,63 @@ pub(super) fn coverage(frame: &mut Frame, area: Rect, app: &App, ctx: Ctx) {
                 Cell::from(format!(" {}", super::format::fit(name, 16))),
                 Cell::from(Line::from(r.members.to_string()).right_aligned()),
             ];
-            for h in r.hours.iter().take(hours) {
+            for (n, h) in r.hours.iter().take(hours).enumerate() {
                 unknown = unknown.max(h.unknown);
-                let (text, role) = match h.gap {
-                    Some(Gap::Nobody) => (format!("{}!", h.covering), Role::Bad),
-                    Some(Gap::Thin) => (format!("{}·", h.covering), Role::Warn),
-                    None => (format!("{} ", h.covering), Role::Good),
+                let (mark, role) = match h.gap {
+                    Some(Gap::Nobody) => ('!', Role::Bad),
+                    Some(Gap::Thin) => ('·', Role::Warn),
+                    None => (' ', Role::Good),
                 };
-                cells.push(Cell::from(Line::from(text).right_aligned()).style(t.style(role)));
+                cells.push(Cell::from(format!("{:>3}{mark}", h.covering)).style(t.style(role)));
+                if n == 0 {
+                    cells.push(Cell::from("│").style(t.style(Role::Dim)));
+                }
             }
             Row::new(cells)
         })
         .collect();
     let mut widths = vec![Constraint::Length(18), Constraint::Length(7)];
-    widths.extend(std::iter::repeat_n(Constraint::Length(4), hours));
+    for n in 0..hours {
+        widths.push(Constraint::Length(4));
+        if n == 0 {
+            widths.push(Constraint::Length(1));
+        }
+    }
     let thin = if app.coverage.min_cover > 1 {
         format!(" · n· fewer than {}", app.coverage.min_cover)
     } else {
         String::new()
     };
-    let title = format!(
-        " Coverage — members at work per inbox (now: and not away) · UTC hours · 0! nobody{thin} "
+    let width = usize::from(area.width.saturating_sub(4));
+    let title = super::columns::join_fit(
+        &[
+            " Coverage — at work per inbox".to_owned(),
+            "now: at work and not away".to_owned(),
+            format!("0! nobody{thin}"),
+            "hours in UTC ".to_owned(),
+        ],
+        " · ",
+        width,
     );
     let mut block = Block::bordered()
-        .title(Span::styled(title, t.style(Role::Focus)))
+        .title(Span::styled(
+            format!("{} ", title.trim_end()),
+            t.style(Role::Focus),
+        ))
         .border_style(t.style(Role::Focus));
     if unknown > 0 {
         block = block.title_bottom(Span::styled(
-            format!(" up to {unknown} member(s) per inbox have no known hours or time zone and are not counted · C or Esc back "),
+            super::columns::join_fit(
+                &[
+                    format!(
+                        " up to {unknown} member(s) per inbox have no known hours or time zone \
+                         and are not counted"
+                    ),
+                    "C or Esc back ".to_owned(),
+                ],
+                " · ",
+                width,
+            ),
             t.style(Role::Dim),
         ));
     }

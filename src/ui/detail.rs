@@ -172,7 +172,7 @@ pub(super) fn inbox(
             })),
         ]
         .into_iter()
-        .chain(forecast_lines(app, id, ctx))
+        .chain(forecast_lines(app, id, ctx, usize::from(top.width)))
         .collect(),
     );
     let [left, right] =
@@ -280,66 +280,93 @@ pub(super) fn inbox(
     frame.render_stateful_widget(table, right, &mut state);
 }
 
-/// How the forecast of an inbox was made: its inputs, the projection, and the Erlang C view.
-fn forecast_lines(app: &App, id: &InboxId, ctx: Ctx) -> Vec<Line<'static>> {
-    use crate::domain::forecast::{BreachCause, erlang_c, service_level};
+/// The share of new conversations the staffing line aims to answer within the forecast
+/// target (the usual 80/x service-level goal).
+const SERVICE_GOAL: f64 = 0.8;
+
+/// How the forecast of an inbox was made, in a lead's words and `width` cells: the next
+/// breach first (its clauses drop whole from the end when short of room), then the staffing
+/// the Erlang C model asks for against who is on duty.
+fn forecast_lines(app: &App, id: &InboxId, ctx: Ctx, width: usize) -> Vec<Line<'static>> {
+    use crate::domain::forecast::{BreachCause, agents_needed};
+    use crate::ui::format::fit;
     let t = ctx.theme;
     let Some(f) = app.forecast(id) else {
         return Vec::new();
     };
     let rph = app.policy.replies_per_hour;
-    let on_duty = app
-        .metrics
-        .as_ref()
-        .and_then(|m| m.inbox(id))
-        .map_or(0, |m| m.on_duty);
+    let figures = app.metrics.as_ref().and_then(|m| m.inbox(id));
+    let on_duty = figures.map_or(0, |m| m.on_duty);
+    let breached = figures.map_or(0, |m| m.breached);
     let Some(arrivals) = f.arrivals_per_min else {
         return vec![Line::from(Span::styled(
-            " forecast: measuring arrivals — needs a second poll",
+            fit(" forecast: measuring arrivals — needs a second poll", width),
             t.style(Role::Dim),
         ))];
     };
+    // "next" once some have breached already: the forecast is about the ones still to come.
+    let which = if breached > 0 { "next" } else { "first" };
     let breach = match &f.first_breach {
         Some(b) => format!(
-            "first breach ~{} ({})",
+            "{which} breach in ~{} ({})",
             short(b.after),
             match &b.cause {
                 BreachCause::Deadline(c) => format!("SLA of #{c}"),
                 BreachCause::Backlog => "the queue outgrows the target".into(),
             }
         ),
+        None if breached > 0 => "no further breach expected".into(),
         None => "no breach expected".into(),
     };
+    let clauses = [
+        breach,
+        format!(
+            "waiting {} → ~{:.0} in 30 min",
+            f.depth,
+            f.depth_after(30.0)
+        ),
+        format!("{arrivals:.1} new a minute"),
+        format!(
+            "{on_duty} on duty answer ~{:.1} a minute ({rph} replies/h each)",
+            f.handled_per_min
+        ),
+    ];
+    let head = " forecast: ";
+    let line = crate::ui::columns::join_fit(&clauses, " · ", width.saturating_sub(head.len()));
     let target = app.policy.forecast_target;
     let handle_s = if rph == 0 {
         f64::INFINITY
     } else {
         3600.0 / f64::from(rph)
     };
-    let traffic = arrivals / 60.0 * handle_s;
-    let erlang = match service_level(on_duty, arrivals / 60.0, handle_s, target.as_secs_f64()) {
-        Some(sl) => format!(
-            " Erlang C ({on_duty} on duty, {} per reply): P(wait) {:.0}% · {:.0}% answered within {}",
-            short(jiff::SignedDuration::from_secs_f64(handle_s.min(1e9))),
-            erlang_c(on_duty, traffic) * 100.0,
-            sl * 100.0,
+    let goal = format!("{:.0}%", SERVICE_GOAL * 100.0);
+    let needed = agents_needed(
+        arrivals / 60.0,
+        handle_s,
+        target.as_secs_f64(),
+        SERVICE_GOAL,
+        10_000,
+    );
+    let staffing = match needed {
+        Some(needed) => format!(
+            " staffing: to answer {goal} within {} you need {needed} on duty; you have {on_duty}",
             short(target)
         ),
         None => format!(
-            " Erlang C: {traffic:.1} erlangs of traffic ≥ {on_duty} on duty — the queue grows without bound"
+            " staffing: at {arrivals:.1} new a minute no number on duty answers {goal} within {}",
+            short(target)
         ),
     };
+    let short_of = needed.is_none_or(|n| n > on_duty);
     vec![
         Line::from(vec![
-            Span::styled(" forecast ", t.style(Role::Header)),
-            Span::raw(format!(
-                "arrivals {arrivals:.1}/min (smoothed) · {on_duty} on duty × {rph} replies/h = {:.1}/min · waiting {} → {:.0} in 30m · {breach}",
-                f.handled_per_min,
-                f.depth,
-                f.depth_after(30.0)
-            )),
+            Span::styled(head, t.style(Role::Header)),
+            Span::raw(line),
         ]),
-        Line::from(Span::styled(erlang, t.style(Role::Dim))),
+        Line::from(Span::styled(
+            fit(&staffing, width),
+            t.style(if short_of { Role::Warn } else { Role::Dim }),
+        )),
     ]
 }
 

@@ -235,11 +235,42 @@ fn status_line(app: &App, ctx: Ctx, width: u16) -> Line<'static> {
             ]);
         }
         Mode::Command(text) => {
-            return Line::from(vec![
+            let mut spans = vec![
                 Span::styled(" : ", t.style(Role::Header)),
                 Span::raw(format!("{text}▏")),
-                Span::styled("  Enter run · Esc cancel · :help", t.style(Role::Dim)),
-            ]);
+            ];
+            match &app.cmdline.completion {
+                // Tab's candidates, the one on the line marked.
+                Some(c) if c.candidates.is_empty() => {
+                    spans.push(Span::styled("  no completion", t.style(Role::Warn)))
+                }
+                Some(c) => {
+                    // As many candidates as fit, from the one shown, then how many more.
+                    let mut used: usize = spans.iter().map(|s| s.width()).sum();
+                    let n = c.candidates.len();
+                    for k in 0..n {
+                        let at = (c.shown + k) % n;
+                        let name = &c.candidates[at];
+                        let span = if at == c.shown {
+                            Span::styled(format!("  [{name}]"), t.style(Role::Focus))
+                        } else {
+                            Span::styled(format!("  {name}"), t.style(Role::Dim))
+                        };
+                        let more = format!("  +{} more", n - k);
+                        if used + span.width() + more.len() > usize::from(width) && k + 1 < n {
+                            spans.push(Span::styled(more, t.style(Role::Dim)));
+                            break;
+                        }
+                        used += span.width();
+                        spans.push(span);
+                    }
+                }
+                None => spans.push(Span::styled(
+                    "  Enter run · Tab complete · ↑↓ history · Esc cancel",
+                    t.style(Role::Dim),
+                )),
+            }
+            return Line::from(spans);
         }
         Mode::Normal => {}
     }

@@ -720,8 +720,13 @@ pub(super) fn sla(frame: &mut Frame, area: Rect, app: &App, ctx: Ctx, hits: &mut
     if rows.is_empty() {
         rows.push(empty_row(&app.filter[2], "none", cols.len(), ctx));
     }
+    // The title says the order itself (no "↓priority" tacked onto it).
+    let order = match app.sort[2] {
+        SortMode::Priority => "SLA — highest priority first, then nearest breach",
+        _ => "SLA — nearest breach first",
+    };
     let title = counted_title(
-        "SLA — nearest breach first",
+        order,
         sel,
         rows_idx.len(),
         m.sla_queue.len(),
@@ -731,7 +736,7 @@ pub(super) fn sla(frame: &mut Frame, area: Rect, app: &App, ctx: Ctx, hits: &mut
         .block(block(
             &format!("{title}{}", reversed(app, Pane::Sla)),
             focused,
-            Some(app.sort[2]),
+            None,
             &app.filter[2],
             ctx,
         ))
