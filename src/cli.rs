@@ -269,10 +269,210 @@ pub fn completions(shell: &str, out: &mut dyn std::io::Write) -> std::io::Result
     out.flush()
 }
 
-/// Writes the man page (roff) generated from the CLI definition.
+/// Writes the man page (roff) generated from the CLI definition, the keymap's defaults, the
+/// program's own path functions and the environment it reads. One page: the subcommands are
+/// described on it (no `shiftlead-COMMAND(1)` pages are referred to, since none is made).
 pub fn man(out: &mut dyn std::io::Write) -> std::io::Result<()> {
     use clap::CommandFactory;
-    clap_mangen::Man::new(Cli::command()).render(out)
+    let cmd = Cli::command();
+    let page = clap_mangen::Man::new(cmd.clone());
+    page.render_title(out)?;
+    page.render_name_section(out)?;
+    page.render_synopsis_section(out)?;
+    page.render_description_section(out)?;
+    page.render_options_section(out)?;
+    let mut text = String::from(".SH COMMANDS\n");
+    for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+        let about = sub
+            .get_long_about()
+            .or(sub.get_about())
+            .map(|a| a.to_string())
+            .unwrap_or_default();
+        text.push_str(&format!(
+            ".TP\n\\fBshiftlead {}\\fR\n{}\n",
+            roff(sub.get_name()),
+            roff_text(&about)
+        ));
+        let args: Vec<&clap::Arg> = sub
+            .get_arguments()
+            .filter(|a| !a.is_hide_set() && !a.is_global_set())
+            .filter(|a| !matches!(a.get_id().as_str(), "help" | "version"))
+            .collect();
+        if args.is_empty() {
+            continue;
+        }
+        text.push_str(".RS\n");
+        for a in args {
+            let value = a
+                .get_value_names()
+                .and_then(|v| v.first())
+                .filter(|_| a.get_action().takes_values())
+                .map(|v| format!(" \\fI{}\\fR", roff(v)))
+                .unwrap_or_default();
+            let name = match (a.get_long(), a.get_short()) {
+                (Some(l), _) => format!("\\-\\-{}\\fR{value}\\fB", roff(l)),
+                (None, Some(c)) => format!("\\-{c}\\fR{value}\\fB"),
+                (None, None) => format!(
+                    "\\fI{}\\fR",
+                    roff(
+                        &a.get_value_names()
+                            .and_then(|v| v.first())
+                            .map_or_else(|| a.get_id().as_str().to_uppercase(), |v| v.to_string())
+                    )
+                ),
+            };
+            let help = a.get_help().map(|h| h.to_string()).unwrap_or_default();
+            text.push_str(&format!(".TP\n\\fB{name}\\fR\n{}\n", roff_text(&help)));
+        }
+        text.push_str(".RE\n");
+    }
+    text.push_str(&man_keys());
+    text.push_str(&man_files());
+    text.push_str(&man_environment());
+    out.write_all(text.as_bytes())?;
+    page.render_version_section(out)
+}
+
+/// Text escaped for roff: backslashes and hyphens.
+fn roff(text: &str) -> String {
+    text.replace('\\', "\\e").replace('-', "\\-")
+}
+
+/// A paragraph escaped for roff, no line starting with a control character.
+fn roff_text(text: &str) -> String {
+    text.lines()
+        .map(|l| {
+            let l = roff(l.trim_end());
+            if l.starts_with(['.', '\'']) {
+                format!("\\&{l}")
+            } else if l.is_empty() {
+                ".sp".to_owned()
+            } else {
+                l
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// KEYS: every action of the keymap with its default keys and its `[keys]` name.
+fn man_keys() -> String {
+    use crate::app::keymap::{Action, KeySpec};
+    let mut text = String::from(
+        ".SH KEYS\nThe dashboard's default keys; rebind any in the config's \\fB[keys]\\fR \
+         table under the name given. Ctrl\\-c always quits.\n",
+    );
+    for (_, name, what, keys) in Action::ALL {
+        let keys: Vec<String> = keys
+            .iter()
+            .map(|k| KeySpec::parse(k).map_or_else(|_| (*k).to_owned(), |s| s.to_string()))
+            .map(|k| format!("\\fB{}\\fR", roff(&k)))
+            .collect();
+        text.push_str(&format!(
+            ".TP\n{}\n{} (\\fI{}\\fR)\n",
+            keys.join(", "),
+            roff_text(what),
+            roff(name)
+        ));
+    }
+    text
+}
+
+/// FILES: where the program reads and writes, from its own path functions.
+fn man_files() -> String {
+    let shown = |p: Option<std::path::PathBuf>| {
+        p.map_or_else(
+            || "(none on this platform)".to_owned(),
+            |p| p.display().to_string(),
+        )
+    };
+    let files = [
+        (
+            shown(crate::config::default_path()),
+            "the config file, unless \\-\\-config or SHIFTLEAD_CONFIG names another; \
+             without one the demo runs",
+        ),
+        (
+            shown(crate::audit::Audit::default_path()),
+            "the audit log: JSON lines, an intent before each write and its outcome after",
+        ),
+        (
+            shown(crate::state::blocks_path()),
+            "off\\-queue blocks in progress, kept across restarts",
+        ),
+        (
+            shown(crate::logging::log_dir().map(|d| d.join("shiftlead.log"))),
+            "the log (the terminal belongs to the dashboard); panic reports are written beside it",
+        ),
+        (
+            shown(crate::state::data_dir()),
+            "the data dir: the audit log, blocks, handoffs (handoff\\-YYYYMMDD\\-HHMM.md)",
+        ),
+    ];
+    let mut text = String::from(".SH FILES\n");
+    for (path, what) in files {
+        text.push_str(&format!(".TP\n\\fI{}\\fR\n{what}\n", roff(&path)));
+    }
+    text
+}
+
+/// Every environment variable the program reads, with what for: (name, description).
+pub fn environment() -> Vec<(String, String)> {
+    let mut vars: Vec<(String, String)> = Vendor::names()
+        .into_iter()
+        .filter_map(|n| Vendor::by_name(n).ok())
+        .map(|v| {
+            (
+                v.token_env().to_owned(),
+                format!("the {} API token (the default of token_env)", v.name()),
+            )
+        })
+        .collect();
+    vars.extend(
+        [
+            ("SHIFTLEAD_CONFIG", "the config file (as \\-\\-config)"),
+            (
+                "NO_COLOR",
+                "set and not empty: no colour (meaning stays in text)",
+            ),
+            (
+                "SHIFTLEAD_LOG",
+                "the log filter, e.g. debug or shiftlead=trace (default info)",
+            ),
+            (
+                "SHIFTLEAD_DEMO_AT",
+                "a timestamp: the demo runs on a clock stopped there (the same workspace on \
+                 every run)",
+            ),
+            (
+                crate::backend::team::PASSWORD_ENV,
+                "team mode: the lead's NATS password (the default of password_env)",
+            ),
+            (
+                crate::backend::team::WEBHOOK_SECRET_ENV,
+                "team mode: the relay's webhook secret (the default of webhook_secret_env)",
+            ),
+            (
+                "SHIFTLEAD_SIM_TOKEN",
+                "simulate: the API token clients must send",
+            ),
+            (
+                "SHIFTLEAD_SIM_WEBHOOK_SECRET",
+                "simulate: the secret webhooks are signed with",
+            ),
+        ]
+        .map(|(n, d)| (n.to_owned(), d.to_owned())),
+    );
+    vars
+}
+
+/// ENVIRONMENT: [`environment`] as roff.
+fn man_environment() -> String {
+    let mut text = String::from(".SH ENVIRONMENT\n");
+    for (name, what) in environment() {
+        text.push_str(&format!(".TP\n\\fB{}\\fR\n{what}\n", roff(&name)));
+    }
+    text
 }
 
 #[cfg(test)]

@@ -46,6 +46,10 @@ pub struct DashboardOptions {
     pub coverage: crate::domain::coverage::CoverageConfig,
     /// Bell and desktop notifications.
     pub alerts: crate::domain::alerts::AlertRules,
+    /// Where the shift's history is recorded, and how (`None`: not recorded).
+    pub history: Option<(std::path::PathBuf, crate::history::Settings)>,
+    /// Config warnings (unknown keys), said once at start.
+    pub warnings: Vec<String>,
 }
 
 /// Results of background work for the loop.
@@ -59,7 +63,11 @@ enum Done {
         Result<crate::domain::detail::ConversationDetail, String>,
         Option<String>,
     ),
+    Trends(Result<crate::history::Trends, String>),
 }
+
+/// Most a question to the history waits (in a blocking task, never while drawing).
+const HISTORY_WAIT: Duration = Duration::from_secs(5);
 
 /// Runs the dashboard until the user quits. Owns the terminal while it runs and restores it
 /// on every exit path.
@@ -79,6 +87,7 @@ pub async fn run(backend: Arc<dyn Helpdesk>, options: DashboardOptions) -> color
     if options.read_only {
         app.read_only = Some("started with --read-only".into());
     }
+    app.config_warnings(&options.warnings, options.clock.now());
     let executor = Arc::new(Executor::new(
         backend.clone(),
         options.audit.clone(),
@@ -86,6 +95,13 @@ pub async fn run(backend: Arc<dyn Helpdesk>, options: DashboardOptions) -> color
         options.read_only,
     ));
     let (done_tx, mut done_rx) = mpsc::unbounded_channel::<Done>();
+    let recorder = options.history.clone().map(|(path, settings)| {
+        let tx = done_tx.clone();
+        crate::history::Recorder::spawn(path, settings, move |m| {
+            let _ = tx.send(Done::Message(m));
+        })
+    });
+    let mut sampled: Option<jiff::Timestamp> = None;
     app.warn_under = SignedDuration::try_from(options.warn_under).unwrap_or(app.warn_under);
     let theme = options.theme;
     app.keymap = options.keymap.clone();
@@ -145,12 +161,18 @@ pub async fn run(backend: Arc<dyn Helpdesk>, options: DashboardOptions) -> color
                 None => break Ok(()),
             },
             msg = rx.recv() => match msg {
-                Some(m) => app.on_sync(m, options.clock.now()),
+                Some(m) => {
+                    app.on_sync(m, options.clock.now());
+                    if let Some(r) = &recorder {
+                        record_sample(r, &mut app, &mut sampled);
+                    }
+                }
                 None => app.last_error = Some("the sync task stopped".into()),
             },
             done = done_rx.recv() => match done {
                 Some(Done::Writes(reports, undo)) => app.on_writes(reports, undo, options.clock.now()),
                 Some(Done::Audit(entries)) => app.on_audit(entries),
+                Some(Done::Trends(trends)) => app.on_trends(trends),
                 Some(Done::Message(text)) => {
                     app.message = Some(text);
                     app.dirty = true;
@@ -199,9 +221,14 @@ pub async fn run(backend: Arc<dyn Helpdesk>, options: DashboardOptions) -> color
                         (app.policy.clone(), app.blocks.clone(), app.privacy);
                     let now = options.clock.now();
                     let audit = options.audit.clone();
+                    let recorder = recorder.clone();
                     tokio::task::spawn_blocking(move || {
+                        let since = now
+                            .checked_sub(SignedDuration::from_hours(8))
+                            .unwrap_or(now);
+                        let peaks = shift_peaks(recorder.as_ref(), &snapshot, since, now);
                         let _ = tx.send(Done::Message(write_handoff(
-                            &snapshot, &metrics, &policy, &blocks, audit, now, privacy,
+                            &snapshot, &metrics, &policy, &blocks, audit, now, privacy, peaks,
                         )));
                     });
                 }
@@ -254,6 +281,35 @@ pub async fn run(backend: Arc<dyn Helpdesk>, options: DashboardOptions) -> color
                                 )));
                             }
                         }
+                    });
+                }
+                Effect::LoadTrends(window) => {
+                    let Some(recorder) = recorder.clone() else {
+                        app.on_trends(Err(
+                            "not recorded (history is off in [history], or there is no data dir)"
+                                .into(),
+                        ));
+                        continue;
+                    };
+                    // Before the first poll there is no workspace to read; the first poll
+                    // asks again.
+                    let Some(workspace) = app.snapshot.as_ref().map(crate::history::workspace_key)
+                    else {
+                        continue;
+                    };
+                    let now = options.clock.now();
+                    tokio::task::spawn_blocking(move || {
+                        let query = crate::history::Query::Trends {
+                            workspace,
+                            window,
+                            now,
+                        };
+                        let answer = match recorder.ask(query, HISTORY_WAIT) {
+                            Ok(crate::history::Answer::Trends(t)) => Ok(t),
+                            Ok(_) => Err("the history answered another question".into()),
+                            Err(e) => Err(e.to_string()),
+                        };
+                        let _ = tx.send(Done::Trends(answer));
                     });
                 }
                 Effect::LoadAudit => {
@@ -341,7 +397,55 @@ async fn wait_for_writes(
     }
 }
 
+/// Hands the latest figures to the history recorder, once per good poll, without waiting;
+/// the first dropped sample is said on the status line.
+fn record_sample(
+    recorder: &crate::history::Recorder,
+    app: &mut App,
+    sampled: &mut Option<jiff::Timestamp>,
+) {
+    let (Some(snapshot), Some(metrics), Some(at)) = (&app.snapshot, &app.metrics, app.last_ok)
+    else {
+        return;
+    };
+    if *sampled == Some(at) {
+        return;
+    }
+    *sampled = Some(at);
+    let before = recorder.dropped();
+    if !recorder.record(crate::history::sample_of(snapshot, metrics, at)) {
+        tracing::warn!(dropped = before + 1, "history behind: a sample was dropped");
+        if before == 0 {
+            app.message = Some("history is behind: a sample was dropped (see the log)".into());
+            app.dirty = true;
+        }
+    }
+}
+
+/// The shift's peaks from the history, or why there are none.
+fn shift_peaks(
+    recorder: Option<&crate::history::Recorder>,
+    snapshot: &crate::domain::Snapshot,
+    since: jiff::Timestamp,
+    now: jiff::Timestamp,
+) -> Result<crate::domain::handoff::Peaks, String> {
+    let Some(recorder) = recorder else {
+        return Err("history is off".into());
+    };
+    let query = crate::history::Query::Peaks {
+        workspace: crate::history::workspace_key(snapshot),
+        since,
+        now,
+    };
+    match recorder.ask(query, HISTORY_WAIT) {
+        Ok(crate::history::Answer::Peaks(p)) => Ok(p),
+        Ok(_) => Err("the history answered another question".into()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
 /// Writes the handoff for the last 8 hours next to the audit log; says where (or why not).
+#[allow(clippy::too_many_arguments)]
 fn write_handoff(
     snapshot: &crate::domain::Snapshot,
     metrics: &crate::domain::Metrics,
@@ -350,6 +454,7 @@ fn write_handoff(
     audit: Option<Arc<Audit>>,
     now: jiff::Timestamp,
     privacy: bool,
+    peaks: Result<crate::domain::handoff::Peaks, String>,
 ) -> String {
     let entries = audit.map(|a| a.recent(100_000)).unwrap_or_default();
     let writes = crate::audit::write_lines(&entries);
@@ -364,13 +469,14 @@ fn write_handoff(
             .unwrap_or(now),
         now,
         privacy,
+        peaks: peaks.as_ref().map_err(String::as_str),
     });
     let Some(dir) = crate::state::data_dir() else {
-        return "handoff: no data dir on this platform".into();
+        return "✗ handoff not written: no data dir on this platform".into();
     };
     let path = dir.join(format!("handoff-{}.md", now.strftime("%Y%m%d-%H%M")));
     match std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&path, text)) {
-        Ok(()) => format!("handoff written to {}", path.display()),
-        Err(e) => format!("handoff: cannot write {}: {e}", path.display()),
+        Ok(()) => format!("✓ handoff written: {}", path.display()),
+        Err(e) => format!("✗ handoff not written ({e}): {}", path.display()),
     }
 }

@@ -26,6 +26,7 @@ pub mod crash;
 pub mod dashboard;
 pub mod domain;
 pub mod duration;
+pub mod history;
 pub mod init;
 pub mod logging;
 pub mod sim;

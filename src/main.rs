@@ -222,8 +222,19 @@ async fn run(
                 coverage: config
                     .coverage()
                     .map_err(|(k, e)| eyre!("config key {k}: {e}"))?,
+                history: config
+                    .history
+                    .enabled
+                    .then(|| shiftlead::history::default_path(conn.is_demo()))
+                    .flatten()
+                    .map(|p| {
+                        (
+                            p,
+                            shiftlead::history::Settings::from_config(&config.history),
+                        )
+                    }),
+                warnings,
             };
-            let _ = warnings;
             let backend = conn.backend.clone();
             let result = dashboard::run(backend, options).await;
             if let Some(sim) = conn.sim {
@@ -294,6 +305,7 @@ async fn run(
         }
         Some(Command::Handoff { since, out }) => {
             let conn = connect(&config, clock.clone()).await?;
+            let demo = conn.is_demo();
             let mut snapshot = conn
                 .backend
                 .snapshot()
@@ -316,6 +328,18 @@ async fn run(
             let since = now
                 .checked_sub(jiff::SignedDuration::try_from(since).unwrap_or_default())
                 .unwrap_or(now);
+            let peaks = match shiftlead::history::default_path(demo) {
+                Some(path) if config.history.enabled && path.exists() => {
+                    let settings = shiftlead::history::Settings::from_config(&config.history);
+                    shiftlead::history::Store::open(&path, settings)
+                        .and_then(|s| {
+                            s.peaks(&shiftlead::history::workspace_key(&snapshot), since, now)
+                        })
+                        .map_err(|e| e.to_string())
+                }
+                Some(_) if config.history.enabled => Err("nothing recorded yet".to_owned()),
+                _ => Err("history is off".to_owned()),
+            };
             let text = domain::handoff::markdown(domain::handoff::Inputs {
                 snapshot: &snapshot,
                 metrics: &metrics,
@@ -325,6 +349,7 @@ async fn run(
                 since,
                 now,
                 privacy: privacy || config.ui.privacy,
+                peaks: peaks.as_ref().map_err(String::as_str),
             });
             match out {
                 Some(path) => {

@@ -232,7 +232,10 @@ async fn the_inbox_drill_down_explains_its_forecast() {
     ));
     assert!(screen.contains("forecast"), "{screen}");
     assert!(screen.contains("replies/h"), "{screen}");
-    assert!(screen.contains("Erlang C"), "{screen}");
+    assert!(
+        screen.contains("staffing: to answer 80% within"),
+        "{screen}"
+    );
     insta::assert_snapshot!(
         "inbox_forecast",
         ui_support::render_at(&mut r.app, 160, 30, r.subject.clock.now(), false).backend()
@@ -397,6 +400,7 @@ async fn h_asks_for_a_handoff_whose_markdown_covers_the_shift() {
             .unwrap(),
         now: r.subject.clock.now(),
         privacy: false,
+        peaks: Err("history is off"),
     });
     insta::assert_snapshot!("handoff_markdown", md);
 }

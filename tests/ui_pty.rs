@@ -107,7 +107,7 @@ fn start(env: &str) -> Option<(Tmux, tempfile::TempDir)> {
         ),
     };
     let script = format!(
-        "HOME={home} XDG_CONFIG_HOME={home}/config XDG_STATE_HOME={home}/state {env} {bin}; \
+        "HOME={home} XDG_CONFIG_HOME={home}/config XDG_STATE_HOME={home}/state XDG_DATA_HOME={home}/data {env} {bin}; \
          echo EXIT=$?; stty -a; sleep 60",
         home = home.path().display()
     );

@@ -26,7 +26,11 @@ async fn assign_via_keys_then_undo() {
     assert_eq!(r.app.pending_writes, 1);
     assert!(text(&render(&mut r.app, 120, 40)).contains("writes 1 pending"));
     r.settle().await;
-    assert!(r.message().starts_with("✓ move #"), "{}", r.message());
+    assert!(
+        r.message().starts_with("✓ applied: move #"),
+        "{}",
+        r.message()
+    );
     let omar = r
         .app
         .snapshot
@@ -89,7 +93,7 @@ async fn bulk_assign_asks_first_and_reports_per_item() {
     insta::assert_snapshot!("bulk_confirmation", render(&mut r.app, 100, 30).backend());
     r.keys("y");
     r.settle().await;
-    assert_eq!(r.message(), "✓ all 3 writes applied");
+    assert_eq!(r.message(), "✓ applied: all 3 writes");
     let onboarding = r
         .app
         .snapshot
@@ -292,7 +296,12 @@ async fn conflicts_and_timeouts_via_keys_say_what_really_happened() {
     };
     r.keys("y");
     r.settle().await;
-    assert!(r.message().contains("1 of 2 applied"), "{}", r.message());
+    assert!(
+        r.message().starts_with("✗ not applied: 1 of 2 — "),
+        "{}",
+        r.message()
+    );
+    assert!(r.message().ends_with("✓ applied: 1"), "{}", r.message());
     assert!(r.message().contains("409"), "{}", r.message());
     // A write whose answer times out after it landed: the re-read says so, and it is
     // written once.
@@ -400,7 +409,7 @@ async fn bulk_add_of_three_marked_teammates_to_one_inbox_via_keys() {
     assert_eq!(c.plan.len(), 3, "{:?}", c.plan);
     r.keys("y");
     r.settle().await;
-    assert_eq!(r.message(), "✓ all 3 writes applied");
+    assert_eq!(r.message(), "✓ applied: all 3 writes");
     let team: i64 = escalations.id.as_str().parse().unwrap();
     let members: Vec<i64> = r.subject.sim.with_world(|w| {
         let t = w.teams.iter().find(|t| t.id == team).unwrap();
@@ -544,14 +553,14 @@ async fn write_results_and_backend_health_are_kept_apart_and_in_the_history() {
     let status = screen.lines().rev().find(|l| !l.trim().is_empty()).unwrap();
     assert!(status.contains("error: network"), "{status}");
     assert!(
-        status.contains("✗ move #"),
+        status.contains("✗ not applied: move #"),
         "the write's result is still there: {status}"
     );
     // The history has both, in order.
     r.keys("M");
     let history = text(&render(&mut r.app, 200, 40));
     let write = history
-        .find("✗ move #")
+        .find("✗ not applied: move #")
         .expect("the failed write is in the history");
     let poll = history
         .find("poll failed: network")

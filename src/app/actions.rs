@@ -40,6 +40,8 @@ pub enum Effect {
         /// Its arguments, the link among them.
         args: Vec<String>,
     },
+    /// Read the shift's history for `:trends` over this window.
+    LoadTrends(crate::history::Window),
 }
 
 /// What a picker choice does.
@@ -124,6 +126,117 @@ impl Picker {
     }
 }
 
+/// The audit view: its entries, the one under the cursor and whether it is opened.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditView {
+    /// The entries as read, oldest first (shown newest first).
+    pub entries: Vec<Entry>,
+    /// The cursor, counted from the newest entry.
+    pub selected: usize,
+    /// The selected entry is shown whole (Enter opens, Esc goes back to the list).
+    pub open: bool,
+}
+
+impl AuditView {
+    /// A view of `entries` (oldest first) with the cursor on the newest.
+    pub fn new(entries: Vec<Entry>) -> AuditView {
+        AuditView {
+            entries,
+            selected: 0,
+            open: false,
+        }
+    }
+
+    /// The entry `n` places from the newest.
+    pub fn newest(&self, n: usize) -> Option<&Entry> {
+        self.entries
+            .len()
+            .checked_sub(n + 1)
+            .map(|i| &self.entries[i])
+    }
+
+    /// Moves the cursor by `delta` (positive: towards older entries), staying in the list.
+    pub fn move_by(&mut self, delta: isize) {
+        let last = self.entries.len().saturating_sub(1);
+        self.selected = self.selected.saturating_add_signed(delta).min(last);
+    }
+}
+
+/// A write's result as the status line and history say it: the verdict first ("applied",
+/// "not applied", "partly applied", "may have applied — re-read"), so that a line cut at the
+/// screen's edge never hides how it went.
+pub fn report_line(r: &Report) -> String {
+    let label = &r.planned.label;
+    match &r.outcome {
+        Outcome::Applied { .. } => format!("✓ applied: {label}"),
+        Outcome::Conflict { .. } => {
+            format!("✗ not applied — conflict: {label}: it changed since it was shown; look again")
+        }
+        Outcome::NotApplied { error } => format!("✗ not applied: {label}: {error}"),
+        Outcome::PartlyApplied { error, .. } => {
+            format!("⚠ partly applied: {label} ({error}); the screen shows what landed")
+        }
+        Outcome::Unknown { error } => {
+            format!("? may have applied — re-read: {label} ({error}); check before retrying")
+        }
+    }
+}
+
+/// The status line of a bulk write: its verdicts first, then every failure grouped by
+/// reason with what it was for (`name` of each write), e.g. "✗ not applied: 3 of 10 — 2
+/// conflict (Ana, Ben), 1 forbidden (Cy) · ✓ applied: 7". Each write's own line goes to the
+/// message history.
+pub fn bulk_summary(reports: &[Report], name: impl Fn(&Report) -> String) -> String {
+    let n = reports.len();
+    // (reason, names) in the order first seen, per verdict.
+    type Groups = Vec<(String, Vec<String>)>;
+    let (mut not, mut unknown, mut partly): (Groups, Groups, Groups) = Default::default();
+    let mut applied = 0;
+    for r in reports {
+        let (groups, reason) = match &r.outcome {
+            Outcome::Applied { .. } => {
+                applied += 1;
+                continue;
+            }
+            Outcome::Conflict { .. } => (&mut not, "conflict".to_owned()),
+            Outcome::NotApplied { error } => (&mut not, error.clone()),
+            Outcome::Unknown { error } => (&mut unknown, error.clone()),
+            Outcome::PartlyApplied { error, .. } => (&mut partly, error.clone()),
+        };
+        match groups.iter_mut().find(|(why, _)| *why == reason) {
+            Some((_, names)) => names.push(name(r)),
+            None => groups.push((reason, vec![name(r)])),
+        }
+    }
+    if applied == n {
+        return format!("✓ applied: all {n} writes");
+    }
+    let listed = |groups: &Groups| -> (usize, String) {
+        let count = groups.iter().map(|(_, names)| names.len()).sum();
+        let text = groups
+            .iter()
+            .map(|(why, names)| format!("{} {why} ({})", names.len(), names.join(", ")))
+            .collect::<Vec<_>>()
+            .join(", ");
+        (count, text)
+    };
+    let mut parts = Vec::new();
+    for (symbol, verdict, groups) in [
+        ("✗", "not applied", &not),
+        ("?", "may have applied — re-read", &unknown),
+        ("⚠", "partly applied", &partly),
+    ] {
+        if !groups.is_empty() {
+            let (count, text) = listed(groups);
+            parts.push(format!("{symbol} {verdict}: {count} of {n} — {text}"));
+        }
+    }
+    if applied > 0 {
+        parts.push(format!("✓ applied: {applied}"));
+    }
+    parts.join(" · ")
+}
+
 /// A plan waiting for the lead's yes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Confirm {
@@ -145,7 +258,7 @@ pub enum Overlay {
     /// Confirming a plan.
     Confirm(Confirm),
     /// The recent audit log.
-    Audit(Vec<Entry>),
+    Audit(AuditView),
     /// The message history, scrolled this many lines back from the newest.
     Messages(usize),
     /// A proposed rebalance under review.
@@ -797,18 +910,11 @@ impl App {
         self.last_now = Some(now);
         // Every write's own line goes to the history, not only the summary.
         for r in &reports {
-            self.push_log(false, r.line());
+            self.push_log(false, report_line(r));
         }
-        let failed: Vec<String> = reports
-            .iter()
-            .filter(|r| !matches!(r.outcome, Outcome::Applied { .. }))
-            .map(Report::line)
-            .collect();
-        self.message = Some(match (failed.as_slice(), reports.len()) {
-            ([], 1) => reports[0].line(),
-            ([], n) => format!("✓ all {n} writes applied"),
-            ([one], 1) => one.clone(),
-            (f, n) => format!("{} of {n} applied; {}", n - f.len(), f[0]),
+        self.message = Some(match reports.as_slice() {
+            [one] => report_line(one),
+            many => bulk_summary(many, |r| self.write_subject(&r.planned.write)),
         });
         self.start_blocks(&reports, now);
         // Each applied step joins the undo stack; an undo that landed takes its step off.
@@ -886,7 +992,41 @@ impl App {
 
     /// The audit view's entries arrived.
     pub fn on_audit(&mut self, entries: Vec<Entry>) {
-        self.overlay = Some(Overlay::Audit(entries));
+        self.overlay = Some(Overlay::Audit(AuditView::new(entries)));
+        self.dirty = true;
+    }
+
+    /// What a write is for, in a few words: the conversation (`#123`) or the teammate's name.
+    fn write_subject(&self, write: &Write) -> String {
+        let mate = |id: &TeammateId| {
+            self.snapshot
+                .as_ref()
+                .and_then(|s| s.teammates.iter().find(|t| &t.id == id))
+                .map_or_else(|| id.to_string(), |t| t.name.clone())
+        };
+        match write {
+            Write::Assign { conversation, .. } => format!("#{conversation}"),
+            Write::Membership { teammate, .. }
+            | Write::Move { teammate, .. }
+            | Write::SetPresence { teammate, .. } => mate(teammate),
+        }
+    }
+
+    /// Config warnings (unknown keys, each naming file, line and key), said once at start:
+    /// the first on the status line, every one in the message history.
+    pub fn config_warnings(&mut self, warnings: &[String], now: jiff::Timestamp) {
+        self.last_now = self.last_now.or(Some(now));
+        for w in warnings {
+            self.push_log(false, format!("⚠ config: {w}"));
+        }
+        self.message = match warnings {
+            [] => return,
+            [one] => Some(format!("⚠ config: {one}")),
+            [first, rest @ ..] => Some(format!(
+                "⚠ config: {first} (+{} more: M lists them)",
+                rest.len()
+            )),
+        };
         self.dirty = true;
     }
 }
@@ -919,4 +1059,152 @@ fn set_level(
 fn inbox_label(s: &domain::Snapshot, id: &InboxId) -> String {
     s.inbox(id)
         .map_or_else(|| id.to_string(), |i| i.name.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Policy, fixture};
+
+    fn presence(mate: &str, outcome: Outcome) -> Report {
+        let state = State::Presence {
+            status: PresenceStatus::Online,
+            reason: None,
+        };
+        Report {
+            planned: Planned {
+                write: Write::SetPresence {
+                    teammate: TeammateId(mate.into()),
+                    change: PresenceChange {
+                        status: PresenceStatus::Away,
+                        reason: None,
+                    },
+                },
+                before: state.clone(),
+                label: format!("set {mate} away"),
+            },
+            outcome,
+        }
+    }
+
+    fn applied(mate: &str) -> Report {
+        presence(
+            mate,
+            Outcome::Applied {
+                after: State::Presence {
+                    status: PresenceStatus::Away,
+                    reason: None,
+                },
+            },
+        )
+    }
+
+    fn conflict(mate: &str) -> Report {
+        let now = State::Presence {
+            status: PresenceStatus::Away,
+            reason: None,
+        };
+        presence(mate, Outcome::Conflict { now })
+    }
+
+    fn refused(mate: &str, error: &str) -> Report {
+        presence(
+            mate,
+            Outcome::NotApplied {
+                error: error.into(),
+            },
+        )
+    }
+
+    #[test]
+    fn every_line_starts_with_its_verdict() {
+        assert!(report_line(&applied("ana")).starts_with("✓ applied: set ana away"));
+        assert!(report_line(&conflict("ana")).starts_with("✗ not applied — conflict: "));
+        assert!(report_line(&refused("ana", "403")).starts_with("✗ not applied: set ana"));
+        let unknown = presence(
+            "ana",
+            Outcome::Unknown {
+                error: "timed out".into(),
+            },
+        );
+        assert!(report_line(&unknown).starts_with("? may have applied — re-read: "));
+    }
+
+    #[test]
+    fn a_bulk_report_names_every_failure_grouped_by_reason() {
+        let reports = vec![
+            applied("dee"),
+            conflict("ana"),
+            refused("cy", "forbidden"),
+            conflict("ben"),
+            applied("eve"),
+        ];
+        let line = bulk_summary(&reports, |r| match &r.planned.write {
+            Write::SetPresence { teammate, .. } => teammate.to_string(),
+            _ => unreachable!(),
+        });
+        assert_eq!(
+            line,
+            "✗ not applied: 3 of 5 — 2 conflict (ana, ben), 1 forbidden (cy) · ✓ applied: 2"
+        );
+        assert_eq!(
+            bulk_summary(&[applied("a"), applied("b")], |_| String::new()),
+            "✓ applied: all 2 writes"
+        );
+    }
+
+    #[test]
+    fn a_bulk_write_names_teammates_by_name_and_logs_every_line() {
+        let mut app = App::new(Policy::default(), std::time::Duration::from_secs(5), true);
+        let mut s = fixture::snapshot(fixture::t0());
+        s.teammates = vec![crate::domain::Teammate {
+            name: "Ana Souza".into(),
+            ..fixture::teammate("ana")
+        }]
+        .into();
+        app.snapshot = Some(s);
+        let reports = vec![conflict("ana"), refused("zed", "forbidden"), applied("x")];
+        app.on_writes(reports, false, fixture::t0());
+        let m = app.message.clone().unwrap();
+        assert!(m.starts_with("✗ not applied: 2 of 3"), "{m}");
+        assert!(m.contains("1 conflict (Ana Souza)"), "{m}");
+        assert!(m.contains("1 forbidden (zed)"), "{m}");
+        let lines: Vec<&str> = app.log.iter().map(|l| l.text.as_str()).collect();
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.starts_with("✗ not applied — conflict: set ana"))
+        );
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.starts_with("✗ not applied: set zed away: forbidden"))
+        );
+        assert!(lines.iter().any(|l| l.starts_with("✓ applied: set x away")));
+    }
+
+    #[test]
+    fn config_warnings_reach_the_status_line_and_the_history_once() {
+        let mut app = App::new(Policy::default(), std::time::Duration::from_secs(5), true);
+        let w = [
+            "/c.toml:3: unknown key ui.refreshh (ignored)".to_owned(),
+            "/c.toml:9: unknown key colour (ignored)".to_owned(),
+        ];
+        app.config_warnings(&w, fixture::t0());
+        assert_eq!(
+            app.message.as_deref(),
+            Some("⚠ config: /c.toml:3: unknown key ui.refreshh (ignored) (+1 more: M lists them)")
+        );
+        assert!(app.log.iter().all(|l| l.at == Some(fixture::t0())));
+        let lines: Vec<&str> = app.log.iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(
+            lines,
+            [
+                "⚠ config: /c.toml:3: unknown key ui.refreshh (ignored)",
+                "⚠ config: /c.toml:9: unknown key colour (ignored)"
+            ]
+        );
+        app.config_warnings(&[], fixture::t0());
+        assert_eq!(app.log.len(), 2);
+    }
 }

@@ -21,9 +21,98 @@ pub const COMMANDS: &[(&str, &str)] = &[
     (":rebalance", "propose a rebalance (as r)"),
     (":handoff", "write the shift handoff (as H)"),
     (":coverage", "coverage across time zones (as C)"),
+    (
+        ":trends [1h|8h|24h]",
+        "the shift's history: queues, breaches, load (as T)",
+    ),
 ];
 
 const PAGE: usize = 10;
+
+/// Most lines the `:` history keeps.
+pub const COMMAND_HISTORY: usize = 100;
+
+/// The `:` line's memory: past commands (Up/Down recall them) and Tab completion.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CmdLine {
+    /// Commands run, oldest first: each once (a repeat moves to the end), at most
+    /// [`COMMAND_HISTORY`].
+    pub history: std::collections::VecDeque<String>,
+    /// While recalling: the history line shown, and what was typed before Up.
+    recall: Option<(usize, String)>,
+    /// While completing: the candidates for what was typed, and the one shown.
+    pub completion: Option<Completion>,
+}
+
+/// Tab completion in progress: the line before the completed word, the candidates, and which
+/// one the line shows (repeated Tab cycles).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Completion {
+    /// What stays in front of the completed word (`""` for a command, `"inbox "` for its
+    /// argument).
+    pub stem: String,
+    /// Every candidate, in order.
+    pub candidates: Vec<String>,
+    /// The candidate on the line.
+    pub shown: usize,
+}
+
+impl CmdLine {
+    /// Remembers a command that was run.
+    pub fn remember(&mut self, line: &str) {
+        let line = line.trim();
+        self.recall = None;
+        self.completion = None;
+        if line.is_empty() {
+            return;
+        }
+        self.history.retain(|l| l != line);
+        if self.history.len() == COMMAND_HISTORY {
+            self.history.pop_front();
+        }
+        self.history.push_back(line.to_owned());
+    }
+
+    /// The line Up shows after `text`: the previous command (the newest first).
+    fn older(&mut self, text: &str) -> Option<String> {
+        let at = match &self.recall {
+            Some((at, _)) => at.checked_sub(1)?,
+            None => self.history.len().checked_sub(1)?,
+        };
+        let draft = match self.recall.take() {
+            Some((_, draft)) => draft,
+            None => text.to_owned(),
+        };
+        self.recall = Some((at, draft));
+        self.history.get(at).cloned()
+    }
+
+    /// The line Down shows: the next newer command, then what was typed before Up.
+    fn newer(&mut self) -> Option<String> {
+        let (at, draft) = self.recall.take()?;
+        if at + 1 < self.history.len() {
+            self.recall = Some((at + 1, draft));
+            self.history.get(at + 1).cloned()
+        } else {
+            Some(draft)
+        }
+    }
+}
+
+/// The names of the `:` commands, as [`COMMANDS`] lists them (`q`, `quit`, `help`, …), each
+/// with whether it takes an argument.
+pub fn command_names() -> Vec<(&'static str, bool)> {
+    COMMANDS
+        .iter()
+        .flat_map(|(usage, _)| {
+            let takes = usage.contains('<');
+            usage
+                .split_whitespace()
+                .filter_map(|w| w.strip_prefix(':'))
+                .map(move |name| (name, takes))
+        })
+        .collect()
+}
 
 impl App {
     /// Handles a key press.
@@ -112,6 +201,9 @@ impl App {
             self.message = Some(format!("not in the conversation view — {back} goes back"));
             return;
         }
+        if self.trends_key(action) {
+            return;
+        }
         match action {
             A::Quit => self.request_quit(),
             A::Help => self.help = true,
@@ -132,6 +224,7 @@ impl App {
             A::Filter => self.mode = Mode::Filter,
             A::Command => self.mode = Mode::Command(String::new()),
             A::Sort => self.cycle_sort(),
+            A::ReverseSort => self.reverse_sort(),
             A::Messages => self.overlay = Some(super::Overlay::Messages(0)),
             A::Mark => self.toggle_mark(),
             A::MarkAll => self.mark_all(),
@@ -149,6 +242,8 @@ impl App {
             A::Coverage => self.open_coverage(),
             A::CopyLink => self.copy_link(),
             A::OpenLink => self.open_link(),
+            A::Trends if self.view == View::Trends => self.view = View::Main,
+            A::Trends => self.open_trends(None),
         }
     }
 
@@ -177,13 +272,26 @@ impl App {
                     _ => Some(Overlay::Messages(back)),
                 };
             }
-            Overlay::Audit(entries) => {
-                if !matches!(
-                    key.code,
-                    KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('L')
-                ) {
-                    self.overlay = Some(Overlay::Audit(entries));
+            Overlay::Audit(mut view) => {
+                let page = PAGE as isize;
+                match key.code {
+                    // Esc leaves an opened entry for the list, then the list.
+                    KeyCode::Esc | KeyCode::Backspace | KeyCode::Char('q') if view.open => {
+                        view.open = false
+                    }
+                    KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('L') => return,
+                    KeyCode::Enter => view.open = !view.open,
+                    KeyCode::Char('j') | KeyCode::Down => view.move_by(1),
+                    KeyCode::Char('k') | KeyCode::Up => view.move_by(-1),
+                    KeyCode::Char('d') if ctrl => view.move_by(page),
+                    KeyCode::Char('u') if ctrl => view.move_by(-page),
+                    KeyCode::PageDown => view.move_by(page),
+                    KeyCode::PageUp => view.move_by(-page),
+                    KeyCode::Char('g') | KeyCode::Home => view.selected = 0,
+                    KeyCode::Char('G') | KeyCode::End => view.move_by(isize::MAX),
+                    _ => {}
                 }
+                self.overlay = Some(Overlay::Audit(view));
             }
             Overlay::Confirm(c) => match key.code {
                 KeyCode::Char('y') | KeyCode::Enter => self.run(c.plan, c.undo),
@@ -245,12 +353,31 @@ impl App {
     }
 
     fn command_key(&mut self, key: KeyEvent, mut text: String) {
+        if !matches!(key.code, KeyCode::Tab | KeyCode::BackTab) {
+            self.cmdline.completion = None;
+        }
         match key.code {
-            KeyCode::Esc => self.mode = Mode::Normal,
+            KeyCode::Esc => {
+                self.cmdline.recall = None;
+                self.mode = Mode::Normal;
+            }
             KeyCode::Enter => {
                 self.mode = Mode::Normal;
+                self.cmdline.remember(&text);
                 self.run_command(&text);
             }
+            KeyCode::Up => {
+                if let Some(line) = self.cmdline.older(&text) {
+                    self.mode = Mode::Command(line);
+                }
+            }
+            KeyCode::Down => {
+                if let Some(line) = self.cmdline.newer() {
+                    self.mode = Mode::Command(line);
+                }
+            }
+            KeyCode::Tab => self.complete(&text, 1),
+            KeyCode::BackTab => self.complete(&text, -1),
             KeyCode::Backspace => {
                 if text.pop().is_none() {
                     self.mode = Mode::Normal;
@@ -264,6 +391,91 @@ impl App {
             }
             _ => {}
         }
+    }
+
+    /// Tab on the `:` line: the first candidate for what was typed, then (repeated) the next
+    /// one, or with `step` -1 the one before; the status line lists them.
+    fn complete(&mut self, text: &str, step: isize) {
+        if let Some(c) = self.cmdline.completion.as_mut()
+            && !c.candidates.is_empty()
+        {
+            let n = c.candidates.len() as isize;
+            c.shown = (c.shown as isize + step).rem_euclid(n) as usize;
+            let line = format!("{}{}", c.stem, c.candidates[c.shown]);
+            self.mode = Mode::Command(line);
+            return;
+        }
+        let (stem, candidates) = self.candidates(text);
+        match candidates.as_slice() {
+            [] => {
+                self.cmdline.completion = Some(Completion {
+                    stem,
+                    candidates,
+                    shown: 0,
+                })
+            }
+            [one] => {
+                // A command that takes an argument is followed by a space, ready for it.
+                let takes = stem.is_empty()
+                    && command_names()
+                        .iter()
+                        .any(|(name, takes)| name == one && *takes);
+                self.mode = Mode::Command(format!("{stem}{one}{}", if takes { " " } else { "" }));
+            }
+            _ => {
+                let shown = if step < 0 { candidates.len() - 1 } else { 0 };
+                self.mode = Mode::Command(format!("{stem}{}", candidates[shown]));
+                self.cmdline.completion = Some(Completion {
+                    stem,
+                    candidates,
+                    shown,
+                });
+            }
+        }
+    }
+
+    /// What Tab offers for `text`: command names, then the arguments a command takes (inbox
+    /// and teammate names, sort modes of the focused list), matching the start of the name or
+    /// of a word in it, ignoring case. Returns the text kept in front and the candidates.
+    pub fn candidates(&self, text: &str) -> (String, Vec<String>) {
+        let starts = |name: &str, typed: &str| {
+            let (name, typed) = (name.to_lowercase(), typed.to_lowercase());
+            name.starts_with(&typed) || name.split_whitespace().any(|w| w.starts_with(&typed))
+        };
+        let Some((cmd, arg)) = text.split_once(' ') else {
+            let mut names: Vec<String> = command_names()
+                .into_iter()
+                .filter(|(name, _)| name.starts_with(text))
+                .map(|(name, _)| name.to_owned())
+                .collect();
+            names.dedup();
+            return (String::new(), names);
+        };
+        let arg = arg.trim_start();
+        let stem = format!("{cmd} ");
+        let mut found: Vec<String> = match (cmd, &self.snapshot) {
+            ("inbox", Some(s)) => s
+                .inboxes
+                .iter()
+                .filter(|i| starts(&i.name, arg))
+                .map(|i| i.name.clone())
+                .collect(),
+            ("teammate", Some(s)) => s
+                .teammates
+                .iter()
+                .filter(|t| starts(&t.name, arg))
+                .map(|t| t.name.clone())
+                .collect(),
+            ("sort", _) => SortMode::modes(self.focus)
+                .iter()
+                .map(|m| m.label().to_owned())
+                .filter(|m| starts(m, arg))
+                .collect(),
+            _ => Vec::new(),
+        };
+        found.sort_by_key(|n| n.to_lowercase());
+        found.dedup();
+        (stem, found)
     }
 
     /// Runs a `:` command (without the colon).
@@ -282,6 +494,7 @@ impl App {
             "rebalance" => self.open_rebalance(),
             "handoff" => self.effects.push(super::Effect::Handoff),
             "coverage" => self.open_coverage(),
+            "trends" => self.trends_command(arg),
             "sort" => {
                 let pane = self.focus;
                 match SortMode::parse(pane, arg) {
@@ -462,6 +675,14 @@ impl App {
         self.sort[pane.index()] = modes[(now + 1) % modes.len()];
     }
 
+    fn reverse_sort(&mut self) {
+        if self.view != View::Main {
+            return;
+        }
+        let i = self.focus.index();
+        self.sort_reversed[i] = !self.sort_reversed[i];
+    }
+
     fn drill_down(&mut self) {
         // Enter on a member of an inbox drill-down opens that teammate.
         if matches!(self.view, View::Inbox(_)) && self.members_focus {
@@ -474,7 +695,7 @@ impl App {
         let on_conversation = match self.view {
             View::Main => self.focus == Pane::Sla,
             View::Inbox(_) | View::Teammate(_) => true,
-            View::Coverage | View::Conversation(_) => false,
+            View::Coverage | View::Trends | View::Conversation(_) => false,
         };
         if on_conversation {
             if let Some(id) = self.selected_conversation() {
@@ -544,5 +765,199 @@ impl App {
             }
             _ => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Policy, fixture};
+    use std::time::Duration;
+
+    fn app() -> App {
+        let mut app = App::new(Policy::default(), Duration::from_secs(5), true);
+        let mut s = fixture::snapshot(fixture::t0());
+        s.inboxes = vec![
+            fixture::inbox("i1", "Billing"),
+            fixture::inbox("i2", "Billing Disputes"),
+            fixture::inbox("i3", "Support"),
+        ]
+        .into();
+        let mate = |id: &str, name: &str| crate::domain::Teammate {
+            name: name.into(),
+            ..fixture::teammate(id)
+        };
+        s.teammates = vec![mate("t1", "Ana Souza"), mate("t2", "Ben Okafor")].into();
+        app.snapshot = Some(s);
+        app
+    }
+
+    fn press(app: &mut App, code: KeyCode) {
+        app.on_key(KeyEvent::new(code, KeyModifiers::NONE));
+    }
+
+    fn typed(app: &mut App, text: &str) {
+        for c in text.chars() {
+            press(app, KeyCode::Char(c));
+        }
+    }
+
+    fn line(app: &App) -> &str {
+        match &app.mode {
+            Mode::Command(t) => t,
+            other => panic!("not on the : line: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn command_names_come_from_the_command_list() {
+        let names = command_names();
+        assert!(names.contains(&("q", false)) && names.contains(&("quit", false)));
+        assert!(names.contains(&("inbox", true)) && names.contains(&("sort", true)));
+        assert_eq!(names.len(), COMMANDS.len() + 1, "only :q has two names");
+    }
+
+    #[test]
+    fn history_recalls_newest_first_deduped_and_back_to_the_draft() {
+        let mut app = app();
+        for cmd in ["refresh", "coverage", "refresh"] {
+            typed(&mut app, ":");
+            typed(&mut app, cmd);
+            press(&mut app, KeyCode::Enter);
+            app.view = View::Main;
+        }
+        assert_eq!(
+            app.cmdline.history,
+            ["coverage", "refresh"],
+            "a repeat moves last"
+        );
+        typed(&mut app, ":ha");
+        press(&mut app, KeyCode::Up);
+        assert_eq!(line(&app), "refresh");
+        press(&mut app, KeyCode::Up);
+        assert_eq!(line(&app), "coverage");
+        press(&mut app, KeyCode::Up);
+        assert_eq!(line(&app), "coverage", "the oldest stays");
+        press(&mut app, KeyCode::Down);
+        assert_eq!(line(&app), "refresh");
+        press(&mut app, KeyCode::Down);
+        assert_eq!(line(&app), "ha", "what was typed comes back");
+        press(&mut app, KeyCode::Esc);
+        assert_eq!(app.mode, Mode::Normal);
+    }
+
+    #[test]
+    fn history_is_bounded() {
+        let mut c = CmdLine::default();
+        for n in 0..COMMAND_HISTORY + 5 {
+            c.remember(&format!("filter {n}"));
+        }
+        c.remember("  ");
+        assert_eq!(c.history.len(), COMMAND_HISTORY);
+        assert_eq!(c.history.front().map(String::as_str), Some("filter 5"));
+        assert_eq!(
+            c.history.back().map(String::as_str),
+            Some(format!("filter {}", COMMAND_HISTORY + 4).as_str())
+        );
+    }
+
+    #[test]
+    fn tab_completes_a_command_then_its_argument() {
+        let mut app = app();
+        typed(&mut app, ":inb");
+        press(&mut app, KeyCode::Tab);
+        assert_eq!(
+            line(&app),
+            "inbox ",
+            "one candidate, ready for its argument"
+        );
+        typed(&mut app, "sup");
+        press(&mut app, KeyCode::Tab);
+        assert_eq!(line(&app), "inbox Support");
+        press(&mut app, KeyCode::Enter);
+        assert_eq!(app.view, View::Inbox(crate::domain::InboxId("i3".into())));
+    }
+
+    #[test]
+    fn repeated_tab_cycles_and_the_candidates_are_kept_for_the_status_line() {
+        let mut app = app();
+        typed(&mut app, ":inbox bil");
+        press(&mut app, KeyCode::Tab);
+        assert_eq!(line(&app), "inbox Billing");
+        let c = app.cmdline.completion.clone().unwrap();
+        assert_eq!(c.candidates, ["Billing", "Billing Disputes"]);
+        press(&mut app, KeyCode::Tab);
+        assert_eq!(line(&app), "inbox Billing Disputes");
+        press(&mut app, KeyCode::Tab);
+        assert_eq!(line(&app), "inbox Billing", "it wraps");
+        press(&mut app, KeyCode::BackTab);
+        assert_eq!(line(&app), "inbox Billing Disputes");
+        // Typing ends the cycle; the next Tab starts from what is typed.
+        press(&mut app, KeyCode::Backspace);
+        assert_eq!(app.cmdline.completion, None);
+    }
+
+    #[test]
+    fn teammates_match_a_word_of_their_name_and_commands_their_prefix() {
+        let app = app();
+        assert_eq!(
+            app.candidates("teammate oka"),
+            ("teammate ".into(), vec!["Ben Okafor".to_owned()])
+        );
+        assert_eq!(
+            app.candidates("re"),
+            (
+                String::new(),
+                vec!["refresh".to_owned(), "rebalance".to_owned()]
+            )
+        );
+        let (_, modes) = app.candidates("sort ");
+        assert!(!modes.is_empty());
+        assert!(app.candidates("filter x").1.is_empty(), "free text");
+        assert!(app.candidates("zz").1.is_empty());
+    }
+
+    proptest::proptest! {
+        /// Any prefix of an inbox's name, or of a word in it, in any case, offers that inbox;
+        /// every candidate offered matches what was typed.
+        #[test]
+        fn completion_offers_what_matches_and_only_that(
+            pick in 0usize..3,
+            word in 0usize..2,
+            len in 0usize..8,
+            upper in proptest::bool::ANY,
+        ) {
+            let app = app();
+            let names = ["Billing", "Billing Disputes", "Support"];
+            let name = names[pick];
+            let w = name.split(' ').nth(word).unwrap_or(name);
+            let typed: String = w.chars().take(len).collect();
+            let typed = if upper { typed.to_uppercase() } else { typed };
+            let (stem, found) = app.candidates(&format!("inbox {typed}"));
+            proptest::prop_assert_eq!(stem, "inbox ");
+            proptest::prop_assert!(found.iter().any(|f| f == name), "{found:?}");
+            let lower = typed.to_lowercase();
+            for f in &found {
+                let f = f.to_lowercase();
+                proptest::prop_assert!(
+                    f.starts_with(&lower) || f.split(' ').any(|w| w.starts_with(&lower))
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn no_candidate_says_so_and_tab_again_does_not_panic() {
+        let mut app = app();
+        typed(&mut app, ":inbox zz");
+        press(&mut app, KeyCode::Tab);
+        press(&mut app, KeyCode::Tab);
+        assert_eq!(line(&app), "inbox zz");
+        assert!(
+            app.cmdline
+                .completion
+                .as_ref()
+                .is_some_and(|c| c.candidates.is_empty())
+        );
     }
 }

@@ -44,6 +44,8 @@ pub enum Action {
     Command,
     /// Cycle the sort.
     Sort,
+    /// Reverse the sort.
+    ReverseSort,
     /// Mark the row.
     Mark,
     /// Mark every row of the list (again: clear them).
@@ -78,6 +80,8 @@ pub enum Action {
     CopyLink,
     /// Open the open conversation's link in a browser.
     OpenLink,
+    /// The shift's history.
+    Trends,
 }
 
 impl Action {
@@ -134,6 +138,12 @@ impl Action {
             &["s"],
         ),
         (
+            Action::ReverseSort,
+            "reverse_sort",
+            "reverse the sort of the focused list (the header's ▼/▲ flips)",
+            &["S"],
+        ),
+        (
             Action::Command,
             "command",
             "command line (:help for the list)",
@@ -180,6 +190,12 @@ impl Action {
             "coverage",
             "coverage: members working per inbox, now and the next 12 hours",
             &["C"],
+        ),
+        (
+            Action::Trends,
+            "trends",
+            "trends: open per inbox and breaches over time, load now (1h/8h/24h)",
+            &["T"],
         ),
         (
             Action::Handoff,

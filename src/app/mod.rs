@@ -7,11 +7,14 @@ mod copilot;
 mod input;
 pub mod keymap;
 mod rows;
+mod trends;
 
 pub use crate::sync::SyncMsg;
-pub use actions::{Choice, Confirm, Effect, Overlay, PickItem, Picker};
+pub use actions::{
+    AuditView, Choice, Confirm, Effect, Overlay, PickItem, Picker, bulk_summary, report_line,
+};
 pub use copilot::Rebalance;
-pub use input::COMMANDS;
+pub use input::{COMMANDS, CmdLine, Completion, command_names};
 pub use rows::{ConversationRow, Rows, SortMode, names, title};
 
 use crate::backend::Budget;
@@ -72,6 +75,8 @@ pub enum View {
     Coverage,
     /// One conversation at a glance: customer, state, SLA, the latest parts, its link.
     Conversation(ConversationId),
+    /// The shift's history: queue depth per inbox, breaches over time, load now.
+    Trends,
 }
 
 /// What keys currently do.
@@ -175,6 +180,8 @@ pub struct App {
     pub selected: [usize; 3],
     /// Sort mode per pane.
     pub sort: [SortMode; 3],
+    /// Per pane: the sort reversed (`S`).
+    pub sort_reversed: [bool; 3],
     /// Filter text per pane.
     pub filter: [String; 3],
     /// Selected row in a drill-down.
@@ -230,12 +237,19 @@ pub struct App {
     last_now: Option<Timestamp>,
     /// The user asked for an immediate refresh.
     pub refresh_requested: bool,
+    /// What `:trends` shows: the history read for the window, or why it cannot be read;
+    /// `None` until the first answer.
+    pub trends: Option<Result<crate::history::Trends, String>>,
+    /// The window `:trends` shows.
+    pub trends_window: crate::history::Window,
     /// Something visible changed since the last draw.
     pub dirty: bool,
     /// The conversation view's state while it is open.
     pub conversation: Option<conversation::OpenConversation>,
     /// How links are opened here (set by the loop from the environment).
     pub browser: conversation::Browser,
+    /// The `:` line's history and completion.
+    pub cmdline: CmdLine,
 }
 
 impl App {
@@ -265,6 +279,7 @@ impl App {
             focus: Pane::Inboxes,
             selected: [0; 3],
             sort: [SortMode::Natural; 3],
+            sort_reversed: [false; 3],
             filter: Default::default(),
             detail_selected: 0,
             detail_filter: String::new(),
@@ -308,9 +323,12 @@ impl App {
             hits: Hits::default(),
             quit: false,
             refresh_requested: false,
+            trends: None,
+            trends_window: crate::history::Window::default(),
             dirty: true,
             conversation: None,
             browser: conversation::Browser::Unavailable("no browser detected".into()),
+            cmdline: CmdLine::default(),
         }
     }
 
@@ -364,6 +382,9 @@ impl App {
                 self.reconcile_blocks(&snapshot, now);
                 if self.view == View::Coverage {
                     self.coverage_rows = domain::coverage::coverage(&snapshot, &self.coverage, now);
+                }
+                if self.view == View::Trends {
+                    self.effects.push(Effect::LoadTrends(self.trends_window));
                 }
                 let live = self.live.as_ref();
                 let near = |within| live.map(|l| l.running_within(now, within));

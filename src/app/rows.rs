@@ -39,6 +39,11 @@ impl SortMode {
         }
     }
 
+    /// Whether the mode lists the biggest first (▼) rather than A→Z or nearest first (▲).
+    pub fn descending(self) -> bool {
+        !matches!(self, SortMode::Natural | SortMode::Name)
+    }
+
     /// Short label for the pane title.
     pub fn label(self) -> &'static str {
         match self {
@@ -157,7 +162,22 @@ impl Rows {
     }
 }
 
+/// The rows of `pane`: filtered, sorted, reversed when the lead asked (`S`).
 pub(super) fn rows(app: &App, pane: Pane) -> Rows {
+    let rows = sorted(app, pane);
+    if !app.sort_reversed[pane.index()] {
+        return rows;
+    }
+    match rows {
+        Rows::All(n) => Rows::Some((0..n).rev().collect()),
+        Rows::Some(mut v) => {
+            v.reverse();
+            Rows::Some(v)
+        }
+    }
+}
+
+fn sorted(app: &App, pane: Pane) -> Rows {
     let (Some(s), Some(m)) = (&app.snapshot, &app.metrics) else {
         return Rows::Some(Vec::new());
     };
@@ -245,7 +265,7 @@ pub(super) fn detail_rows(app: &App) -> Vec<ConversationRow<'_>> {
         return Vec::new();
     };
     let ids = match &app.view {
-        View::Main | View::Coverage => return Vec::new(),
+        View::Main | View::Coverage | View::Trends => return Vec::new(),
         View::Inbox(id) => inbox_conversations(s, &app.policy, id),
         View::Teammate(id) => teammate_conversations(s, &app.policy, id),
         // The list behind an open conversation stays as it was (its cursor kept).

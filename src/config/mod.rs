@@ -11,8 +11,8 @@ pub mod token;
 
 pub use error::{ConfigError, line_col};
 pub use sections::{
-    AlertsConfig, CapValue, CapsConfig, CoverageSection, ForecastConfig, Keys, KeysConfig,
-    RampStepConfig, SlaConfig, TeammateConfig, ThemeConfig, UiConfig,
+    AlertsConfig, CapValue, CapsConfig, CoverageSection, ForecastConfig, HistoryConfig, Keys,
+    KeysConfig, RampStepConfig, SlaConfig, TeammateConfig, ThemeConfig, UiConfig,
 };
 
 use crate::backend::BackendConfig;
@@ -52,6 +52,8 @@ pub struct Config {
     pub alerts: AlertsConfig,
     /// `[relay]`: how `shiftlead relay` publishes the workspace (team mode).
     pub relay: crate::backend::team::RelayConfig,
+    /// `[history]`: the shift's figures over time.
+    pub history: HistoryConfig,
 }
 
 /// Where the configuration came from.
@@ -179,7 +181,15 @@ pub fn parse(text: &str, path: &Path) -> Result<(Config, Vec<String>), ConfigErr
     }
     let warnings = unknown
         .into_iter()
-        .map(|key| format!("{}: unknown key {key} (ignored)", path.display()))
+        .map(|key| {
+            // `FILE:LINE: unknown key KEY`, the line where the key is written when it can be
+            // found (a key inside an array of tables is `sla.0.key`).
+            let parts: Vec<&str> = key.split('.').collect();
+            match key_line(root.get_ref(), &parts, text) {
+                Some(line) => format!("{}:{line}: unknown key {key} (ignored)", path.display()),
+                None => format!("{}: unknown key {key} (ignored)", path.display()),
+            }
+        })
         .collect();
     config.check(text, path)?;
     Ok((config, warnings))
@@ -279,6 +289,35 @@ fn key_span(table: &DeTable<'_>, path: &[&str]) -> Option<Range<usize>> {
         (false, DeValue::Table(t)) => key_span(t, rest),
         _ => None,
     }
+}
+
+/// The line (1-based) where the key at `path` (table keys, array indices) is written.
+fn key_line(table: &DeTable<'_>, path: &[&str], text: &str) -> Option<usize> {
+    fn find(value: &DeValue<'_>, path: &[&str]) -> Option<Range<usize>> {
+        let (first, rest) = path.split_first()?;
+        match value {
+            DeValue::Table(t) => {
+                let (k, v) = t.get_key_value(*first)?;
+                if rest.is_empty() {
+                    Some(k.span())
+                } else {
+                    find(v.get_ref(), rest)
+                }
+            }
+            DeValue::Array(items) => {
+                let item = items.get(first.parse::<usize>().ok()?)?;
+                if rest.is_empty() {
+                    Some(item.span())
+                } else {
+                    find(item.get_ref(), rest)
+                }
+            }
+            _ => None,
+        }
+    }
+    let span = find(&DeValue::Table(table.clone()), path)?;
+    let before = text.get(..span.start)?;
+    Some(before.matches('\n').count() + 1)
 }
 
 /// The dotted key whose key or value holds byte `offset`, the innermost one.

@@ -291,3 +291,31 @@ impl Default for ForecastConfig {
 pub(crate) fn signed(d: Duration) -> jiff::SignedDuration {
     jiff::SignedDuration::try_from(d).unwrap_or(jiff::SignedDuration::MAX)
 }
+
+/// `[history]`: the shift's figures recorded in SQLite in the data dir (`:trends`, the
+/// handoff's peaks).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct HistoryConfig {
+    /// Record at all.
+    pub enabled: bool,
+    /// Samples older than this are deleted.
+    #[serde(deserialize_with = "crate::duration::deserialize")]
+    pub retention: Duration,
+    /// The database is kept under this many megabytes (oldest samples go first).
+    pub max_size_mb: u32,
+    /// At most one sample this often.
+    #[serde(deserialize_with = "crate::duration::deserialize")]
+    pub sample_every: Duration,
+}
+
+impl Default for HistoryConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            retention: Duration::from_secs(14 * 86_400),
+            max_size_mb: 50,
+            sample_every: Duration::from_secs(60),
+        }
+    }
+}

@@ -88,6 +88,22 @@ fn unknown_keys_are_warned_with_their_path() {
         w.iter()
             .any(|x| x.contains("ui.refreshh") && x.contains("/etc/x/config.toml"))
     );
+    assert!(w.contains(&"/etc/x/config.toml:1: unknown key colour (ignored)".to_owned()));
+    assert!(w.contains(&"/etc/x/config.toml:3: unknown key ui.refreshh (ignored)".to_owned()));
+}
+
+#[test]
+fn unknown_keys_in_backend_and_nested_tables_name_their_line() {
+    let text = "[backend]\nkind = \"demo\"\nseeed = 4\n\n[alerts]\nbell = true\nbel = true\n";
+    let (_, w) = p(text).unwrap();
+    assert!(
+        w.contains(&"/etc/x/config.toml:3: unknown key backend.seeed (ignored)".to_owned()),
+        "{w:?}"
+    );
+    assert!(
+        w.contains(&"/etc/x/config.toml:7: unknown key alerts.bel (ignored)".to_owned()),
+        "{w:?}"
+    );
 }
 
 #[test]

@@ -360,6 +360,24 @@ pub fn service_level(
     Some((1.0 - waits * (-(n - traffic) * target_s / mean_handle_s).exp()).clamp(0.0, 1.0))
 }
 
+/// The fewest agents on duty (at least one) for whom at least `goal` (0–1) of arrivals are
+/// answered within `target_s` seconds (Erlang C), searched up to `max_agents`; `None` when an
+/// input is not a number, the goal is out of range, or even `max_agents` fall short.
+pub fn agents_needed(
+    arrival_rate_per_s: f64,
+    mean_handle_s: f64,
+    target_s: f64,
+    goal: f64,
+    max_agents: u32,
+) -> Option<u32> {
+    if !(0.0..=1.0).contains(&goal) {
+        return None;
+    }
+    (1..=max_agents).find(|&n| {
+        service_level(n, arrival_rate_per_s, mean_handle_s, target_s).is_some_and(|sl| sl >= goal)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -374,6 +392,39 @@ mod tests {
 
     fn close(a: f64, b: f64, tolerance: f64) -> bool {
         (a - b).abs() <= tolerance
+    }
+
+    #[test]
+    fn agents_needed_is_the_fewest_that_meet_the_goal() {
+        // 2 arrivals a minute, 3 minutes each: 6 erlangs — at least 7 agents for a stable
+        // queue; the goal decides how many more.
+        let (rate, handle) = (2.0 / 60.0, 180.0);
+        let n = agents_needed(rate, handle, 20.0, 0.8, 100).unwrap();
+        assert!(n >= 7);
+        assert!(service_level(n, rate, handle, 20.0).unwrap() >= 0.8);
+        assert!(service_level(n - 1, rate, handle, 20.0).is_none_or(|sl| sl < 0.8));
+        assert_eq!(agents_needed(0.0, handle, 20.0, 0.8, 100), Some(1));
+        assert_eq!(agents_needed(rate, handle, 20.0, 0.8, 3), None);
+        assert_eq!(agents_needed(rate, handle, 20.0, 1.5, 100), None);
+    }
+
+    proptest! {
+        /// One agent fewer than the answer never meets the goal; the answer does.
+        #[test]
+        fn agents_needed_is_minimal(
+            per_min in 0.0f64..30.0,
+            handle in 10.0f64..1800.0,
+            target in 0.0f64..3600.0,
+            goal in 0.0f64..0.99,
+        ) {
+            let rate = per_min / 60.0;
+            if let Some(n) = agents_needed(rate, handle, target, goal, 2000) {
+                prop_assert!(service_level(n, rate, handle, target).unwrap() >= goal);
+                if n > 1 {
+                    prop_assert!(service_level(n - 1, rate, handle, target).is_none_or(|sl| sl < goal));
+                }
+            }
+        }
     }
 
     #[test]

@@ -19,6 +19,121 @@ pub struct WriteLine {
     pub outcome: String,
 }
 
+/// A highest value and when it was first reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Peak {
+    /// The value.
+    pub value: u32,
+    /// The first sample that had it.
+    pub at: Timestamp,
+}
+
+impl Peak {
+    /// Keeps the higher of the two; on a tie, the earlier.
+    fn take(slot: &mut Option<Peak>, value: u32, at: Timestamp) {
+        match slot {
+            Some(p) if p.value > value || (p.value == value && p.at <= at) => {}
+            _ => *slot = Some(Peak { value, at }),
+        }
+    }
+}
+
+/// One inbox's peaks over the shift.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InboxPeaks {
+    /// Its name (as last recorded).
+    pub inbox: String,
+    /// Most open conversations at once.
+    pub open: Peak,
+    /// Most breached conversations at once.
+    pub breached: Peak,
+}
+
+/// The shift's peaks, from the recorded history (`history`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Peaks {
+    /// Samples they were taken from.
+    pub samples: usize,
+    /// The first sample of the period.
+    pub first: Option<Timestamp>,
+    /// Per inbox, in the order first recorded (then by id).
+    pub inboxes: Vec<InboxPeaks>,
+    /// Most breached at once across all inboxes.
+    pub breached: Option<Peak>,
+}
+
+/// One recorded figure of one inbox, as the peaks are folded from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeakRow {
+    /// When the sample was taken.
+    pub at: Timestamp,
+    /// Inbox id (names may change; ids do not).
+    pub inbox_id: String,
+    /// Inbox name at the time.
+    pub inbox: String,
+    /// Open conversations.
+    pub open: u32,
+    /// Breached conversations.
+    pub breached: u32,
+}
+
+impl Peaks {
+    /// The peaks of `rows` (any order): the highest open and breached per inbox and the most
+    /// breached across inboxes in one sample, each with the first time it was reached.
+    pub fn fold(rows: &[PeakRow]) -> Peaks {
+        /// One inbox so far: its latest name, when it was first and last seen, its peaks.
+        struct Acc {
+            name: String,
+            first: Timestamp,
+            last: Timestamp,
+            open: Option<Peak>,
+            breached: Option<Peak>,
+        }
+        let mut per: std::collections::HashMap<&str, Acc> = std::collections::HashMap::new();
+        let mut totals: std::collections::BTreeMap<Timestamp, u32> = Default::default();
+        for r in rows {
+            let e = per.entry(r.inbox_id.as_str()).or_insert_with(|| Acc {
+                name: r.inbox.clone(),
+                first: r.at,
+                last: r.at,
+                open: None,
+                breached: None,
+            });
+            if r.at >= e.last {
+                e.name.clone_from(&r.inbox);
+                e.last = r.at;
+            }
+            e.first = e.first.min(r.at);
+            Peak::take(&mut e.open, r.open, r.at);
+            Peak::take(&mut e.breached, r.breached, r.at);
+            *totals.entry(r.at).or_default() += r.breached;
+        }
+        let mut breached = None;
+        for (&at, &n) in &totals {
+            Peak::take(&mut breached, n, at);
+        }
+        // In the order first recorded (then by id), whatever the order of the rows.
+        let mut order: Vec<(&str, Acc)> = per.into_iter().collect();
+        order.sort_by_key(|(id, a)| (a.first, *id));
+        let inboxes = order
+            .into_iter()
+            .filter_map(|(_, a)| {
+                Some(InboxPeaks {
+                    inbox: a.name,
+                    open: a.open?,
+                    breached: a.breached?,
+                })
+            })
+            .collect();
+        Peaks {
+            samples: totals.len(),
+            first: totals.keys().next().copied(),
+            inboxes,
+            breached,
+        }
+    }
+}
+
 /// Everything the summary is made from.
 #[derive(Debug, Clone, Copy)]
 pub struct Inputs<'a> {
@@ -38,6 +153,9 @@ pub struct Inputs<'a> {
     pub now: Timestamp,
     /// Hide conversation titles (privacy).
     pub privacy: bool,
+    /// The shift's peaks from the recorded history; `None` when there is none (or it could
+    /// not be read: the reason).
+    pub peaks: Result<&'a Peaks, &'a str>,
 }
 
 /// Most conversations listed per section.
@@ -96,6 +214,8 @@ pub fn markdown(i: Inputs<'_>) -> String {
             f.away
         );
     }
+
+    peaks_section(&mut out, &i);
 
     let mut breached = Vec::new();
     let mut soon = Vec::new();
@@ -263,6 +383,61 @@ pub fn markdown(i: Inputs<'_>) -> String {
     out
 }
 
+/// `## Peaks this shift`: the highest queue and breach counts and when they were.
+fn peaks_section(out: &mut String, i: &Inputs<'_>) {
+    let hhmm = |t: Timestamp| t.strftime("%H:%M").to_string();
+    out.push_str("\n## Peaks this shift\n\n");
+    let p = match i.peaks {
+        Ok(p) if p.samples > 0 => p,
+        Ok(_) => {
+            out.push_str("_No history recorded this shift._\n");
+            return;
+        }
+        Err(why) => {
+            let _ = writeln!(out, "_No history: {}._", cell(why));
+            return;
+        }
+    };
+    let _ = writeln!(
+        out,
+        "_From {} sample{} recorded since {} UTC._\n",
+        p.samples,
+        if p.samples == 1 { "" } else { "s" },
+        p.first.map_or_else(|| "?".into(), hhmm)
+    );
+    out.push_str("| Inbox | Most open | At | Most breached | At |\n");
+    out.push_str("|---|---:|---:|---:|---:|\n");
+    for x in &p.inboxes {
+        let when = |peak: &Peak| {
+            if peak.value == 0 {
+                "—".to_owned()
+            } else {
+                format!("{} UTC", hhmm(peak.at))
+            }
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} |",
+            cell(&x.inbox),
+            x.open.value,
+            when(&x.open),
+            x.breached.value,
+            when(&x.breached)
+        );
+    }
+    match p.breached {
+        Some(b) if b.value > 0 => {
+            let _ = writeln!(
+                out,
+                "\nMost breached at once across inboxes: {} at {} UTC.",
+                b.value,
+                hhmm(b.at)
+            );
+        }
+        _ => out.push_str("\nNo breach recorded this shift.\n"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -390,6 +565,7 @@ mod tests {
             since: t(-8 * 3600),
             now: t(0),
             privacy: false,
+            peaks: Err("history is off"),
         });
         assert!(md.starts_with("# Shift handoff — Acme"), "{md}");
         assert!(
@@ -423,7 +599,136 @@ mod tests {
             since: t(-8 * 3600),
             now: t(0),
             privacy: true,
+            peaks: Err("history is off"),
         });
         assert!(!private.contains("Refund"), "{private}");
+        assert!(md.contains("_No history: history is off._"), "{md}");
+    }
+
+    fn row(at: i64, id: &str, open: u32, breached: u32) -> PeakRow {
+        PeakRow {
+            at: t(at),
+            inbox_id: id.into(),
+            inbox: format!("inbox {id}"),
+            open,
+            breached,
+        }
+    }
+
+    #[test]
+    fn peaks_are_the_highest_values_first_reached_and_the_most_breached_at_once() {
+        let rows = [
+            row(0, "a", 3, 0),
+            row(0, "b", 1, 2),
+            row(60, "a", 9, 1),
+            row(60, "b", 4, 2),
+            row(120, "a", 9, 3),
+            row(120, "b", 2, 0),
+            row(180, "a", 5, 2),
+            row(180, "b", 1, 1),
+        ];
+        let p = Peaks::fold(&rows);
+        assert_eq!(p.samples, 4);
+        assert_eq!(p.first, Some(t(0)));
+        assert_eq!(p.inboxes.len(), 2);
+        assert_eq!(
+            p.inboxes[0].open,
+            Peak {
+                value: 9,
+                at: t(60)
+            }
+        );
+        assert_eq!(
+            p.inboxes[0].breached,
+            Peak {
+                value: 3,
+                at: t(120)
+            }
+        );
+        assert_eq!(
+            p.inboxes[1].open,
+            Peak {
+                value: 4,
+                at: t(60)
+            }
+        );
+        assert_eq!(p.inboxes[1].breached, Peak { value: 2, at: t(0) });
+        // Totals per sample: 2, 3, 3, 3 — the first 3 wins.
+        assert_eq!(
+            p.breached,
+            Some(Peak {
+                value: 3,
+                at: t(60)
+            })
+        );
+        // The order of the rows does not matter.
+        let mut rev = rows.to_vec();
+        rev.reverse();
+        assert_eq!(Peaks::fold(&rev), p);
+        assert_eq!(Peaks::fold(&[]), Peaks::default());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn peaks_are_the_maxima_first_reached_whatever_the_row_order(
+            raw in proptest::collection::vec((0i64..50, 0u8..4, 0u32..30, 0u32..10), 0..80),
+        ) {
+            // One row per (sample, inbox), as the database holds them.
+            let mut seen = std::collections::HashSet::new();
+            let rows: Vec<PeakRow> = raw
+                .into_iter()
+                .filter(|(at, inbox, ..)| seen.insert((*at, *inbox)))
+                .map(|(at, inbox, open, breached)| row(at * 60, &inbox.to_string(), open, breached))
+                .collect();
+            let p = Peaks::fold(&rows);
+            let mut rev = rows.clone();
+            rev.reverse();
+            proptest::prop_assert_eq!(&Peaks::fold(&rev), &p);
+            for x in &p.inboxes {
+                let mine: Vec<&PeakRow> = rows.iter().filter(|r| r.inbox == x.inbox).collect();
+                let max = mine.iter().map(|r| r.open).max().unwrap();
+                let first = mine.iter().filter(|r| r.open == max).map(|r| r.at).min().unwrap();
+                proptest::prop_assert_eq!(x.open, Peak { value: max, at: first });
+            }
+            let times: std::collections::BTreeSet<Timestamp> = rows.iter().map(|r| r.at).collect();
+            proptest::prop_assert_eq!(p.samples, times.len());
+            let most = times
+                .iter()
+                .map(|t| rows.iter().filter(|r| r.at == *t).map(|r| r.breached).sum::<u32>())
+                .max();
+            proptest::prop_assert_eq!(p.breached.map(|b| b.value), most);
+        }
+    }
+
+    #[test]
+    fn the_handoff_lists_the_peaks_with_their_times() {
+        let (s, policy) = sample();
+        let m = derive(&s, &policy, t(0));
+        let p = Peaks::fold(&[row(-7200, "a", 12, 0), row(-3600, "a", 7, 4)]);
+        let md = markdown(Inputs {
+            snapshot: &s,
+            metrics: &m,
+            policy: &policy,
+            blocks: &[],
+            writes: &[],
+            since: t(-8 * 3600),
+            now: t(0),
+            privacy: false,
+            peaks: Ok(&p),
+        });
+        let at = |x: i64| t(x).strftime("%H:%M").to_string();
+        assert!(md.contains("_From 2 samples recorded since"), "{md}");
+        assert!(
+            md.contains(&format!(
+                "| inbox a | 12 | {} UTC | 4 | {} UTC |",
+                at(-7200),
+                at(-3600)
+            )),
+            "{md}"
+        );
+        assert!(
+            md.contains(&format!("across inboxes: 4 at {} UTC.", at(-3600))),
+            "{md}"
+        );
     }
 }

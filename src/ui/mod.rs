@@ -2,6 +2,7 @@
 //!
 //! [`draw`] returns the clickable areas it drew, which the loop stores for mouse clicks.
 
+pub mod columns;
 mod conversation;
 mod copilot;
 mod detail;
@@ -9,6 +10,7 @@ pub mod format;
 mod overlay;
 mod panes;
 pub mod theme;
+mod trends;
 
 use crate::app::{App, Hits, Mode, Pane, View};
 use jiff::Timestamp;
@@ -55,6 +57,7 @@ pub fn draw(frame: &mut Frame, app: &App, ctx: Ctx) -> Hits {
         View::Teammate(id) => detail::teammate(frame, body, app, ctx, id, &mut hits),
         View::Coverage => copilot::coverage(frame, body, app, ctx),
         View::Conversation(id) => conversation::draw(frame, body, app, ctx, id),
+        View::Trends => trends::trends(frame, body, app, ctx),
     }
     frame.render_widget(Paragraph::new(status_line(app, ctx, status.width)), status);
     overlay::draw(frame, body, app, ctx);
@@ -131,7 +134,12 @@ fn main_view(frame: &mut Frame, area: Rect, app: &App, ctx: Ctx, hits: &mut Hits
     }
 }
 
+/// The header's totals in the order they are shown, each with its priority: when they do
+/// not all fit, they drop whole in this order of keeping — breached, unassigned, soon, open,
+/// over cap, away, waiting (waiting drops first). The workspace name yields its room to the
+/// totals: it is cut at a word (with `…`) or dropped before any total is.
 fn header_line(app: &App, ctx: Ctx, width: u16) -> Line<'static> {
+    use columns::{cells, fit};
     let t = ctx.theme;
     let mut spans = vec![Span::styled(" shiftlead ", t.style(Role::Header))];
     if app.demo {
@@ -146,19 +154,60 @@ fn header_line(app: &App, ctx: Ctx, width: u16) -> Line<'static> {
         spans.push(Span::styled(" PRIVACY ", t.style(Role::Badge)));
         spans.push(Span::raw(" "));
     }
-    if let Some(s) = &app.snapshot {
-        spans.push(Span::raw(format!("{} ", s.workspace.name)));
-        if !app.demo {
-            spans.push(Span::styled(
-                format!("({}) ", s.workspace.backend),
-                t.style(Role::Dim),
-            ));
+    let used = |spans: &[Span]| spans.iter().map(|s| cells(&s.content)).sum::<usize>();
+    let width = usize::from(width);
+    let workspace = app.snapshot.as_ref().map(|s| {
+        let backend = if app.demo {
+            String::new()
+        } else {
+            format!(" ({})", s.workspace.backend)
+        };
+        (s.workspace.name.clone(), backend)
+    });
+    // (priority: lower keeps longer, number, label, role), in display order.
+    let figures: Vec<(u8, u32, &str, Role)> = app.metrics.as_ref().map_or(Vec::new(), |m| {
+        let x = &m.totals;
+        vec![
+            (3, x.open, "open", Role::Text),
+            (1, x.unassigned, "unassigned", Role::Warn),
+            (0, x.breached, "breached", Role::Bad),
+            (2, x.breaching_soon, "soon", Role::Warn),
+            (6, x.waiting, "waiting", Role::Text),
+            (5, x.away, "away", Role::Away),
+            (4, x.over_cap, "over cap", Role::Bad),
+        ]
+    });
+    let fig_w = |f: &(u8, u32, &str, Role)| cells(&format!("{} {}", f.1, f.2)) + 2;
+    // "│ " before the totals costs what the last total's trailing spaces leave.
+    let mut room = width.saturating_sub(used(&spans));
+    let mut by_priority: Vec<usize> = (0..figures.len()).collect();
+    by_priority.sort_by_key(|&i| figures[i].0);
+    let mut keep = vec![false; figures.len()];
+    for i in by_priority {
+        let w = fig_w(&figures[i]);
+        if w <= room {
+            keep[i] = true;
+            room = room.saturating_sub(w);
         }
     }
-    if let Some(m) = &app.metrics {
-        let x = &m.totals;
+    if let Some((name, backend)) = workspace {
+        // The name takes what the totals leave, at least 8 cells, else it is left out.
+        let whole = cells(&name) + cells(&backend) + 1;
+        if whole <= room {
+            spans.push(Span::raw(format!("{name} ")));
+            if !backend.is_empty() {
+                spans.pop();
+                spans.push(Span::raw(name));
+                spans.push(Span::styled(format!("{backend} "), t.style(Role::Dim)));
+            }
+        } else if room >= 9 {
+            spans.push(Span::raw(format!("{} ", fit(&name, room - 1))));
+        }
+    }
+    if keep.iter().any(|k| *k) {
         spans.push(Span::styled("│ ", t.style(Role::Dim)));
-        let mut fig = |label: &str, n: u32, role: Role| {
+        for (f, _) in figures.iter().zip(&keep).filter(|(_, k)| **k) {
+            let (_, n, label, role) = *f;
             spans.push(Span::styled(
                 format!("{n}"),
                 if n > 0 {
@@ -168,15 +217,6 @@ fn header_line(app: &App, ctx: Ctx, width: u16) -> Line<'static> {
                 },
             ));
             spans.push(Span::styled(format!(" {label}  "), t.style(Role::Dim)));
-        };
-        fig("open", x.open, Role::Text);
-        fig("unassigned", x.unassigned, Role::Warn);
-        fig("breached", x.breached, Role::Bad);
-        fig("soon", x.breaching_soon, Role::Warn);
-        if width >= 100 {
-            fig("waiting", x.waiting, Role::Text);
-            fig("away", x.away, Role::Away);
-            fig("over cap", x.over_cap, Role::Bad);
         }
     }
     Line::from(spans)
@@ -197,62 +237,117 @@ fn status_line(app: &App, ctx: Ctx, width: u16) -> Line<'static> {
             ]);
         }
         Mode::Command(text) => {
-            return Line::from(vec![
+            let mut spans = vec![
                 Span::styled(" : ", t.style(Role::Header)),
                 Span::raw(format!("{text}▏")),
-                Span::styled("  Enter run · Esc cancel · :help", t.style(Role::Dim)),
-            ]);
+            ];
+            match &app.cmdline.completion {
+                // Tab's candidates, the one on the line marked.
+                Some(c) if c.candidates.is_empty() => {
+                    spans.push(Span::styled("  no completion", t.style(Role::Warn)))
+                }
+                Some(c) => {
+                    // As many candidates as fit, from the one shown, then how many more.
+                    let mut used: usize = spans.iter().map(|s| s.width()).sum();
+                    let n = c.candidates.len();
+                    for k in 0..n {
+                        let at = (c.shown + k) % n;
+                        let name = &c.candidates[at];
+                        let span = if at == c.shown {
+                            Span::styled(format!("  [{name}]"), t.style(Role::Focus))
+                        } else {
+                            Span::styled(format!("  {name}"), t.style(Role::Dim))
+                        };
+                        let more = format!("  +{} more", n - k);
+                        if used + span.width() + more.len() > usize::from(width) && k + 1 < n {
+                            spans.push(Span::styled(more, t.style(Role::Dim)));
+                            break;
+                        }
+                        used += span.width();
+                        spans.push(span);
+                    }
+                }
+                None => spans.push(Span::styled(
+                    "  Enter run · Tab complete · ↑↓ history · Esc cancel",
+                    t.style(Role::Dim),
+                )),
+            }
+            return Line::from(spans);
         }
         Mode::Normal => {}
     }
-    let mut spans = Vec::new();
+    // Each item has a priority (lower stays longer). When the line is short, the hint keys
+    // drop first (leading, pane-specific keys first), then poll time, API budget, writes
+    // pending, warnings and blocks, marks; only then is the error, and last the message (a
+    // write's verdict comes first in it), cut at a word with `…`.
+    struct Item {
+        prio: u8,
+        text: String,
+        style: ratatui::style::Style,
+        /// The message or error, cut rather than dropped (the text between "· " and " ").
+        body: Option<String>,
+    }
+    let item = |prio: u8, text: String, role: Role| Item {
+        prio,
+        text,
+        style: t.style(role),
+        body: None,
+    };
+    let mut items = Vec::new();
     match app.data_age(ctx.now) {
-        Some(age) if app.is_stale(ctx.now) => spans.push(Span::styled(
+        Some(age) if app.is_stale(ctx.now) => items.push(item(
+            0,
             format!(" STALE data {} old ", format::short(age)),
-            t.style(Role::Bad),
+            Role::Bad,
         )),
-        Some(age) => spans.push(Span::styled(
+        Some(age) => items.push(item(
+            0,
             format!(" ● data {} old ", format::short(age)),
-            t.style(Role::Good),
+            Role::Good,
         )),
-        None => spans.push(Span::styled(" ○ no data yet ", t.style(Role::Dim))),
+        None => items.push(item(0, " ○ no data yet ".into(), Role::Dim)),
     }
     if let Some(p) = app.last_poll {
-        spans.push(Span::styled(
-            format!("· poll {}ms ", p.as_millis()),
-            t.style(Role::Dim),
-        ));
+        items.push(item(7, format!("· poll {}ms ", p.as_millis()), Role::Dim));
     }
     if let (Some(rem), Some(limit)) = (app.budget.remaining, app.budget.limit) {
-        let role = if rem * 10 < limit {
-            Role::Warn
-        } else {
-            Role::Dim
-        };
-        spans.push(Span::styled(format!("· API {rem}/{limit} "), t.style(role)));
+        let low = rem * 10 < limit;
+        items.push(item(
+            if low { 3 } else { 6 },
+            format!("· API {rem}/{limit} "),
+            if low { Role::Warn } else { Role::Dim },
+        ));
     }
-    spans.push(Span::styled(
+    items.push(item(
+        if app.pending_writes > 0 { 3 } else { 5 },
         format!("· writes {} pending ", app.pending_writes),
-        t.style(Role::Dim),
+        Role::Dim,
     ));
     let marks = app.marked.len() + app.marked_mates.len();
     if marks > 0 {
-        spans.push(Span::styled(
+        items.push(item(
+            2,
             format!("· {marks} marked (Esc clears) "),
-            t.style(Role::Focus),
+            Role::Focus,
         ));
     }
     // Backend health and the last message each keep their own place: a poll error never
     // hides a write's result, and stale data always shows its cause.
     if let Some(e) = &app.last_error {
-        spans.push(Span::styled(format!("· error: {e} "), t.style(Role::Bad)));
+        items.push(Item {
+            body: Some(format!("error: {e}")),
+            ..item(1, format!("· error: {e} "), Role::Bad)
+        });
     }
     if let Some(m) = &app.message {
-        spans.push(Span::styled(format!("· {m} "), t.style(Role::Warn)));
+        items.push(Item {
+            body: Some(m.clone()),
+            ..item(0, format!("· {m} "), Role::Warn)
+        });
     } else if app.last_error.is_some() {
     } else if let Some(w) = app.snapshot.as_ref().and_then(|s| s.warnings.first()) {
         // What the last read could not get (an optional read failing) stays visible.
-        spans.push(Span::styled(format!("· ⚠ {w} "), t.style(Role::Warn)));
+        items.push(item(4, format!("· ⚠ {} ", columns::fit(w, 60)), Role::Warn));
     }
     if !app.blocks.is_empty() {
         // Blocks end (the teammates are set back) only while a dashboard runs; the note is
@@ -263,22 +358,56 @@ fn status_line(app: &App, ctx: Ctx, width: u16) -> Line<'static> {
         } else {
             format!("· {n} blocks need this dashboard open ")
         };
-        let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
-        if used + note.chars().count() <= usize::from(width) {
-            spans.push(Span::styled(note, t.style(Role::Away)));
+        items.push(item(4, note, Role::Away));
+    }
+    let width = usize::from(width);
+    let total = |items: &[Item]| items.iter().map(|i| columns::cells(&i.text)).sum::<usize>();
+    while total(&items) > width {
+        let Some(drop) = (0..items.len())
+            .filter(|&i| items[i].prio >= 2)
+            .max_by_key(|&i| (items[i].prio, i))
+        else {
+            break;
+        };
+        items.remove(drop);
+    }
+    // Still too long: the error, then the message, is cut at a word (and no hint follows).
+    let mut cut = false;
+    for prio in [1, 0] {
+        let over = total(&items).saturating_sub(width);
+        if over == 0 {
+            break;
+        }
+        let Some(i) = items
+            .iter()
+            .position(|x| x.prio == prio && x.body.is_some())
+        else {
+            continue;
+        };
+        let body = items[i].body.clone().unwrap_or_default();
+        cut = true;
+        let room = (columns::cells(&body) + 3).saturating_sub(over);
+        if prio == 1 && room < 16 {
+            items.remove(i);
+        } else {
+            items[i].text = format!("· {} ", columns::fit(&body, room.saturating_sub(3)));
         }
     }
-    let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
+    let mut spans: Vec<Span<'static>> = items
+        .into_iter()
+        .map(|i| Span::styled(i.text, i.style))
+        .collect();
+    let used: usize = spans.iter().map(|s| columns::cells(&s.content)).sum();
     // The hint drops its leading (pane) keys first when space is short; help and quit last.
-    let room = usize::from(width).saturating_sub(used + 1);
-    let mut keys = hint(app);
-    while !keys.is_empty() && keys.iter().map(|k| k.chars().count() + 1).sum::<usize>() > room {
+    let room = width.saturating_sub(used + 1);
+    let mut keys = if cut { Vec::new() } else { hint(app) };
+    while !keys.is_empty() && keys.iter().map(|k| columns::cells(k) + 1).sum::<usize>() > room {
         keys.remove(0);
     }
     let hint: String = keys.iter().map(|k| format!("{k} ")).collect();
-    let len = hint.chars().count();
-    if len > 0 && usize::from(width) > used + len {
-        spans.push(Span::raw(" ".repeat(usize::from(width) - used - len)));
+    let len = columns::cells(&hint);
+    if len > 0 && width > used + len {
+        spans.push(Span::raw(" ".repeat(width - used - len)));
         spans.push(Span::styled(hint, t.style(Role::Dim)));
     }
     Line::from(spans)
@@ -292,6 +421,7 @@ fn hint(app: &App) -> Vec<String> {
             (A::Mark, "mark"),
             (A::Membership, "inbox"),
             (A::Away, "away"),
+            (A::Sort, "sort"),
         ],
         (View::Inbox(_), _) if app.members_focus => vec![
             (A::Open, "open"),
@@ -301,7 +431,17 @@ fn hint(app: &App) -> Vec<String> {
         (View::Main, Pane::Sla) | (View::Inbox(_) | View::Teammate(_), _) => {
             vec![(A::Mark, "mark"), (A::Assign, "assign")]
         }
-        (View::Main, Pane::Inboxes) => vec![(A::Open, "open"), (A::Rebalance, "rebalance")],
+        (View::Main, Pane::Inboxes) => vec![
+            (A::Open, "open"),
+            (A::Rebalance, "rebalance"),
+            (A::Sort, "sort"),
+        ],
+        (View::Trends, _) => vec![
+            (A::FocusInboxes, "1h"),
+            (A::FocusTeammates, "8h"),
+            (A::FocusSla, "24h"),
+            (A::Back, "back"),
+        ],
         (View::Conversation(_), _) => {
             let mut keys = vec![(A::CopyLink, "copy"), (A::OpenLink, "open")];
             keys.extend([(A::Back, "back"), (A::Help, "help"), (A::Quit, "quit")]);

@@ -1,17 +1,18 @@
 //! The three panes of the main view.
 
 use super::Ctx;
-use super::format::{countdown, fit, gauge, short, sparkline};
+use super::columns::{self, Column};
+use super::format::{countdown, gauge, short, sparkline};
 use super::theme::Role;
 use crate::app::{App, Hits, ListHit, Pane, SortMode};
 use crate::domain::metrics::{SlaStanding, sla_standing};
 use crate::domain::{Conversation, Level, PresenceStatus, Snapshot, Teammate};
 use jiff::SignedDuration;
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Cell, Row, Table, TableState};
+use ratatui::widgets::{Block, Row, Table, TableState};
 
 /// The bordered block of a list, with title, sort and filter.
 /// A pane title with its marks counted: "Teammates · 3 marked".
@@ -40,7 +41,10 @@ pub(super) fn block<'a>(
         },
     )];
     if let Some(s) = sort.filter(|s| *s != SortMode::Natural) {
-        spans.push(Span::styled(format!("↓{} ", s.label()), t.style(Role::Dim)));
+        spans.push(Span::styled(
+            format!("sorted by {} ", s.label()),
+            t.style(Role::Dim),
+        ));
     }
     if !filter.is_empty() {
         spans.push(Span::styled(format!("/{filter} "), t.style(Role::Warn)));
@@ -120,24 +124,114 @@ pub(super) fn mark(app: &App, target: &str, marked: bool) -> &'static str {
     }
 }
 
-fn header<'a>(cells: &[&'a str], ctx: Ctx) -> Row<'a> {
-    Row::new(cells.iter().map(|c| Cell::from(*c))).style(ctx.theme.style(Role::Header))
+/// A table of `columns` sized by `widths`: the header (with the sort indicator on the sorted
+/// column) and each row's cells fitted to their column.
+pub(super) fn grid(
+    columns: &[Column],
+    widths: &[Option<u16>],
+    rows: Vec<Vec<(Line<'static>, Style)>>,
+    sorted: Option<(usize, &str)>,
+    ctx: Ctx,
+) -> Table<'static> {
+    let head =
+        Row::new(columns::header_of(columns, widths, sorted)).style(ctx.theme.style(Role::Header));
+    let rows: Vec<Row> = rows
+        .into_iter()
+        .map(|r| Row::new(columns::cells_of(columns, widths, r)))
+        .collect();
+    Table::new(rows, columns::constraints(widths))
+        .header(head)
+        .column_spacing(columns::SPACING)
 }
 
-fn num(n: u32, role: Role, ctx: Ctx) -> Cell<'static> {
+/// The one row of an empty list: "no matches" under a filter, else `empty`.
+pub(super) fn empty_row(
+    filter: &str,
+    empty: &str,
+    n: usize,
+    ctx: Ctx,
+) -> Vec<(Line<'static>, Style)> {
+    let text = if filter.is_empty() {
+        empty
+    } else {
+        "no matches"
+    };
+    let mut row = vec![(Line::from(text.to_owned()), ctx.theme.style(Role::Dim))];
+    row.resize(n.max(1), (Line::default(), Style::default()));
+    row
+}
+
+/// A list's title with its position and counts: "Teammates 12/25 · 2 marked"; under a
+/// filter, "Inboxes 1/3 of 5".
+pub(super) fn counted_title(
+    title: &str,
+    selected: usize,
+    shown: usize,
+    total: usize,
+    marked: usize,
+) -> String {
+    let at = if shown == 0 {
+        0
+    } else {
+        selected.min(shown - 1) + 1
+    };
+    let of = if shown < total {
+        format!(" of {total}")
+    } else {
+        String::new()
+    };
+    marked_title(&format!("{title} {at}/{shown}{of}"), marked)
+}
+
+/// The sort indicator of `pane`: which of its columns is sorted and the arrow (▼ biggest
+/// first, ▲ smallest or A→Z first; flipped by `S`).
+pub(super) fn sort_mark(app: &App, pane: Pane) -> Option<(usize, &'static str)> {
+    let mode = app.sort[super::pane_index(pane)];
+    let column = match (pane, mode) {
+        (Pane::Inboxes, SortMode::Name) => 0,
+        (Pane::Inboxes, SortMode::Open) => 1,
+        (Pane::Inboxes, SortMode::Unassigned) => 2,
+        (Pane::Inboxes, SortMode::OldestWait) => 4,
+        (Pane::Inboxes, SortMode::Breached) => 5,
+        (Pane::Teammates, SortMode::Name) => 0,
+        (Pane::Teammates, SortMode::Load | SortMode::Utilisation) => 1,
+        (Pane::Teammates, SortMode::OldestWait) => 5,
+        (Pane::Sla, SortMode::Natural) => 0,
+        (Pane::Sla, SortMode::Priority) => 1,
+        _ => return None,
+    };
+    let down = mode.descending() != app.sort_reversed[super::pane_index(pane)];
+    Some((column, if down { "▼" } else { "▲" }))
+}
+
+/// " · reversed" in a title while `S` has reversed the natural order (no column shows it).
+fn reversed(app: &App, pane: Pane) -> &'static str {
+    let i = super::pane_index(pane);
+    if app.sort_reversed[i] && app.sort[i] == SortMode::Natural {
+        " · reversed"
+    } else {
+        ""
+    }
+}
+
+fn num(n: u32, role: Role, ctx: Ctx) -> (Line<'static>, Style) {
     let style = if n > 0 {
         ctx.theme.style(role)
     } else {
         ctx.theme.style(Role::Dim)
     };
-    Cell::from(Line::from(n.to_string()).right_aligned()).style(style)
+    (Line::from(n.to_string()), style)
+}
+
+fn plain(text: impl Into<String>, style: Style) -> (Line<'static>, Style) {
+    (Line::from(text.into()), style)
 }
 
 /// The forecast's first breach of an inbox: `~12m`, `↑` when the queue grows; `—` when none
 /// is expected.
-fn next_breach<'a>(app: &App, inbox: &crate::domain::InboxId, ctx: Ctx) -> Cell<'a> {
+fn next_breach(app: &App, inbox: &crate::domain::InboxId, ctx: Ctx) -> (Line<'static>, Style) {
     let Some(f) = app.forecast(inbox) else {
-        return Cell::from(Line::from("—").right_aligned()).style(ctx.theme.style(Role::Dim));
+        return plain("—", ctx.theme.style(Role::Dim));
     };
     let growing = f
         .arrivals_per_min
@@ -152,12 +246,29 @@ fn next_breach<'a>(app: &App, inbox: &crate::domain::InboxId, ctx: Ctx) -> Cell<
             } else {
                 Role::Text
             };
-            Cell::from(Line::from(format!("~{}{arrow}", short(b.after))).right_aligned())
-                .style(ctx.theme.style(role))
+            plain(format!("~{}{arrow}", short(b.after)), ctx.theme.style(role))
         }
-        None => Cell::from(Line::from(format!("—{arrow}")).right_aligned())
-            .style(ctx.theme.style(Role::Dim)),
+        None => plain(format!("—{arrow}"), ctx.theme.style(Role::Dim)),
     }
+}
+
+/// The inboxes' columns, most needed first: name, open and breached stay longest; the queue
+/// trend drops first, then the number waiting, Duty/Away, Oldest.
+fn inbox_columns(name_width: usize) -> Vec<Column> {
+    vec![
+        Column::new(" Inbox", (name_width + 1).clamp(10, 14) as u16, 14)
+            .max(24)
+            .content([name_width + 1]),
+        Column::figure("Open", 5).priority(1),
+        Column::figure("Unasg", 5).priority(2),
+        Column::figure("Wait", 5).priority(6),
+        Column::figure("Oldest", 6).priority(4),
+        Column::figure("Brch", 5).priority(1),
+        Column::figure("Soon", 5).priority(3),
+        Column::figure("Duty/Away", 9).priority(5),
+        Column::figure("Next", 6).priority(3),
+        Column::new("Queue trend", 6, 12).max(40).grow().priority(7),
+    ]
 }
 
 pub(super) fn inboxes(frame: &mut Frame, area: Rect, app: &App, ctx: Ctx, hits: &mut Hits) {
@@ -166,20 +277,24 @@ pub(super) fn inboxes(frame: &mut Frame, area: Rect, app: &App, ctx: Ctx, hits: 
     };
     let focused = app.focus == Pane::Inboxes;
     let rows_idx = app.rows(Pane::Inboxes);
-    let wide = area.width >= 98;
-    let trend_w = if wide {
-        usize::from(area.width.saturating_sub(86)).clamp(6, 30)
-    } else {
-        0
-    };
     let window = visible(area, app.selected[0], rows_idx.len());
-    let rows: Vec<Row> = rows_idx
-        .window(window)
+    let shown = rows_idx.window(window);
+    let name_w = shown
+        .iter()
+        .map(|&n| columns::cells(&s.inboxes[n].name))
+        .max()
+        .unwrap_or(0);
+    let cols = inbox_columns(name_w);
+    let widths = columns::widths(&cols, area.width.saturating_sub(2));
+    let trend_w = usize::from(widths[9].unwrap_or(0));
+    let mut rows: Vec<Vec<(Line<'static>, Style)>> = shown
         .into_iter()
         .map(|n| {
             let inbox = &s.inboxes[n];
+            let mark = mark(app, &format!("inbox {}", inbox.id), false);
+            let name = plain(format!("{mark}{}", inbox.name), Style::default());
             let Some(f) = m.inbox_at(n, &inbox.id) else {
-                return Row::new(vec![Cell::from(inbox.name.clone())]);
+                return vec![name];
             };
             let wait = f.oldest_wait.map(short).unwrap_or_else(|| "—".into());
             let wait_role = match f.oldest_wait {
@@ -187,70 +302,43 @@ pub(super) fn inboxes(frame: &mut Frame, area: Rect, app: &App, ctx: Ctx, hits: 
                 Some(w) if w > SignedDuration::from_mins(15) => Role::Warn,
                 _ => Role::Text,
             };
-            let m = mark(app, &format!("inbox {}", inbox.id), false);
-            let mut cells = vec![
-                Cell::from(format!("{m}{}", fit(&inbox.name, 17))),
+            let trend = app
+                .history
+                .get(&inbox.id)
+                .filter(|_| trend_w > 0)
+                .map(|h| sparkline(h.iter().copied(), trend_w))
+                .unwrap_or_default();
+            vec![
+                name,
                 num(f.open, Role::Text, ctx),
                 num(f.unassigned, Role::Warn, ctx),
                 num(f.waiting, Role::Text, ctx),
-                Cell::from(Line::from(wait).right_aligned()).style(ctx.theme.style(wait_role)),
-                Cell::from(
-                    Line::from(if f.breached > 0 {
-                        format!("!{}", f.breached)
-                    } else {
-                        "0".into()
-                    })
-                    .right_aligned(),
-                )
-                .style(if f.breached > 0 {
-                    ctx.theme.style(Role::Bad)
+                plain(wait, ctx.theme.style(wait_role)),
+                if f.breached > 0 {
+                    plain(format!("!{}", f.breached), ctx.theme.style(Role::Bad))
                 } else {
-                    ctx.theme.style(Role::Dim)
-                }),
+                    plain("0", ctx.theme.style(Role::Dim))
+                },
                 num(f.breaching_soon, Role::Warn, ctx),
-                Cell::from(Line::from(format!("{}/{}", f.on_duty, f.away)).right_aligned()),
+                plain(format!("{}/{}", f.on_duty, f.away), Style::default()),
                 next_breach(app, &inbox.id, ctx),
-            ];
-            if wide {
-                let h = app.history.get(&inbox.id);
-                let line = h
-                    .map(|h| sparkline(h.iter().copied(), trend_w))
-                    .unwrap_or_default();
-                cells.push(Cell::from(line).style(ctx.theme.style(Role::Good)));
-            }
-            Row::new(cells)
+                plain(trend, ctx.theme.style(Role::Good)),
+            ]
         })
         .collect();
-    let mut head = vec![
-        " Inbox",
-        " Open",
-        "Unasg",
-        " Wait",
-        "Oldest",
-        " Brch",
-        " Soon",
-        "Duty/Away",
-        "  Next",
-    ];
-    let mut widths = vec![
-        Constraint::Length(18),
-        Constraint::Length(5),
-        Constraint::Length(5),
-        Constraint::Length(5),
-        Constraint::Length(6),
-        Constraint::Length(5),
-        Constraint::Length(5),
-        Constraint::Length(9),
-        Constraint::Length(7),
-    ];
-    if wide {
-        head.push("Queue trend");
-        widths.push(Constraint::Min(6));
+    if rows.is_empty() {
+        rows.push(empty_row(&app.filter[0], "no inboxes", cols.len(), ctx));
     }
-    let table = Table::new(rows, widths)
-        .header(header(&head, ctx))
+    let title = counted_title(
+        "Inboxes",
+        app.selected[0],
+        rows_idx.len(),
+        s.inboxes.len(),
+        0,
+    );
+    let table = grid(&cols, &widths, rows, sort_mark(app, Pane::Inboxes), ctx)
         .block(block(
-            "Inboxes",
+            &format!("{title}{}", reversed(app, Pane::Inboxes)),
             focused,
             Some(app.sort[0]),
             &app.filter[0],
@@ -338,28 +426,109 @@ pub(super) fn local_time(t: &Teammate, ctx: Ctx) -> String {
         .unwrap_or_default()
 }
 
+/// The teammates' columns: the name and status stay longest (status gets room for its text
+/// before the inbox lists grow); the local time, then Secondary, then Oldest drop first.
+fn teammate_columns(levels: bool, name_w: usize, status_w: usize, primary_w: usize) -> Vec<Column> {
+    vec![
+        Column::new(
+            " Teammate",
+            (name_w + 1).clamp(10, 14) as u16,
+            (name_w + 1).clamp(10, 20) as u16,
+        )
+        .max(24)
+        .content([name_w + 1]),
+        Column::new("Load/cap", 8, 13).max(17).priority(2),
+        // A status up to 18 cells ("AWAY ☕ On a break") is never cut: narrower columns drop
+        // first.
+        Column::new(
+            "Status",
+            status_w.clamp(10, 18) as u16,
+            status_w.clamp(10, 26) as u16,
+        )
+        .max(32)
+        .content([status_w])
+        .priority(1),
+        Column::new(
+            if levels { "Primary" } else { "Inboxes" },
+            primary_w.clamp(8, 14) as u16,
+            12,
+        )
+        .max(36)
+        .grow()
+        .priority(3),
+        Column::new("Secondary", 10, 12).max(30).grow().priority(5),
+        Column::figure("Oldest", 6).priority(4),
+        Column::new("Local", 5, 5).priority(6),
+    ]
+}
+
 pub(super) fn teammates(frame: &mut Frame, area: Rect, app: &App, ctx: Ctx, hits: &mut Hits) {
     let (Some(s), Some(m)) = (&app.snapshot, &app.metrics) else {
         return;
     };
     let focused = app.focus == Pane::Teammates;
     let rows_idx = app.rows(Pane::Teammates);
-    let wide = area.width >= 110;
     // Levels are a capability: without them there is no Secondary column.
     let levels = app.capabilities.has_levels();
-    let gauge_w = if wide { 10 } else { 6 };
     let window = visible(area, app.selected[1], rows_idx.len());
-    let rows: Vec<Row> = rows_idx
+    struct Data<'a> {
+        t: &'a Teammate,
+        f: Option<&'a crate::domain::metrics::TeammateMetrics>,
+        badge: Span<'static>,
+    }
+    let data: Vec<Data> = rows_idx
         .window(window)
         .into_iter()
         .map(|n| {
             let t = &s.teammates[n];
             let f = m.teammate_at(n, &t.id);
+            let badge = badge(
+                app,
+                t,
+                f.is_some_and(|f| f.over_cap),
+                f.is_some_and(|f| f.idle),
+                f.is_some_and(|f| f.has_capacity),
+                ctx,
+            );
+            Data { t, f, badge }
+        })
+        .collect();
+    let name_w = data
+        .iter()
+        .map(|d| columns::cells(&d.t.name))
+        .max()
+        .unwrap_or(0);
+    let status_w = data
+        .iter()
+        .map(|d| columns::cells(&d.badge.content))
+        .max()
+        .unwrap_or(0);
+    // The widest primary inbox name: a single one is never cut.
+    let primary_w = data
+        .iter()
+        .flat_map(|d| {
+            d.t.memberships
+                .iter()
+                .filter(|(_, l)| *l == Level::Primary)
+                .filter_map(|(i, _)| s.inbox(i).map(|i| columns::cells(&i.name)))
+        })
+        .max()
+        .unwrap_or(0);
+    let mut cols = teammate_columns(levels, name_w, status_w, primary_w);
+    if !levels {
+        cols.remove(4);
+    }
+    let widths = columns::widths(&cols, area.width.saturating_sub(2));
+    // The gauge takes what the load column has beside " 12/12".
+    let gauge_w = usize::from(widths[1].unwrap_or(0))
+        .saturating_sub(7)
+        .min(10);
+    let mut rows: Vec<Vec<(Line<'static>, Style)>> = data
+        .into_iter()
+        .map(|Data { t, f, badge }| {
             let load = f.map_or(0, |f| f.load);
             let cap = t.cap.map_or(0, |c| c.value);
             let over = f.is_some_and(|f| f.over_cap);
-            let idle = f.is_some_and(|f| f.idle);
-            let spare = f.is_some_and(|f| f.has_capacity);
             let g_role = if over {
                 Role::Bad
             } else if load >= cap {
@@ -367,58 +536,56 @@ pub(super) fn teammates(frame: &mut Frame, area: Rect, app: &App, ctx: Ctx, hits
             } else {
                 Role::Good
             };
-            let m = mark(
+            let mark = mark(
                 app,
                 &format!("teammate {}", t.id),
                 app.marked_mates.contains(&t.id),
             );
-            let mut cells = vec![
-                Cell::from(format!("{m}{}", fit(&t.name, 17))),
-                Cell::from(Line::from(vec![
-                    Span::styled(gauge(load, cap, gauge_w), ctx.theme.style(g_role)),
-                    Span::raw(format!(" {load:>2}/{cap:<2}")),
-                ])),
-                Cell::from(badge(app, t, over, idle, spare, ctx)),
-                Cell::from(fit(&inbox_names(s, t, Level::Primary), 22)),
+            let figures = if gauge_w > 0 {
+                format!(" {load:>2}/{cap:<2}")
+            } else {
+                format!("{load}/{cap}")
+            };
+            let style = badge.style;
+            let mut row = vec![
+                plain(format!("{mark}{}", t.name), Style::default()),
+                (
+                    Line::from(vec![
+                        Span::styled(gauge(load, cap, gauge_w), ctx.theme.style(g_role)),
+                        Span::raw(figures),
+                    ]),
+                    Style::default(),
+                ),
+                (Line::from(badge.content.into_owned()), style),
+                plain(inbox_names(s, t, Level::Primary), Style::default()),
             ];
-            if wide && levels {
-                cells.push(
-                    Cell::from(fit(&inbox_names(s, t, Level::Secondary), 22))
-                        .style(ctx.theme.style(Role::Dim)),
-                );
+            if levels {
+                row.push(plain(
+                    inbox_names(s, t, Level::Secondary),
+                    ctx.theme.style(Role::Dim),
+                ));
             }
-            if wide {
-                let wait = f.and_then(|f| f.oldest_wait).map(short).unwrap_or_default();
-                cells.push(Cell::from(Line::from(wait).right_aligned()));
-                cells.push(Cell::from(local_time(t, ctx)).style(ctx.theme.style(Role::Dim)));
-            }
-            Row::new(cells)
+            row.push(plain(
+                f.and_then(|f| f.oldest_wait).map(short).unwrap_or_default(),
+                Style::default(),
+            ));
+            row.push(plain(local_time(t, ctx), ctx.theme.style(Role::Dim)));
+            row
         })
         .collect();
-    let mut head = vec![
-        " Teammate",
-        "Load / cap",
-        "Status",
-        if levels { "Primary" } else { "Inboxes" },
-    ];
-    let mut widths = vec![
-        Constraint::Length(18),
-        Constraint::Length(gauge_w as u16 + 7),
-        Constraint::Length(if wide { 26 } else { 14 }),
-        Constraint::Min(10),
-    ];
-    if wide && levels {
-        head.push("Secondary");
-        widths.push(Constraint::Min(10));
+    if rows.is_empty() {
+        rows.push(empty_row(&app.filter[1], "no teammates", cols.len(), ctx));
     }
-    if wide {
-        head.extend(["Oldest", "Local"]);
-        widths.extend([Constraint::Length(6), Constraint::Length(5)]);
-    }
-    let table = Table::new(rows, widths)
-        .header(header(&head, ctx))
+    let title = counted_title(
+        "Teammates",
+        app.selected[1],
+        rows_idx.len(),
+        s.teammates.len(),
+        app.marked_mates.len(),
+    );
+    let table = grid(&cols, &widths, rows, sort_mark(app, Pane::Teammates), ctx)
         .block(block(
-            &marked_title("Teammates", app.marked_mates.len()),
+            &format!("{title}{}", reversed(app, Pane::Teammates)),
             focused,
             Some(app.sort[1]),
             &app.filter[1],
@@ -476,62 +643,100 @@ pub(super) fn sla_cell(c: &Conversation, app: &App, ctx: Ctx) -> (String, Style)
     }
 }
 
+/// The SLA list's columns: the countdown and the assignee stay longest; the priority drops
+/// first; the conversation's title takes the surplus.
+fn sla_columns(inbox_w: usize, who_w: usize) -> Vec<Column> {
+    vec![
+        Column::new(" Breach in", 10, 11),
+        Column::new("Prio", 6, 6).priority(4),
+        Column::new("Inbox", 8, inbox_w.clamp(8, 14) as u16)
+            .max(20)
+            .content([inbox_w])
+            .priority(2),
+        Column::new("Assignee", 8, who_w.clamp(8, 18) as u16)
+            .max(24)
+            .content([who_w])
+            .priority(1),
+        Column::new("Conversation", 12, 20).grow().priority(3),
+    ]
+}
+
 pub(super) fn sla(frame: &mut Frame, area: Rect, app: &App, ctx: Ctx, hits: &mut Hits) {
     let (Some(s), Some(m)) = (&app.snapshot, &app.metrics) else {
         return;
     };
     let focused = app.focus == Pane::Sla;
     let rows_idx = app.rows(Pane::Sla);
-    let wide = area.width >= 70;
     let sel = app.selected[2];
     let window = visible(area, sel, rows_idx.len());
-    let rows: Vec<Row> = rows_idx
+    let convs: Vec<&Conversation> = rows_idx
         .window(window)
         .into_iter()
-        .map(|n| {
-            let Some(c) = m
-                .sla_queue
+        .filter_map(|n| {
+            m.sla_queue
                 .get(n)
                 .and_then(|u| s.conversation(&u.conversation))
-            else {
-                return Row::new(Vec::<Cell>::new());
-            };
-            let (text, style) = sla_cell(c, app, ctx);
+        })
+        .collect();
+    let named: Vec<(&str, &str)> = convs
+        .iter()
+        .map(|c| {
             let (inbox, who) = crate::app::names(s, c);
-            let m = mark(
+            (inbox, if who.is_empty() { "unassigned" } else { who })
+        })
+        .collect();
+    let cols = sla_columns(
+        named
+            .iter()
+            .map(|(i, _)| columns::cells(i))
+            .max()
+            .unwrap_or(0),
+        named
+            .iter()
+            .map(|(_, w)| columns::cells(w))
+            .max()
+            .unwrap_or(0),
+    );
+    let widths = columns::widths(&cols, area.width.saturating_sub(2));
+    let mut rows: Vec<Vec<(Line<'static>, Style)>> = convs
+        .iter()
+        .zip(named)
+        .map(|(c, (inbox, who))| {
+            let (text, style) = sla_cell(c, app, ctx);
+            let mark = mark(
                 app,
                 &format!("conversation {}", c.id),
                 app.marked.contains(&c.id),
             );
-            let mut cells = vec![
-                Cell::from(format!("{m}{text}")).style(style),
-                Cell::from(c.priority.as_str()),
-                Cell::from(fit(inbox, 12)),
-                Cell::from(fit(if who.is_empty() { "unassigned" } else { who }, 16)),
-            ];
-            if wide {
-                cells.push(Cell::from(crate::app::title(app, c)).style(ctx.theme.style(Role::Dim)));
-            }
-            Row::new(cells)
+            vec![
+                plain(format!("{mark}{text}"), style),
+                plain(c.priority.as_str(), Style::default()),
+                plain(inbox, Style::default()),
+                plain(who, Style::default()),
+                plain(crate::app::title(app, c), ctx.theme.style(Role::Dim)),
+            ]
         })
         .collect();
-    let mut head = vec![" Breach in", "Prio", "Inbox", "Assignee"];
-    let mut widths = vec![
-        Constraint::Length(11),
-        Constraint::Length(6),
-        Constraint::Length(12),
-        Constraint::Length(16),
-    ];
-    if wide {
-        head.push("Conversation");
-        widths.push(Constraint::Min(10));
+    if rows.is_empty() {
+        rows.push(empty_row(&app.filter[2], "none", cols.len(), ctx));
     }
-    let table = Table::new(rows, widths)
-        .header(header(&head, ctx))
+    // The title says the order itself (no "↓priority" tacked onto it).
+    let order = match app.sort[2] {
+        SortMode::Priority => "SLA — highest priority first, then nearest breach",
+        _ => "SLA — nearest breach first",
+    };
+    let title = counted_title(
+        order,
+        sel,
+        rows_idx.len(),
+        m.sla_queue.len(),
+        app.marked.len(),
+    );
+    let table = grid(&cols, &widths, rows, sort_mark(app, Pane::Sla), ctx)
         .block(block(
-            &marked_title("SLA — nearest breach first", app.marked.len()),
+            &format!("{title}{}", reversed(app, Pane::Sla)),
             focused,
-            Some(app.sort[2]),
+            None,
             &app.filter[2],
             ctx,
         ))

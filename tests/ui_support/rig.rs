@@ -118,6 +118,8 @@ impl Rig {
                     }
                     Effect::Clipboard(seq) => self.terminal.push(seq),
                     Effect::OpenLink { program, args } => self.launched.push((program, args)),
+                    // The trends view reads the history database: tests/history.rs.
+                    Effect::LoadTrends(_) => {}
                 }
             }
         }
