@@ -494,6 +494,7 @@ async fn blocks_end_exactly_once_with_two_relays_and_two_leads() {
         label: "Training".into(),
         start: now,
         end,
+        by: None,
     };
     let raced = blocks.start(block(0), "alice").await.unwrap();
     let alone = blocks.start(block(1), "alice").await.unwrap();
@@ -876,4 +877,234 @@ async fn measure(nats: &NatsServer, vendor: SimVendor, webhooks: bool, n: usize)
     poller.abort();
     forwarder.abort();
     out
+}
+
+/// The app's `b` in team mode: alice's dashboard blocks a teammate through the same keys as
+/// solo mode; the block goes to the shared bucket (never `blocks.json`), bob's dashboard shows
+/// it with who started it, alice's dashboard exits, and the relay sets the teammate back on
+/// time with one audit entry naming alice. A second block ended early by bob goes through the
+/// same compare-and-set: alice ending it after him writes nothing.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_block_started_with_b_ends_at_the_relay_after_the_dashboard_exits() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use shiftlead::app::{App, Effect, Overlay, View};
+    use shiftlead::backend::{Budget, WriteRelay};
+    use shiftlead::domain::Policy;
+    let Some(nats) = NatsServer::start() else {
+        return;
+    };
+    let (w, relays) = Workspace::start(
+        &nats,
+        SimVendor::Intercom,
+        "appblocks",
+        Duration::from_secs(1),
+        false,
+        1,
+    )
+    .await;
+
+    /// A dashboard's app over a lead's view, fed as the loop feeds it.
+    async fn feed(app: &mut App, view: &Arc<dyn Helpdesk>, relay: &Arc<dyn WriteRelay>) {
+        let mut snapshot = view.snapshot().await.unwrap();
+        app.policy.apply(&mut snapshot);
+        app.on_sync(
+            shiftlead::sync::SyncMsg::Snapshot {
+                delta: None,
+                snapshot: Box::new(snapshot),
+                took: Duration::from_millis(1),
+                budget: Budget::default(),
+                capabilities: Box::new(view.capabilities()),
+            },
+            jiff::Timestamp::now(),
+        );
+        app.on_shared_blocks(relay.blocks().expect("team mode shares its blocks"));
+    }
+    fn key(app: &mut App, code: KeyCode) {
+        app.on_key(KeyEvent::new(code, KeyModifiers::NONE));
+    }
+    /// Presses `b` on `who` (then Enter on the first length, `y` if asked) and runs the
+    /// effects as the dashboard does; the shared blocks it asked for, and the lines it showed.
+    async fn press_b(
+        app: &mut App,
+        exec: &shiftlead::writes::Executor,
+        relay: &Arc<dyn WriteRelay>,
+        who: &shiftlead::domain::TeammateId,
+        block_for: Duration,
+    ) -> Vec<String> {
+        app.view = View::Teammate(who.clone());
+        key(app, KeyCode::Char('b'));
+        if matches!(app.overlay, Some(Overlay::Picker(_))) {
+            key(app, KeyCode::Enter);
+        }
+        if matches!(app.overlay, Some(Overlay::Confirm(_))) {
+            key(app, KeyCode::Char('y'));
+        }
+        let mut lines = Vec::new();
+        loop {
+            let effects = app.take_effects();
+            if effects.is_empty() {
+                return lines;
+            }
+            for e in effects {
+                match e {
+                    Effect::Run { plan, undo } => {
+                        let reports = exec.run_all(plan, undo).await;
+                        app.on_writes(reports, undo, jiff::Timestamp::now());
+                    }
+                    Effect::StartSharedBlock(mut block) => {
+                        assert_eq!(
+                            block.end.duration_since(block.start).as_mins(),
+                            15,
+                            "the first length on offer"
+                        );
+                        // The test's block is short; the path is the dashboard's.
+                        block.end = block
+                            .start
+                            .checked_add(jiff::SignedDuration::try_from(block_for).unwrap())
+                            .unwrap();
+                        relay.start_block(block).await.expect("block started");
+                        lines.push("started".into());
+                    }
+                    Effect::EndSharedBlocks(ts) => {
+                        for t in ts {
+                            lines.push(relay.end_block(&t).await.unwrap_or_else(|e| e));
+                        }
+                    }
+                    Effect::SaveBlocks(_) => panic!("team mode saved blocks.json"),
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    let (alice_view, _alice_log, alice_exec) = lead(&w, "alice").await;
+    let (bob_view, bob_log, bob_exec) = lead(&w, "bob").await;
+    let alice_relay = alice_view.write_relay().unwrap();
+    let bob_relay = bob_view.write_relay().unwrap();
+    let mut alice = App::new(Policy::default(), Duration::from_secs(1), false);
+    let mut bob = App::new(Policy::default(), Duration::from_secs(1), false);
+    feed(&mut alice, &alice_view, &alice_relay).await;
+    feed(&mut bob, &bob_view, &bob_relay).await;
+    assert!(alice.blocks_shared && alice.blocks.is_empty());
+    let snap = alice_view.snapshot().await.unwrap();
+    let online: Vec<_> = snap
+        .teammates
+        .iter()
+        .filter(|t| !t.presence.is_away())
+        .map(|t| (t.id.clone(), t.name.clone()))
+        .take(2)
+        .collect();
+    assert_eq!(online.len(), 2, "two teammates on the queue");
+    let (ana, ana_name) = online[0].clone();
+
+    // Alice blocks Ana with `b`: the away write runs at the relay, the block goes to KV.
+    let lines = press_b(
+        &mut alice,
+        &alice_exec,
+        &alice_relay,
+        &ana,
+        Duration::from_secs(3),
+    )
+    .await;
+    assert_eq!(lines, ["started"], "{:?}", alice.message);
+    let started = jiff::Timestamp::now();
+    wait_for(Duration::from_secs(3), async || {
+        let s = bob_view.snapshot().await.ok()?;
+        s.teammate(&ana)
+            .is_some_and(|t| t.presence.is_away())
+            .then_some(())
+    })
+    .await
+    .expect("Ana away in the published state");
+    // Bob's dashboard shows the team's block, with who started it.
+    let seen = wait_for(Duration::from_secs(2), async || {
+        feed(&mut bob, &bob_view, &bob_relay).await;
+        bob.blocks.iter().find(|b| b.teammate == ana).cloned()
+    })
+    .await
+    .expect("bob's dashboard shows alice's block");
+    assert_eq!(seen.by.as_deref(), Some("alice"));
+    // A second block on Ana is refused, naming the first one's lead.
+    let again = bob_relay.start_block(seen.clone()).await;
+    assert!(
+        again
+            .as_ref()
+            .is_err_and(|e| e.contains("started by alice")),
+        "{again:?}"
+    );
+    // Alice's dashboard exits (no confirmation needed to quit: the relay ends the block).
+    key(&mut alice, KeyCode::Char('q'));
+    assert!(alice.quit, "quit at once: {:?}", alice.message);
+    drop((alice, alice_exec, alice_relay, alice_view));
+
+    // The relay sets Ana back on time with nobody's dashboard doing it.
+    let back = wait_for(Duration::from_secs(8), async || {
+        let s = bob_view.snapshot().await.ok()?;
+        s.teammate(&ana)
+            .is_some_and(|t| !t.presence.is_away())
+            .then(jiff::Timestamp::now)
+    })
+    .await
+    .expect("Ana set back by the relay");
+    let took = back.duration_since(started).as_secs_f64();
+    assert!(
+        (2.5..6.0).contains(&took),
+        "set back {took:.1}s after a 3 s block"
+    );
+    let log = {
+        let log = bob_log.clone();
+        tokio::task::spawn_blocking(move || log.recent(50))
+            .await
+            .unwrap()
+            .unwrap()
+    };
+    let backs: Vec<_> = log
+        .iter()
+        .filter(|e| e.action == format!("block over: set {ana_name} back"))
+        .collect();
+    assert_eq!(backs.len(), 1, "{log:#?}");
+    assert_eq!(backs[0].lead.as_deref(), Some("alice"));
+    feed(&mut bob, &bob_view, &bob_relay).await;
+    assert!(
+        !bob.blocks.iter().any(|b| b.teammate == ana),
+        "the ended block is gone from the team's blocks"
+    );
+
+    // Bob blocks Ben for a minute, then ends it early with `b` again: his end wins the CAS;
+    // a late end from another lead writes nothing.
+    let (ben, ben_name) = online[1].clone();
+    let lines = press_b(
+        &mut bob,
+        &bob_exec,
+        &bob_relay,
+        &ben,
+        Duration::from_secs(60),
+    )
+    .await;
+    assert_eq!(lines, ["started"]);
+    wait_for(Duration::from_secs(2), async || {
+        feed(&mut bob, &bob_view, &bob_relay).await;
+        bob.blocks.iter().any(|b| b.teammate == ben).then_some(())
+    })
+    .await
+    .expect("bob's block shown");
+    let lines = press_b(&mut bob, &bob_exec, &bob_relay, &ben, Duration::ZERO).await;
+    assert_eq!(lines, [format!("block ended: {ben_name} set back")]);
+    let (carol_view, _carol_log, _carol_exec) = lead(&w, "carol").await;
+    let late = carol_view.write_relay().unwrap().end_block(&ben).await;
+    assert_eq!(late, Ok(format!("{ben} has no running block")));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let log = tokio::task::spawn_blocking(move || bob_log.recent(50))
+        .await
+        .unwrap()
+        .unwrap();
+    let ben_backs: Vec<_> = log
+        .iter()
+        .filter(|e| e.action == format!("block over: set {ben_name} back"))
+        .collect();
+    assert_eq!(ben_backs.len(), 1, "{log:#?}");
+    assert_eq!(ben_backs[0].lead.as_deref(), Some("bob"));
+    for r in relays {
+        r.stop().await;
+    }
 }

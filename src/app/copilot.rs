@@ -296,6 +296,16 @@ impl App {
             .filter(|t| self.blocks.iter().any(|b| &b.teammate == *t))
             .cloned()
             .collect();
+        if !running.is_empty() && self.blocks_shared {
+            // The team's blocks end through the relay's compare-and-set (one winner, whoever
+            // races it); the status line says how it went.
+            self.message = Some(format!(
+                "ending the block of {} (the relay sets them back)…",
+                self.names_of(&running)
+            ));
+            self.effects.push(super::Effect::EndSharedBlocks(running));
+            return;
+        }
         if !running.is_empty() {
             let back = PresenceChange::online();
             let plan: Vec<_> = running
@@ -336,9 +346,11 @@ impl App {
         }
         let who = self.names_of(&teammates);
         self.overlay = Some(Overlay::Picker(Picker {
-            title: format!(
-                "Block {who} off the queue (set back only while this dashboard runs) for…"
-            ),
+            title: if self.blocks_shared {
+                format!("Block {who} off the queue (the relay sets them back) for…")
+            } else {
+                format!("Block {who} off the queue (set back only while this dashboard runs) for…")
+            },
             items,
             query: String::new(),
             selected: 0,
@@ -369,9 +381,8 @@ impl App {
                 .as_ref()
                 .and_then(|s| s.teammate(&t))
                 .map_or_else(|| t.to_string(), |x| x.name.clone());
-            self.blocks.retain(|b| b.teammate != t);
-            self.blocks.push(crate::domain::blocks::Block {
-                teammate: t,
+            let block = crate::domain::blocks::Block {
+                teammate: t.clone(),
                 name,
                 reason,
                 label,
@@ -379,7 +390,16 @@ impl App {
                 end: now
                     .checked_add(jiff::SignedDuration::from_mins(minutes))
                     .unwrap_or(now),
-            });
+                by: None,
+            };
+            self.blocks.retain(|b| b.teammate != t);
+            if self.blocks_shared {
+                // Shown at once; the team's copy replaces it when the watch brings it.
+                self.blocks.push(block.clone());
+                self.effects.push(super::Effect::StartSharedBlock(block));
+                continue;
+            }
+            self.blocks.push(block);
             changed = true;
         }
         if changed {
@@ -388,11 +408,22 @@ impl App {
         }
     }
 
+    /// The team's blocks as the write relay holds them now (team mode; see
+    /// [`App::blocks_shared`]); redraws only when they changed.
+    pub fn on_shared_blocks(&mut self, blocks: Vec<crate::domain::blocks::Block>) {
+        self.blocks_shared = true;
+        if self.blocks != blocks {
+            self.blocks = blocks;
+            self.dirty = true;
+        }
+    }
+
     /// On every poll: blocks that are over set their teammate back; blocks someone else
     /// overrode are dropped (and the status line says so).
     pub(super) fn reconcile_blocks(&mut self, snapshot: &Snapshot, now: jiff::Timestamp) {
         use crate::domain::blocks::{Step, reconcile};
-        if self.blocks.is_empty() {
+        if self.blocks.is_empty() || self.blocks_shared {
+            // The team's blocks are ended by the relay, on time, with no dashboard running.
             return;
         }
         let (running, steps) = reconcile(&self.blocks, snapshot, now);

@@ -23,6 +23,7 @@
 //! | webhook prompts | `sl.<ws>.hook` | a verified delivery's `Hook`, for the leader to re-read |
 //! | stream audit | `SL_<ws>_AUDIT` | `sl.<ws>.audit.<outcome>`, `Nats-Msg-Id` = attempt + outcome |
 //! | writes | `sl.<ws>.cmd.<lead>.write` | request/reply, queue group `relay`, leader only |
+//! | blocks | `sl.<ws>.cmd.<lead>.block` | request/reply (start / end a shared block), queue group `relay`, leader only |
 
 pub mod audit;
 pub mod bus;
@@ -137,8 +138,24 @@ impl Names {
 
     /// The lead a write subject names.
     pub fn lead_of(&self, subject: &str) -> Option<String> {
+        self.lead_of_cmd(subject, "write")
+    }
+
+    /// Where `lead` asks the relay to start or end a shared block.
+    pub fn block_subject(&self, lead: &str) -> String {
+        format!("sl.{}.cmd.{}.block", self.ws, key_part(lead))
+    }
+
+    /// The block requests the relay serves.
+    pub fn block_subjects(&self) -> String {
+        format!("sl.{}.cmd.*.block", self.ws)
+    }
+
+    /// The lead a `sl.<ws>.cmd.<lead>.<verb>` subject names (the server's permissions pin
+    /// each lead's credentials to their own subjects, so this is who authenticated).
+    pub fn lead_of_cmd(&self, subject: &str, verb: &str) -> Option<String> {
         let rest = subject.strip_prefix(&format!("sl.{}.cmd.", self.ws))?;
-        let lead = rest.strip_suffix(".write")?;
+        let lead = rest.strip_suffix(verb)?.strip_suffix('.')?;
         (!lead.is_empty() && !lead.contains('.')).then(|| lead.to_owned())
     }
 }
@@ -225,7 +242,8 @@ pub async fn connect_view(
     let bus = bus::Bus::connect(&settings).await?;
     let stream = bus::audit_stream(&bus, false).await?;
     let audit = std::sync::Arc::new(audit::StreamAudit::new(bus.clone(), stream));
-    let remote = remote::RemoteWrites::new(bus.clone(), lead, config.timeout);
+    let mut remote = remote::RemoteWrites::new(bus.clone(), lead, config.timeout);
+    remote.watch_blocks().await?;
     let view = view::TeamView::open(bus, config.stale_after, remote).await?;
     Ok((view, audit))
 }
@@ -248,5 +266,12 @@ mod tests {
         );
         assert_eq!(n.lead_of("sl.other.cmd.alice.write"), None);
         assert_eq!(n.lead_of("sl.acme.cmd..write"), None);
+        assert_eq!(n.block_subject("bob"), "sl.acme.cmd.bob.block");
+        assert_eq!(
+            n.lead_of_cmd("sl.acme.cmd.bob.block", "block").as_deref(),
+            Some("bob")
+        );
+        assert_eq!(n.lead_of("sl.acme.cmd.bob.block"), None);
+        assert_eq!(n.lead_of_cmd("sl.acme.cmd.bob.write", "block"), None);
     }
 }

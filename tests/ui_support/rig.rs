@@ -104,6 +104,8 @@ impl Rig {
                     Effect::Alert(a) => self.alerts.push(a),
                     // The trends view reads the history database: tests/history.rs.
                     Effect::LoadTrends(_) => {}
+                    // Shared blocks live in team mode's KV: tests/team_copilot.rs.
+                    Effect::StartSharedBlock(_) | Effect::EndSharedBlocks(_) => {}
                 }
             }
         }
