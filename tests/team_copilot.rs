@@ -25,6 +25,8 @@ fn settings(url: &str, ws: &str, name: &str) -> BusSettings {
         workspace: ws.to_owned(),
         user: None,
         password: None,
+        token: None,
+        nkey: None,
         credentials: None,
         name: name.into(),
     }
@@ -1107,4 +1109,316 @@ async fn a_block_started_with_b_ends_at_the_relay_after_the_dashboard_exits() {
     for r in relays {
         r.stop().await;
     }
+}
+
+/// The lead permissions the README's recipe gives (workspace `perm`): send their own writes
+/// and block requests, read the buckets and the audit stream, hold rebalance leases; never
+/// write the buckets or the stream.
+fn lead_permissions(lead: &str) -> String {
+    format!(
+        r#"permissions: {{
+      publish: {{ allow: ["sl.perm.cmd.{lead}.>", "$JS.API.INFO", "$JS.API.STREAM.INFO.*",
+        "$JS.API.CONSUMER.CREATE.>", "$JS.API.CONSUMER.DELETE.>", "$JS.API.CONSUMER.INFO.>",
+        "$JS.API.CONSUMER.MSG.NEXT.>", "$JS.API.DIRECT.GET.>", "$JS.API.STREAM.MSG.GET.*",
+        "$JS.ACK.>", "$JS.FC.>", "$KV.sl_perm_leases.rebalance.>"] }}
+      subscribe: {{ allow: ["_INBOX.>"] }}
+    }}"#
+    )
+}
+
+/// Each lead with their own NATS credentials against a server whose config defines them: a
+/// relay user, alice by user and password (from a command), bob by an nkey seed file. Leads
+/// read the workspace and send writes, but a lead's KV put or audit append is refused (no
+/// forged state); the audit entry of a relayed write names the lead the server authenticated,
+/// and alice claiming to be bob is refused by the server, nothing sent, nothing applied.
+#[tokio::test(flavor = "multi_thread")]
+async fn each_lead_with_their_own_credentials_cannot_forge_state_or_a_name() {
+    use shiftlead::backend::team::TeamConfig;
+    use shiftlead::domain::PresenceStatus;
+    use shiftlead::domain::actions::{self, Outcome, PresenceChange};
+    use shiftlead::team::AuthSource;
+    let bob_key = nkeys::KeyPair::new_user();
+    let auth = format!(
+        r#"authorization {{
+  users = [
+    {{ user: relay, password: "relay-pw" }}
+    {{ user: alice, password: "alice-pw", {} }}
+    {{ nkey: "{}", {} }}
+  ]
+}}"#,
+        lead_permissions("alice"),
+        bob_key.public_key(),
+        lead_permissions("bob"),
+    );
+    let Some(nats) = NatsServer::start_with(&auth) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let bob_seed = dir.path().join("bob.nk");
+    std::fs::write(&bob_seed, bob_key.seed().unwrap()).unwrap();
+
+    // No credentials: refused at connect.
+    let anon = Bus::connect(&settings(&nats.url, "perm", "anon")).await;
+    assert!(anon.is_err(), "an anonymous client connected");
+
+    // The relay, as user `relay` (password from its variable's command form).
+    let mut config = SimConfig::demo_of(SimVendor::Intercom, clock());
+    config.webhook = None;
+    let sim = sim::start(config, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    sim.set_quiet(true);
+    let relay_settings = shiftlead::team::bus_settings(
+        &nats.url,
+        "perm",
+        AuthSource {
+            user: Some("relay"),
+            password_env: "SHIFTLEAD_TEST_UNSET_RELAY_PW",
+            password_command: Some("printf relay-pw"),
+            token_env: "SHIFTLEAD_TEST_UNSET_TOKEN",
+            token_command: None,
+            credentials: None,
+            nkey_file: None,
+        },
+        "relay r0".into(),
+    )
+    .unwrap();
+    assert!(
+        !format!("{relay_settings:?}").contains("relay-pw"),
+        "the password shows in Debug"
+    );
+    let backend = Vendor::Intercom
+        .simulator_client(
+            sim.base_url(),
+            secrecy::SecretString::from(sim.token.clone()),
+            Duration::from_secs(10),
+            clock(),
+        )
+        .unwrap();
+    let relay_bus = Bus::connect(&relay_settings).await.unwrap();
+    let relay_audit = shiftlead::audit::Audit::open(&dir.path().join("audit.log")).unwrap();
+    let r = Relay::new(
+        relay_bus.clone(),
+        backend,
+        Some(relay_audit),
+        clock(),
+        RelaySettings {
+            id: "r0".into(),
+            lease: Duration::from_secs(3),
+            refresh: Duration::from_secs(1),
+        },
+    )
+    .await
+    .unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let relay_task = tokio::spawn(r.run(async move {
+        let _ = stopped.await;
+    }));
+    let buckets = Buckets::open(&relay_bus, false, Duration::ZERO)
+        .await
+        .unwrap();
+    wait_for(Duration::from_secs(15), async || {
+        let v = buckets.meta.get(records::HEARTBEAT).await.ok()??;
+        serde_json::from_slice::<Heartbeat>(&v)
+            .ok()
+            .filter(|b| b.polls > 0)
+    })
+    .await
+    .expect("a first poll published");
+
+    let team = |lead: Option<&str>| TeamConfig {
+        nats_url: nats.url.clone(),
+        workspace: "perm".into(),
+        lead: lead.map(str::to_owned),
+        stale_after: Duration::from_secs(5),
+        timeout: Duration::from_secs(3),
+        ..Default::default()
+    };
+    let alice_config = TeamConfig {
+        user: Some("alice".into()),
+        password_env: "SHIFTLEAD_TEST_UNSET_ALICE_PW".into(),
+        password_command: Some("printf alice-pw".into()),
+        ..team(None)
+    };
+    let bob_config = TeamConfig {
+        nkey_file: Some(bob_seed.clone()),
+        ..team(Some("bob"))
+    };
+    // A wrong password is refused at connect, with no secret in the error.
+    let wrong = shiftlead::team::connect_view(&TeamConfig {
+        password_command: Some("printf guess".into()),
+        ..alice_config.clone()
+    })
+    .await;
+    let why = wrong.err().expect("a wrong password connected").to_string();
+    assert!(!why.contains("guess"), "{why}");
+
+    let open = async |c: &TeamConfig| {
+        let (view, log) = shiftlead::team::connect_view(c).await.unwrap();
+        let view: Arc<dyn Helpdesk> = Arc::new(view);
+        let exec = shiftlead::writes::Executor::new(view.clone(), None, clock(), false);
+        (view, log, exec)
+    };
+    let (alice_view, alice_log, alice) = open(&alice_config).await;
+    let (bob_view, _bob_log, bob) = open(&bob_config).await;
+    // Both read the workspace.
+    let snap = alice_view.snapshot().await.unwrap();
+    assert!(!snap.teammates.is_empty());
+    assert_eq!(
+        bob_view.snapshot().await.unwrap().teammates.len(),
+        snap.teammates.len()
+    );
+
+    // Alice cannot forge state: a KV put and an audit append are refused by the server.
+    let alice_bus = Bus::connect(
+        &shiftlead::team::bus_settings(
+            &nats.url,
+            "perm",
+            AuthSource::of_team(&alice_config),
+            "alice raw".into(),
+        )
+        .unwrap(),
+    )
+    .await
+    .unwrap();
+    let her = Buckets::open(&alice_bus, false, Duration::ZERO)
+        .await
+        .unwrap();
+    let forged = her.convs.put("c.forged", b"{}".to_vec().into()).await;
+    assert!(forged.is_err(), "a lead's KV put was accepted");
+    let forged_block = her.blocks.put("b.forged", b"{}".to_vec().into()).await;
+    assert!(forged_block.is_err(), "a lead's block put was accepted");
+    assert!(buckets.convs.get("c.forged").await.unwrap().is_none());
+    assert!(buckets.blocks.get("b.forged").await.unwrap().is_none());
+    let appended = async {
+        alice_bus
+            .js
+            .publish("sl.perm.audit.applied", b"{}".to_vec().into())
+            .await?
+            .await
+    }
+    .await;
+    assert!(appended.is_err(), "a lead appended to the audit stream");
+
+    // Relayed writes: the audit names who the server authenticated.
+    let online: Vec<_> = snap
+        .teammates
+        .iter()
+        .filter(|t| !t.presence.is_away())
+        .map(|t| t.id.clone())
+        .take(3)
+        .collect();
+    assert_eq!(online.len(), 3);
+    let away = PresenceChange {
+        status: PresenceStatus::Away,
+        reason: None,
+    };
+    let plan = |i: usize| actions::plan_presence(&snap, &online[i], away.clone()).unwrap();
+    let a = alice.run(plan(0), false).await;
+    assert!(matches!(a.outcome, Outcome::Applied { .. }), "{a:?}");
+    let b = bob.run(plan(1), false).await;
+    assert!(matches!(b.outcome, Outcome::Applied { .. }), "{b:?}");
+    let before = away_writes(&sim);
+
+    // Alice claiming to be bob: her credentials may not send on bob's subject.
+    let (mallory_view, _mlog, mallory) = open(&TeamConfig {
+        lead: Some("bob".into()),
+        ..alice_config.clone()
+    })
+    .await;
+    let m = mallory.run(plan(2), false).await;
+    match &m.outcome {
+        Outcome::NotApplied { error } => {
+            assert!(error.contains("refused"), "{error}");
+            assert!(error.contains("nothing changed"), "{error}");
+        }
+        other => panic!("alice as bob: {other:?}"),
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        away_writes(&sim),
+        before,
+        "the forged write reached the helpdesk"
+    );
+    drop(mallory_view);
+
+    let log = tokio::task::spawn_blocking(move || alice_log.recent(50))
+        .await
+        .unwrap()
+        .unwrap();
+    let lead_of = |label: &str| {
+        log.iter()
+            .filter(|e| e.action == label && e.outcome == "applied")
+            .map(|e| e.lead.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        lead_of(&plan(0).label),
+        [Some("alice".to_owned())],
+        "{log:#?}"
+    );
+    assert_eq!(
+        lead_of(&plan(1).label),
+        [Some("bob".to_owned())],
+        "{log:#?}"
+    );
+    assert!(
+        log.iter().all(|e| e.action != plan(2).label),
+        "the refused write was audited: {log:#?}"
+    );
+    let _ = stop.send(());
+    let _ = relay_task.await;
+}
+
+/// A server with one token: the token from `token_command` connects, a wrong one is refused
+/// (and the error does not carry it), none at all is refused.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_token_from_a_command_connects_and_a_wrong_one_is_refused() {
+    use shiftlead::team::AuthSource;
+    let Some(nats) = NatsServer::start_with("authorization { token: \"team-t0ken\" }") else {
+        return;
+    };
+    let with = |command: Option<&'static str>| {
+        shiftlead::team::bus_settings(
+            &nats.url,
+            "tok",
+            AuthSource {
+                user: None,
+                password_env: "SHIFTLEAD_TEST_UNSET_PW",
+                password_command: None,
+                token_env: "SHIFTLEAD_TEST_UNSET_TOKEN",
+                token_command: command,
+                credentials: None,
+                nkey_file: None,
+            },
+            "token test".into(),
+        )
+        .unwrap()
+    };
+    let good = with(Some("printf team-t0ken"));
+    assert!(!format!("{good:?}").contains("team-t0ken"));
+    Bus::connect(&good).await.expect("the right token connects");
+    let wrong = Bus::connect(&with(Some("printf not-it"))).await;
+    let why = wrong.err().expect("a wrong token connected").to_string();
+    assert!(!why.contains("not-it"), "{why}");
+    assert!(
+        Bus::connect(&with(None)).await.is_err(),
+        "no token connected"
+    );
+    // A command that fails is an error naming the key, not a silent anonymous connect.
+    let failed = shiftlead::team::bus_settings(
+        &nats.url,
+        "tok",
+        AuthSource {
+            token_command: Some("exit 3"),
+            ..AuthSource::of_team(&Default::default())
+        },
+        "token test".into(),
+    );
+    assert!(
+        failed
+            .as_ref()
+            .is_err_and(|e| e.to_string().contains("token_command")),
+        "{failed:?}"
+    );
 }

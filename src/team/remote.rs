@@ -95,7 +95,15 @@ impl RemoteWrites {
             .payload(body.into())
             .timeout(Some(self.timeout));
         let subject = self.bus.names.block_subject(&self.lead);
-        match self.bus.client.send_request(subject, req).await {
+        let result = self.bus.client.send_request(subject.clone(), req).await;
+        if result.is_err() && self.bus.refused(&subject) {
+            return Err(format!(
+                "the NATS server refused {subject}: these credentials may not act as {:?}; \
+                 nothing was sent",
+                self.lead
+            ));
+        }
+        match result {
             Ok(msg) => {
                 serde_json::from_slice::<BlockReply>(&msg.payload)
                     .map_err(|e| format!("the relay's answer did not parse: {e}"))?
@@ -189,7 +197,14 @@ impl WriteRelay for RemoteWrites {
         let req = async_nats::Request::new()
             .payload(body.into())
             .timeout(Some(self.timeout));
-        match self.bus.client.send_request(subject, req).await {
+        let result = self.bus.client.send_request(subject.clone(), req).await;
+        if result.is_err() && self.bus.refused(&subject) {
+            return not_sent(format!(
+                "the NATS server refused {subject}: these credentials may not write as {:?}",
+                self.lead
+            ));
+        }
+        match result {
             Ok(msg) => match serde_json::from_slice::<WriteReply>(&msg.payload) {
                 Ok(reply) => reply.outcome,
                 Err(e) => Outcome::Unknown {
