@@ -1422,3 +1422,84 @@ async fn a_token_from_a_command_connects_and_a_wrong_one_is_refused() {
         "{failed:?}"
     );
 }
+
+/// Where a team dashboard's cold start goes: `SL_COLD_N` conversations (default 20,000) put
+/// straight into a bucket, then a fresh [`Mirror`]'s full state and the snapshot built from it,
+/// timed apart. Run it at two sizes to see how it grows (BENCHMARKS.md).
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "a benchmark: prints figures for BENCHMARKS.md"]
+async fn cold_start_watch_figures() {
+    use shiftlead::team::view::Mirror;
+    let Some(nats) = NatsServer::start() else {
+        return;
+    };
+    let n: usize = std::env::var("SL_COLD_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20_000);
+    let sim = sim::start(
+        SimConfig::demo_of(SimVendor::Intercom, clock()),
+        "127.0.0.1:0".parse().unwrap(),
+    )
+    .await
+    .unwrap();
+    let backend = Vendor::Intercom
+        .simulator_client(
+            sim.base_url(),
+            secrecy::SecretString::from(sim.token.clone()),
+            Duration::from_secs(10),
+            clock(),
+        )
+        .unwrap();
+    let template = backend
+        .snapshot()
+        .await
+        .unwrap()
+        .conversations
+        .iter()
+        .next()
+        .cloned()
+        .unwrap();
+    let bus = Bus::connect(&settings(&nats.url, "cold", "bench"))
+        .await
+        .unwrap();
+    let buckets = Buckets::open(&bus, true, Duration::from_secs(3))
+        .await
+        .unwrap();
+    let started = Instant::now();
+    for chunk in (0..n).collect::<Vec<_>>().chunks(2000) {
+        let puts = chunk.iter().map(|i| {
+            let mut c = template.clone();
+            c.id = ConversationId(format!("{i}"));
+            let value = serde_json::to_vec(&c).unwrap();
+            let store = buckets.convs.clone();
+            async move {
+                store
+                    .put(format!("{}{i}", records::CONV), value.into())
+                    .await
+            }
+        });
+        for r in futures::future::join_all(puts).await {
+            r.unwrap();
+        }
+    }
+    eprintln!("put {n} conversations in {:?}", started.elapsed());
+    let started = Instant::now();
+    let mirror = Mirror::start(&buckets);
+    assert!(mirror.wait_ready(Duration::from_secs(300)).await);
+    let watched = started.elapsed();
+    let built = Instant::now();
+    let held = mirror.with(|h| {
+        h.convs
+            .values()
+            .cloned()
+            .collect::<shiftlead::domain::Conversations>()
+            .len()
+    });
+    let bad = mirror.with(|h| h.bad.iter().next().map(|(k, v)| format!("{k}: {v}")));
+    assert_eq!(held, n, "{bad:?}");
+    eprintln!(
+        "cold start of {n} conversations: full state watched in {watched:?}, snapshot's map built in {:?}",
+        built.elapsed()
+    );
+}

@@ -239,6 +239,19 @@ pub struct Buckets {
     pub blocks: kv::Store,
 }
 
+/// `true` when `store` holds no message now. Asks the server: `kv::Store::status` answers
+/// from the info cached when the handle was opened, so a watch restarted later (or one over a
+/// handle opened before the relay's first publish) would take a full bucket for empty, call
+/// itself current with nothing, and show the entries as they trickle in.
+pub async fn is_empty(store: &kv::Store) -> Result<bool, String> {
+    store
+        .stream
+        .get_info()
+        .await
+        .map(|i| i.state.messages == 0)
+        .map_err(|e| e.to_string())
+}
+
 /// Largest value a record may have (well under the 1 MiB default `max_payload`).
 pub const MAX_VALUE: i32 = 256 * 1024;
 

@@ -240,7 +240,7 @@ async fn watch_blocks_once(
     held: &Mutex<BTreeMap<String, BlockRecord>>,
 ) -> Result<(), String> {
     let lock = || held.lock().unwrap_or_else(PoisonError::into_inner);
-    let empty = store.status().await.map_err(|e| e.to_string())?.values() == 0;
+    let empty = super::bus::is_empty(store).await?;
     let mut entries = store
         .watch_with_history(">")
         .await
