@@ -456,3 +456,82 @@ impl App {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::{Effect, SyncMsg, View};
+    use crate::domain::blocks::Block;
+    use crate::domain::{Policy, PresenceStatus, fixture};
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use std::time::Duration;
+
+    /// An app holding one away teammate whose block (started by alice) is over at `t0`.
+    fn app_with_block(shared: bool) -> (App, Snapshot, Block) {
+        let now = fixture::t0();
+        let mut s = fixture::snapshot(now);
+        let mut ana = fixture::teammate("7");
+        ana.presence = fixture::presence(PresenceStatus::Away);
+        s.teammates = vec![ana].into();
+        let mut app = App::new(Policy::default(), Duration::from_secs(5), false);
+        app.on_sync(
+            SyncMsg::Snapshot {
+                snapshot: Box::new(s.clone()),
+                delta: None,
+                took: Duration::ZERO,
+                budget: Default::default(),
+                capabilities: Box::new(fixture::capabilities()),
+            },
+            now,
+        );
+        let block = Block {
+            teammate: TeammateId("7".into()),
+            name: "7".into(),
+            reason: None,
+            label: "Training".into(),
+            start: now - jiff::SignedDuration::from_mins(15),
+            end: now - jiff::SignedDuration::from_secs(1),
+            by: shared.then(|| "alice".to_owned()),
+        };
+        if shared {
+            app.on_shared_blocks(vec![block.clone()]);
+        } else {
+            app.blocks = vec![block.clone()];
+        }
+        app.take_effects();
+        (app, s, block)
+    }
+
+    #[test]
+    fn a_solo_dashboard_ends_its_blocks_a_team_one_leaves_them_to_the_relay() {
+        let (mut solo, s, _) = app_with_block(false);
+        solo.reconcile_blocks(&s, fixture::t0());
+        let effects = solo.take_effects();
+        assert!(effects.iter().any(|e| matches!(e, Effect::SaveBlocks(_))));
+        assert!(solo.blocks.is_empty());
+
+        let (mut team, s, block) = app_with_block(true);
+        assert!(team.blocks_shared);
+        team.reconcile_blocks(&s, fixture::t0());
+        assert_eq!(team.take_effects(), Vec::new(), "a team dashboard wrote");
+        assert_eq!(team.blocks, vec![block.clone()]);
+        // `b` on the blocked teammate asks the relay to end it; nothing is saved locally.
+        team.view = View::Teammate(block.teammate.clone());
+        team.on_key(KeyEvent::new(KeyCode::Char('b'), KeyModifiers::NONE));
+        assert_eq!(
+            team.take_effects(),
+            vec![Effect::EndSharedBlocks(vec![block.teammate.clone()])]
+        );
+        assert!(team.overlay.is_none());
+        // The relay ends blocks without this dashboard: quitting asks nothing.
+        team.view = View::Main;
+        team.on_key(KeyEvent::new(KeyCode::Char('q'), KeyModifiers::NONE));
+        assert!(team.quit, "{:?}", team.message);
+        // The watch's next answer replaces the blocks; an unchanged one does not redraw.
+        team.dirty = false;
+        team.on_shared_blocks(vec![block]);
+        assert!(!team.dirty);
+        team.on_shared_blocks(Vec::new());
+        assert!(team.dirty && team.blocks.is_empty());
+    }
+}
