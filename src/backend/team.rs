@@ -225,9 +225,12 @@ pub const TEMPLATE: &str = r#"[backend]
 kind = "team"
 nats_url = "nats://127.0.0.1:4222"
 workspace = "default"
-# Your NATS user; its password comes from this variable (or use `credentials = FILE`).
+# Your NATS user; its password comes from this variable, else `password_command`.
 # user = "alice"
 password_env = "SHIFTLEAD_NATS_PASSWORD"
+# password_command = "pass show nats/alice"
+# Or: `credentials = FILE` (.creds), `nkey_file = FILE` (an nkey seed; set `lead` too), or a
+# token from $SHIFTLEAD_NATS_TOKEN (`token_env`) / `token_command`.
 # Data older than this is shown as stale.
 stale_after = "30s"
 # How long a write may take at the relay.
