@@ -94,6 +94,11 @@ pub async fn run(backend: Arc<dyn Helpdesk>, options: DashboardOptions) -> color
         options.clock.clone(),
         options.read_only,
     ));
+    // Where the team keeps its blocks (team mode), they replace `blocks.json`.
+    let shared_blocks = backend.write_relay().filter(|r| r.blocks().is_some());
+    if let Some(blocks) = shared_blocks.as_ref().and_then(|r| r.blocks()) {
+        app.on_shared_blocks(blocks);
+    }
     let (done_tx, mut done_rx) = mpsc::unbounded_channel::<Done>();
     let recorder = options.history.clone().map(|(path, settings)| {
         let tx = done_tx.clone();
@@ -180,7 +185,12 @@ pub async fn run(backend: Arc<dyn Helpdesk>, options: DashboardOptions) -> color
                 Some(Done::Conversation(id, result, link)) => app.on_conversation(&id, result, link),
                 None => {}
             },
-            _ = tick.tick() => app.on_tick(),
+            _ = tick.tick() => {
+                app.on_tick();
+                if let Some(blocks) = shared_blocks.as_ref().and_then(|r| r.blocks()) {
+                    app.on_shared_blocks(blocks);
+                }
+            }
             _ = &mut quit => break Ok(()),
         }
         for effect in app.take_effects() {
@@ -198,6 +208,31 @@ pub async fn run(backend: Arc<dyn Helpdesk>, options: DashboardOptions) -> color
                         tokio::task::spawn_blocking(move || {
                             if let Err(e) = crate::state::save_blocks(&path, &blocks) {
                                 tracing::error!(path = %path.display(), error = %e, "cannot save blocks");
+                            }
+                        });
+                    }
+                }
+                Effect::StartSharedBlock(block) => {
+                    if let Some(relay) = shared_blocks.clone() {
+                        tokio::spawn(async move {
+                            let name = block.name.clone();
+                            if let Err(why) = relay.start_block(block).await {
+                                let _ = tx.send(Done::Message(format!(
+                                    "{name} is away but the block did not start ({why}): set them back yourself"
+                                )));
+                            }
+                        });
+                    }
+                }
+                Effect::EndSharedBlocks(teammates) => {
+                    if let Some(relay) = shared_blocks.clone() {
+                        tokio::spawn(async move {
+                            for t in teammates {
+                                let line = relay
+                                    .end_block(&t)
+                                    .await
+                                    .unwrap_or_else(|why| format!("the block did not end: {why}"));
+                                let _ = tx.send(Done::Message(line));
                             }
                         });
                     }

@@ -465,11 +465,10 @@ async fn run_relay(
     let settings = shiftlead::team::bus_settings(
         &r.nats_url,
         &r.workspace,
-        r.user.as_deref(),
-        &r.password_env,
-        r.credentials.as_deref(),
+        shiftlead::team::AuthSource::of_relay(r),
         format!("shiftlead relay {id}"),
-    );
+    )
+    .wrap_err("the relay's bus ([relay])")?;
     let conn = connect(config, clock.clone()).await?;
     let bus = Bus::connect(&settings)
         .await

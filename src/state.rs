@@ -66,6 +66,7 @@ mod tests {
             label: "Training".into(),
             start: t(0),
             end: t(1800),
+            by: None,
         };
         save_blocks(&path, std::slice::from_ref(&b)).unwrap();
         assert_eq!(load_blocks(&path).0, vec![b]);

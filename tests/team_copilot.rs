@@ -25,6 +25,8 @@ fn settings(url: &str, ws: &str, name: &str) -> BusSettings {
         workspace: ws.to_owned(),
         user: None,
         password: None,
+        token: None,
+        nkey: None,
         credentials: None,
         name: name.into(),
     }
@@ -494,6 +496,7 @@ async fn blocks_end_exactly_once_with_two_relays_and_two_leads() {
         label: "Training".into(),
         start: now,
         end,
+        by: None,
     };
     let raced = blocks.start(block(0), "alice").await.unwrap();
     let alone = blocks.start(block(1), "alice").await.unwrap();
@@ -876,4 +879,627 @@ async fn measure(nats: &NatsServer, vendor: SimVendor, webhooks: bool, n: usize)
     poller.abort();
     forwarder.abort();
     out
+}
+
+/// The app's `b` in team mode: alice's dashboard blocks a teammate through the same keys as
+/// solo mode; the block goes to the shared bucket (never `blocks.json`), bob's dashboard shows
+/// it with who started it, alice's dashboard exits, and the relay sets the teammate back on
+/// time with one audit entry naming alice. A second block ended early by bob goes through the
+/// same compare-and-set: alice ending it after him writes nothing.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_block_started_with_b_ends_at_the_relay_after_the_dashboard_exits() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use shiftlead::app::{App, Effect, Overlay, View};
+    use shiftlead::backend::{Budget, WriteRelay};
+    use shiftlead::domain::Policy;
+    let Some(nats) = NatsServer::start() else {
+        return;
+    };
+    let (w, relays) = Workspace::start(
+        &nats,
+        SimVendor::Intercom,
+        "appblocks",
+        Duration::from_secs(1),
+        false,
+        1,
+    )
+    .await;
+
+    /// A dashboard's app over a lead's view, fed as the loop feeds it.
+    async fn feed(app: &mut App, view: &Arc<dyn Helpdesk>, relay: &Arc<dyn WriteRelay>) {
+        let mut snapshot = view.snapshot().await.unwrap();
+        app.policy.apply(&mut snapshot);
+        app.on_sync(
+            shiftlead::sync::SyncMsg::Snapshot {
+                delta: None,
+                snapshot: Box::new(snapshot),
+                took: Duration::from_millis(1),
+                budget: Budget::default(),
+                capabilities: Box::new(view.capabilities()),
+            },
+            jiff::Timestamp::now(),
+        );
+        app.on_shared_blocks(relay.blocks().expect("team mode shares its blocks"));
+    }
+    fn key(app: &mut App, code: KeyCode) {
+        app.on_key(KeyEvent::new(code, KeyModifiers::NONE));
+    }
+    /// Presses `b` on `who` (then Enter on the first length, `y` if asked) and runs the
+    /// effects as the dashboard does; the shared blocks it asked for, and the lines it showed.
+    async fn press_b(
+        app: &mut App,
+        exec: &shiftlead::writes::Executor,
+        relay: &Arc<dyn WriteRelay>,
+        who: &shiftlead::domain::TeammateId,
+        block_for: Duration,
+    ) -> Vec<String> {
+        app.view = View::Teammate(who.clone());
+        key(app, KeyCode::Char('b'));
+        if matches!(app.overlay, Some(Overlay::Picker(_))) {
+            key(app, KeyCode::Enter);
+        }
+        if matches!(app.overlay, Some(Overlay::Confirm(_))) {
+            key(app, KeyCode::Char('y'));
+        }
+        let mut lines = Vec::new();
+        loop {
+            let effects = app.take_effects();
+            if effects.is_empty() {
+                return lines;
+            }
+            for e in effects {
+                match e {
+                    Effect::Run { plan, undo } => {
+                        let reports = exec.run_all(plan, undo).await;
+                        app.on_writes(reports, undo, jiff::Timestamp::now());
+                    }
+                    Effect::StartSharedBlock(mut block) => {
+                        assert_eq!(
+                            block.end.duration_since(block.start).as_mins(),
+                            15,
+                            "the first length on offer"
+                        );
+                        // The test's block is short; the path is the dashboard's.
+                        block.end = block
+                            .start
+                            .checked_add(jiff::SignedDuration::try_from(block_for).unwrap())
+                            .unwrap();
+                        relay.start_block(block).await.expect("block started");
+                        lines.push("started".into());
+                    }
+                    Effect::EndSharedBlocks(ts) => {
+                        for t in ts {
+                            lines.push(relay.end_block(&t).await.unwrap_or_else(|e| e));
+                        }
+                    }
+                    Effect::SaveBlocks(_) => panic!("team mode saved blocks.json"),
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    let (alice_view, _alice_log, alice_exec) = lead(&w, "alice").await;
+    let (bob_view, bob_log, bob_exec) = lead(&w, "bob").await;
+    let alice_relay = alice_view.write_relay().unwrap();
+    let bob_relay = bob_view.write_relay().unwrap();
+    let mut alice = App::new(Policy::default(), Duration::from_secs(1), false);
+    let mut bob = App::new(Policy::default(), Duration::from_secs(1), false);
+    feed(&mut alice, &alice_view, &alice_relay).await;
+    feed(&mut bob, &bob_view, &bob_relay).await;
+    assert!(alice.blocks_shared && alice.blocks.is_empty());
+    let snap = alice_view.snapshot().await.unwrap();
+    let online: Vec<_> = snap
+        .teammates
+        .iter()
+        .filter(|t| !t.presence.is_away())
+        .map(|t| (t.id.clone(), t.name.clone()))
+        .take(2)
+        .collect();
+    assert_eq!(online.len(), 2, "two teammates on the queue");
+    let (ana, ana_name) = online[0].clone();
+
+    // Alice blocks Ana with `b`: the away write runs at the relay, the block goes to KV.
+    let lines = press_b(
+        &mut alice,
+        &alice_exec,
+        &alice_relay,
+        &ana,
+        Duration::from_secs(3),
+    )
+    .await;
+    assert_eq!(lines, ["started"], "{:?}", alice.message);
+    let started = jiff::Timestamp::now();
+    wait_for(Duration::from_secs(3), async || {
+        let s = bob_view.snapshot().await.ok()?;
+        s.teammate(&ana)
+            .is_some_and(|t| t.presence.is_away())
+            .then_some(())
+    })
+    .await
+    .expect("Ana away in the published state");
+    // Bob's dashboard shows the team's block, with who started it.
+    let seen = wait_for(Duration::from_secs(2), async || {
+        feed(&mut bob, &bob_view, &bob_relay).await;
+        bob.blocks.iter().find(|b| b.teammate == ana).cloned()
+    })
+    .await
+    .expect("bob's dashboard shows alice's block");
+    assert_eq!(seen.by.as_deref(), Some("alice"));
+    // A second block on Ana is refused, naming the first one's lead.
+    let again = bob_relay.start_block(seen.clone()).await;
+    assert!(
+        again
+            .as_ref()
+            .is_err_and(|e| e.contains("started by alice")),
+        "{again:?}"
+    );
+    // Alice's dashboard exits (no confirmation needed to quit: the relay ends the block).
+    key(&mut alice, KeyCode::Char('q'));
+    assert!(alice.quit, "quit at once: {:?}", alice.message);
+    drop((alice, alice_exec, alice_relay, alice_view));
+
+    // The relay sets Ana back on time with nobody's dashboard doing it.
+    let back = wait_for(Duration::from_secs(8), async || {
+        let s = bob_view.snapshot().await.ok()?;
+        s.teammate(&ana)
+            .is_some_and(|t| !t.presence.is_away())
+            .then(jiff::Timestamp::now)
+    })
+    .await
+    .expect("Ana set back by the relay");
+    let took = back.duration_since(started).as_secs_f64();
+    assert!(
+        (2.5..6.0).contains(&took),
+        "set back {took:.1}s after a 3 s block"
+    );
+    let log = {
+        let log = bob_log.clone();
+        tokio::task::spawn_blocking(move || log.recent(50))
+            .await
+            .unwrap()
+            .unwrap()
+    };
+    let backs: Vec<_> = log
+        .iter()
+        .filter(|e| e.action == format!("block over: set {ana_name} back"))
+        .collect();
+    assert_eq!(backs.len(), 1, "{log:#?}");
+    assert_eq!(backs[0].lead.as_deref(), Some("alice"));
+    feed(&mut bob, &bob_view, &bob_relay).await;
+    assert!(
+        !bob.blocks.iter().any(|b| b.teammate == ana),
+        "the ended block is gone from the team's blocks"
+    );
+
+    // Bob blocks Ben for a minute, then ends it early with `b` again: his end wins the CAS;
+    // a late end from another lead writes nothing.
+    let (ben, ben_name) = online[1].clone();
+    let lines = press_b(
+        &mut bob,
+        &bob_exec,
+        &bob_relay,
+        &ben,
+        Duration::from_secs(60),
+    )
+    .await;
+    assert_eq!(lines, ["started"]);
+    wait_for(Duration::from_secs(2), async || {
+        feed(&mut bob, &bob_view, &bob_relay).await;
+        bob.blocks.iter().any(|b| b.teammate == ben).then_some(())
+    })
+    .await
+    .expect("bob's block shown");
+    let lines = press_b(&mut bob, &bob_exec, &bob_relay, &ben, Duration::ZERO).await;
+    assert_eq!(lines, [format!("block ended: {ben_name} set back")]);
+    let (carol_view, _carol_log, _carol_exec) = lead(&w, "carol").await;
+    let late = carol_view.write_relay().unwrap().end_block(&ben).await;
+    assert_eq!(late, Ok(format!("{ben} has no running block")));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let log = tokio::task::spawn_blocking(move || bob_log.recent(50))
+        .await
+        .unwrap()
+        .unwrap();
+    let ben_backs: Vec<_> = log
+        .iter()
+        .filter(|e| e.action == format!("block over: set {ben_name} back"))
+        .collect();
+    assert_eq!(ben_backs.len(), 1, "{log:#?}");
+    assert_eq!(ben_backs[0].lead.as_deref(), Some("bob"));
+    for r in relays {
+        r.stop().await;
+    }
+}
+
+/// The lead permissions the README's recipe gives (workspace `perm`): send their own writes
+/// and block requests, read the buckets and the audit stream, hold rebalance leases; never
+/// write the buckets or the stream.
+fn lead_permissions(lead: &str) -> String {
+    format!(
+        r#"permissions: {{
+      publish: {{ allow: ["sl.perm.cmd.{lead}.>", "$JS.API.INFO", "$JS.API.STREAM.INFO.*",
+        "$JS.API.CONSUMER.CREATE.>", "$JS.API.CONSUMER.DELETE.>", "$JS.API.CONSUMER.INFO.>",
+        "$JS.API.CONSUMER.MSG.NEXT.>", "$JS.API.DIRECT.GET.>", "$JS.API.STREAM.MSG.GET.*",
+        "$JS.ACK.>", "$JS.FC.>", "$KV.sl_perm_leases.rebalance.>"] }}
+      subscribe: {{ allow: ["_INBOX.>"] }}
+    }}"#
+    )
+}
+
+/// Each lead with their own NATS credentials against a server whose config defines them: a
+/// relay user, alice by user and password (from a command), bob by an nkey seed file. Leads
+/// read the workspace and send writes, but a lead's KV put or audit append is refused (no
+/// forged state); the audit entry of a relayed write names the lead the server authenticated,
+/// and alice claiming to be bob is refused by the server, nothing sent, nothing applied.
+#[tokio::test(flavor = "multi_thread")]
+async fn each_lead_with_their_own_credentials_cannot_forge_state_or_a_name() {
+    use shiftlead::backend::team::TeamConfig;
+    use shiftlead::domain::PresenceStatus;
+    use shiftlead::domain::actions::{self, Outcome, PresenceChange};
+    use shiftlead::team::AuthSource;
+    let bob_key = nkeys::KeyPair::new_user();
+    let auth = format!(
+        r#"authorization {{
+  users = [
+    {{ user: relay, password: "relay-pw" }}
+    {{ user: alice, password: "alice-pw", {} }}
+    {{ nkey: "{}", {} }}
+  ]
+}}"#,
+        lead_permissions("alice"),
+        bob_key.public_key(),
+        lead_permissions("bob"),
+    );
+    let Some(nats) = NatsServer::start_with(&auth) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let bob_seed = dir.path().join("bob.nk");
+    std::fs::write(&bob_seed, bob_key.seed().unwrap()).unwrap();
+
+    // No credentials: refused at connect.
+    let anon = Bus::connect(&settings(&nats.url, "perm", "anon")).await;
+    assert!(anon.is_err(), "an anonymous client connected");
+
+    // The relay, as user `relay` (password from its variable's command form).
+    let mut config = SimConfig::demo_of(SimVendor::Intercom, clock());
+    config.webhook = None;
+    let sim = sim::start(config, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    sim.set_quiet(true);
+    let relay_settings = shiftlead::team::bus_settings(
+        &nats.url,
+        "perm",
+        AuthSource {
+            user: Some("relay"),
+            password_env: "SHIFTLEAD_TEST_UNSET_RELAY_PW",
+            password_command: Some("printf relay-pw"),
+            token_env: "SHIFTLEAD_TEST_UNSET_TOKEN",
+            token_command: None,
+            credentials: None,
+            nkey_file: None,
+        },
+        "relay r0".into(),
+    )
+    .unwrap();
+    assert!(
+        !format!("{relay_settings:?}").contains("relay-pw"),
+        "the password shows in Debug"
+    );
+    let backend = Vendor::Intercom
+        .simulator_client(
+            sim.base_url(),
+            secrecy::SecretString::from(sim.token.clone()),
+            Duration::from_secs(10),
+            clock(),
+        )
+        .unwrap();
+    let relay_bus = Bus::connect(&relay_settings).await.unwrap();
+    let relay_audit = shiftlead::audit::Audit::open(&dir.path().join("audit.log")).unwrap();
+    let r = Relay::new(
+        relay_bus.clone(),
+        backend,
+        Some(relay_audit),
+        clock(),
+        RelaySettings {
+            id: "r0".into(),
+            lease: Duration::from_secs(3),
+            refresh: Duration::from_secs(1),
+        },
+    )
+    .await
+    .unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let relay_task = tokio::spawn(r.run(async move {
+        let _ = stopped.await;
+    }));
+    let buckets = Buckets::open(&relay_bus, false, Duration::ZERO)
+        .await
+        .unwrap();
+    wait_for(Duration::from_secs(15), async || {
+        let v = buckets.meta.get(records::HEARTBEAT).await.ok()??;
+        serde_json::from_slice::<Heartbeat>(&v)
+            .ok()
+            .filter(|b| b.polls > 0)
+    })
+    .await
+    .expect("a first poll published");
+
+    let team = |lead: Option<&str>| TeamConfig {
+        nats_url: nats.url.clone(),
+        workspace: "perm".into(),
+        lead: lead.map(str::to_owned),
+        stale_after: Duration::from_secs(5),
+        timeout: Duration::from_secs(3),
+        ..Default::default()
+    };
+    let alice_config = TeamConfig {
+        user: Some("alice".into()),
+        password_env: "SHIFTLEAD_TEST_UNSET_ALICE_PW".into(),
+        password_command: Some("printf alice-pw".into()),
+        ..team(None)
+    };
+    let bob_config = TeamConfig {
+        nkey_file: Some(bob_seed.clone()),
+        ..team(Some("bob"))
+    };
+    // A wrong password is refused at connect, with no secret in the error.
+    let wrong = shiftlead::team::connect_view(&TeamConfig {
+        password_command: Some("printf guess".into()),
+        ..alice_config.clone()
+    })
+    .await;
+    let why = wrong.err().expect("a wrong password connected").to_string();
+    assert!(!why.contains("guess"), "{why}");
+
+    let open = async |c: &TeamConfig| {
+        let (view, log) = shiftlead::team::connect_view(c).await.unwrap();
+        let view: Arc<dyn Helpdesk> = Arc::new(view);
+        let exec = shiftlead::writes::Executor::new(view.clone(), None, clock(), false);
+        (view, log, exec)
+    };
+    let (alice_view, alice_log, alice) = open(&alice_config).await;
+    let (bob_view, _bob_log, bob) = open(&bob_config).await;
+    // Both read the workspace.
+    let snap = alice_view.snapshot().await.unwrap();
+    assert!(!snap.teammates.is_empty());
+    assert_eq!(
+        bob_view.snapshot().await.unwrap().teammates.len(),
+        snap.teammates.len()
+    );
+
+    // Alice cannot forge state: a KV put and an audit append are refused by the server.
+    let alice_bus = Bus::connect(
+        &shiftlead::team::bus_settings(
+            &nats.url,
+            "perm",
+            AuthSource::of_team(&alice_config),
+            "alice raw".into(),
+        )
+        .unwrap(),
+    )
+    .await
+    .unwrap();
+    let her = Buckets::open(&alice_bus, false, Duration::ZERO)
+        .await
+        .unwrap();
+    let forged = her.convs.put("c.forged", b"{}".to_vec().into()).await;
+    assert!(forged.is_err(), "a lead's KV put was accepted");
+    let forged_block = her.blocks.put("b.forged", b"{}".to_vec().into()).await;
+    assert!(forged_block.is_err(), "a lead's block put was accepted");
+    assert!(buckets.convs.get("c.forged").await.unwrap().is_none());
+    assert!(buckets.blocks.get("b.forged").await.unwrap().is_none());
+    let appended = async {
+        alice_bus
+            .js
+            .publish("sl.perm.audit.applied", b"{}".to_vec().into())
+            .await?
+            .await
+    }
+    .await;
+    assert!(appended.is_err(), "a lead appended to the audit stream");
+
+    // Relayed writes: the audit names who the server authenticated.
+    let online: Vec<_> = snap
+        .teammates
+        .iter()
+        .filter(|t| !t.presence.is_away())
+        .map(|t| t.id.clone())
+        .take(3)
+        .collect();
+    assert_eq!(online.len(), 3);
+    let away = PresenceChange {
+        status: PresenceStatus::Away,
+        reason: None,
+    };
+    let plan = |i: usize| actions::plan_presence(&snap, &online[i], away.clone()).unwrap();
+    let a = alice.run(plan(0), false).await;
+    assert!(matches!(a.outcome, Outcome::Applied { .. }), "{a:?}");
+    let b = bob.run(plan(1), false).await;
+    assert!(matches!(b.outcome, Outcome::Applied { .. }), "{b:?}");
+    let before = away_writes(&sim);
+
+    // Alice claiming to be bob: her credentials may not send on bob's subject.
+    let (mallory_view, _mlog, mallory) = open(&TeamConfig {
+        lead: Some("bob".into()),
+        ..alice_config.clone()
+    })
+    .await;
+    let m = mallory.run(plan(2), false).await;
+    match &m.outcome {
+        Outcome::NotApplied { error } => {
+            assert!(error.contains("refused"), "{error}");
+            assert!(error.contains("nothing changed"), "{error}");
+        }
+        other => panic!("alice as bob: {other:?}"),
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        away_writes(&sim),
+        before,
+        "the forged write reached the helpdesk"
+    );
+    drop(mallory_view);
+
+    let log = tokio::task::spawn_blocking(move || alice_log.recent(50))
+        .await
+        .unwrap()
+        .unwrap();
+    let lead_of = |label: &str| {
+        log.iter()
+            .filter(|e| e.action == label && e.outcome == "applied")
+            .map(|e| e.lead.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        lead_of(&plan(0).label),
+        [Some("alice".to_owned())],
+        "{log:#?}"
+    );
+    assert_eq!(
+        lead_of(&plan(1).label),
+        [Some("bob".to_owned())],
+        "{log:#?}"
+    );
+    assert!(
+        log.iter().all(|e| e.action != plan(2).label),
+        "the refused write was audited: {log:#?}"
+    );
+    let _ = stop.send(());
+    let _ = relay_task.await;
+}
+
+/// A server with one token: the token from `token_command` connects, a wrong one is refused
+/// (and the error does not carry it), none at all is refused.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_token_from_a_command_connects_and_a_wrong_one_is_refused() {
+    use shiftlead::team::AuthSource;
+    let Some(nats) = NatsServer::start_with("authorization { token: \"team-t0ken\" }") else {
+        return;
+    };
+    let with = |command: Option<&'static str>| {
+        shiftlead::team::bus_settings(
+            &nats.url,
+            "tok",
+            AuthSource {
+                user: None,
+                password_env: "SHIFTLEAD_TEST_UNSET_PW",
+                password_command: None,
+                token_env: "SHIFTLEAD_TEST_UNSET_TOKEN",
+                token_command: command,
+                credentials: None,
+                nkey_file: None,
+            },
+            "token test".into(),
+        )
+        .unwrap()
+    };
+    let good = with(Some("printf team-t0ken"));
+    assert!(!format!("{good:?}").contains("team-t0ken"));
+    Bus::connect(&good).await.expect("the right token connects");
+    let wrong = Bus::connect(&with(Some("printf not-it"))).await;
+    let why = wrong.err().expect("a wrong token connected").to_string();
+    assert!(!why.contains("not-it"), "{why}");
+    assert!(
+        Bus::connect(&with(None)).await.is_err(),
+        "no token connected"
+    );
+    // A command that fails is an error naming the key, not a silent anonymous connect.
+    let failed = shiftlead::team::bus_settings(
+        &nats.url,
+        "tok",
+        AuthSource {
+            token_command: Some("exit 3"),
+            ..AuthSource::of_team(&Default::default())
+        },
+        "token test".into(),
+    );
+    assert!(
+        failed
+            .as_ref()
+            .is_err_and(|e| e.to_string().contains("token_command")),
+        "{failed:?}"
+    );
+}
+
+/// Where a team dashboard's cold start goes: `SL_COLD_N` conversations (default 20,000) put
+/// straight into a bucket, then a fresh [`Mirror`]'s full state and the snapshot built from it,
+/// timed apart. Run it at two sizes to see how it grows (BENCHMARKS.md).
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "a benchmark: prints figures for BENCHMARKS.md"]
+async fn cold_start_watch_figures() {
+    use shiftlead::team::view::Mirror;
+    let Some(nats) = NatsServer::start() else {
+        return;
+    };
+    let n: usize = std::env::var("SL_COLD_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20_000);
+    let sim = sim::start(
+        SimConfig::demo_of(SimVendor::Intercom, clock()),
+        "127.0.0.1:0".parse().unwrap(),
+    )
+    .await
+    .unwrap();
+    let backend = Vendor::Intercom
+        .simulator_client(
+            sim.base_url(),
+            secrecy::SecretString::from(sim.token.clone()),
+            Duration::from_secs(10),
+            clock(),
+        )
+        .unwrap();
+    let template = backend
+        .snapshot()
+        .await
+        .unwrap()
+        .conversations
+        .iter()
+        .next()
+        .cloned()
+        .unwrap();
+    let bus = Bus::connect(&settings(&nats.url, "cold", "bench"))
+        .await
+        .unwrap();
+    let buckets = Buckets::open(&bus, true, Duration::from_secs(3))
+        .await
+        .unwrap();
+    let started = Instant::now();
+    for chunk in (0..n).collect::<Vec<_>>().chunks(2000) {
+        let puts = chunk.iter().map(|i| {
+            let mut c = template.clone();
+            c.id = ConversationId(format!("{i}"));
+            let value = serde_json::to_vec(&c).unwrap();
+            let store = buckets.convs.clone();
+            async move {
+                store
+                    .put(format!("{}{i}", records::CONV), value.into())
+                    .await
+            }
+        });
+        for r in futures::future::join_all(puts).await {
+            r.unwrap();
+        }
+    }
+    eprintln!("put {n} conversations in {:?}", started.elapsed());
+    let started = Instant::now();
+    let mirror = Mirror::start(&buckets);
+    assert!(mirror.wait_ready(Duration::from_secs(300)).await);
+    let watched = started.elapsed();
+    let built = Instant::now();
+    let held = mirror.with(|h| {
+        h.convs
+            .values()
+            .cloned()
+            .collect::<shiftlead::domain::Conversations>()
+            .len()
+    });
+    let bad = mirror.with(|h| h.bad.iter().next().map(|(k, v)| format!("{k}: {v}")));
+    assert_eq!(held, n, "{bad:?}");
+    eprintln!(
+        "cold start of {n} conversations: full state watched in {watched:?}, snapshot's map built in {:?}",
+        built.elapsed()
+    );
 }

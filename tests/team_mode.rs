@@ -22,6 +22,8 @@ fn settings(url: &str, ws: &str) -> BusSettings {
         workspace: ws.to_owned(),
         user: None,
         password: None,
+        token: None,
+        nkey: None,
         credentials: None,
         name: "test".into(),
     }

@@ -42,6 +42,10 @@ pub enum Effect {
     },
     /// Read the shift's history for `:trends` over this window.
     LoadTrends(crate::history::Window),
+    /// Start this block where the team keeps its blocks ([`App::blocks_shared`]).
+    StartSharedBlock(domain::blocks::Block),
+    /// End these teammates' shared blocks now (one winner per block, whoever races it).
+    EndSharedBlocks(Vec<TeammateId>),
 }
 
 /// What a picker choice does.

@@ -296,6 +296,16 @@ impl App {
             .filter(|t| self.blocks.iter().any(|b| &b.teammate == *t))
             .cloned()
             .collect();
+        if !running.is_empty() && self.blocks_shared {
+            // The team's blocks end through the relay's compare-and-set (one winner, whoever
+            // races it); the status line says how it went.
+            self.message = Some(format!(
+                "ending the block of {} (the relay sets them back)…",
+                self.names_of(&running)
+            ));
+            self.effects.push(super::Effect::EndSharedBlocks(running));
+            return;
+        }
         if !running.is_empty() {
             let back = PresenceChange::online();
             let plan: Vec<_> = running
@@ -336,9 +346,11 @@ impl App {
         }
         let who = self.names_of(&teammates);
         self.overlay = Some(Overlay::Picker(Picker {
-            title: format!(
-                "Block {who} off the queue (set back only while this dashboard runs) for…"
-            ),
+            title: if self.blocks_shared {
+                format!("Block {who} off the queue (the relay sets them back) for…")
+            } else {
+                format!("Block {who} off the queue (set back only while this dashboard runs) for…")
+            },
             items,
             query: String::new(),
             selected: 0,
@@ -369,9 +381,8 @@ impl App {
                 .as_ref()
                 .and_then(|s| s.teammate(&t))
                 .map_or_else(|| t.to_string(), |x| x.name.clone());
-            self.blocks.retain(|b| b.teammate != t);
-            self.blocks.push(crate::domain::blocks::Block {
-                teammate: t,
+            let block = crate::domain::blocks::Block {
+                teammate: t.clone(),
                 name,
                 reason,
                 label,
@@ -379,7 +390,16 @@ impl App {
                 end: now
                     .checked_add(jiff::SignedDuration::from_mins(minutes))
                     .unwrap_or(now),
-            });
+                by: None,
+            };
+            self.blocks.retain(|b| b.teammate != t);
+            if self.blocks_shared {
+                // Shown at once; the team's copy replaces it when the watch brings it.
+                self.blocks.push(block.clone());
+                self.effects.push(super::Effect::StartSharedBlock(block));
+                continue;
+            }
+            self.blocks.push(block);
             changed = true;
         }
         if changed {
@@ -388,11 +408,22 @@ impl App {
         }
     }
 
+    /// The team's blocks as the write relay holds them now (team mode; see
+    /// [`App::blocks_shared`]); redraws only when they changed.
+    pub fn on_shared_blocks(&mut self, blocks: Vec<crate::domain::blocks::Block>) {
+        self.blocks_shared = true;
+        if self.blocks != blocks {
+            self.blocks = blocks;
+            self.dirty = true;
+        }
+    }
+
     /// On every poll: blocks that are over set their teammate back; blocks someone else
     /// overrode are dropped (and the status line says so).
     pub(super) fn reconcile_blocks(&mut self, snapshot: &Snapshot, now: jiff::Timestamp) {
         use crate::domain::blocks::{Step, reconcile};
-        if self.blocks.is_empty() {
+        if self.blocks.is_empty() || self.blocks_shared {
+            // The team's blocks are ended by the relay, on time, with no dashboard running.
             return;
         }
         let (running, steps) = reconcile(&self.blocks, snapshot, now);
@@ -423,5 +454,84 @@ impl App {
         if !notes.is_empty() {
             self.message = Some(notes.join("; "));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::{Effect, SyncMsg, View};
+    use crate::domain::blocks::Block;
+    use crate::domain::{Policy, PresenceStatus, fixture};
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use std::time::Duration;
+
+    /// An app holding one away teammate whose block (started by alice) is over at `t0`.
+    fn app_with_block(shared: bool) -> (App, Snapshot, Block) {
+        let now = fixture::t0();
+        let mut s = fixture::snapshot(now);
+        let mut ana = fixture::teammate("7");
+        ana.presence = fixture::presence(PresenceStatus::Away);
+        s.teammates = vec![ana].into();
+        let mut app = App::new(Policy::default(), Duration::from_secs(5), false);
+        app.on_sync(
+            SyncMsg::Snapshot {
+                snapshot: Box::new(s.clone()),
+                delta: None,
+                took: Duration::ZERO,
+                budget: Default::default(),
+                capabilities: Box::new(fixture::capabilities()),
+            },
+            now,
+        );
+        let block = Block {
+            teammate: TeammateId("7".into()),
+            name: "7".into(),
+            reason: None,
+            label: "Training".into(),
+            start: now - jiff::SignedDuration::from_mins(15),
+            end: now - jiff::SignedDuration::from_secs(1),
+            by: shared.then(|| "alice".to_owned()),
+        };
+        if shared {
+            app.on_shared_blocks(vec![block.clone()]);
+        } else {
+            app.blocks = vec![block.clone()];
+        }
+        app.take_effects();
+        (app, s, block)
+    }
+
+    #[test]
+    fn a_solo_dashboard_ends_its_blocks_a_team_one_leaves_them_to_the_relay() {
+        let (mut solo, s, _) = app_with_block(false);
+        solo.reconcile_blocks(&s, fixture::t0());
+        let effects = solo.take_effects();
+        assert!(effects.iter().any(|e| matches!(e, Effect::SaveBlocks(_))));
+        assert!(solo.blocks.is_empty());
+
+        let (mut team, s, block) = app_with_block(true);
+        assert!(team.blocks_shared);
+        team.reconcile_blocks(&s, fixture::t0());
+        assert_eq!(team.take_effects(), Vec::new(), "a team dashboard wrote");
+        assert_eq!(team.blocks, vec![block.clone()]);
+        // `b` on the blocked teammate asks the relay to end it; nothing is saved locally.
+        team.view = View::Teammate(block.teammate.clone());
+        team.on_key(KeyEvent::new(KeyCode::Char('b'), KeyModifiers::NONE));
+        assert_eq!(
+            team.take_effects(),
+            vec![Effect::EndSharedBlocks(vec![block.teammate.clone()])]
+        );
+        assert!(team.overlay.is_none());
+        // The relay ends blocks without this dashboard: quitting asks nothing.
+        team.view = View::Main;
+        team.on_key(KeyEvent::new(KeyCode::Char('q'), KeyModifiers::NONE));
+        assert!(team.quit, "{:?}", team.message);
+        // The watch's next answer replaces the blocks; an unchanged one does not redraw.
+        team.dirty = false;
+        team.on_shared_blocks(vec![block]);
+        assert!(!team.dirty);
+        team.on_shared_blocks(Vec::new());
+        assert!(team.dirty && team.blocks.is_empty());
     }
 }

@@ -572,7 +572,7 @@ impl App {
     /// Quits, unless off-queue blocks are running: they end only while a dashboard runs, so
     /// the first quit says so and the second one quits.
     fn request_quit(&mut self) {
-        if self.blocks.is_empty() || self.quit_armed {
+        if self.blocks.is_empty() || self.blocks_shared || self.quit_armed {
             self.quit = true;
             return;
         }

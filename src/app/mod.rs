@@ -156,6 +156,10 @@ pub struct App {
     pub coverage_rows: Vec<domain::coverage::InboxCoverage>,
     /// Off-queue blocks in progress.
     pub blocks: Vec<domain::blocks::Block>,
+    /// The blocks are the team's (kept and ended on time by the backend's write relay,
+    /// [`crate::backend::WriteRelay::blocks`]): this dashboard shows them, starts and ends them
+    /// through it, and never ends them itself.
+    pub blocks_shared: bool,
     /// Blocks waiting for their away write: (teammate, minutes, reason, label).
     pub pending_blocks: Vec<(TeammateId, i64, Option<domain::AwayReasonId>, String)>,
     /// Where each inbox of the snapshot sits in its list (rebuilt when the inboxes change).
@@ -264,6 +268,7 @@ impl App {
             arrivals: domain::forecast::ArrivalTracker::new(SignedDuration::from_mins(15)),
             inbox_pos: Default::default(),
             blocks: Vec::new(),
+            blocks_shared: false,
             pending_blocks: Vec::new(),
             coverage: domain::coverage::CoverageConfig::default(),
             coverage_rows: Vec::new(),

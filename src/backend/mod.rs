@@ -312,6 +312,27 @@ pub trait WriteRelay: Send + Sync {
         let _ = plan;
         Ok(None)
     }
+
+    /// The off-queue blocks kept for the whole team, where something outside this dashboard
+    /// ends them on time (team mode: the relay, from KV): who started each, time left.
+    /// `None`: this dashboard keeps its own blocks (and ends them while it runs).
+    fn blocks(&self) -> Option<Vec<crate::domain::blocks::Block>> {
+        None
+    }
+
+    /// Starts a shared block (the away write already confirmed). `Err`: why it is not shared
+    /// (the teammate stays away; the lead is told to set them back).
+    async fn start_block(&self, block: crate::domain::blocks::Block) -> Result<(), String> {
+        let _ = block;
+        Err("this backend keeps no shared blocks".into())
+    }
+
+    /// Ends `teammate`'s shared block now, through the same compare-and-set as its timer (one
+    /// winner, one back write); what happened, for the status line.
+    async fn end_block(&self, teammate: &crate::domain::TeammateId) -> Result<String, String> {
+        let _ = teammate;
+        Err("this backend keeps no shared blocks".into())
+    }
 }
 
 // ---- The backend registry ----

@@ -14,6 +14,9 @@ pub const KIND: &str = "team";
 /// otherwise.
 pub const PASSWORD_ENV: &str = "SHIFTLEAD_NATS_PASSWORD";
 
+/// The environment variable holding a NATS token unless `token_env` says otherwise.
+pub const TOKEN_ENV: &str = "SHIFTLEAD_NATS_TOKEN";
+
 /// `[backend]` with `kind = "team"`: the workspace's state as a relay publishes it.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default)]
@@ -28,9 +31,19 @@ pub struct TeamConfig {
     pub user: Option<String>,
     /// The environment variable holding the NATS password.
     pub password_env: String,
+    /// A shell command printing the NATS password, when the variable is unset.
+    pub password_command: Option<String>,
+    /// The environment variable holding a NATS token (a server with `authorization { token }`).
+    pub token_env: String,
+    /// A shell command printing the NATS token, when the variable is unset.
+    pub token_command: Option<String>,
     /// A NATS credentials file (`.creds`, JWT + nkey seed) instead of user and password.
     pub credentials: Option<PathBuf>,
-    /// The lead's name in the audit log and in locks (default: `user`, else `$USER`).
+    /// A file holding this lead's nkey seed (`SU…`), instead of user and password.
+    pub nkey_file: Option<PathBuf>,
+    /// The lead's name in the audit log and in locks (default: `user`, else `$USER`). The
+    /// server's permissions pin each lead's credentials to `sl.<ws>.cmd.<lead>.>`, so a name
+    /// other than the one the server grants is refused there.
     #[serde(deserialize_with = "optional_token")]
     pub lead: Option<String>,
     /// Relay data older than this is stale: the dashboard keeps it, marked.
@@ -48,7 +61,11 @@ impl TeamConfig {
         "workspace",
         "user",
         "password_env",
+        "password_command",
+        "token_env",
+        "token_command",
         "credentials",
+        "nkey_file",
         "lead",
         "stale_after",
         "timeout",
@@ -70,7 +87,11 @@ impl Default for TeamConfig {
             workspace: "default".into(),
             user: None,
             password_env: PASSWORD_ENV.into(),
+            password_command: None,
+            token_env: TOKEN_ENV.into(),
+            token_command: None,
             credentials: None,
+            nkey_file: None,
             lead: None,
             stale_after: Duration::from_secs(30),
             timeout: Duration::from_secs(60),
@@ -92,8 +113,16 @@ pub struct RelayConfig {
     pub user: Option<String>,
     /// The environment variable holding the relay's NATS password.
     pub password_env: String,
+    /// A shell command printing the relay's NATS password, when the variable is unset.
+    pub password_command: Option<String>,
+    /// The environment variable holding a NATS token.
+    pub token_env: String,
+    /// A shell command printing the NATS token, when the variable is unset.
+    pub token_command: Option<String>,
     /// A NATS credentials file instead of user and password.
     pub credentials: Option<PathBuf>,
+    /// A file holding the relay's nkey seed, instead of user and password.
+    pub nkey_file: Option<PathBuf>,
     /// This relay's name in the lease and heartbeat (default: host name and PID).
     #[serde(deserialize_with = "optional_token")]
     pub id: Option<String>,
@@ -129,7 +158,11 @@ impl Default for RelayConfig {
             workspace: "default".into(),
             user: None,
             password_env: PASSWORD_ENV.into(),
+            password_command: None,
+            token_env: TOKEN_ENV.into(),
+            token_command: None,
             credentials: None,
+            nkey_file: None,
             id: None,
             lease: Duration::from_secs(10),
             refresh: Duration::from_secs(10),
@@ -192,9 +225,12 @@ pub const TEMPLATE: &str = r#"[backend]
 kind = "team"
 nats_url = "nats://127.0.0.1:4222"
 workspace = "default"
-# Your NATS user; its password comes from this variable (or use `credentials = FILE`).
+# Your NATS user; its password comes from this variable, else `password_command`.
 # user = "alice"
 password_env = "SHIFTLEAD_NATS_PASSWORD"
+# password_command = "pass show nats/alice"
+# Or: `credentials = FILE` (.creds), `nkey_file = FILE` (an nkey seed; set `lead` too), or a
+# token from $SHIFTLEAD_NATS_TOKEN (`token_env`) / `token_command`.
 # Data older than this is shown as stale.
 stale_after = "30s"
 # How long a write may take at the relay.

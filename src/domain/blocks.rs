@@ -23,6 +23,9 @@ pub struct Block {
     pub start: Timestamp,
     /// When it ends.
     pub end: Timestamp,
+    /// Who started it, where the blocks are shared by a team (`None`: this dashboard did).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
 }
 
 impl Block {
@@ -142,6 +145,7 @@ mod tests {
             label: "Training".into(),
             start: t(0),
             end: t(end),
+            by: None,
         }
     }
 

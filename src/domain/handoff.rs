@@ -543,6 +543,7 @@ mod tests {
             label: "Training".into(),
             start: t(-600),
             end: t(1200),
+            by: None,
         }];
         let writes = [
             WriteLine {

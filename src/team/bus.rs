@@ -27,6 +27,10 @@ pub struct BusSettings {
     pub user: Option<String>,
     /// Its password.
     pub password: Option<SecretString>,
+    /// A token (a server with `authorization { token }`).
+    pub token: Option<SecretString>,
+    /// An nkey seed.
+    pub nkey: Option<SecretString>,
     /// A credentials file instead.
     pub credentials: Option<PathBuf>,
     /// The connection's name, as the server's monitoring shows it.
@@ -40,6 +44,8 @@ impl std::fmt::Debug for BusSettings {
             .field("workspace", &self.workspace)
             .field("user", &self.user)
             .field("password", &self.password.as_ref().map(|_| "[redacted]"))
+            .field("token", &self.token.as_ref().map(|_| "[redacted]"))
+            .field("nkey", &self.nkey.as_ref().map(|_| "[redacted]"))
             .field("credentials", &self.credentials)
             .field("name", &self.name)
             .finish()
@@ -57,6 +63,8 @@ pub struct Bus {
     pub names: Names,
     connected: Arc<AtomicBool>,
     url: String,
+    /// The server's last "permissions violation" notice (names the subject it refused).
+    refused: Arc<std::sync::Mutex<Option<String>>>,
 }
 
 /// `(major, minor, patch)` of a version string like `2.15.1` or `v2.10.26-beta`.
@@ -100,8 +108,16 @@ impl Bus {
         if let (Some(user), Some(password)) = (&settings.user, &settings.password) {
             options = options.user_and_password(user.clone(), password.expose_secret().to_owned());
         }
+        if let Some(token) = &settings.token {
+            options = options.token(token.expose_secret().to_owned());
+        }
+        if let Some(seed) = &settings.nkey {
+            options = options.nkey(seed.expose_secret().to_owned());
+        }
         let connected = Arc::new(AtomicBool::new(false));
         let flag = connected.clone();
+        let refused: Arc<std::sync::Mutex<Option<String>>> = Arc::default();
+        let noted = refused.clone();
         options = options
             .name(&settings.name)
             .ping_interval(PING)
@@ -109,8 +125,17 @@ impl Bus {
             .request_timeout(Some(Duration::from_secs(5)))
             .event_callback(move |event| {
                 let flag = flag.clone();
+                let noted = noted.clone();
                 async move {
                     match event {
+                        async_nats::Event::ServerError(async_nats::ServerError::Other(e))
+                            if e.to_ascii_lowercase().contains("permissions violation") =>
+                        {
+                            tracing::warn!("bus: the server refused: {e}");
+                            *noted
+                                .lock()
+                                .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(e);
+                        }
                         async_nats::Event::Connected => {
                             flag.store(true, Ordering::SeqCst);
                             tracing::info!("bus: connected");
@@ -136,7 +161,18 @@ impl Bus {
             names: Names::new(&settings.workspace),
             connected,
             url: settings.url.clone(),
+            refused,
         })
+    }
+
+    /// `true` when the server said these credentials may not publish to `subject` (its
+    /// permissions pin each lead to their own subjects).
+    pub fn refused(&self, subject: &str) -> bool {
+        self.refused
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .as_deref()
+            .is_some_and(|e| e.contains(&format!("\"{subject}\"")))
     }
 
     /// `true` while the client is connected (pings answered).
@@ -201,6 +237,19 @@ pub struct Buckets {
     pub leases: kv::Store,
     /// Off-queue blocks.
     pub blocks: kv::Store,
+}
+
+/// `true` when `store` holds no message now. Asks the server: `kv::Store::status` answers
+/// from the info cached when the handle was opened, so a watch restarted later (or one over a
+/// handle opened before the relay's first publish) would take a full bucket for empty, call
+/// itself current with nothing, and show the entries as they trickle in.
+pub async fn is_empty(store: &kv::Store) -> Result<bool, String> {
+    store
+        .stream
+        .get_info()
+        .await
+        .map(|i| i.state.messages == 0)
+        .map_err(|e| e.to_string())
 }
 
 /// Largest value a record may have (well under the 1 MiB default `max_payload`).

@@ -23,6 +23,7 @@
 //! | webhook prompts | `sl.<ws>.hook` | a verified delivery's `Hook`, for the leader to re-read |
 //! | stream audit | `SL_<ws>_AUDIT` | `sl.<ws>.audit.<outcome>`, `Nats-Msg-Id` = attempt + outcome |
 //! | writes | `sl.<ws>.cmd.<lead>.write` | request/reply, queue group `relay`, leader only |
+//! | blocks | `sl.<ws>.cmd.<lead>.block` | request/reply (start / end a shared block), queue group `relay`, leader only |
 
 pub mod audit;
 pub mod bus;
@@ -63,6 +64,9 @@ pub enum TeamError {
         /// Why it failed.
         detail: String,
     },
+    /// The configured credentials could not be had (never carries a secret).
+    #[error("NATS credentials: {0}")]
+    Credentials(String),
     /// Nothing published yet.
     #[error("no relay has published workspace {0:?} yet (start `shiftlead relay`)")]
     NotPublished(String),
@@ -137,8 +141,24 @@ impl Names {
 
     /// The lead a write subject names.
     pub fn lead_of(&self, subject: &str) -> Option<String> {
+        self.lead_of_cmd(subject, "write")
+    }
+
+    /// Where `lead` asks the relay to start or end a shared block.
+    pub fn block_subject(&self, lead: &str) -> String {
+        format!("sl.{}.cmd.{}.block", self.ws, key_part(lead))
+    }
+
+    /// The block requests the relay serves.
+    pub fn block_subjects(&self) -> String {
+        format!("sl.{}.cmd.*.block", self.ws)
+    }
+
+    /// The lead a `sl.<ws>.cmd.<lead>.<verb>` subject names (the server's permissions pin
+    /// each lead's credentials to their own subjects, so this is who authenticated).
+    pub fn lead_of_cmd(&self, subject: &str, verb: &str) -> Option<String> {
         let rest = subject.strip_prefix(&format!("sl.{}.cmd.", self.ws))?;
-        let lead = rest.strip_suffix(".write")?;
+        let lead = rest.strip_suffix(verb)?.strip_suffix('.')?;
         (!lead.is_empty() && !lead.contains('.')).then(|| lead.to_owned())
     }
 }
@@ -160,33 +180,121 @@ pub fn key_part(id: &str) -> String {
     out
 }
 
-/// The bus settings of a config section: its URL, workspace and credentials (the password
-/// read from its environment variable, never from the file).
+/// Where a config section's NATS credentials come from (plain data; nothing read yet).
+#[derive(Debug, Clone, Copy)]
+pub struct AuthSource<'a> {
+    /// NATS user (its password from `password_env`, else `password_command`).
+    pub user: Option<&'a str>,
+    /// The variable holding the password.
+    pub password_env: &'a str,
+    /// A command printing the password.
+    pub password_command: Option<&'a str>,
+    /// The variable holding a token (used when no user, creds or nkey is set).
+    pub token_env: &'a str,
+    /// A command printing the token.
+    pub token_command: Option<&'a str>,
+    /// A `.creds` file (JWT + seed).
+    pub credentials: Option<&'a std::path::Path>,
+    /// A file holding an nkey seed.
+    pub nkey_file: Option<&'a std::path::Path>,
+}
+
+impl<'a> AuthSource<'a> {
+    /// A dashboard's `[backend] kind = "team"`.
+    pub fn of_team(c: &'a crate::backend::team::TeamConfig) -> Self {
+        AuthSource {
+            user: c.user.as_deref(),
+            password_env: &c.password_env,
+            password_command: c.password_command.as_deref(),
+            token_env: &c.token_env,
+            token_command: c.token_command.as_deref(),
+            credentials: c.credentials.as_deref(),
+            nkey_file: c.nkey_file.as_deref(),
+        }
+    }
+
+    /// The relay's `[relay]`.
+    pub fn of_relay(r: &'a crate::backend::team::RelayConfig) -> Self {
+        AuthSource {
+            user: r.user.as_deref(),
+            password_env: &r.password_env,
+            password_command: r.password_command.as_deref(),
+            token_env: &r.token_env,
+            token_command: r.token_command.as_deref(),
+            credentials: r.credentials.as_deref(),
+            nkey_file: r.nkey_file.as_deref(),
+        }
+    }
+}
+
+/// A secret from `env`, else `command`: `Ok(None)` when neither is set; every secret found is
+/// registered for redaction. Errors name the variable or the key, never the secret.
+fn secret(
+    env: &str,
+    command: Option<&str>,
+    key: &str,
+) -> Result<Option<secrecy::SecretString>, TeamError> {
+    use crate::config::token::{TokenError, resolve};
+    let source = crate::backend::TokenSource {
+        env,
+        command,
+        inline: None,
+    };
+    match resolve(&source) {
+        Ok(s) => Ok(Some(s)),
+        Err(TokenError::Missing(_)) => Ok(None),
+        Err(e) => Err(TeamError::Credentials(format!(
+            "{key}: {}",
+            e.to_string().replace("token_command", key)
+        ))),
+    }
+}
+
+/// The bus settings of a config section: its URL, workspace and credentials — a creds file,
+/// an nkey seed file, user and password, or a token; the secrets read from their variable or
+/// command, never from the config file, and never logged.
 pub fn bus_settings(
     url: &str,
     workspace: &str,
-    user: Option<&str>,
-    password_env: &str,
-    credentials: Option<&std::path::Path>,
+    auth: AuthSource<'_>,
     name: String,
-) -> bus::BusSettings {
-    let password = user.and_then(|_| {
-        std::env::var(password_env)
-            .ok()
-            .filter(|p| !p.trim().is_empty())
-            .map(|p| {
-                crate::crash::register_secret(&p);
-                secrecy::SecretString::from(p)
-            })
-    });
-    bus::BusSettings {
+) -> Result<bus::BusSettings, TeamError> {
+    let mut settings = bus::BusSettings {
         url: url.to_owned(),
         workspace: workspace.to_owned(),
-        user: user.map(str::to_owned),
-        password,
-        credentials: credentials.map(std::path::Path::to_path_buf),
+        user: None,
+        password: None,
+        token: None,
+        nkey: None,
+        credentials: auth.credentials.map(std::path::Path::to_path_buf),
         name,
+    };
+    if let Some(path) = auth.nkey_file {
+        let seed = std::fs::read_to_string(path)
+            .map_err(|e| TeamError::Credentials(format!("nkey_file {}: {e}", path.display())))?;
+        let seed = seed.trim();
+        if !seed.starts_with('S') {
+            return Err(TeamError::Credentials(format!(
+                "nkey_file {} holds no nkey seed (it starts with S)",
+                path.display()
+            )));
+        }
+        crate::crash::register_secret(seed);
+        settings.nkey = Some(secrecy::SecretString::from(seed.to_owned()));
+    } else if let Some(user) = auth.user {
+        let password = secret(auth.password_env, auth.password_command, "password_command")?
+            .ok_or_else(|| {
+                TeamError::Credentials(format!(
+                    "no NATS password for user {user:?}: set ${} or password_command",
+                    auth.password_env
+                ))
+            })?;
+        settings.user = Some(user.to_owned());
+        settings.password = Some(password);
+    } else if auth.credentials.is_none() {
+        settings.token = secret(auth.token_env, auth.token_command, "token_command")?;
     }
+    Ok(settings)
 }
 
 /// The lead's name: `lead`, else the NATS user, else `$USER`, else `lead`.
@@ -217,15 +325,14 @@ pub async fn connect_view(
     let settings = bus_settings(
         &config.nats_url,
         &config.workspace,
-        config.user.as_deref(),
-        &config.password_env,
-        config.credentials.as_deref(),
+        AuthSource::of_team(config),
         format!("shiftlead dashboard ({lead})"),
-    );
+    )?;
     let bus = bus::Bus::connect(&settings).await?;
     let stream = bus::audit_stream(&bus, false).await?;
     let audit = std::sync::Arc::new(audit::StreamAudit::new(bus.clone(), stream));
-    let remote = remote::RemoteWrites::new(bus.clone(), lead, config.timeout);
+    let mut remote = remote::RemoteWrites::new(bus.clone(), lead, config.timeout);
+    remote.watch_blocks().await?;
     let view = view::TeamView::open(bus, config.stale_after, remote).await?;
     Ok((view, audit))
 }
@@ -248,5 +355,12 @@ mod tests {
         );
         assert_eq!(n.lead_of("sl.other.cmd.alice.write"), None);
         assert_eq!(n.lead_of("sl.acme.cmd..write"), None);
+        assert_eq!(n.block_subject("bob"), "sl.acme.cmd.bob.block");
+        assert_eq!(
+            n.lead_of_cmd("sl.acme.cmd.bob.block", "block").as_deref(),
+            Some("bob")
+        );
+        assert_eq!(n.lead_of("sl.acme.cmd.bob.block"), None);
+        assert_eq!(n.lead_of_cmd("sl.acme.cmd.bob.write", "block"), None);
     }
 }

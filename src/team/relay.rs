@@ -160,6 +160,14 @@ impl Relay {
             self.executor.clone(),
             lead_rx.clone(),
         ));
+        let block_requests_task = tokio::spawn(block_requests_loop(
+            self.bus.clone(),
+            super::shared::SharedBlocks::new(self.buckets.blocks.clone()),
+            self.executor.clone(),
+            self.mirror.clone(),
+            self.backend.clone(),
+            lead_rx.clone(),
+        ));
         shutdown.await;
         drop(self.hooks.take());
         prompt_task.abort();
@@ -167,6 +175,7 @@ impl Relay {
         lease_task.abort();
         poll_task.abort();
         serve_task.abort();
+        block_requests_task.abort();
         self.executor.wait_idle().await;
         let leading = *lead_rx.borrow();
         if let Some(rev) = leading {
@@ -744,6 +753,82 @@ async fn serve_loop(bus: Bus, executor: Arc<Executor>, mut lead: watch::Receiver
         }
         let _ = sub.unsubscribe().await;
         tracing::info!("relay: no longer serving writes");
+    }
+}
+
+/// Serves the leads' block requests (start, end now) while leading: a start goes into KV for
+/// the timer ([`blocks_loop`]) to end; an end early goes through the same compare-and-set, so
+/// a lead racing the timer or another lead writes nothing twice. The lead is the subject's.
+async fn block_requests_loop(
+    bus: Bus,
+    blocks: super::shared::SharedBlocks,
+    executor: Arc<Executor>,
+    mirror: Mirror,
+    backend: Arc<dyn Helpdesk>,
+    mut lead: watch::Receiver<Option<u64>>,
+) {
+    use super::shared::{BlockReply, BlockRequest};
+    loop {
+        while lead.borrow_and_update().is_none() {
+            if lead.changed().await.is_err() {
+                return;
+            }
+        }
+        let subject = bus.names.block_subjects();
+        let mut sub = match bus.client.queue_subscribe(subject, "relay".into()).await {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::error!(error = %e, "relay: cannot serve block requests");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+        };
+        loop {
+            tokio::select! {
+                msg = sub.next() => {
+                    let Some(msg) = msg else { break };
+                    let (bus, blocks, executor, mirror, backend) = (
+                        bus.clone(),
+                        blocks.clone(),
+                        executor.clone(),
+                        mirror.clone(),
+                        backend.clone(),
+                    );
+                    tokio::spawn(async move {
+                        let Some(reply) = msg.reply.clone() else { return };
+                        let result = match (
+                            bus.names.lead_of_cmd(&msg.subject, "block"),
+                            serde_json::from_slice::<BlockRequest>(&msg.payload),
+                        ) {
+                            (None, _) => Err("the request's subject names no lead".to_owned()),
+                            (_, Err(e)) => Err(format!("the relay cannot read this request: {e}")),
+                            (Some(who), Ok(req)) => {
+                                let mut snapshot = mirror.snapshot();
+                                // An early end judges the teammate as they are now, not as
+                                // last published (the away write may be moments old).
+                                if let (Some(s), BlockRequest::End { teammate }) = (&mut snapshot, &req)
+                                    && let Ok(fresh) = backend.teammate(teammate).await
+                                    && let Some(t) = s.teammates.iter_mut().find(|t| t.id == *teammate)
+                                {
+                                    *t = fresh;
+                                }
+                                blocks.answer(&who, req, snapshot.as_ref(), &executor).await
+                            }
+                        };
+                        let body = serde_json::to_vec(&BlockReply { result }).unwrap_or_default();
+                        if let Err(e) = bus.client.publish(reply, body.into()).await {
+                            tracing::warn!(error = %e, "relay: could not answer a block request");
+                        }
+                    });
+                }
+                changed = lead.changed() => {
+                    if changed.is_err() || lead.borrow().is_none() {
+                        break;
+                    }
+                }
+            }
+        }
+        let _ = sub.unsubscribe().await;
     }
 }
 

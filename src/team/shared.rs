@@ -411,3 +411,121 @@ pub fn plan_inboxes(plan: &[actions::Planned]) -> Vec<InboxId> {
     out.dedup();
     out
 }
+
+/// A lead's request about shared blocks, on `sl.<ws>.cmd.<lead>.block` (the lead is the
+/// subject's: the server pins each lead's credentials to their own subjects).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "op")]
+pub enum BlockRequest {
+    /// Start this block (the away write already confirmed).
+    Start {
+        /// The block.
+        block: Block,
+    },
+    /// End the running block of this teammate now.
+    End {
+        /// Whose block.
+        teammate: crate::domain::TeammateId,
+    },
+}
+
+/// The relay's answer: `Ok` with what happened, or why not.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BlockReply {
+    /// What happened, or why nothing did.
+    pub result: Result<String, String>,
+}
+
+impl BlockRecord {
+    /// The block as a dashboard shows it: with who started it.
+    pub fn shown(&self) -> Block {
+        Block {
+            by: Some(self.created_by.clone()),
+            ..self.block.clone()
+        }
+    }
+
+    /// `true` while it is running (active, or being ended).
+    pub fn running(&self) -> bool {
+        self.state != BlockState::Ended
+    }
+}
+
+/// A line for the status line about how an end went.
+pub fn ended_line(name: &str, ended: &Ended) -> String {
+    match ended {
+        Ended::Wrote(Outcome::Applied { .. }) => format!("block ended: {name} set back"),
+        Ended::Wrote(o) => format!("block ended; setting {name} back: {}", o.word()),
+        Ended::NoWrite(why) => format!("block ended: {why}"),
+        Ended::Lost { by, .. } => format!(
+            "{name}'s block was ended already{}",
+            by.as_deref()
+                .map(|b| format!(" by {b}"))
+                .unwrap_or_default()
+        ),
+        Ended::Missing => format!("{name} has no running block"),
+    }
+}
+
+impl SharedBlocks {
+    /// The running block of `teammate`, if any.
+    pub async fn running_of(
+        &self,
+        teammate: &crate::domain::TeammateId,
+    ) -> Result<Option<BlockRecord>, TeamError> {
+        Ok(self
+            .list()
+            .await?
+            .into_iter()
+            .filter(|r| r.running() && &r.block.teammate == teammate)
+            .max_by_key(|r| r.block.start))
+    }
+
+    /// Answers one lead's block request, as `lead`: a start is refused while the teammate
+    /// has a block running; an end goes through [`SharedBlocks::end`] (one winner).
+    pub async fn answer(
+        &self,
+        lead: &str,
+        request: BlockRequest,
+        snapshot: Option<&Snapshot>,
+        executor: &Executor,
+    ) -> Result<String, String> {
+        match request {
+            BlockRequest::Start { mut block } => {
+                if let Some(r) = self
+                    .running_of(&block.teammate)
+                    .await
+                    .map_err(|e| e.to_string())?
+                {
+                    return Err(format!(
+                        "{} has a block running already (started by {})",
+                        block.name, r.created_by
+                    ));
+                }
+                block.by = None;
+                let name = block.name.clone();
+                self.start(block, lead)
+                    .await
+                    .map(|_| format!("block started for {name}; the relay sets them back"))
+                    .map_err(|e| e.to_string())
+            }
+            BlockRequest::End { teammate } => {
+                let Some(r) = self
+                    .running_of(&teammate)
+                    .await
+                    .map_err(|e| e.to_string())?
+                else {
+                    return Ok(format!("{teammate} has no running block"));
+                };
+                let Some(snapshot) = snapshot else {
+                    return Err("the relay has no data yet: try again".into());
+                };
+                let ended = self
+                    .end(&r.id, lead, false, snapshot, executor, Some(lead))
+                    .await
+                    .map_err(|e| e.to_string())?;
+                Ok(ended_line(&r.block.name, &ended))
+            }
+        }
+    }
+}

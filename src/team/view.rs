@@ -186,7 +186,7 @@ async fn watch_once<T: DeserializeOwned>(
     slot: Slot<T>,
 ) -> Result<(), String> {
     let lock = || held.lock().unwrap_or_else(PoisonError::into_inner);
-    let empty = store.status().await.map_err(|e| e.to_string())?.values() == 0;
+    let empty = super::bus::is_empty(store).await?;
     let mut entries = store
         .watch_with_history(">")
         .await
@@ -245,7 +245,7 @@ fn apply<T>(map: &mut BTreeMap<String, T>, key: &str, value: Option<T>) {
 async fn watch_meta(store: kv::Store, held: Arc<Mutex<Held>>) {
     loop {
         let result: Result<(), String> = async {
-            let empty = store.status().await.map_err(|e| e.to_string())?.values() == 0;
+            let empty = super::bus::is_empty(&store).await?;
             let mut entries = store
                 .watch_with_history(">")
                 .await

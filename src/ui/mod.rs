@@ -349,7 +349,7 @@ fn status_line(app: &App, ctx: Ctx, width: u16) -> Line<'static> {
         // What the last read could not get (an optional read failing) stays visible.
         items.push(item(4, format!("· ⚠ {} ", columns::fit(w, 60)), Role::Warn));
     }
-    if !app.blocks.is_empty() {
+    if !app.blocks.is_empty() && !app.blocks_shared {
         // Blocks end (the teammates are set back) only while a dashboard runs; the note is
         // shown whole or not at all.
         let n = app.blocks.len();

@@ -369,7 +369,10 @@ pub(super) fn badge(
     let th = ctx.theme;
     if let Some(b) = app.blocks.iter().find(|b| b.teammate == t.id) {
         Span::styled(
-            format!("BLOCK {} {}", short(b.left(ctx.now)), b.label),
+            match &b.by {
+                Some(by) => format!("BLOCK {} {} ({by})", short(b.left(ctx.now)), b.label),
+                None => format!("BLOCK {} {}", short(b.left(ctx.now)), b.label),
+            },
             th.style(Role::Away),
         )
     } else if t.presence.is_away() {

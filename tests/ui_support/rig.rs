@@ -120,6 +120,8 @@ impl Rig {
                     Effect::OpenLink { program, args } => self.launched.push((program, args)),
                     // The trends view reads the history database: tests/history.rs.
                     Effect::LoadTrends(_) => {}
+                    // Shared blocks live in team mode's KV: tests/team_copilot.rs.
+                    Effect::StartSharedBlock(_) | Effect::EndSharedBlocks(_) => {}
                 }
             }
         }
