@@ -449,6 +449,10 @@ pub fn environment() -> Vec<(String, String)> {
                 "team mode: the lead's NATS password (the default of password_env)",
             ),
             (
+                crate::backend::team::TOKEN_ENV,
+                "team mode: the lead's NATS token (the default of token_env)",
+            ),
+            (
                 crate::backend::team::WEBHOOK_SECRET_ENV,
                 "team mode: the relay's webhook secret (the default of webhook_secret_env)",
             ),
