@@ -953,3 +953,55 @@ async fn a_429_is_waited_out_by_its_retry_after_on_the_injected_clock() {
         "no wall-clock wait"
     );
 }
+
+/// A standby relay takes over from the tickets it mirrored: `resume` reads the account,
+/// groups, memberships and agents, not the tickets, and the incremental export from just
+/// before the held state brings in what changed meanwhile. An agent token (no incremental
+/// export) declines, so its next snapshot is a full read.
+#[tokio::test]
+async fn a_standby_resumes_from_held_tickets_without_reading_them_again() {
+    let s = start(true).await;
+    let held = s.admin().snapshot().await.unwrap();
+    let since = s.clock.now();
+    let x = held
+        .conversations
+        .iter()
+        .find(|x| x.assignee.is_some() && x.state.waiting_on_us())
+        .unwrap()
+        .clone();
+    s.sim.set_quiet(true);
+    s.advance(30);
+    let other = s.admin();
+    other.conversation(&x.id).await.unwrap();
+    other
+        .assign(&x.id, &AssignTarget::UnassignTeammate)
+        .await
+        .unwrap();
+    let exports = s.requests("GET /api/v2/search/export");
+    let standby = s.admin();
+    assert!(standby.resume(&held, since).await, "an admin token resumes");
+    // The change is over a minute old once the world has moved 70 s past it.
+    s.advance(70);
+    let snap = standby.snapshot().await.unwrap();
+    assert_eq!(
+        s.requests("GET /api/v2/search/export"),
+        exports,
+        "the tickets were not read again"
+    );
+    assert!(s.requests("GET /api/v2/incremental") >= 1);
+    assert_eq!(
+        snap.conversation(&x.id).unwrap().assignee,
+        None,
+        "the change came in"
+    );
+    assert_eq!(snap.inboxes.len(), held.inboxes.len());
+    assert_eq!(snap.teammates.len(), held.teammates.len());
+    assert_eq!(snap.conversations.len(), held.conversations.len());
+    s.sim.set_quiet(false);
+
+    let (agent, _) = s.agent();
+    assert!(
+        !agent.resume(&held, since).await,
+        "an agent token cannot start the incremental export"
+    );
+}

@@ -289,12 +289,10 @@ fn conversations(tickets: &[wire::Ticket]) -> Vec<Conversation> {
     tickets.iter().map(mapping::conversation).collect()
 }
 
-#[async_trait]
-impl ChangeSource for ZendeskClient {
-    type Fixed = Fixed;
-    type Cursor = Cursor;
-
-    async fn read_all(&self, started: Timestamp) -> Result<FullRead<Fixed, Cursor>, BackendError> {
+impl ZendeskClient {
+    /// Everything a full read keeps besides tickets: the account, groups, memberships, agents,
+    /// presence, statuses and capacity rules (with their warnings, the standing ones included).
+    async fn read_people(&self, started: Timestamp) -> Result<(Fixed, Vec<String>), BackendError> {
         let (me, groups, memberships, users, account) = tokio::join!(
             self.me(),
             self.groups(),
@@ -328,12 +326,7 @@ impl ChangeSource for ZendeskClient {
         }
         let mut standing = Vec::new();
         let watched = self.watched(me.id, &memberships);
-        let (tickets, cursor) = if admin {
-            let (t, w) = self.export("status<solved").await?;
-            warnings.extend(w);
-            let start = started.checked_sub(LOOKBACK).unwrap_or(started).as_second();
-            (t, Cursor::Incremental { after: None, start })
-        } else {
+        if !admin {
             if watched.len() > WATCH_MAX_GROUPS {
                 standing.push(format!(
                     "watching the first {WATCH_MAX_GROUPS} of {} groups (set [backend] groups)",
@@ -345,12 +338,9 @@ impl ChangeSource for ZendeskClient {
                 watched.len().min(WATCH_MAX_GROUPS),
                 watch_every(watched.len()).as_secs()
             ));
-            let (t, w) = self.watch_round(&watched).await?;
-            warnings.extend(w);
-            (t, Cursor::Watch)
-        };
+        }
         warnings.extend(standing.iter().cloned());
-        let mut fixed = Fixed {
+        let fixed = Fixed {
             workspace: Workspace {
                 name: account.unwrap_or_else(|| self.label().to_owned()),
                 backend: self.label().to_owned(),
@@ -377,10 +367,32 @@ impl ChangeSource for ZendeskClient {
             },
             sla_queue: VecDeque::new(),
             hot: BTreeMap::new(),
-            watch_ids: tickets.iter().map(|t| t.id).collect(),
+            watch_ids: HashSet::new(),
             watched,
             standing,
         };
+        Ok((fixed, warnings))
+    }
+}
+
+#[async_trait]
+impl ChangeSource for ZendeskClient {
+    type Fixed = Fixed;
+    type Cursor = Cursor;
+
+    async fn read_all(&self, started: Timestamp) -> Result<FullRead<Fixed, Cursor>, BackendError> {
+        let (mut fixed, mut warnings) = self.read_people(started).await?;
+        let (tickets, cursor) = if fixed.admin {
+            let (t, w) = self.export("status<solved").await?;
+            warnings.extend(w);
+            let start = started.checked_sub(LOOKBACK).unwrap_or(started).as_second();
+            (t, Cursor::Incremental { after: None, start })
+        } else {
+            let (t, w) = self.watch_round(&fixed.watched).await?;
+            warnings.extend(w);
+            (t, Cursor::Watch)
+        };
+        fixed.watch_ids = tickets.iter().map(|t| t.id).collect();
         // New tickets first, then open, then pending and on hold, oldest first: their SLA is
         // read soonest.
         let mut backlog: Vec<&wire::Ticket> = tickets.iter().filter(|t| needs_sla(t)).collect();
@@ -401,6 +413,34 @@ impl ChangeSource for ZendeskClient {
             cursor,
             warnings,
         })
+    }
+
+    /// Resuming needs the incremental export, which only an admin token may read: an agent
+    /// token's watched searches hold no cursor to start from, so it declines with the reason.
+    async fn read_fixed(
+        &self,
+        started: Timestamp,
+    ) -> Option<Result<(Fixed, Vec<String>), BackendError>> {
+        Some(
+            self.read_people(started)
+                .await
+                .and_then(|(fixed, warnings)| {
+                    if fixed.admin {
+                        Ok((fixed, warnings))
+                    } else {
+                        Err(BackendError::Unsupported(
+                            "resuming needs the incremental export (an admin token)".into(),
+                        ))
+                    }
+                }),
+        )
+    }
+
+    /// The incremental export from [`LOOKBACK`] before `at` (search indexing lag), so a change
+    /// made just before the held state was taken is read again rather than missed.
+    fn cursor_since(&self, at: Timestamp) -> Option<Cursor> {
+        let start = at.checked_sub(LOOKBACK).unwrap_or(at).as_second();
+        Some(Cursor::Incremental { after: None, start })
     }
 
     async fn read_changes(
