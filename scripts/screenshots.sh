@@ -2,7 +2,8 @@
 # Regenerates the screenshots in assets/ from real runs of the release binary in tmux:
 # the demo at 80×24, 120×36 and 200×60, the Zendesk demo at 120×36, and the colour screen at
 # 120×36 as an SVG (rendered from tmux's own capture with its colour codes, scripts/ansi2svg.py).
-# The demo's clock is stopped (SHIFTLEAD_DEMO_AT) so a run is reproducible.
+# SHIFTLEAD_DEMO_AT=<timestamp> stops the demo's clock there for a reproducible run; without
+# it the demo runs on the wall clock, as a user sees it.
 #
 # Usage: scripts/screenshots.sh            (needs tmux and python3)
 set -euo pipefail
@@ -10,7 +11,7 @@ cd "$(dirname "$0")/.."
 command -v tmux >/dev/null || { echo "screenshots.sh: tmux is needed" >&2; exit 1; }
 cargo build --release --quiet
 bin="$PWD/target/release/shiftlead"
-at="${SHIFTLEAD_DEMO_AT:-2026-12-01T10:00:00Z}"
+at="${SHIFTLEAD_DEMO_AT:+SHIFTLEAD_DEMO_AT=$SHIFTLEAD_DEMO_AT}"
 home="$(mktemp -d)"
 trap 'tmux -L shots kill-session -t shots 2>/dev/null || true; rm -rf "$home"' EXIT
 
@@ -21,7 +22,7 @@ shot() {
   tmux -L shots kill-session -t shots 2>/dev/null || true
   rm -rf "$home"/*
   tmux -L shots new-session -d -s shots -x "$cols" -y "$rows" \
-    "env HOME=$home XDG_STATE_HOME=$home/state XDG_DATA_HOME=$home/data XDG_CONFIG_HOME=$home/config SHIFTLEAD_DEMO_AT=$at $bin $*"
+    "env HOME=$home XDG_STATE_HOME=$home/state XDG_DATA_HOME=$home/data XDG_CONFIG_HOME=$home/config $at $bin $*"
   for _ in $(seq 1 100); do
     if tmux -L shots capture-pane -p -t shots | grep -q "data .* old"; then break; fi
     sleep 0.2
