@@ -334,7 +334,7 @@ fn load(frame: &mut Frame, area: Rect, load: &[Load], ctx: Ctx) {
         .into_iter()
         .map(|(label, n, role)| {
             Bar::default()
-                .label(Line::from(label))
+                .label(Line::from(format!("{label} ")))
                 .value(n)
                 .text_value(n.to_string())
                 .style(t.style(role))
