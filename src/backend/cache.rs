@@ -298,6 +298,26 @@ impl<F: Send + Sync, C: Send + Sync + Clone> Cache<F, C> {
     }
 }
 
+impl<F: Send + Sync, C: Send + Sync + Clone> Cache<F, C> {
+    /// [`Cache::resume`] from a held snapshot, for `Helpdesk::resume`: a failure is logged
+    /// and answered `false` (the next snapshot is then a full read).
+    pub async fn resume_held<S>(&self, source: &S, held: &Snapshot, since: Timestamp) -> bool
+    where
+        S: ChangeSource<Fixed = F, Cursor = C>,
+    {
+        match self
+            .resume(source, held.conversations.clone(), since, source.now())
+            .await
+        {
+            Ok(done) => done,
+            Err(e) => {
+                tracing::warn!(error = %e, "resume failed; the next snapshot is a full read");
+                false
+            }
+        }
+    }
+}
+
 /// One read into `state`: incremental when a full read is held and not yet due, else full
 /// (a reconcile merges into what is held, so unchanged conversations stay shared). Records
 /// what changed in `state.pending`; returns the read's warnings.

@@ -424,17 +424,7 @@ impl Helpdesk for IntercomClient {
 
     /// Holds `held`'s conversations and reads me, teams, admins and away reasons only.
     async fn resume(&self, held: &Snapshot, since: jiff::Timestamp) -> bool {
-        match self
-            .cache
-            .resume(self, held.conversations.clone(), since, self.now())
-            .await
-        {
-            Ok(done) => done,
-            Err(e) => {
-                tracing::warn!(error = %e, "resume failed; the next snapshot is a full read");
-                false
-            }
-        }
+        self.cache.resume_held(self, held, since).await
     }
 
     async fn conversation(&self, id: &ConversationId) -> Result<Conversation, BackendError> {

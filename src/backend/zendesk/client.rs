@@ -895,17 +895,7 @@ impl Helpdesk for ZendeskClient {
     /// incremental export then starts a little before `since` (admin tokens; an agent token
     /// declines and the next snapshot is a full read).
     async fn resume(&self, held: &Snapshot, since: jiff::Timestamp) -> bool {
-        match self
-            .cache
-            .resume(self, held.conversations.clone(), since, self.now())
-            .await
-        {
-            Ok(done) => done,
-            Err(e) => {
-                tracing::warn!(error = %e, "resume failed; the next snapshot is a full read");
-                false
-            }
-        }
+        self.cache.resume_held(self, held, since).await
     }
 
     async fn conversation(&self, id: &ConversationId) -> Result<Conversation, BackendError> {
