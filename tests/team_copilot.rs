@@ -436,7 +436,7 @@ fn away_writes(sim: &SimHandle) -> usize {
 async fn blocks_end_exactly_once_with_two_relays_and_two_leads() {
     use shiftlead::domain::PresenceStatus;
     use shiftlead::domain::actions::{self, Outcome, PresenceChange};
-    use shiftlead::team::shared::{BlockState, Ended, SharedBlocks};
+    use shiftlead::team::shared::{BlockState, Ended, SharedBlocks, Started};
     let Some(nats) = NatsServer::start() else {
         return;
     };
@@ -498,8 +498,13 @@ async fn blocks_end_exactly_once_with_two_relays_and_two_leads() {
         end,
         by: None,
     };
-    let raced = blocks.start(block(0), "alice").await.unwrap();
-    let alone = blocks.start(block(1), "alice").await.unwrap();
+    let started = |s: Started| match s {
+        Started::Started(id) => id,
+        Started::Running(r) => panic!("refused: {r:?}"),
+    };
+    let raced = started(blocks.start(block(0), "alice").await.unwrap());
+    let alone = started(blocks.start(block(1), "alice").await.unwrap());
+    let (t0, t1) = (&online[0].0, &online[1].0);
 
     // At the end, both leads end the first block at once; the relays' timers race them.
     let wait = end.duration_since(jiff::Timestamp::now());
@@ -509,8 +514,8 @@ async fn blocks_end_exactly_once_with_two_relays_and_two_leads() {
         bob_view.snapshot().await.unwrap(),
     );
     let (a, b) = tokio::join!(
-        blocks.end(&raced, "alice", false, &sa, &alice, None),
-        blocks.end(&raced, "bob", false, &sb, &bob, None),
+        blocks.end(t0, &raced, "alice", false, &sa, &alice, None),
+        blocks.end(t0, &raced, "bob", false, &sb, &bob, None),
     );
     let (a, b) = (a.unwrap(), b.unwrap());
     let won = [&a, &b]
@@ -520,8 +525,9 @@ async fn blocks_end_exactly_once_with_two_relays_and_two_leads() {
     assert!(won <= 1, "two leads both won the end: {a:?} / {b:?}");
     // Both blocks end: the second by the relay alone, on time.
     let ended = wait_for(Duration::from_secs(5), async || {
-        let r1 = blocks.get(&raced).await.ok()??.0;
-        let r2 = blocks.get(&alone).await.ok()??.0;
+        let r1 = blocks.get(t0).await.ok()??.0;
+        let r2 = blocks.get(t1).await.ok()??.0;
+        assert_eq!((&r1.id, &r2.id), (&raced, &alone));
         (r1.state == BlockState::Ended && r2.state == BlockState::Ended).then_some((r1, r2))
     })
     .await
@@ -570,6 +576,95 @@ async fn blocks_end_exactly_once_with_two_relays_and_two_leads() {
 
 /// Two leads planning over one inbox: while alice holds its rebalance lease, bob's plan is
 /// refused naming her, nothing sent; once she is done, his plan runs.
+/// Two leads start a block for the same teammate at the same instant, each through their own
+/// relay request: exactly one is started (one running record in KV, the winner's), the other
+/// is refused naming the winner; once it is over, a new block for that teammate starts again.
+#[tokio::test(flavor = "multi_thread")]
+async fn two_leads_starting_a_block_for_one_teammate_start_one() {
+    use shiftlead::team::shared::{SharedBlocks, block_key};
+    let Some(nats) = NatsServer::start() else {
+        return;
+    };
+    let (w, _relays) = Workspace::start(
+        &nats,
+        SimVendor::Intercom,
+        "startrace",
+        Duration::from_secs(1),
+        false,
+        2,
+    )
+    .await;
+    let (alice_view, _, alice) = lead(&w, "alice").await;
+    let (bob_view, _, _) = lead(&w, "bob").await;
+    let snap = alice_view.snapshot().await.unwrap();
+    let t = snap
+        .teammates
+        .iter()
+        .find(|t| !t.presence.is_away())
+        .expect("a teammate on the queue")
+        .clone();
+    let now = jiff::Timestamp::now();
+    let block = |label: &str, secs: i64| shiftlead::domain::blocks::Block {
+        teammate: t.id.clone(),
+        name: t.name.clone(),
+        reason: None,
+        label: label.into(),
+        start: now,
+        end: now
+            .checked_add(jiff::SignedDuration::from_secs(secs))
+            .unwrap(),
+        by: None,
+    };
+    let (a, b) = (
+        alice_view.write_relay().unwrap(),
+        bob_view.write_relay().unwrap(),
+    );
+    for round in 0..5 {
+        let (ra, rb) = tokio::join!(
+            a.start_block(block("Training", 3600)),
+            b.start_block(block("Coaching", 3600)),
+        );
+        assert!(
+            ra.is_ok() != rb.is_ok(),
+            "round {round}: exactly one start wins: {ra:?} / {rb:?}"
+        );
+        let (winner, refusal) = match (&ra, &rb) {
+            (Ok(()), Err(why)) => ("alice", why),
+            (Err(why), Ok(())) => ("bob", why),
+            _ => unreachable!(),
+        };
+        assert!(
+            refusal.contains("has a block running already") && refusal.contains(winner),
+            "round {round}: the refusal names the winner {winner}: {refusal}"
+        );
+        let blocks = SharedBlocks::new(w.buckets.blocks.clone());
+        let running = blocks.running_of(&t.id).await.unwrap().expect("one block");
+        assert_eq!(running.created_by, winner);
+        let running: Vec<_> = blocks
+            .list()
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|r| r.running())
+            .collect();
+        assert_eq!(running.len(), 1, "round {round}: {running:?}");
+        assert!(
+            w.buckets
+                .blocks
+                .get(block_key(&t.id))
+                .await
+                .unwrap()
+                .is_some()
+        );
+        // End it (the teammate was never set away here, so no back write is due), then race
+        // again: an ended block is replaced by CAS.
+        let ended = a.end_block(&t.id).await.unwrap();
+        assert!(ended.starts_with("block ended"), "{ended}");
+        assert!(blocks.running_of(&t.id).await.unwrap().is_none());
+    }
+    drop(alice);
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_second_lead_rebalancing_the_same_inbox_is_refused_naming_the_holder() {
     use shiftlead::domain::actions::{self, Outcome};

@@ -18,7 +18,7 @@
 //! | KV inboxes | `sl_<ws>_inboxes` | `t.<id>` → `Inbox` |
 //! | KV meta | `sl_<ws>_meta` | `workspace`, `capabilities`, `snapshot`, `heartbeat` |
 //! | KV leases (max age = lease) | `sl_<ws>_leases` | `relay`, `rebalance.t.<inbox>` |
-//! | KV blocks (history 20) | `sl_<ws>_blocks` | `b.<id>` → block with state active/ending/ended |
+//! | KV blocks (history 20) | `sl_<ws>_blocks` | `b.<teammate>` → the teammate's latest block, state active/ending/ended (one key per teammate: a start races by revision) |
 //! | KV delivery ids (max age 2 × window + 1 min) | `sl_<ws>_hooks` | `d.<delivery id>` → empty (created by CAS: taken once) |
 //! | webhook prompts | `sl.<ws>.hook` | a verified delivery's `Hook`, for the leader to re-read |
 //! | stream audit | `SL_<ws>_AUDIT` | `sl.<ws>.audit.<outcome>`, `Nats-Msg-Id` = attempt + outcome |

@@ -538,7 +538,15 @@ async fn blocks_loop(
             };
             for r in due {
                 match blocks
-                    .end(&r.id, &by, true, &snapshot, &executor, Some(&r.created_by))
+                    .end(
+                        &r.block.teammate,
+                        &r.id,
+                        &by,
+                        true,
+                        &snapshot,
+                        &executor,
+                        Some(&r.created_by),
+                    )
                     .await
                 {
                     Ok(ended) => tracing::info!(block = %r.id, ?ended, "relay: block over"),

@@ -1,7 +1,8 @@
 //! Shared co-pilot state in KV, by compare-and-set on the key's revision:
 //!
-//! - **Off-queue blocks** (`sl_<ws>_blocks`, `b.<id>`): a lead starts one (created `active`);
-//!   whoever ends it — the leading relay when it is over (so it ends on time with no
+//! - **Off-queue blocks** (`sl_<ws>_blocks`, `b.<teammate>`: one key per teammate, so two
+//!   leads starting a block for one teammate at once race on one revision and one of them is
+//!   refused with the other's name): a lead starts one (created `active`); whoever ends it — the leading relay when it is over (so it ends on time with no
 //!   dashboard running), or a lead ending it early — first moves it `active → ending` by CAS.
 //!   Exactly one contender wins, sends the one "back" write through the executor (one audit
 //!   entry, naming the lead), and marks it `ending → ended`. A winner that died in `ending`
@@ -14,7 +15,7 @@ use super::records::Lease;
 use super::{TeamError, key_part};
 use crate::domain::actions::{self, Outcome, PresenceChange};
 use crate::domain::blocks::{Block, Step, reconcile};
-use crate::domain::{InboxId, Snapshot};
+use crate::domain::{InboxId, Snapshot, TeammateId};
 use crate::writes::Executor;
 use async_nats::jetstream::kv;
 use futures::StreamExt;
@@ -34,10 +35,10 @@ pub enum BlockState {
     Ended,
 }
 
-/// `blocks.b.<id>`.
+/// `blocks.b.<teammate>`: the teammate's latest block.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BlockRecord {
-    /// The block's id (the key's tail).
+    /// The block's id (unique: a later block of the same teammate has another).
     pub id: String,
     /// The block.
     pub block: Block,
@@ -80,14 +81,25 @@ pub enum Ended {
     Missing,
 }
 
+/// How an attempt to start a block went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Started {
+    /// Started, with this id.
+    Started(String),
+    /// Refused: the teammate has this block running already (maybe started a moment ago by
+    /// another lead).
+    Running(Box<BlockRecord>),
+}
+
 /// The blocks of a workspace.
 #[derive(Clone)]
 pub struct SharedBlocks {
     store: kv::Store,
 }
 
-fn block_key(id: &str) -> String {
-    format!("b.{}", key_part(id))
+/// The key of `teammate`'s block.
+pub fn block_key(teammate: &TeammateId) -> String {
+    format!("b.{}", key_part(&teammate.0))
 }
 
 fn decode(entry: &kv::Entry) -> Result<BlockRecord, TeamError> {
@@ -103,8 +115,11 @@ impl SharedBlocks {
         Self { store }
     }
 
-    /// Starts `block` for `lead` (the away write already confirmed); its id.
-    pub async fn start(&self, block: Block, lead: &str) -> Result<String, TeamError> {
+    /// Starts `block` for `lead` (the away write already confirmed), unless the teammate has
+    /// a block running: creates the teammate's key, or replaces an ended block by CAS on its
+    /// revision, so of two leads starting at once exactly one wins.
+    pub async fn start(&self, block: Block, lead: &str) -> Result<Started, TeamError> {
+        let key = block_key(&block.teammate);
         let id = format!(
             "{}-{}-{:08x}",
             block.teammate.0,
@@ -122,18 +137,51 @@ impl SharedBlocks {
             result: None,
         };
         let value = serde_json::to_vec(&record).map_err(|e| TeamError::js("block", e))?;
-        self.store
-            .create(block_key(&id), value.into())
-            .await
-            .map_err(|e| TeamError::js(format!("starting block {id}"), e))?;
-        Ok(id)
-    }
-
-    /// One block and its revision.
-    pub async fn get(&self, id: &str) -> Result<Option<(BlockRecord, u64)>, TeamError> {
         let entry = self
             .store
-            .entry(block_key(id))
+            .entry(&key)
+            .await
+            .map_err(|e| TeamError::js("reading a block", e))?;
+        let written = match entry {
+            None => self
+                .store
+                .create(&key, value.into())
+                .await
+                .map(|_| ())
+                .map_err(|e| e.to_string()),
+            Some(e) => {
+                if e.operation == kv::Operation::Put
+                    && let Ok(r) = decode(&e)
+                    && r.running()
+                {
+                    return Ok(Started::Running(Box::new(r)));
+                }
+                // Ended, deleted or unreadable: replaced, if nobody moved it meanwhile.
+                self.store
+                    .update(&key, value.into(), e.revision)
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
+            }
+        };
+        match written {
+            Ok(()) => Ok(Started::Started(id)),
+            Err(e) => match self.get(&record.block.teammate).await? {
+                // Someone else's start landed first.
+                Some((r, _)) if r.running() => Ok(Started::Running(Box::new(r))),
+                _ => Err(TeamError::js(format!("starting block {id}"), e)),
+            },
+        }
+    }
+
+    /// `teammate`'s latest block and its revision.
+    pub async fn get(
+        &self,
+        teammate: &TeammateId,
+    ) -> Result<Option<(BlockRecord, u64)>, TeamError> {
+        let entry = self
+            .store
+            .entry(block_key(teammate))
             .await
             .map_err(|e| TeamError::js("reading a block", e))?;
         match entry {
@@ -166,12 +214,14 @@ impl SharedBlocks {
         Ok(out)
     }
 
-    /// Ends block `id` as `by` (a lead, or the relay): wins `active → ending` by CAS (or takes
+    /// Ends `teammate`'s block `id` as `by` (a lead, or the relay): wins `active → ending` by CAS (or takes
     /// over an `ending` older than [`ENDING_STALE`] when `take_over`), sets the teammate back
     /// through `executor` for `lead` when they are still away for the block (checked against
     /// `snapshot`), then marks it `ended`. Only the winner writes.
+    #[allow(clippy::too_many_arguments)]
     pub async fn end(
         &self,
+        teammate: &TeammateId,
         id: &str,
         by: &str,
         take_over: bool,
@@ -179,10 +229,17 @@ impl SharedBlocks {
         executor: &Executor,
         lead: Option<&str>,
     ) -> Result<Ended, TeamError> {
-        let key = block_key(id);
-        let Some((mut record, rev)) = self.get(id).await? else {
+        let key = block_key(teammate);
+        let Some((mut record, rev)) = self.get(teammate).await? else {
             return Ok(Ended::Missing);
         };
+        if record.id != id {
+            // Over, and the teammate has had another block since.
+            return Ok(Ended::Lost {
+                by: None,
+                state: BlockState::Ended,
+            });
+        }
         let now = Timestamp::now();
         let stale = record
             .ending_at
@@ -206,11 +263,15 @@ impl SharedBlocks {
             Ok(r) => r,
             Err(_) => {
                 // Someone else moved it first: say who.
-                let now = self.get(id).await?;
+                let now = self.get(teammate).await?;
                 return Ok(match now {
-                    Some((r, _)) => Ended::Lost {
+                    Some((r, _)) if r.id == id => Ended::Lost {
                         by: r.ended_by,
                         state: r.state,
+                    },
+                    Some(_) => Ended::Lost {
+                        by: None,
+                        state: BlockState::Ended,
                     },
                     None => Ended::Missing,
                 });
@@ -471,14 +532,13 @@ impl SharedBlocks {
     /// The running block of `teammate`, if any.
     pub async fn running_of(
         &self,
-        teammate: &crate::domain::TeammateId,
+        teammate: &TeammateId,
     ) -> Result<Option<BlockRecord>, TeamError> {
         Ok(self
-            .list()
+            .get(teammate)
             .await?
-            .into_iter()
-            .filter(|r| r.running() && &r.block.teammate == teammate)
-            .max_by_key(|r| r.block.start))
+            .map(|(r, _)| r)
+            .filter(BlockRecord::running))
     }
 
     /// Answers one lead's block request, as `lead`: a start is refused while the teammate
@@ -492,22 +552,17 @@ impl SharedBlocks {
     ) -> Result<String, String> {
         match request {
             BlockRequest::Start { mut block } => {
-                if let Some(r) = self
-                    .running_of(&block.teammate)
-                    .await
-                    .map_err(|e| e.to_string())?
-                {
-                    return Err(format!(
-                        "{} has a block running already (started by {})",
-                        block.name, r.created_by
-                    ));
-                }
                 block.by = None;
                 let name = block.name.clone();
-                self.start(block, lead)
-                    .await
-                    .map(|_| format!("block started for {name}; the relay sets them back"))
-                    .map_err(|e| e.to_string())
+                match self.start(block, lead).await.map_err(|e| e.to_string())? {
+                    Started::Started(_) => Ok(format!(
+                        "block started for {name}; the relay sets them back"
+                    )),
+                    Started::Running(r) => Err(format!(
+                        "{name} has a block running already (started by {})",
+                        r.created_by
+                    )),
+                }
             }
             BlockRequest::End { teammate } => {
                 let Some(r) = self
@@ -521,7 +576,15 @@ impl SharedBlocks {
                     return Err("the relay has no data yet: try again".into());
                 };
                 let ended = self
-                    .end(&r.id, lead, false, snapshot, executor, Some(lead))
+                    .end(
+                        &teammate,
+                        &r.id,
+                        lead,
+                        false,
+                        snapshot,
+                        executor,
+                        Some(lead),
+                    )
                     .await
                     .map_err(|e| e.to_string())?;
                 Ok(ended_line(&r.block.name, &ended))
