@@ -57,6 +57,8 @@ enum Done {
     Writes(Vec<Report>, bool),
     Audit(Vec<crate::audit::Entry>),
     Message(String),
+    /// The relay did not start this teammate's block: why.
+    BlockNotStarted(crate::domain::TeammateId, String),
     /// A conversation's detail read finished: its id, the result, and its link then.
     Conversation(
         crate::domain::ConversationId,
@@ -182,6 +184,7 @@ pub async fn run(backend: Arc<dyn Helpdesk>, options: DashboardOptions) -> color
                     app.message = Some(text);
                     app.dirty = true;
                 }
+                Some(Done::BlockNotStarted(teammate, why)) => app.on_block_not_started(&teammate, why),
                 Some(Done::Conversation(id, result, link)) => app.on_conversation(&id, result, link),
                 None => {}
             },
@@ -215,9 +218,9 @@ pub async fn run(backend: Arc<dyn Helpdesk>, options: DashboardOptions) -> color
                 Effect::StartSharedBlock(block) => {
                     if let Some(relay) = shared_blocks.clone() {
                         tokio::spawn(async move {
-                            let name = block.name.clone();
+                            let (name, teammate) = (block.name.clone(), block.teammate.clone());
                             if let Err(why) = relay.start_block(block).await {
-                                let _ = tx.send(Done::Message(format!(
+                                let _ = tx.send(Done::BlockNotStarted(teammate, format!(
                                     "{name} is away but the block did not start ({why}): set them back yourself"
                                 )));
                             }

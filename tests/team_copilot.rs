@@ -1059,6 +1059,13 @@ async fn a_block_started_with_b_ends_at_the_relay_after_the_dashboard_exits() {
                             .start
                             .checked_add(jiff::SignedDuration::try_from(block_for).unwrap())
                             .unwrap();
+                        // Shown while the request is in flight: the watch, not having it yet,
+                        // does not take it away.
+                        app.on_shared_blocks(relay.blocks().unwrap());
+                        assert!(
+                            app.blocks.iter().any(|b| b.teammate == block.teammate),
+                            "the block vanished before the relay had it"
+                        );
                         relay.start_block(block).await.expect("block started");
                         lines.push("started".into());
                     }

@@ -396,6 +396,8 @@ impl App {
             if self.blocks_shared {
                 // Shown at once; the team's copy replaces it when the watch brings it.
                 self.blocks.push(block.clone());
+                self.starting_blocks.retain(|b| b.teammate != t);
+                self.starting_blocks.push(block.clone());
                 self.effects.push(super::Effect::StartSharedBlock(block));
                 continue;
             }
@@ -410,12 +412,27 @@ impl App {
 
     /// The team's blocks as the write relay holds them now (team mode; see
     /// [`App::blocks_shared`]); redraws only when they changed.
-    pub fn on_shared_blocks(&mut self, blocks: Vec<crate::domain::blocks::Block>) {
+    pub fn on_shared_blocks(&mut self, mut blocks: Vec<crate::domain::blocks::Block>) {
         self.blocks_shared = true;
+        // A block this dashboard started shows until the team's copy has one for its
+        // teammate (or the relay refused it: [`App::on_block_not_started`]).
+        self.starting_blocks
+            .retain(|s| !blocks.iter().any(|b| b.teammate == s.teammate));
+        blocks.extend(self.starting_blocks.iter().cloned());
         if self.blocks != blocks {
             self.blocks = blocks;
             self.dirty = true;
         }
+    }
+
+    /// The relay did not start `teammate`'s block (`why`, for the status line): it is not
+    /// shown as running.
+    pub fn on_block_not_started(&mut self, teammate: &TeammateId, why: String) {
+        self.starting_blocks.retain(|b| &b.teammate != teammate);
+        self.blocks
+            .retain(|b| &b.teammate != teammate || b.by.is_some());
+        self.message = Some(why);
+        self.dirty = true;
     }
 
     /// On every poll: blocks that are over set their teammate back; blocks someone else
@@ -533,5 +550,36 @@ mod tests {
         assert!(!team.dirty);
         team.on_shared_blocks(Vec::new());
         assert!(team.dirty && team.blocks.is_empty());
+    }
+
+    #[test]
+    fn a_team_block_just_started_shows_until_the_watch_brings_it_or_the_relay_refuses() {
+        let (mut team, _, theirs) = app_with_block(true);
+        let mine = Block {
+            teammate: TeammateId("8".into()),
+            name: "8".into(),
+            by: None,
+            ..theirs.clone()
+        };
+        team.blocks.push(mine.clone());
+        team.starting_blocks.push(mine.clone());
+        // The watch has not brought it yet: still shown.
+        team.on_shared_blocks(vec![theirs.clone()]);
+        assert_eq!(team.blocks, vec![theirs.clone(), mine.clone()]);
+        // The team's copy arrives: it replaces the local one.
+        let copy = Block {
+            by: Some("alice".into()),
+            ..mine.clone()
+        };
+        team.on_shared_blocks(vec![theirs.clone(), copy.clone()]);
+        assert!(team.starting_blocks.is_empty());
+        assert_eq!(team.blocks, vec![theirs.clone(), copy]);
+        // Another start the relay refuses: gone, and the status line says why.
+        team.blocks.push(mine.clone());
+        team.starting_blocks.push(mine.clone());
+        team.on_block_not_started(&mine.teammate, "refused".into());
+        assert!(team.starting_blocks.is_empty());
+        assert!(!team.blocks.iter().any(|b| b.by.is_none()));
+        assert_eq!(team.message.as_deref(), Some("refused"));
     }
 }

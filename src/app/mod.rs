@@ -162,6 +162,9 @@ pub struct App {
     pub blocks_shared: bool,
     /// Blocks waiting for their away write: (teammate, minutes, reason, label).
     pub pending_blocks: Vec<(TeammateId, i64, Option<domain::AwayReasonId>, String)>,
+    /// Team blocks asked of the relay and not yet in its copy: shown meanwhile, so a block
+    /// does not vanish between `b` and the watch bringing it.
+    pub starting_blocks: Vec<domain::blocks::Block>,
     /// Where each inbox of the snapshot sits in its list (rebuilt when the inboxes change).
     inbox_pos: rustc_hash::FxHashMap<InboxId, usize>,
     /// When the latest good data arrived.
@@ -270,6 +273,7 @@ impl App {
             blocks: Vec::new(),
             blocks_shared: false,
             pending_blocks: Vec::new(),
+            starting_blocks: Vec::new(),
             coverage: domain::coverage::CoverageConfig::default(),
             coverage_rows: Vec::new(),
             alert_rules: domain::alerts::AlertRules::default(),
