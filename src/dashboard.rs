@@ -68,6 +68,40 @@ enum Done {
     Trends(Result<crate::history::Trends, String>),
 }
 
+/// Hands the blocks this machine ran in solo mode (`blocks.json`) to the team's relay, which
+/// ends them on time from now on; those it could not take (the relay unreachable) are kept, to
+/// be handed over at the next start. A teammate with a team block already keeps that one.
+/// What is kept, and a line for the status line.
+pub async fn hand_over_blocks(
+    relay: &dyn crate::backend::WriteRelay,
+    blocks: Vec<crate::domain::blocks::Block>,
+) -> (Vec<crate::domain::blocks::Block>, String) {
+    let (mut handed, mut had) = (0, 0);
+    let mut kept = Vec::new();
+    let mut why = None;
+    for block in blocks {
+        match relay.start_block(block.clone()).await {
+            Ok(()) => handed += 1,
+            Err(e) if e.contains(crate::backend::BLOCK_RUNNING) => had += 1,
+            Err(e) => {
+                why.get_or_insert(e);
+                kept.push(block);
+            }
+        }
+    }
+    let mut line = format!("{handed} block(s) from solo mode handed to the team's relay");
+    if had > 0 {
+        line.push_str(&format!("; {had} had a team block already"));
+    }
+    if let Some(why) = why {
+        line.push_str(&format!(
+            "; {} kept in blocks.json for the next start ({why})",
+            kept.len()
+        ));
+    }
+    (kept, line)
+}
+
 /// Most a question to the history waits (in a blocking task, never while drawing).
 const HISTORY_WAIT: Duration = Duration::from_secs(5);
 
@@ -98,10 +132,31 @@ pub async fn run(backend: Arc<dyn Helpdesk>, options: DashboardOptions) -> color
     ));
     // Where the team keeps its blocks (team mode), they replace `blocks.json`.
     let shared_blocks = backend.write_relay().filter(|r| r.blocks().is_some());
-    if let Some(blocks) = shared_blocks.as_ref().and_then(|r| r.blocks()) {
-        app.on_shared_blocks(blocks);
-    }
     let (done_tx, mut done_rx) = mpsc::unbounded_channel::<Done>();
+    if let Some(blocks) = shared_blocks.as_ref().and_then(|r| r.blocks()) {
+        // Blocks this machine ran solo would end with no one: the relay takes them over.
+        let solo = std::mem::take(&mut app.blocks);
+        app.on_shared_blocks(blocks);
+        if let (false, Some(relay), Some(path)) = (
+            solo.is_empty(),
+            shared_blocks.clone(),
+            options.blocks_file.clone(),
+        ) {
+            let tx = done_tx.clone();
+            tokio::spawn(async move {
+                let (kept, line) = hand_over_blocks(relay.as_ref(), solo).await;
+                let saved = tokio::task::spawn_blocking(move || {
+                    crate::state::save_blocks(&path, &kept)
+                        .map_err(|e| format!("{}: {e}", path.display()))
+                })
+                .await;
+                if let Ok(Err(e)) = saved {
+                    tracing::error!(error = %e, "cannot save blocks");
+                }
+                let _ = tx.send(Done::Message(line));
+            });
+        }
+    }
     let recorder = options.history.clone().map(|(path, settings)| {
         let tx = done_tx.clone();
         crate::history::Recorder::spawn(path, settings, move |m| {

@@ -665,6 +665,68 @@ async fn two_leads_starting_a_block_for_one_teammate_start_one() {
     drop(alice);
 }
 
+/// A lead who ran blocks solo (`blocks.json`) and starts in team mode hands them to the relay,
+/// which ends them on time with no dashboard running; a second hand-over finds them there;
+/// with no relay serving, they are kept for the next start.
+#[tokio::test(flavor = "multi_thread")]
+async fn solo_blocks_are_handed_to_the_relay_at_a_team_start() {
+    use shiftlead::dashboard::hand_over_blocks;
+    use shiftlead::team::shared::{BlockState, SharedBlocks};
+    let Some(nats) = NatsServer::start() else {
+        return;
+    };
+    let (w, relays) = Workspace::start(
+        &nats,
+        SimVendor::Intercom,
+        "handover",
+        Duration::from_secs(1),
+        false,
+        1,
+    )
+    .await;
+    let (view, _, _) = lead(&w, "alice").await;
+    let snap = view.snapshot().await.unwrap();
+    let t = snap.teammates[0].clone();
+    let now = jiff::Timestamp::now();
+    let solo = shiftlead::domain::blocks::Block {
+        teammate: t.id.clone(),
+        name: t.name.clone(),
+        reason: None,
+        label: "Training".into(),
+        start: now,
+        end: now
+            .checked_add(jiff::SignedDuration::from_millis(1500))
+            .unwrap(),
+        by: None,
+    };
+    let relay = view.write_relay().unwrap();
+    let (kept, line) = hand_over_blocks(relay.as_ref(), vec![solo.clone()]).await;
+    assert!(kept.is_empty(), "{line}");
+    assert!(
+        line.starts_with("1 block(s) from solo mode handed"),
+        "{line}"
+    );
+    let (kept, line) = hand_over_blocks(relay.as_ref(), vec![solo.clone()]).await;
+    assert!(
+        kept.is_empty() && line.contains("1 had a team block already"),
+        "{line}"
+    );
+    let blocks = SharedBlocks::new(w.buckets.blocks.clone());
+    let ended = wait_for(Duration::from_secs(5), async || {
+        let r = blocks.get(&t.id).await.ok()??.0;
+        (r.state == BlockState::Ended).then_some(r)
+    })
+    .await
+    .expect("the relay ended the handed block");
+    assert_eq!(ended.created_by, "alice");
+    assert!(ended.ended_by.unwrap_or_default().starts_with("relay "));
+    // No relay serving: nothing is lost.
+    drop(relays);
+    let (kept, line) = hand_over_blocks(relay.as_ref(), vec![solo.clone()]).await;
+    assert_eq!(kept, vec![solo], "{line}");
+    assert!(line.contains("1 kept in blocks.json"), "{line}");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_second_lead_rebalancing_the_same_inbox_is_refused_naming_the_holder() {
     use shiftlead::domain::actions::{self, Outcome};

@@ -290,6 +290,9 @@ pub trait Helpdesk: Send + Sync {
     }
 }
 
+/// Part of a write relay's refusal to start a block because the teammate has one running.
+pub const BLOCK_RUNNING: &str = "has a block running already";
+
 /// Runs a planned write elsewhere (team mode: at the relay, through the same executor) and
 /// says how it ended; a write that could not be handed over is `NotApplied`, one whose answer
 /// was lost is `Unknown`.

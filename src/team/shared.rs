@@ -559,7 +559,8 @@ impl SharedBlocks {
                         "block started for {name}; the relay sets them back"
                     )),
                     Started::Running(r) => Err(format!(
-                        "{name} has a block running already (started by {})",
+                        "{name} {} (started by {})",
+                        crate::backend::BLOCK_RUNNING,
                         r.created_by
                     )),
                 }
