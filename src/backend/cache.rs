@@ -67,11 +67,12 @@ pub trait ChangeSource: Send + Sync {
     ) -> Result<Changes<Self::Cursor>, BackendError>;
 
     /// Reads what a full read keeps besides conversations (with its warnings), to resume
-    /// from conversations held elsewhere without reading them all again. `None`: this vendor
-    /// cannot, and [`Cache::resume`] declines.
+    /// from conversations held elsewhere (`held`, open ones only) without reading them all
+    /// again. `None`: this vendor cannot, and [`Cache::resume`] declines.
     async fn read_fixed(
         &self,
         _started: Timestamp,
+        _held: &Conversations,
     ) -> Option<Result<(Self::Fixed, Vec<String>), BackendError>> {
         None
     }
@@ -277,11 +278,11 @@ impl<F: Send + Sync, C: Send + Sync + Clone> Cache<F, C> {
         let Some(cursor) = source.cursor_since(since) else {
             return Ok(false);
         };
-        let Some(fixed) = source.read_fixed(started).await else {
+        conversations.retain(|c| !c.state.is_done());
+        let Some(fixed) = source.read_fixed(started, &conversations).await else {
             return Ok(false);
         };
         let (fixed, _warnings) = fixed?;
-        conversations.retain(|c| !c.state.is_done());
         let mut state = self.state.lock().await;
         state.held = Some(Held {
             fixed,

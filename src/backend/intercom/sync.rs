@@ -97,6 +97,7 @@ impl ChangeSource for IntercomClient {
     async fn read_fixed(
         &self,
         _started: Timestamp,
+        _held: &Conversations,
     ) -> Option<Result<(Fixed, Vec<String>), BackendError>> {
         let (me, teams, admins, reasons) =
             tokio::join!(self.me(), self.teams(), self.admins(), self.reasons());

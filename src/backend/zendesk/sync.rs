@@ -88,7 +88,7 @@ pub struct Fixed {
     /// Tickets waiting on us whose SLA has not been read yet.
     sla_queue: VecDeque<i64>,
     /// Near-breach tickets: breach time and when last read.
-    hot: BTreeMap<i64, (Timestamp, Timestamp)>,
+    hot: Hot,
     /// Agent token: the watched groups and the ticket ids the last round found.
     watched: Vec<i64>,
     watch_ids: HashSet<i64>,
@@ -266,6 +266,39 @@ impl ZendeskClient {
     }
 }
 
+/// After a resume from held conversations: the near-breach ones are hot (due for a re-read
+/// now), the rest with no exact deadline queue for their SLA, new before open before the
+/// rest, oldest first — the order a full read gives.
+type Hot = BTreeMap<i64, (Timestamp, Timestamp)>;
+
+fn seed_slas(held: &Conversations, now: Timestamp) -> (Hot, VecDeque<i64>) {
+    let due_now = now.checked_sub(SLA_RECHECK).unwrap_or(now);
+    let mut hot = Hot::new();
+    let mut backlog = Vec::new();
+    for c in held.iter() {
+        let Ok(id) = c.id.as_str().parse::<i64>() else {
+            continue;
+        };
+        match c.sla.as_ref().and_then(|s| s.deadline) {
+            Some(d) if d.exact => {
+                if d.at.duration_since(now) < HOT {
+                    hot.insert(id, (d.at, due_now));
+                }
+            }
+            _ => {
+                let rank = match c.state {
+                    crate::domain::ConversationState::New => 0,
+                    crate::domain::ConversationState::Open => 1,
+                    _ => 2,
+                };
+                backlog.push((rank, c.created_at, id));
+            }
+        }
+    }
+    backlog.sort_unstable();
+    (hot, backlog.into_iter().map(|(.., id)| id).collect())
+}
+
 /// Tracks near-breach tickets from fresh reads.
 fn note_hot(fixed: &mut Fixed, tickets: &[wire::Ticket], now: Timestamp) {
     for t in tickets {
@@ -417,15 +450,18 @@ impl ChangeSource for ZendeskClient {
 
     /// Resuming needs the incremental export, which only an admin token may read: an agent
     /// token's watched searches hold no cursor to start from, so it declines with the reason.
+    /// The SLA backlog and the near-breach set are seeded from `held`, as a full read would.
     async fn read_fixed(
         &self,
         started: Timestamp,
+        held: &Conversations,
     ) -> Option<Result<(Fixed, Vec<String>), BackendError>> {
         Some(
             self.read_people(started)
                 .await
-                .and_then(|(fixed, warnings)| {
+                .and_then(|(mut fixed, warnings)| {
                     if fixed.admin {
+                        (fixed.hot, fixed.sla_queue) = seed_slas(held, started);
                         Ok((fixed, warnings))
                     } else {
                         Err(BackendError::Unsupported(
@@ -645,6 +681,55 @@ pub fn watch_every(groups: usize) -> SignedDuration {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_resume_seeds_the_near_breach_set_and_the_sla_backlog_from_held_tickets() {
+        use crate::domain::{ConversationState, Deadline, Sla, SlaStatus, fixture};
+        let now = fixture::t0();
+        let at = |mins: i64| now + SignedDuration::from_mins(mins);
+        let with = |id: &str, state, created: i64, deadline: Option<Deadline>| {
+            let mut c = fixture::conversation(id, at(created));
+            c.state = state;
+            c.sla = Some(Sla {
+                name: "x".into(),
+                status: SlaStatus::Active,
+                deadline,
+            });
+            c
+        };
+        let exact = |mins| {
+            Some(Deadline {
+                at: at(mins),
+                exact: true,
+            })
+        };
+        let held: Conversations = vec![
+            with("1", ConversationState::Open, -50, exact(30)),
+            with("2", ConversationState::Open, -40, exact(600)),
+            with("3", ConversationState::Pending, -90, None),
+            with("4", ConversationState::Open, -30, None),
+            with("5", ConversationState::New, -20, None),
+            with(
+                "6",
+                ConversationState::New,
+                -60,
+                Some(Deadline {
+                    at: at(5),
+                    exact: false,
+                }),
+            ),
+            with("x7", ConversationState::New, -60, None),
+        ]
+        .into();
+        let (hot, queue) = seed_slas(&held, now);
+        // Near breach: due for a re-read at once.
+        assert_eq!(hot.keys().copied().collect::<Vec<_>>(), vec![1]);
+        assert!(due(hot[&1].1, SLA_RECHECK, now));
+        assert_eq!(hot[&1].0, at(30));
+        // No exact deadline: new, then open, then the rest, oldest first; an exact one far
+        // off is neither; an id that is not a ticket number is skipped.
+        assert_eq!(Vec::from(queue), vec![6, 5, 4, 3]);
+    }
 
     #[test]
     fn agent_rounds_slow_down_with_more_groups() {
