@@ -460,6 +460,20 @@ fn the_view_scrolls_when_the_parts_do_not_fit() {
     key(&mut app, KeyCode::Char('G'));
     let bottom = text(&render(&mut app, 80, 24));
     assert!(bottom.contains("Any news on this?"), "{bottom}");
+    assert!(bottom.contains("more above ·"), "{bottom}");
+    // At the end, one `k` scrolls one line up at once (not after the overshoot is used up).
+    key(&mut app, KeyCode::Char('k'));
+    let up = text(&render(&mut app, 80, 24));
+    assert!(up.contains("more above and below"), "{up}");
+    key(&mut app, KeyCode::Char('j'));
+    key(&mut app, KeyCode::Char('j'));
+    assert_eq!(
+        text(&render(&mut app, 80, 24)),
+        bottom,
+        "j stops at the end"
+    );
+    key(&mut app, KeyCode::Char('k'));
+    assert!(text(&render(&mut app, 80, 24)).contains("more above and below"));
     // Scrolling moved no cursor of the list behind.
     key(&mut app, KeyCode::Esc);
     assert_eq!(app.selected_conversation(), Some(id));

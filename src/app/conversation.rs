@@ -32,6 +32,9 @@ pub struct OpenConversation {
     pub link: Option<String>,
     /// First line of the body shown (it scrolls with the movement keys).
     pub scroll: u16,
+    /// The last line the body can start at, as last drawn (the screen knows how the text
+    /// wraps): scrolling stops there, so `G` then `k` moves at once.
+    pub max_scroll: std::cell::Cell<u16>,
 }
 
 /// How a link is opened here: a program and its arguments (the URL replaces `%s`, else it
@@ -143,6 +146,7 @@ impl App {
             detail: Detail::Loading,
             link: None,
             scroll: 0,
+            max_scroll: std::cell::Cell::new(u16::MAX),
         });
         self.view = View::Conversation(id.clone());
         self.effects.push(Effect::LoadConversation(id));
@@ -185,10 +189,11 @@ impl App {
         self.dirty = true;
     }
 
-    /// Scrolls the conversation view by `delta` lines (the screen clamps it to the text).
+    /// Scrolls the conversation view by `delta` lines, within the text as last drawn.
     pub(crate) fn scroll_conversation(&mut self, delta: isize) {
         if let Some(o) = self.conversation.as_mut() {
-            let s = (o.scroll as isize).saturating_add(delta).clamp(0, 4_000);
+            let max = o.max_scroll.get().min(4_000) as isize;
+            let s = (o.scroll as isize).min(max).saturating_add(delta).clamp(0, max);
             o.scroll = u16::try_from(s).unwrap_or(0);
         }
     }

@@ -45,11 +45,12 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App, ctx: Ctx, id: &Conv
     let lines = lines(app, ctx, id, held, text_w);
     let room = usize::from(inner.height);
     let max_scroll = lines.len().saturating_sub(room);
-    let scroll = app
-        .conversation
-        .as_ref()
-        .map_or(0, |o| usize::from(o.scroll))
-        .min(max_scroll);
+    let open = app.conversation.as_ref().filter(|o| &o.id == id);
+    if let Some(o) = open {
+        o.max_scroll
+            .set(u16::try_from(max_scroll).unwrap_or(u16::MAX));
+    }
+    let scroll = open.map_or(0, |o| usize::from(o.scroll)).min(max_scroll);
     if max_scroll > 0 {
         // Say that more is above or below, and how to get there.
         use crate::app::keymap::Action;
