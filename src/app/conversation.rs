@@ -193,7 +193,10 @@ impl App {
     pub(crate) fn scroll_conversation(&mut self, delta: isize) {
         if let Some(o) = self.conversation.as_mut() {
             let max = o.max_scroll.get().min(4_000) as isize;
-            let s = (o.scroll as isize).min(max).saturating_add(delta).clamp(0, max);
+            let s = (o.scroll as isize)
+                .min(max)
+                .saturating_add(delta)
+                .clamp(0, max);
             o.scroll = u16::try_from(s).unwrap_or(0);
         }
     }

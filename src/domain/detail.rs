@@ -154,8 +154,8 @@ fn entity(s: &str) -> (&'static str, usize) {
 }
 
 /// Spaces collapsed inside lines, lines trimmed, at most one blank line in a row, none at
-/// the ends.
-fn tidy(text: &str) -> String {
+/// the ends: for a body the helpdesk sends as plain text (`<` and `&` in it are text).
+pub fn tidy(text: &str) -> String {
     let mut lines: Vec<String> = Vec::new();
     for line in text.lines() {
         let line = line.split_whitespace().collect::<Vec<_>>().join(" ");

@@ -362,7 +362,7 @@ pub fn conversation_detail(
     requester: Option<&wire::User>,
     page: &wire::CommentPage,
 ) -> crate::domain::detail::ConversationDetail {
-    use crate::domain::detail::{AuthorKind, ConversationDetail, Customer, Part, plain_text};
+    use crate::domain::detail::{AuthorKind, ConversationDetail, Customer, Part, plain_text, tidy};
     let customer = requester.map(|u| Customer {
         name: Some(u.name.clone()).filter(|n| !n.is_empty()),
         email: Some(u.email.clone()).filter(|e| !e.is_empty()),
@@ -375,8 +375,9 @@ pub fn conversation_detail(
         .filter_map(|c| {
             let body = match (&c.html_body, &c.plain_body, &c.body) {
                 (Some(h), _, _) if !h.trim().is_empty() => plain_text(h),
-                (_, Some(p), _) if !p.trim().is_empty() => plain_text(p),
-                (_, _, Some(b)) => plain_text(b),
+                // `plain_body` and `body` are plain text: an address in <…> is kept.
+                (_, Some(p), _) if !p.trim().is_empty() => tidy(p),
+                (_, _, Some(b)) => tidy(b),
                 _ => String::new(),
             };
             if body.is_empty() {
@@ -418,7 +419,7 @@ mod tests {
         let page: wire::CommentPage = serde_json::from_str(
             r#"{"comments":[
                 {"id":3,"author_id":7,"html_body":"<p>Any news?</p>","public":true,"created_at":"2026-11-24T10:00:00Z"},
-                {"id":2,"author_id":9,"plain_body":"checked the logs","public":false,"created_at":"2026-11-24T09:30:00Z"},
+                {"id":2,"author_id":9,"plain_body":"checked the logs of <john@x.com> & co","public":false,"created_at":"2026-11-24T09:30:00Z"},
                 {"id":1,"author_id":-1,"body":"Ticket merged","created_at":"2026-11-24T09:00:00Z"},
                 {"id":0,"author_id":7,"body":"","created_at":"2026-11-24T08:00:00Z"},
                 "junk"],
@@ -446,7 +447,12 @@ mod tests {
             got,
             [
                 (AuthorKind::Bot, "", "Ticket merged", false),
-                (AuthorKind::Teammate, "Ana", "checked the logs", true),
+                (
+                    AuthorKind::Teammate,
+                    "Ana",
+                    "checked the logs of <john@x.com> & co",
+                    true
+                ),
                 (AuthorKind::Customer, "Kemi Sato", "Any news?", false),
             ]
         );
