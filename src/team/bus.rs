@@ -63,8 +63,9 @@ pub struct Bus {
     pub names: Names,
     connected: Arc<AtomicBool>,
     url: String,
-    /// The server's last "permissions violation" notice (names the subject it refused).
-    refused: Arc<std::sync::Mutex<Option<String>>>,
+    /// The server's last "permissions violation" notice (names the subject it refused), and
+    /// when it came.
+    refused: Arc<std::sync::Mutex<Option<(std::time::Instant, String)>>>,
 }
 
 /// `(major, minor, patch)` of a version string like `2.15.1` or `v2.10.26-beta`.
@@ -116,7 +117,7 @@ impl Bus {
         }
         let connected = Arc::new(AtomicBool::new(false));
         let flag = connected.clone();
-        let refused: Arc<std::sync::Mutex<Option<String>>> = Arc::default();
+        let refused: Arc<std::sync::Mutex<Option<(std::time::Instant, String)>>> = Arc::default();
         let noted = refused.clone();
         options = options
             .name(&settings.name)
@@ -134,7 +135,8 @@ impl Bus {
                             tracing::warn!("bus: the server refused: {e}");
                             *noted
                                 .lock()
-                                .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(e);
+                                .unwrap_or_else(std::sync::PoisonError::into_inner) =
+                                Some((std::time::Instant::now(), e));
                         }
                         async_nats::Event::Connected => {
                             flag.store(true, Ordering::SeqCst);
@@ -165,14 +167,15 @@ impl Bus {
         })
     }
 
-    /// `true` when the server said these credentials may not publish to `subject` (its
-    /// permissions pin each lead to their own subjects).
-    pub fn refused(&self, subject: &str) -> bool {
+    /// `true` when the server said, at or after `since` (when the request was sent), that
+    /// these credentials may not publish to `subject` (its permissions pin each lead to
+    /// their own subjects). An older notice does not explain a later failure.
+    pub fn refused(&self, subject: &str, since: std::time::Instant) -> bool {
         self.refused
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .as_deref()
-            .is_some_and(|e| e.contains(&format!("\"{subject}\"")))
+            .as_ref()
+            .is_some_and(|(at, e)| *at >= since && e.contains(&format!("\"{subject}\"")))
     }
 
     /// `true` while the client is connected (pings answered).

@@ -95,8 +95,9 @@ impl RemoteWrites {
             .payload(body.into())
             .timeout(Some(self.timeout));
         let subject = self.bus.names.block_subject(&self.lead);
+        let asked = std::time::Instant::now();
         let result = self.bus.client.send_request(subject.clone(), req).await;
-        if result.is_err() && self.bus.refused(&subject) {
+        if result.is_err() && self.bus.refused(&subject, asked) {
             return Err(format!(
                 "the NATS server refused {subject}: these credentials may not act as {:?}; \
                  nothing was sent",
@@ -197,8 +198,9 @@ impl WriteRelay for RemoteWrites {
         let req = async_nats::Request::new()
             .payload(body.into())
             .timeout(Some(self.timeout));
+        let asked = std::time::Instant::now();
         let result = self.bus.client.send_request(subject.clone(), req).await;
-        if result.is_err() && self.bus.refused(&subject) {
+        if result.is_err() && self.bus.refused(&subject, asked) {
             return not_sent(format!(
                 "the NATS server refused {subject}: these credentials may not write as {:?}",
                 self.lead

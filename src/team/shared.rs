@@ -1,9 +1,10 @@
 //! Shared co-pilot state in KV, by compare-and-set on the key's revision:
 //!
 //! - **Off-queue blocks** (`sl_<ws>_blocks`, `b.<teammate>`: one key per teammate, so two
-//!   leads starting a block for one teammate at once race on one revision and one of them is
-//!   refused with the other's name): a lead starts one (created `active`); whoever ends it — the leading relay when it is over (so it ends on time with no
-//!   dashboard running), or a lead ending it early — first moves it `active → ending` by CAS.
+//!   leads starting a block for one teammate at once race on one revision and the second is
+//!   refused with the first's name): a lead starts one (created `active`); whoever ends it —
+//!   the leading relay when it is over (so it ends on time with no dashboard running), or a
+//!   lead ending it early — first moves it `active → ending` by CAS.
 //!   Exactly one contender wins, sends the one "back" write through the executor (one audit
 //!   entry, naming the lead), and marks it `ending → ended`. A winner that died in `ending`
 //!   is taken over by the relay after [`ENDING_STALE`].
