@@ -433,6 +433,10 @@ async fn writes_run_at_the_relay_and_the_team_log_names_each_lead() {
         std::slice::from_ref(&conv.id),
         &actions::AssignTarget::Teammate(to.id.clone()),
     );
+    // Bob's dashboard refreshes: the full state first (derived afresh), then deltas.
+    let policy = shiftlead::domain::Policy::default();
+    let first = bob_view.refresh(&policy).await.unwrap();
+    assert!(first.delta.is_none(), "the first refresh derives afresh");
     let applied_before = writes_applied(&sim).await;
     let report = alice.run(plan[0].clone(), false).await;
     let Outcome::Applied { after } = &report.outcome else {
@@ -447,6 +451,18 @@ async fn writes_run_at_the_relay_and_the_team_log_names_each_lead() {
     })
     .await
     .expect("bob sees alice's write");
+    // The watch's change reaches his refresh as a delta naming it, over the same model.
+    let next = bob_view.refresh(&policy).await.unwrap();
+    let delta = next.delta.expect("a delta from the watch");
+    assert!(delta.changed.contains(&conv.id), "{delta:?}");
+    assert!(
+        delta.changed.len() + delta.removed.len() < 20,
+        "only what changed: {delta:?}"
+    );
+    let mut full = bob_view.snapshot().await.unwrap();
+    policy.apply(&mut full);
+    assert_eq!(next.snapshot.conversations, full.conversations);
+    assert_eq!(next.snapshot.teammates, full.teammates);
     let undo = actions::plan_undo(&seen, &report.planned, after).expect("an undo");
     let undone = bob.run(undo, true).await;
     assert!(

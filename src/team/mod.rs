@@ -180,6 +180,27 @@ pub fn key_part(id: &str) -> String {
     out
 }
 
+/// The id a [`key_part`] came from; `None` when `part` is not one.
+pub fn key_unpart(part: &str) -> Option<String> {
+    if part == "=00" {
+        return Some(String::new());
+    }
+    let mut out = Vec::with_capacity(part.len());
+    let mut bytes = part.bytes();
+    while let Some(b) = bytes.next() {
+        if b == b'=' {
+            let hex = [bytes.next()?, bytes.next()?];
+            let hex = std::str::from_utf8(&hex).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+        } else if b.is_ascii_alphanumeric() || b == b'_' || b == b'-' {
+            out.push(b);
+        } else {
+            return None;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
 /// Where a config section's NATS credentials come from (plain data; nothing read yet).
 #[derive(Debug, Clone, Copy)]
 pub struct AuthSource<'a> {
@@ -362,5 +383,16 @@ mod tests {
         );
         assert_eq!(n.lead_of("sl.acme.cmd.bob.block"), None);
         assert_eq!(n.lead_of_cmd("sl.acme.cmd.bob.write", "block"), None);
+    }
+
+    proptest::proptest! {
+        /// A key's tail gives back the id it was made from (a deleted conversation's key
+        /// is all a watch is told), and nothing else parses as one.
+        #[test]
+        fn key_parts_round_trip(id in "\\PC{0,24}", junk in "[ .*>]{1,3}|=|=4") {
+            proptest::prop_assert_eq!(key_unpart(&key_part(&id)), Some(id.clone()));
+            let bad = format!("{}{junk}", key_part(&id));
+            proptest::prop_assert_eq!(key_unpart(&bad), None);
+        }
     }
 }

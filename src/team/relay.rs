@@ -564,7 +564,14 @@ fn from_mirror(mirror: &Mirror) -> Published {
             .collect()
     }
     mirror.with(|h| Published {
-        convs: bytes(&h.convs),
+        convs: h
+            .convs
+            .iter()
+            .filter_map(|c| {
+                let key = format!("{}{}", records::CONV, key_part(&c.id.0));
+                serde_json::to_vec(c).ok().map(|b| (key, b))
+            })
+            .collect(),
         people: bytes(&h.people),
         inboxes: bytes(&h.inboxes),
         meta: h.meta.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),

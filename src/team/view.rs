@@ -2,6 +2,12 @@
 //! first, then deltas; rebuilt from scratch if a watch ever ends), and [`TeamView`] is the
 //! dashboard's [`Helpdesk`] over it. Its snapshot fails, keeping the last good data on
 //! screen and marked stale, while the bus is down or the relay is quiet.
+//!
+//! The watch's deltas are the dashboard's: the mirror holds conversations in the shared
+//! persistent map and notes which ids each KV change touched, so [`TeamView`]'s refresh
+//! hands the app a [`Delta`] of what changed since the previous one — O(changes), like a
+//! direct backend's — with the policy applied to the changed conversations only, and the
+//! people lists rebuilt only when a teammate or an inbox changed.
 
 use super::bus::{Buckets, Bus};
 use super::records::{self, Heartbeat, SnapshotRecord, WorkspaceRecord};
@@ -11,21 +17,37 @@ use crate::backend::{
 };
 use crate::domain::capabilities::{Read, Write as WriteCap};
 use crate::domain::{
-    Capabilities, Conversation, ConversationId, Inbox, InboxId, Snapshot, Teammate, TeammateId,
+    Capabilities, Conversation, ConversationId, Conversations, Delta, Inbox, InboxId, Policy,
+    Refresh, Shared, Snapshot, Teammate, TeammateId,
 };
 use async_nats::jetstream::kv;
 use async_trait::async_trait;
 use futures::StreamExt;
 use serde::de::DeserializeOwned;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
+
+/// Conversations changed since they were last taken ([`Mirror::take_changes`]).
+#[derive(Debug, Default)]
+pub struct Changes {
+    /// The whole map was replaced (a watch's full state): anything may have changed.
+    pub all: bool,
+    /// Each id touched, and whether it is present now.
+    pub ids: HashMap<ConversationId, bool>,
+}
 
 /// What the watches hold.
 #[derive(Default)]
 pub struct Held {
-    /// Conversations by key.
-    pub convs: BTreeMap<String, Conversation>,
+    /// Conversations by id (shared with the snapshots handed out: O(1) to clone).
+    pub convs: Conversations,
+    /// What changed in `convs` since it was last taken (only when [`Mirror::tracked`]).
+    pub changes: Changes,
+    /// Whether `changes` is kept.
+    tracking: bool,
+    /// Bumped whenever a teammate or an inbox changes.
+    pub people_rev: u64,
     /// Teammates by key.
     pub people: BTreeMap<String, Teammate>,
     /// Inboxes by key.
@@ -72,34 +94,105 @@ impl Drop for Mirror {
     }
 }
 
-type Slot<T> = fn(&mut Held) -> &mut BTreeMap<String, T>;
+/// Where a watch keeps its bucket: one change (`None`: deleted), or the whole full state.
+struct Slot<T> {
+    apply: fn(&mut Held, &str, Option<T>),
+    replace: fn(&mut Held, BTreeMap<String, T>),
+}
+
+const CONVS: Slot<Conversation> = Slot {
+    apply: |h, key, value| {
+        match value {
+            Some(c) => {
+                if h.tracking {
+                    h.changes.ids.insert(c.id.clone(), true);
+                }
+                h.convs.insert(c);
+            }
+            None => {
+                if let Some(id) = key
+                    .strip_prefix(records::CONV)
+                    .and_then(super::key_unpart)
+                    .map(ConversationId)
+                {
+                    h.convs.remove(&id);
+                    if h.tracking {
+                        h.changes.ids.insert(id, false);
+                    }
+                }
+            }
+        };
+    },
+    replace: |h, fresh| {
+        h.convs = fresh.into_values().collect();
+        h.changes = Changes {
+            all: true,
+            ids: HashMap::new(),
+        };
+    },
+};
+
+const PEOPLE: Slot<Teammate> = Slot {
+    apply: |h, key, value| {
+        apply(&mut h.people, key, value);
+        h.people_rev += 1;
+    },
+    replace: |h, fresh| {
+        h.people = fresh;
+        h.people_rev += 1;
+    },
+};
+
+const INBOXES: Slot<Inbox> = Slot {
+    apply: |h, key, value| {
+        apply(&mut h.inboxes, key, value);
+        h.people_rev += 1;
+    },
+    replace: |h, fresh| {
+        h.inboxes = fresh;
+        h.people_rev += 1;
+    },
+};
 
 impl Mirror {
     /// Starts watching every object bucket and meta.
     pub fn start(buckets: &Buckets) -> Mirror {
-        let held = Arc::new(Mutex::new(Held::default()));
+        Self::watching(buckets, false)
+    }
+
+    /// [`Mirror::start`], also noting which conversations each change touched, for
+    /// [`Mirror::take_changes`] (which must then be called, or the notes pile up).
+    pub fn tracked(buckets: &Buckets) -> Mirror {
+        Self::watching(buckets, true)
+    }
+
+    fn watching(buckets: &Buckets, tracking: bool) -> Mirror {
+        let held = Arc::new(Mutex::new(Held {
+            tracking,
+            ..Held::default()
+        }));
         let changed = Arc::new(tokio::sync::Notify::new());
         let tasks = vec![
-            tokio::spawn(watch::<Conversation>(
+            tokio::spawn(watch(
                 buckets.convs.clone(),
                 held.clone(),
                 changed.clone(),
                 0,
-                |h| &mut h.convs,
+                CONVS,
             )),
-            tokio::spawn(watch::<Teammate>(
+            tokio::spawn(watch(
                 buckets.people.clone(),
                 held.clone(),
                 changed.clone(),
                 1,
-                |h| &mut h.people,
+                PEOPLE,
             )),
-            tokio::spawn(watch::<Inbox>(
+            tokio::spawn(watch(
                 buckets.inboxes.clone(),
                 held.clone(),
                 changed.clone(),
                 2,
-                |h| &mut h.inboxes,
+                INBOXES,
             )),
             tokio::spawn(watch_meta(buckets.meta.clone(), held.clone())),
         ];
@@ -153,11 +246,19 @@ impl Mirror {
                 workspace: ws.workspace,
                 inboxes: h.inboxes.values().cloned().collect(),
                 teammates: h.people.values().cloned().collect(),
-                conversations: h.convs.values().cloned().collect(),
+                conversations: h.convs.clone(),
                 away_reasons: ws.away_reasons.into(),
                 warnings,
             })
         })
+    }
+
+    /// The conversations now and what changed in them since the last call (taken: the next
+    /// call starts from here), with the people revision.
+    pub fn take_changes(&self) -> (Conversations, Changes, u64) {
+        let mut h = self.held.lock().unwrap_or_else(PoisonError::into_inner);
+        let changes = std::mem::take(&mut h.changes);
+        (h.convs.clone(), changes, h.people_rev)
     }
 }
 
@@ -171,7 +272,7 @@ async fn watch<T: DeserializeOwned>(
     slot: Slot<T>,
 ) {
     loop {
-        if let Err(e) = watch_once(&store, &held, &changed, index, slot).await {
+        if let Err(e) = watch_once(&store, &held, &changed, index, &slot).await {
             tracing::warn!(bucket = %store.name, error = %e, "watch ended; starting again");
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
@@ -183,7 +284,7 @@ async fn watch_once<T: DeserializeOwned>(
     held: &Arc<Mutex<Held>>,
     changed: &tokio::sync::Notify,
     index: usize,
-    slot: Slot<T>,
+    slot: &Slot<T>,
 ) -> Result<(), String> {
     let lock = || held.lock().unwrap_or_else(PoisonError::into_inner);
     let empty = super::bus::is_empty(store).await?;
@@ -193,7 +294,7 @@ async fn watch_once<T: DeserializeOwned>(
         .map_err(|e| e.to_string())?;
     let mut fresh: Option<BTreeMap<String, T>> = if empty {
         let mut h = lock();
-        slot(&mut h).clear();
+        (slot.replace)(&mut h, BTreeMap::new());
         h.current[index] = true;
         None
     } else {
@@ -217,12 +318,12 @@ async fn watch_once<T: DeserializeOwned>(
                 apply(map, &entry.key, value);
                 if entry.delta == 0 {
                     let mut h = lock();
-                    *slot(&mut h) = fresh.take().unwrap_or_default();
+                    (slot.replace)(&mut h, fresh.take().unwrap_or_default());
                     h.current[index] = true;
                 }
             }
             None => {
-                apply(slot(&mut lock()), &entry.key, value);
+                (slot.apply)(&mut lock(), &entry.key, value);
                 changed.notify_one();
             }
         }
@@ -288,6 +389,18 @@ pub struct TeamView {
     mirror: Mirror,
     stale_after: Duration,
     remote: Arc<RemoteWrites>,
+    prepared: Mutex<Option<Prepared>>,
+}
+
+/// The model the last refresh handed out, with the policy applied: the next refresh changes
+/// only what the watch touched.
+struct Prepared {
+    conversations: Conversations,
+    policy: Policy,
+    people_rev: u64,
+    day: jiff::civil::Date,
+    inboxes: Shared<Vec<Inbox>>,
+    teammates: Shared<Vec<Teammate>>,
 }
 
 impl TeamView {
@@ -298,13 +411,46 @@ impl TeamView {
         remote: RemoteWrites,
     ) -> Result<TeamView, super::TeamError> {
         let buckets = Buckets::open(&bus, false, Duration::ZERO).await?;
-        let mirror = Mirror::start(&buckets);
+        let mirror = Mirror::tracked(&buckets);
         Ok(TeamView {
             bus,
             mirror,
             stale_after,
             remote: Arc::new(remote),
+            prepared: Mutex::new(None),
         })
+    }
+
+    /// Waits for the first full state, then checks the bus and the relay.
+    async fn ready(&self) -> Result<(), BackendError> {
+        if !self.mirror.wait_ready(FIRST_STATE).await {
+            return Err(BackendError::Network(format!(
+                "no full state from the bus within {}s",
+                FIRST_STATE.as_secs()
+            )));
+        }
+        match self.health() {
+            Some(why) => Err(BackendError::Network(why)),
+            None => Ok(()),
+        }
+    }
+
+    fn unpublished(&self) -> BackendError {
+        BackendError::Network(format!(
+            "no relay has published workspace {:?} yet",
+            self.bus.names.workspace()
+        ))
+    }
+
+    /// The backend's label, naming the relay.
+    fn label(&self, backend: &str) -> String {
+        match self
+            .mirror
+            .with(|h| h.meta::<Heartbeat>(records::HEARTBEAT))
+        {
+            Some(beat) => format!("{backend} · team via relay {}", beat.relay),
+            None => backend.to_owned(),
+        }
     }
 
     /// The watched state.
@@ -413,37 +559,99 @@ impl Helpdesk for TeamView {
     }
 
     async fn snapshot(&self) -> Result<Snapshot, BackendError> {
-        if !self.mirror.wait_ready(FIRST_STATE).await {
-            return Err(BackendError::Network(format!(
-                "no full state from the bus within {}s",
-                FIRST_STATE.as_secs()
-            )));
-        }
-        if let Some(why) = self.health() {
-            return Err(BackendError::Network(why));
-        }
-        let mut snapshot = self.mirror.snapshot().ok_or_else(|| {
-            BackendError::Network(format!(
-                "no relay has published workspace {:?} yet",
-                self.bus.names.workspace()
-            ))
-        })?;
-        if let Some(beat) = self
-            .mirror
-            .with(|h| h.meta::<Heartbeat>(records::HEARTBEAT))
-        {
-            snapshot.workspace.backend = format!(
-                "{} · team via relay {}",
-                snapshot.workspace.backend, beat.relay
-            );
-        }
+        self.ready().await?;
+        let mut snapshot = self.mirror.snapshot().ok_or_else(|| self.unpublished())?;
+        snapshot.workspace.backend = self.label(&snapshot.workspace.backend);
         Ok(snapshot)
     }
 
+    /// What the watch brought since the previous refresh, as a delta: the changed
+    /// conversations copied in and prepared, the people rebuilt only when they changed.
+    /// A full state from the watch (a first one, or a rebuilt watch) or another policy
+    /// derives afresh.
+    async fn refresh(&self, policy: &Policy) -> Result<Refresh, BackendError> {
+        self.ready().await?;
+        let meta = self.mirror.with(|h| {
+            Some((
+                h.meta::<records::WorkspaceRecord>(records::WORKSPACE)?,
+                h.meta::<SnapshotRecord>(records::SNAPSHOT)?,
+            ))
+        });
+        let (ws, snap) = meta.ok_or_else(|| self.unpublished())?;
+        let (now, changes, people_rev) = self.mirror.take_changes();
+        let day = snap.taken_at.to_zoned(jiff::tz::TimeZone::UTC).date();
+        let mut guard = self.prepared.lock().unwrap_or_else(PoisonError::into_inner);
+        let reuse = guard.take().filter(|p| !changes.all && p.policy == *policy);
+        let people = reuse
+            .as_ref()
+            .filter(|p| p.people_rev == people_rev && p.day == day)
+            .map(|p| (p.inboxes.clone(), p.teammates.clone()));
+        let (conversations, delta) = advance(reuse.map(|p| p.conversations), now, changes, policy);
+        let (inboxes, teammates) = match people {
+            Some(shared) => shared,
+            None => {
+                let (inboxes, teammates) = self.mirror.with(|h| {
+                    (
+                        h.inboxes.values().cloned().collect::<Shared<Vec<Inbox>>>(),
+                        h.people
+                            .values()
+                            .cloned()
+                            .collect::<Shared<Vec<Teammate>>>(),
+                    )
+                });
+                let mut people = Snapshot {
+                    taken_at: snap.taken_at,
+                    workspace: ws.workspace.clone(),
+                    inboxes,
+                    teammates,
+                    conversations: Conversations::new(),
+                    away_reasons: Shared::new(Vec::new()),
+                    warnings: Vec::new(),
+                };
+                policy.apply_people(&mut people);
+                (people.inboxes, people.teammates)
+            }
+        };
+        let mut warnings = snap.warnings;
+        let bad = self.mirror.with(|h| {
+            h.bad
+                .keys()
+                .next()
+                .map(|first| (h.bad.len(), first.clone()))
+        });
+        if let Some((n, first)) = bad {
+            warnings.push(format!(
+                "{n} records from the relay did not parse and are left out (first: {first})"
+            ));
+        }
+        *guard = Some(Prepared {
+            conversations: conversations.clone(),
+            policy: policy.clone(),
+            people_rev,
+            day,
+            inboxes: inboxes.clone(),
+            teammates: teammates.clone(),
+        });
+        drop(guard);
+        let mut workspace = ws.workspace;
+        workspace.backend = self.label(&workspace.backend);
+        Ok(Refresh {
+            snapshot: Snapshot {
+                taken_at: snap.taken_at,
+                workspace,
+                inboxes,
+                teammates,
+                conversations,
+                away_reasons: ws.away_reasons.into(),
+                warnings,
+            },
+            delta,
+        })
+    }
+
     async fn conversation(&self, id: &ConversationId) -> Result<Conversation, BackendError> {
-        let key = format!("{}{}", records::CONV, super::key_part(&id.0));
         self.mirror
-            .with(|h| h.convs.get(&key).cloned())
+            .with(|h| h.convs.get(id).cloned())
             .ok_or_else(|| missing("conversation", &id.0))
     }
 
@@ -487,6 +695,166 @@ impl Helpdesk for TeamView {
     }
 }
 
+/// The prepared conversations after `changes`: `held` (what the previous refresh handed out,
+/// `None` to derive afresh) with the changed ones copied in from `now` and prepared, and the
+/// delta between the two; or all of `now` prepared, and no delta.
+fn advance(
+    held: Option<Conversations>,
+    now: Conversations,
+    changes: Changes,
+    policy: &Policy,
+) -> (Conversations, Option<Delta>) {
+    match held {
+        Some(mut conversations) if !changes.all => {
+            let mut delta = Delta::default();
+            for (id, present) in changes.ids {
+                match now.get(&id).filter(|_| present) {
+                    Some(c) => {
+                        conversations.insert(c.clone());
+                        delta.changed.push(id);
+                    }
+                    None => {
+                        if conversations.remove(&id).is_some() {
+                            delta.removed.push(id);
+                        }
+                    }
+                }
+            }
+            policy.prepare_ids(&mut conversations, &delta.changed);
+            (conversations, Some(delta))
+        }
+        _ => {
+            let mut conversations = now;
+            let due: Vec<ConversationId> = conversations
+                .iter()
+                .filter(|c| !policy.is_prepared(c))
+                .map(|c| c.id.clone())
+                .collect();
+            policy.prepare_ids(&mut conversations, &due);
+            (conversations, None)
+        }
+    }
+}
+
 fn relayed() -> BackendError {
     BackendError::Unsupported("in team mode writes run at the relay".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{ConversationState, Deadline, Sla, SlaStatus, fixture};
+    use proptest::prelude::*;
+
+    fn policy() -> Policy {
+        Policy {
+            sla_targets: vec![crate::domain::policy::SlaTarget {
+                name: Some("Gold".into()),
+                priority: None,
+                first_response: jiff::SignedDuration::from_mins(20),
+                next_response: jiff::SignedDuration::from_mins(40),
+            }],
+            ..Policy::default()
+        }
+    }
+
+    /// A conversation over a small id space, with or without an exact deadline (an inexact
+    /// one is the policy's to estimate).
+    fn arb_conversation() -> impl Strategy<Value = Conversation> {
+        (
+            0u8..12,
+            0usize..3,
+            -600i64..600,
+            proptest::option::of(any::<bool>()),
+        )
+            .prop_map(|(id, state, at, sla)| {
+                let t = fixture::t0() + jiff::SignedDuration::from_secs(at);
+                let mut c = fixture::conversation(&format!("c {id}"), t);
+                c.state = [
+                    ConversationState::New,
+                    ConversationState::Open,
+                    ConversationState::Pending,
+                ][state];
+                c.waiting_since = Some(t);
+                c.sla = sla.map(|exact| Sla {
+                    name: "Gold".into(),
+                    status: SlaStatus::Active,
+                    deadline: exact.then_some(Deadline { at: t, exact: true }),
+                });
+                c
+            })
+    }
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Put(Box<Conversation>),
+        Delete(u8),
+        Refresh,
+        /// The watch started again: a full state replaces everything.
+        Rebuild(Vec<Conversation>),
+    }
+
+    fn arb_op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            4 => arb_conversation().prop_map(|c| Op::Put(Box::new(c))),
+            2 => (0u8..12).prop_map(Op::Delete),
+            2 => Just(Op::Refresh),
+            1 => proptest::collection::vec(arb_conversation(), 0..6).prop_map(Op::Rebuild),
+        ]
+    }
+
+    proptest! {
+        /// Any sequence of KV changes, refreshed at any points: the refreshed model equals
+        /// the watched state prepared afresh, and the delta names every conversation that
+        /// differs from the previous refresh's (so the app's figures follow it exactly).
+        #[test]
+        fn watch_deltas_refresh_to_the_full_derive(ops in proptest::collection::vec(arb_op(), 1..40)) {
+            let p = policy();
+            let mut held = Held { tracking: true, ..Held::default() };
+            let mut shown: Option<Conversations> = None;
+            for op in ops.into_iter().chain([Op::Refresh]) {
+                match op {
+                    Op::Put(c) => {
+                        let key = format!("{}{}", records::CONV, crate::team::key_part(&c.id.0));
+                        (CONVS.apply)(&mut held, &key, Some(*c));
+                    }
+                    Op::Delete(id) => {
+                        let key = format!("{}{}", records::CONV, crate::team::key_part(&format!("c {id}")));
+                        (CONVS.apply)(&mut held, &key, None);
+                    }
+                    Op::Rebuild(cs) => {
+                        let fresh = cs
+                            .into_iter()
+                            .map(|c| (format!("{}{}", records::CONV, crate::team::key_part(&c.id.0)), c))
+                            .collect();
+                        (CONVS.replace)(&mut held, fresh);
+                    }
+                    Op::Refresh => {
+                        let changes = std::mem::take(&mut held.changes);
+                        let all = changes.all;
+                        let (next, delta) = advance(shown.clone(), held.convs.clone(), changes, &p);
+                        let (fresh, _) = advance(None, held.convs.clone(), Changes::default(), &p);
+                        prop_assert_eq!(&next, &fresh);
+                        match (&shown, delta) {
+                            (Some(before), Some(delta)) => {
+                                prop_assert!(!all);
+                                for id in before.diff_ids(&next) {
+                                    prop_assert!(
+                                        delta.ids().any(|d| d == &id),
+                                        "{} changed but is not in the delta", id
+                                    );
+                                }
+                                for id in &delta.removed {
+                                    prop_assert!(!next.contains(id));
+                                }
+                            }
+                            (_, None) => prop_assert!(all || shown.is_none()),
+                            (None, Some(_)) => prop_assert!(false, "a delta with nothing shown"),
+                        }
+                        shown = Some(next);
+                    }
+                }
+            }
+        }
+    }
 }
