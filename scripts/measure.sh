@@ -9,6 +9,8 @@
 #   scripts/measure.sh --xl       # the xl preset (10,000 teammates, 500,000 conversations)
 #   IDLE_SECONDS=30 scripts/measure.sh
 #   EXTRA_ARGS="--refresh 15s" scripts/measure.sh --large
+#   TEAM=1 scripts/measure.sh --large   # a team dashboard: nats-server (on PATH) and one
+#                                        # relay polling the simulator; the relay's CPU too
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -31,9 +33,13 @@ bin=${BIN:-${CARGO_TARGET_DIR:-$PWD/target}/release/shiftlead}
 work=$(mktemp -d)
 socket="shiftlead-measure-$$"
 sim_pid=""
+nats_pid=""
+relay_pid=""
 cleanup() {
     tmux -L "$socket" kill-server 2>/dev/null || true
-    [[ -n "$sim_pid" ]] && kill "$sim_pid" 2>/dev/null || true
+    [[ -n "$relay_pid" ]] && { kill "$relay_pid" 2>/dev/null; wait "$relay_pid" 2>/dev/null; } || true
+    [[ -n "$nats_pid" ]] && { kill "$nats_pid" 2>/dev/null; wait "$nats_pid" 2>/dev/null; } || true
+    [[ -n "$sim_pid" ]] && { kill "$sim_pid" 2>/dev/null; wait "$sim_pid" 2>/dev/null; } || true
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -48,6 +54,28 @@ if $large; then
     printf '[backend]\nkind = "intercom"\nbase_url = "http://127.0.0.1:%s"\ntimeout = "120s"\n' \
         "$port" >"$work/config.toml"
     args=(--config "$work/config.toml")
+fi
+if [[ -n "${TEAM:-}" ]]; then
+    $large || { echo "TEAM=1 needs --large or --xl" >&2; exit 1; }
+    command -v nats-server >/dev/null || { echo "TEAM=1 needs nats-server on PATH" >&2; exit 1; }
+    nport=$((30000 + RANDOM % 10000))
+    nats-server -js -a 127.0.0.1 -p "$nport" -sd "$work/js" >"$work/nats.log" 2>&1 &
+    nats_pid=$!
+    for _ in $(seq 1 100); do grep -q "Server is ready" "$work/nats.log" 2>/dev/null && break; sleep 0.1; done
+    printf '[relay]\nnats_url = "nats://127.0.0.1:%s"\nworkspace = "measure"\n' "$nport" \
+        >>"$work/config.toml"
+    printf '[backend]\nkind = "team"\nnats_url = "nats://127.0.0.1:%s"\nworkspace = "measure"\n' \
+        "$nport" >"$work/team.toml"
+    HOME=$work XDG_STATE_HOME=$work/relay-state XDG_DATA_HOME=$work/relay-data INTERCOM_TOKEN=measure \
+        "$bin" --config "$work/config.toml" relay --id measure >"$work/relay.log" 2>&1 &
+    relay_pid=$!
+    # Warm: the relay has published the whole workspace once.
+    until HOME=$work XDG_STATE_HOME=$work/probe XDG_DATA_HOME=$work/probe \
+        "$bin" --config "$work/team.toml" snapshot --json >/dev/null 2>&1; do
+        kill -0 "$relay_pid" 2>/dev/null || { echo "the relay stopped" >&2; cat "$work/relay.log" >&2; exit 1; }
+        sleep 2
+    done
+    args=(--config "$work/team.toml")
 fi
 
 # The pane runs a shell that waits for the output pipe, stamps the start time and execs the
@@ -79,23 +107,25 @@ sleep 10 # let the first refreshes settle
 ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
 hz=$(getconf CLK_TCK)
 t0=$(ticks)
+[[ -n "$relay_pid" ]] && r0=$(awk '{print $14 + $15}' "/proc/$relay_pid/stat")
 b0=$(stat -c %s "$work/out")
 # PERF_OUT=file: also sample where the idle CPU goes (perf's cpu-clock, no hardware counters).
 [[ -n "${PERF_OUT:-}" ]] && perf record -q -e cpu-clock ${PERF_ARGS:--g} -p "$pid" -o "$PERF_OUT" -- sleep "$idle" 2>/dev/null &
 sleep "$idle"
 t1=$(ticks)
+[[ -n "$relay_pid" ]] && r1=$(awk '{print $14 + $15}' "/proc/$relay_pid/stat")
 b1=$(stat -c %s "$work/out")
 rss=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")
 hwm=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
-echo "workspace: $($large && echo "$scale preset" || echo 'embedded demo'), terminal ${cols}x${rows}"
+echo "workspace: $($large && echo "$scale preset" || echo 'embedded demo')${TEAM:+, team dashboard behind one relay}, terminal ${cols}x${rows}"
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "first frame: $(((first - start) / 1000000)) ms from process start"
 # The app's log stamps the end of the first full read and the first frame with data.
 log=$(find "$work" -name shiftlead.log 2>/dev/null | head -1)
 if [[ -n "$log" ]]; then
-    stamp() { grep -m1 "$1" "$log" | awk '{print $1}' | sed 's/\x1b\[[0-9;]*m//g'; }
+    stamp() { { grep -m1 "$1" "$log" || true; } | awk '{print $1}' | sed 's/\x1b\[[0-9;]*m//g'; }
     read_done=$(stamp "full read done")
     drawn=$(stamp "first frame with data drawn")
     if [[ -n "$read_done" && -n "$drawn" ]]; then
@@ -108,3 +138,8 @@ awk -v t="$((t1 - t0))" -v hz="$hz" -v s="$idle" \
 awk -v b="$((b1 - b0))" -v s="$idle" \
     'BEGIN { printf "terminal output: %.0f bytes/s over %d s\n", b / s, s }'
 echo "memory: RSS $((rss / 1024)) MB now, peak $((hwm / 1024)) MB"
+if [[ -n "$relay_pid" ]]; then
+    awk -v t="$((r1 - r0))" -v hz="$hz" -v s="$idle" \
+        'BEGIN { printf "relay CPU: %.2f %% of one core over %d s\n", 100 * t / hz / s, s }'
+    echo "relay memory: RSS $(($(awk '/VmRSS/ {print $2}' "/proc/$relay_pid/status") / 1024)) MB"
+fi
