@@ -132,6 +132,11 @@ impl Pending {
         touched: impl IntoIterator<Item = (ConversationId, bool)>,
         unprepared: bool,
     ) {
+        if self.all {
+            // The next refresh derives everything afresh: ids would only pile up (a relay
+            // reads snapshots only and never takes them).
+            return;
+        }
         for (id, present) in touched {
             if unprepared && present {
                 self.unprepared.insert(id.clone());
@@ -405,7 +410,10 @@ where
                 full_at: started,
                 people: None,
             });
-            state.pending.all = true;
+            state.pending = Pending {
+                all: true,
+                ..Pending::default()
+            };
         }
     }
     Ok(full.warnings)

@@ -16,12 +16,12 @@ use super::{TeamError, key_part};
 use crate::backend::Helpdesk;
 use crate::backend::webhook::Hook;
 use crate::domain::actions::Outcome;
-use crate::domain::{Conversation, ConversationId, Snapshot};
+use crate::domain::{Conversation, ConversationId, Conversations, Snapshot};
 use crate::writes::Executor;
 use async_nats::jetstream::kv;
 use futures::StreamExt;
 use jiff::Timestamp;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
@@ -66,10 +66,14 @@ pub struct Relay {
     hooks: Option<super::hooks::Listening>,
 }
 
-/// The values last published, per bucket and key, to publish only differences.
+/// What was last published, to publish only differences: conversations as the model (the
+/// map shared with the backend's cache, so a poll's differences are found in O(changes) and
+/// nothing is held twice), the rest as bytes per key.
 #[derive(Default)]
 struct Published {
-    convs: HashMap<String, Vec<u8>>,
+    convs: Conversations,
+    /// Conversations published without their title (too large for a KV value).
+    shortened: BTreeSet<ConversationId>,
     people: HashMap<String, Vec<u8>>,
     inboxes: HashMap<String, Vec<u8>>,
     meta: HashMap<String, Vec<u8>>,
@@ -445,7 +449,7 @@ async fn reread(
             .any(|h| h.conversations.is_empty() || !h.teammates.is_empty());
     ids.truncate(REREAD_MAX);
     for id in ids {
-        let key = format!("{}{}", records::CONV, key_part(&id.0));
+        let key = conv_key(&id);
         let conv = match backend.conversation(&id).await {
             Ok(c) => Some(c),
             Err(e) if e.status() == Some(404) => None,
@@ -455,29 +459,34 @@ async fn reread(
                 continue;
             }
         };
-        let value = conv
-            .as_ref()
-            .filter(|c| !c.state.is_done())
-            .and_then(|c| serde_json::to_vec(c).ok())
-            .filter(|v| v.len() <= limit);
-        if let Some(c) = conv {
-            overrides.insert(key.clone(), (c, Instant::now()));
+        if let Some(c) = &conv {
+            overrides.insert(key.clone(), (c.clone(), Instant::now()));
         }
-        let result = match value {
-            Some(v) if published.convs.get(&key) != Some(&v) => buckets
-                .convs
-                .put(&key, v.clone().into())
-                .await
-                .map(|_| {
-                    published.convs.insert(key.clone(), v);
-                })
-                .map_err(|e| e.to_string()),
-            None if published.convs.contains_key(&key) => buckets
+        let open = conv.filter(|c| !c.state.is_done());
+        let result = match open {
+            Some(c) if published.convs.get(&id) != Some(&c) => match encode(&c, limit) {
+                Some((v, short)) => buckets
+                    .convs
+                    .put(&key, v.into())
+                    .await
+                    .map(|_| {
+                        if short {
+                            published.shortened.insert(id.clone());
+                        } else {
+                            published.shortened.remove(&id);
+                        }
+                        published.convs.insert(c);
+                    })
+                    .map_err(|e| e.to_string()),
+                None => Err("too large to publish".to_owned()),
+            },
+            None if published.convs.contains(&id) => buckets
                 .convs
                 .delete(&key)
                 .await
                 .map(|_| {
-                    published.convs.remove(&key);
+                    published.convs.remove(&id);
+                    published.shortened.remove(&id);
                 })
                 .map_err(|e| e.to_string()),
             _ => Ok(()),
@@ -564,14 +573,8 @@ fn from_mirror(mirror: &Mirror) -> Published {
             .collect()
     }
     mirror.with(|h| Published {
-        convs: h
-            .convs
-            .iter()
-            .filter_map(|c| {
-                let key = format!("{}{}", records::CONV, key_part(&c.id.0));
-                serde_json::to_vec(c).ok().map(|b| (key, b))
-            })
-            .collect(),
+        convs: h.convs.clone(),
+        shortened: BTreeSet::new(),
         people: bytes(&h.people),
         inboxes: bytes(&h.inboxes),
         meta: h.meta.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
@@ -594,43 +597,50 @@ async fn publish(
     let mut warnings = snapshot.warnings.clone();
     let mut changed = 0;
     // A re-read stands in until the poll reads the conversation as new (or for a while).
-    let mut stand_in: HashMap<String, Conversation> = HashMap::new();
-    overrides.retain(|key, (c, at)| {
+    let mut wanted = snapshot.conversations.clone();
+    overrides.retain(|_, (c, at)| {
         let polled = snapshot.conversations.get(&c.id);
         let caught_up = polled.is_some_and(|p| p.updated_at >= c.updated_at);
         let keep = !caught_up && at.elapsed() < OVERRIDE_TTL;
         if keep {
-            stand_in.insert(key.clone(), c.clone());
+            if c.state.is_done() {
+                wanted.remove(&c.id);
+            } else {
+                wanted.insert(c.clone());
+            }
         }
         keep
     });
-    let mut convs: BTreeMap<String, Vec<u8>> = snapshot
-        .conversations
-        .iter()
-        .filter_map(|c| {
-            let key = format!("{}{}", records::CONV, key_part(&c.id.0));
-            let mut v = serde_json::to_vec(c).ok()?;
-            if v.len() > limit {
-                // An oversized title is the only unbounded field: drop it, say so.
-                let mut short = c.clone();
-                short.title = None;
-                v = serde_json::to_vec(&short).ok()?;
-                warnings.push(format!("conversation {}: title left out (too large)", c.id));
+    // What differs from the published model: O(changes), the maps share their nodes.
+    let mut shortened = published.shortened.clone();
+    let mut jobs: Vec<(String, Option<Vec<u8>>)> = Vec::new();
+    for id in published.convs.diff_ids(&wanted) {
+        let key = conv_key(&id);
+        shortened.remove(&id);
+        match wanted.get(&id).map(|c| encode(c, limit)) {
+            Some(Some((v, short))) => {
+                if short {
+                    shortened.insert(id);
+                }
+                jobs.push((key, Some(v)));
             }
-            (v.len() <= limit).then_some((key, v))
-        })
-        .collect();
-    for (key, c) in stand_in {
-        match serde_json::to_vec(&c) {
-            Ok(v) if !c.state.is_done() && v.len() <= limit => {
-                convs.insert(key, v);
+            Some(None) => {
+                tracing::warn!(conversation = %id, "relay: too large to publish, even untitled");
+                jobs.push((key, None));
             }
-            _ => {
-                convs.remove(&key);
-            }
+            None => jobs.push((key, None)),
         }
     }
-    changed += sync_bucket(&buckets.convs, &mut published.convs, convs).await?;
+    changed += jobs.len();
+    run_jobs(&buckets.convs, jobs).await?;
+    published.convs = wanted;
+    published.shortened = shortened;
+    warnings.extend(
+        published
+            .shortened
+            .iter()
+            .map(|id| format!("conversation {id}: title left out (too large)")),
+    );
     let people = keyed(&snapshot.teammates, records::MATE, |t| &t.id.0, limit);
     changed += sync_bucket(&buckets.people, &mut published.people, people).await?;
     let inboxes = keyed(&snapshot.inboxes, records::INBOX, |i| &i.id.0, limit);
@@ -676,6 +686,52 @@ fn keyed<T: serde::Serialize>(
         .collect()
 }
 
+/// The KV key of a conversation.
+fn conv_key(id: &ConversationId) -> String {
+    format!("{}{}", records::CONV, key_part(&id.0))
+}
+
+/// A conversation's KV value, and whether its title had to be left out to fit `limit`
+/// (an oversized title is the only unbounded field); `None` when it does not fit anyway.
+fn encode(c: &Conversation, limit: usize) -> Option<(Vec<u8>, bool)> {
+    let v = serde_json::to_vec(c).ok()?;
+    if v.len() <= limit {
+        return Some((v, false));
+    }
+    let short = Conversation {
+        title: None,
+        ..c.clone()
+    };
+    let v = serde_json::to_vec(&short).ok()?;
+    (v.len() <= limit).then_some((v, true))
+}
+
+/// Puts (a value) and deletes (none), a bounded number in flight; the first error, if any.
+async fn run_jobs(store: &kv::Store, jobs: Vec<(String, Option<Vec<u8>>)>) -> Result<(), String> {
+    let futures: Vec<_> = jobs
+        .into_iter()
+        .map(|(k, v)| {
+            let store = store.clone();
+            async move {
+                let r = match v {
+                    None => store.delete(&k).await.map_err(|e| e.to_string()),
+                    Some(v) => store
+                        .put(&k, v.into())
+                        .await
+                        .map(drop)
+                        .map_err(|e| e.to_string()),
+                };
+                r.map_err(|e| format!("{} {k}: {e}", store.name))
+            }
+        })
+        .collect();
+    let results: Vec<Result<(), String>> = futures::stream::iter(futures)
+        .buffer_unordered(IN_FLIGHT)
+        .collect()
+        .await;
+    results.into_iter().collect()
+}
+
 /// Puts what changed and deletes what is gone, a bounded number in flight.
 async fn sync_bucket(
     store: &kv::Store,
@@ -698,28 +754,7 @@ async fn sync_bucket(
         .map(|(k, v)| (k.clone(), Some(v.clone())))
         .chain(gone.iter().map(|k| (k.clone(), None)))
         .collect();
-    let futures: Vec<_> = jobs
-        .into_iter()
-        .map(|(k, v)| {
-            let store = store.clone();
-            async move {
-                let r = match v {
-                    None => store.delete(&k).await.map_err(|e| e.to_string()),
-                    Some(v) => store
-                        .put(&k, v.into())
-                        .await
-                        .map(drop)
-                        .map_err(|e| e.to_string()),
-                };
-                r.map_err(|e| format!("{} {k}: {e}", store.name))
-            }
-        })
-        .collect();
-    let results: Vec<Result<(), String>> = futures::stream::iter(futures)
-        .buffer_unordered(IN_FLIGHT)
-        .collect()
-        .await;
-    results.into_iter().collect::<Result<(), String>>()?;
+    run_jobs(store, jobs).await?;
     for (k, v) in puts {
         published.insert(k, v);
     }
@@ -891,5 +926,26 @@ async fn serve_one(bus: &Bus, executor: &Executor, answered: &Answered, msg: asy
     let body = serde_json::to_vec(&WriteReply { outcome }).unwrap_or_default();
     if let Err(e) = bus.client.publish(reply, body.into()).await {
         tracing::warn!(error = %e, "relay: could not answer a write");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::fixture;
+
+    #[test]
+    fn an_oversized_title_is_left_out_and_what_cannot_fit_is_not_published() {
+        let mut c = fixture::conversation("1", fixture::t0());
+        let (v, short) = encode(&c, 4_096).unwrap();
+        assert!(!short);
+        assert_eq!(serde_json::from_slice::<Conversation>(&v).unwrap(), c);
+        c.title = Some("x".repeat(10_000));
+        let (v, short) = encode(&c, 4_096).unwrap();
+        assert!(short && v.len() <= 4_096);
+        let back: Conversation = serde_json::from_slice(&v).unwrap();
+        assert_eq!(back.title, None);
+        assert_eq!(back.id, c.id);
+        assert_eq!(encode(&c, 10), None);
     }
 }
