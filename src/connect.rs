@@ -66,8 +66,28 @@ pub async fn connect(config: &Config, clock: SharedClock) -> color_eyre::Result<
         let (view, audit) = crate::team::connect_view(team)
             .await
             .wrap_err("team mode ([backend] kind = \"team\")")?;
+        let backend: Arc<dyn Helpdesk> = match &config.fallback {
+            None => Arc::new(view),
+            Some(direct) => {
+                let source = direct
+                    .token_source()
+                    .ok_or_else(|| eyre!("[fallback] kind {} takes no token", direct.kind()))?;
+                let token = token::resolve(&source)
+                    .map_err(|e| eyre!(e))
+                    .wrap_err("[fallback]: the token for polling directly")?;
+                let direct = direct
+                    .connect(token)
+                    .map_err(|e| eyre!("{e}"))
+                    .wrap_err("[fallback]")?;
+                Arc::new(crate::team::fallback::Fallback::new(
+                    Arc::new(view),
+                    direct,
+                    team.stale_after,
+                ))
+            }
+        };
         return Ok(Connection {
-            backend: Arc::new(view),
+            backend,
             sim: None,
             policy,
             audit_mirror: Some(audit),

@@ -580,3 +580,107 @@ async fn a_stopped_leader_loses_the_lease_and_stays_quiet() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
+
+/// A lead with `[fallback]` (their own vendor token) keeps fresh data while the relay is
+/// quiet (`kill -STOP`): `snapshot --json` reads the helpdesk directly and says so, where a
+/// lead without one gets the relay's error; a dashboard's refresh goes direct after its
+/// jittered wait, hands out no delta across the switch, and reads through the relay again
+/// once it answers.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_fallback_token_polls_directly_while_the_relay_is_quiet() {
+    use shiftlead::backend::Helpdesk;
+    let Some(nats) = NatsServer::start() else {
+        return;
+    };
+    let (home, _sim_proc, sim, relay, _buckets) = workspace(&nats, "fb").await;
+    let plain = home.team_config(&nats.url, "fb", "alice");
+    let with_fallback = home.file(
+        "team-fallback.toml",
+        &format!(
+            "{}[fallback]\nkind = \"intercom\"\nbase_url = \"{sim}\"\ntoken_env = \"SHIFTLEAD_TEST_TOKEN\"\n",
+            std::fs::read_to_string(&plain).unwrap()
+        ),
+    );
+    let through = home.snapshot(&with_fallback).expect("through the relay");
+    let backend = |v: &Value| {
+        v["snapshot"]["workspace"]["backend"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert!(
+        backend(&through).contains("team via relay r1"),
+        "{}",
+        backend(&through)
+    );
+
+    // In-process, as a dashboard's sync task refreshes.
+    let (view, _) = shiftlead::team::connect_view(&team(&nats.url, "fb", "alice"))
+        .await
+        .unwrap();
+    let clock: shiftlead::clock::SharedClock = std::sync::Arc::new(shiftlead::clock::SystemClock);
+    let direct = shiftlead::backend::Vendor::Intercom
+        .simulator_client(
+            sim.clone(),
+            secrecy::SecretString::from(TOKEN.to_owned()),
+            Duration::from_secs(10),
+            clock,
+        )
+        .unwrap();
+    let stale = Duration::from_secs(5);
+    let dash = shiftlead::team::fallback::Fallback::new(std::sync::Arc::new(view), direct, stale);
+    let policy = shiftlead::domain::Policy::default();
+    assert!(dash.refresh(&policy).await.unwrap().delta.is_none());
+    assert!(dash.refresh(&policy).await.unwrap().delta.is_some());
+    assert!(!dash.is_direct());
+
+    signal(relay.pid(), "-STOP");
+    tokio::time::sleep(stale + Duration::from_secs(1)).await;
+    let quiet = home
+        .snapshot(&plain)
+        .expect_err("no fallback: the relay's error");
+    assert!(quiet.contains("quiet"), "{quiet}");
+    let direct_snap = home.snapshot(&with_fallback).expect("directly");
+    assert!(
+        backend(&direct_snap).contains("direct (relay quiet)"),
+        "{}",
+        backend(&direct_snap)
+    );
+    let warnings = direct_snap["snapshot"]["warnings"].to_string();
+    assert!(
+        warnings.contains("polling") && warnings.contains("your own token"),
+        "{warnings}"
+    );
+    assert_eq!(counts(&direct_snap), counts(&through));
+
+    let before = api_requests(&sim).await;
+    let switched = wait_for(Duration::from_secs(5), async || {
+        match dash.refresh(&policy).await {
+            Ok(r) if dash.is_direct() => Some(r),
+            _ => {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                None
+            }
+        }
+    })
+    .await
+    .expect("direct within the jitter (≤ stale_after / 2)");
+    assert!(switched.delta.is_none(), "no delta across the switch");
+    assert!(api_requests(&sim).await > before, "read from the helpdesk");
+    assert_eq!(switched.snapshot.teammates.len(), counts(&through).1);
+
+    signal(relay.pid(), "-CONT");
+    let back = wait_for(Duration::from_secs(15), async || {
+        match dash.refresh(&policy).await {
+            Ok(r) if !dash.is_direct() => Some(r),
+            _ => {
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                None
+            }
+        }
+    })
+    .await
+    .expect("through the relay again");
+    assert!(back.delta.is_none(), "no delta across the switch back");
+    assert!(back.snapshot.workspace.backend.contains("team via relay"));
+}

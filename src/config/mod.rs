@@ -54,6 +54,10 @@ pub struct Config {
     pub relay: crate::backend::team::RelayConfig,
     /// `[history]`: the shift's figures over time.
     pub history: HistoryConfig,
+    /// `[fallback]`: in team mode, a vendor section (like `[backend]`) this lead may poll
+    /// directly, with their own token, while the relay or the bus is quiet.
+    #[serde(skip)]
+    pub fallback: Option<BackendConfig>,
 }
 
 /// Where the configuration came from.
@@ -142,14 +146,19 @@ pub fn load(explicit: Option<&Path>) -> Result<Loaded, ConfigError> {
     let text = std::fs::read_to_string(&path)
         .map_err(|e| ConfigError::file(&path, format!("cannot read: {e}")))?;
     let (config, warnings) = parse(&text, &path)?;
-    if let Some(source) = config.backend.token_source()
-        && source.inline.is_some()
-    {
-        let line = DeTable::parse(&text)
-            .ok()
-            .and_then(|root| key_span(root.get_ref(), &["backend", "token"]))
-            .map(|s| line_col(&text, s.start).0);
-        token::refuse_if_shared(&path, &source, line)?;
+    for (name, section) in [
+        ("backend", Some(&config.backend)),
+        ("fallback", config.fallback.as_ref()),
+    ] {
+        if let Some(source) = section.and_then(BackendConfig::token_source)
+            && source.inline.is_some()
+        {
+            let line = DeTable::parse(&text)
+                .ok()
+                .and_then(|root| key_span(root.get_ref(), &[name, "token"]))
+                .map(|s| line_col(&text, s.start).0);
+            token::refuse_if_shared(&path, &source, line)?;
+        }
     }
     Ok(Loaded {
         config,
@@ -171,13 +180,45 @@ pub fn parse(text: &str, path: &Path) -> Result<(Config, Vec<String>), ConfigErr
     let de = toml::de::Deserializer::from(root.clone());
     let mut config: Config =
         serde_ignored::deserialize(de, |p| unknown.push(p.to_string())).map_err(located)?;
-    unknown.retain(|k| k != "backend");
-    if let Some(section) = root.get_ref().get("backend") {
-        config.backend =
-            backend_section(section, text, path, &mut unknown).map_err(|e| match e {
-                SectionError::Toml(e) => located(e),
-                SectionError::Config(e) => e,
-            })?;
+    unknown.retain(|k| k != "backend" && k != "fallback");
+    let section_of = |name: &str, unknown: &mut Vec<String>| {
+        root.get_ref()
+            .get(name)
+            .map(|section| {
+                backend_section(name, section, text, path, unknown).map_err(|e| match e {
+                    SectionError::Toml(e) => located(e),
+                    SectionError::Config(e) => e,
+                })
+            })
+            .transpose()
+    };
+    if let Some(backend) = section_of("backend", &mut unknown)? {
+        config.backend = backend;
+    }
+    if let Some(fallback) = section_of("fallback", &mut unknown)? {
+        let span = root.get_ref().get("fallback").map(|s| s.span());
+        if !matches!(
+            fallback,
+            BackendConfig::Intercom(_) | BackendConfig::Zendesk(_)
+        ) {
+            return Err(ConfigError::at(
+                path,
+                text,
+                span,
+                Some("fallback.kind".into()),
+                "a fallback is a vendor's section: kind = \"intercom\" or \"zendesk\"",
+            ));
+        }
+        if !matches!(config.backend, BackendConfig::Team(_)) {
+            return Err(ConfigError::at(
+                path,
+                text,
+                span,
+                Some("fallback".into()),
+                "[fallback] is for team mode only ([backend] kind = \"team\")",
+            ));
+        }
+        config.fallback = Some(fallback);
     }
     let warnings = unknown
         .into_iter()
@@ -200,9 +241,10 @@ enum SectionError {
     Config(ConfigError),
 }
 
-/// `[backend]`: its `kind` (default `demo`) picks the registry's section type; a key of
-/// another kind is an error saying which kind it belongs to.
+/// `[backend]` (or `[fallback]`, named `name`): its `kind` (default `demo`) picks the
+/// registry's section type; a key of another kind is an error saying which kind it belongs to.
 fn backend_section(
+    name: &str,
     section: &Spanned<DeValue<'_>>,
     text: &str,
     path: &Path,
@@ -218,7 +260,7 @@ fn backend_section(
             let DeValue::String(s) = k.get_ref() else {
                 return Err(fail(
                     k.span(),
-                    "backend.kind".into(),
+                    format!("{name}.kind"),
                     format!("expected a string: {}", BackendConfig::kinds().join(", ")),
                 ));
             };
@@ -227,7 +269,7 @@ fn backend_section(
             if BackendConfig::keys_of(&kind).is_none() {
                 return Err(fail(
                     k.span(),
-                    "backend.kind".into(),
+                    format!("{name}.kind"),
                     format!(
                         "unknown backend kind {kind:?} (known: {})",
                         BackendConfig::kinds().join(", ")
@@ -254,29 +296,25 @@ fn backend_section(
                 )
             } else {
                 format!(
-                    "{key_name} belongs to kind = {owner:?}: add kind = {owner:?} to [backend] \
-                     (without a kind, [backend] is the demo)"
+                    "{key_name} belongs to kind = {owner:?}: add kind = {owner:?} to [{name}] \
+                     (without a kind, [{name}] is the demo)"
                 )
             };
-            return Err(fail(key.span(), format!("backend.{key_name}"), message));
+            return Err(fail(key.span(), format!("{name}.{key_name}"), message));
         }
     }
     let de = toml::de::ValueDeserializer::from(section.clone());
     let mut ignored = |p: serde_ignored::Path<'_>| {
         let p = p.to_string();
         if p != "kind" {
-            unknown.push(format!("backend.{p}"));
+            unknown.push(format!("{name}.{p}"));
         }
     };
     let de = serde_ignored::Deserializer::new(de, &mut ignored);
     BackendConfig::deserialize_kind(&kind, de).map_err(|e| match e.span() {
         Some(_) => SectionError::Toml(e),
         // A check of the section as a whole (e.g. a key it needs is missing): said at it.
-        None => fail(
-            section.span(),
-            "backend".into(),
-            e.message().trim().to_owned(),
-        ),
+        None => fail(section.span(), name.into(), e.message().trim().to_owned()),
     })
 }
 

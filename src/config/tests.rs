@@ -164,3 +164,38 @@ fn coverage_errors_are_located() {
         assert_eq!((e.line, e.key.as_deref()), (Some(2), Some(key)), "{e}");
     }
 }
+
+#[test]
+fn a_team_lead_may_name_a_vendor_fallback_and_mistakes_name_its_line_and_key() {
+    let team = "[backend]\nkind = \"team\"\nnats_url = \"nats://127.0.0.1:4222\"\n";
+    let (c, w) = p(&format!(
+        "{team}[fallback]\nkind = \"intercom\"\ntoken_env = \"MY_TOKEN\"\ncolour = 1\n"
+    ))
+    .unwrap();
+    assert!(matches!(c.fallback, Some(BackendConfig::Intercom(_))));
+    assert_eq!(
+        w,
+        ["/etc/x/config.toml:7: unknown key fallback.colour (ignored)"]
+    );
+    // Not a vendor.
+    let e = p(&format!("{team}[fallback]\nkind = \"team\"\n")).unwrap_err();
+    assert_eq!(
+        (e.line, e.key.as_deref()),
+        (Some(4), Some("fallback.kind")),
+        "{e}"
+    );
+    // A key of another vendor, named as the fallback's.
+    let e = p(&format!(
+        "{team}[fallback]\nkind = \"intercom\"\nsubdomain = \"x\"\n"
+    ))
+    .unwrap_err();
+    assert_eq!(e.key.as_deref(), Some("fallback.subdomain"), "{e}");
+    assert_eq!(e.line, Some(6), "{e}");
+    // Only in team mode.
+    let e = p("[fallback]\nkind = \"intercom\"\n").unwrap_err();
+    assert_eq!(
+        (e.line, e.key.as_deref()),
+        (Some(1), Some("fallback")),
+        "{e}"
+    );
+}

@@ -27,6 +27,7 @@
 
 pub mod audit;
 pub mod bus;
+pub mod fallback;
 pub mod hooks;
 pub mod records;
 pub mod relay;

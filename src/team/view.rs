@@ -354,13 +354,23 @@ async fn watch_meta(store: kv::Store, held: Arc<Mutex<Held>>) {
             if empty {
                 held.lock().unwrap_or_else(PoisonError::into_inner).current[3] = true;
             }
+            // Until the replay of what the bucket holds is over, a value is as old as the
+            // server says it is (a heartbeat of a relay that died before this dashboard
+            // started is stale at once); after it, it arrived now.
+            let mut live = empty;
             while let Some(entry) = entries.next().await {
                 let entry = entry.map_err(|e| e.to_string())?;
+                let seen = if live {
+                    Instant::now()
+                } else {
+                    replayed_seen(entry.created.unix_timestamp_nanos())
+                };
+                live |= entry.delta == 0;
                 let mut h = held.lock().unwrap_or_else(PoisonError::into_inner);
                 match entry.operation {
                     kv::Operation::Put => {
                         h.meta.insert(entry.key.clone(), entry.value.to_vec());
-                        h.meta_seen.insert(entry.key.clone(), Instant::now());
+                        h.meta_seen.insert(entry.key.clone(), seen);
                     }
                     _ => {
                         h.meta.remove(&entry.key);
@@ -378,6 +388,17 @@ async fn watch_meta(store: kv::Store, held: Arc<Mutex<Held>>) {
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
+}
+
+/// When a replayed value (put at `created_ns`, the server's clock, Unix nanoseconds) would
+/// have arrived had this dashboard been watching then: now, less its age by this machine's
+/// clock (never in the future; a lead's clock ahead of the server's makes it older; an age
+/// past what this machine's monotonic clock can go back to counts as fresh).
+fn replayed_seen(created_ns: i128) -> Instant {
+    let now_ns = jiff::Timestamp::now().as_nanosecond();
+    let age = u64::try_from(now_ns.saturating_sub(created_ns).max(0)).unwrap_or(u64::MAX);
+    let now = Instant::now();
+    now.checked_sub(Duration::from_nanos(age)).unwrap_or(now)
 }
 
 /// How long a dashboard waits for the first full state.
