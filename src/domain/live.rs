@@ -461,7 +461,7 @@ impl Live {
         inbox: &InboxId,
         now: Timestamp,
     ) -> Option<(Timestamp, &ConversationId)> {
-        let from = (now, Arc::new(ConversationId(String::new())));
+        let from = (now, Arc::new(ConversationId::from(String::new())));
         self.inboxes
             .get(inbox)?
             .deadlines
@@ -477,7 +477,7 @@ impl Live {
         within: SignedDuration,
     ) -> BTreeSet<ConversationId> {
         let end = now.checked_add(within).unwrap_or(now);
-        let from = (now, Arc::new(ConversationId(String::new())));
+        let from = (now, Arc::new(ConversationId::from(String::new())));
         self.running
             .range(from..)
             .take_while(|(t, _)| *t <= end)
@@ -760,8 +760,8 @@ mod tests {
                 ];
                 let mut c = fixture::conversation(&format!("c{id:02}"), t(created));
                 c.state = states[state];
-                c.inbox = inbox.map(|i| InboxId(format!("i{i}")));
-                c.assignee = mate.map(|m| TeammateId(format!("m{m}")));
+                c.inbox = inbox.map(|i| InboxId::from(format!("i{i}")));
+                c.assignee = mate.map(|m| TeammateId::from(format!("m{m}")));
                 c.waiting_since = waiting.map(t);
                 c.last_reply_at = replied.map(t);
                 c.first_reply_at = c.last_reply_at;
@@ -904,7 +904,7 @@ mod tests {
                     next.conversations.insert(c);
                 }
                 for r in removed {
-                    let id = ConversationId(format!("c{r:02}"));
+                    let id = ConversationId::from(format!("c{r:02}"));
                     if next.conversations.remove(&id).is_some() {
                         delta.changed.retain(|x| x != &id);
                         delta.removed.push(id);

@@ -2,6 +2,7 @@
 //!
 //! Backends map their wire formats into these types; nothing here knows about HTTP or a vendor.
 
+use compact_str::CompactString;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -11,7 +12,7 @@ macro_rules! id_type {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         #[serde(transparent)]
-        pub struct $name(pub String);
+        pub struct $name(pub CompactString);
 
         impl $name {
             /// The id as text.
@@ -28,12 +29,18 @@ macro_rules! id_type {
 
         impl From<&str> for $name {
             fn from(s: &str) -> Self {
-                Self(s.to_owned())
+                Self(CompactString::from(s))
             }
         }
 
         impl From<String> for $name {
             fn from(s: String) -> Self {
+                Self(CompactString::from(s))
+            }
+        }
+
+        impl From<CompactString> for $name {
+            fn from(s: CompactString) -> Self {
                 Self(s)
             }
         }

@@ -374,12 +374,12 @@ mod tests {
             created in -50_000i64..0,
         ) -> Conversation {
             Conversation {
-                id: ConversationId(id.to_string()),
+                id: ConversationId::from(id.to_string()),
                 title: None,
                 state: ConversationState::Open,
                 raw_state: None,
                 priority: Priority::ALL[priority],
-                inbox: inbox.map(|i| InboxId(i.to_string())),
+                inbox: inbox.map(|i| InboxId::from(i.to_string())),
                 assignee: None,
                 created_at: t(created),
                 updated_at: t(0),
@@ -402,7 +402,7 @@ mod tests {
             workspace: Workspace::default(),
             inboxes: (0..3)
                 .map(|i| Inbox {
-                    id: InboxId(i.to_string()),
+                    id: InboxId::from(i.to_string()),
                     name: i.to_string(),
                     members: vec![],
                     assignment_limit: None,
@@ -433,7 +433,7 @@ mod tests {
         ) {
             let mut convs = convs;
             for (n, c) in convs.iter_mut().enumerate() {
-                c.id = ConversationId(format!("{n:03}"));
+                c.id = ConversationId::from(format!("{n:03}"));
             }
             let s = snapshot(convs);
             let mut a: Vec<&Conversation> = s.conversations.iter().collect();
