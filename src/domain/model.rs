@@ -441,8 +441,8 @@ pub struct Deadline {
 /// The SLA applied to a conversation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Sla {
-    /// Policy name.
-    pub name: String,
+    /// Policy name (inline up to 24 bytes: no allocation of its own for typical names).
+    pub name: CompactString,
     /// Status as the backend reports it.
     pub status: SlaStatus,
     /// Next breach time, exact or estimated, when one can be known.
@@ -454,13 +454,13 @@ pub struct Sla {
 pub struct Conversation {
     /// Backend id.
     pub id: ConversationId,
-    /// Title or subject, when set.
-    pub title: Option<String>,
+    /// Title or subject, when set (inline up to 24 bytes).
+    pub title: Option<CompactString>,
     /// Lifecycle state.
     pub state: ConversationState,
     /// The vendor's own name for the state, when it says more than [`ConversationState`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub raw_state: Option<String>,
+    pub raw_state: Option<Box<str>>,
     /// Priority.
     pub priority: Priority,
     /// Team inbox it is assigned to; `None` when unassigned.

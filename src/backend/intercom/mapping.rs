@@ -223,7 +223,7 @@ pub fn conversation(c: &wire::Conversation) -> Conversation {
         _ => Priority::None,
     };
     let sla = c.sla_applied.as_ref().map(|s| Sla {
-        name: s.sla_name.clone(),
+        name: s.sla_name.as_str().into(),
         status: match s.sla_status.as_deref() {
             Some("hit") => SlaStatus::Hit,
             Some("missed") => SlaStatus::Missed,
@@ -237,10 +237,10 @@ pub fn conversation(c: &wire::Conversation) -> Conversation {
     });
     Conversation {
         id: ConversationId::from(c.id.clone()),
-        title: c.title.clone().filter(|t| !t.is_empty()),
+        title: c.title.as_deref().filter(|t| !t.is_empty()).map(Into::into),
         state,
         raw_state: (!matches!(c.state.as_str(), "open" | "snoozed" | "closed"))
-            .then(|| c.state.clone()),
+            .then(|| c.state.as_str().into()),
         priority,
         inbox: opt_id(c.team_assignee_id).map(InboxId::from),
         assignee: opt_id(c.admin_assignee_id).map(TeammateId::from),

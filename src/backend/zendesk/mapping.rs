@@ -85,21 +85,21 @@ pub fn sla(slas: Option<&wire::Slas>) -> Sla {
         .min_by_key(|(at, _)| *at);
     if let Some((at, m)) = active {
         return Sla {
-            name: metric_label(&m.metric),
+            name: metric_label(&m.metric).into(),
             status: SlaStatus::Active,
             deadline: Some(Deadline { at, exact: true }),
         };
     }
     if let Some(m) = metrics.iter().find(|m| m.stage == "paused") {
         return Sla {
-            name: metric_label(&m.metric),
+            name: metric_label(&m.metric).into(),
             status: SlaStatus::Paused,
             deadline: None,
         };
     }
     if metrics.iter().all(|m| m.stage == "achieved") {
         return Sla {
-            name: metric_label(&metrics[0].metric),
+            name: metric_label(&metrics[0].metric).into(),
             status: SlaStatus::Hit,
             deadline: None,
         };
@@ -110,7 +110,7 @@ pub fn sla(slas: Option<&wire::Slas>) -> Sla {
         .find(|m| !matches!(m.stage.as_str(), "achieved" | "paused"))
         .unwrap_or(&metrics[0]);
     Sla {
-        name: metric_label(&m.metric),
+        name: metric_label(&m.metric).into(),
         status: SlaStatus::Unknown,
         deadline: m.breach_at.map(|at| Deadline { at, exact: true }),
     }
@@ -130,9 +130,13 @@ pub fn conversation(t: &wire::Ticket) -> Conversation {
     };
     Conversation {
         id: ConversationId::from(t.id.to_string()),
-        title: t.subject.clone().filter(|s| !s.trim().is_empty()),
+        title: t
+            .subject
+            .as_deref()
+            .filter(|s| !s.trim().is_empty())
+            .map(Into::into),
         state,
-        raw_state,
+        raw_state: raw_state.map(String::into_boxed_str),
         priority: priority(t.priority.as_deref()),
         inbox: t.group_id.map(|g| InboxId::from(g.to_string())),
         assignee: t.assignee_id.map(|a| TeammateId::from(a.to_string())),
