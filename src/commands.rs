@@ -128,7 +128,7 @@ pub fn plan(s: &Snapshot, command: &Command, caps: &Capabilities) -> Result<Vec<
             unassign,
             ..
         } => {
-            let id = ConversationId(conversation.clone());
+            let id = ConversationId::from(conversation.clone());
             if s.conversation(&id).is_none() {
                 bail!("no open conversation {conversation}");
             }

@@ -45,7 +45,7 @@ async fn the_read_returns_what_the_world_holds(s: Subject, link_prefix: &str) {
         "the demo has answered and fresh conversations"
     );
     for id in ids {
-        let cid = ConversationId(id.to_string());
+        let cid = ConversationId::from(id.to_string());
         let d = s.backend.conversation_detail(&cid).await.unwrap();
         let (customer, parts, names) = {
             let w = s.sim.world();

@@ -163,7 +163,7 @@ async fn a_failed_write_is_never_retried() {
         let id = r.sim.world().admins[2].id.to_string();
         let e = r
             .backend
-            .set_presence(&TeammateId(id), &back())
+            .set_presence(&TeammateId::from(id), &back())
             .await
             .unwrap_err();
         assert!(

@@ -65,7 +65,7 @@ async fn snapshot_agrees_with_the_simulators_own_state() {
     assert!(snap.warnings.is_empty(), "{:?}", snap.warnings);
     // Memberships and levels come through.
     for t in &w.teams {
-        let inbox = snap.inbox(&InboxId(t.id.to_string())).unwrap();
+        let inbox = snap.inbox(&InboxId::from(t.id.to_string())).unwrap();
         assert_eq!(inbox.members.len(), t.members.len());
     }
     let away = snap
@@ -143,7 +143,7 @@ async fn rate_limit_headers_feed_the_budget_and_reads_leave_a_reserve_for_writes
     let at = clock.now();
     let t = sim.world().admins[1].id.to_string();
     client
-        .set_presence(&TeammateId(t), &PresenceChange::online())
+        .set_presence(&TeammateId::from(t), &PresenceChange::online())
         .await
         .unwrap();
     let applied = sim.applied();

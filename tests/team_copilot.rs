@@ -191,7 +191,7 @@ impl Workspace {
         let key = format!("{}{}", records::CONV, shiftlead::team::key_part(&id.0));
         let v = self.buckets.convs.get(&key).await.ok()??;
         let c: shiftlead::domain::Conversation = serde_json::from_slice(&v).ok()?;
-        Some(c.assignee.map(|a| a.0))
+        Some(c.assignee.map(|a| a.to_string()))
     }
 
     async fn post(&self, headers: &[(&str, String)], body: &[u8]) -> u16 {
@@ -1634,7 +1634,7 @@ async fn cold_start_watch_figures() {
     for chunk in (0..n).collect::<Vec<_>>().chunks(2000) {
         let puts = chunk.iter().map(|i| {
             let mut c = template.clone();
-            c.id = ConversationId(format!("{i}"));
+            c.id = ConversationId::from(format!("{i}"));
             let value = serde_json::to_vec(&c).unwrap();
             let store = buckets.convs.clone();
             async move {

@@ -23,7 +23,7 @@ fn two_polls() -> App {
     let later = now() + jiff::SignedDuration::from_mins(1);
     for n in 0..3 {
         let mut c = second.conversations.iter().next().unwrap().clone();
-        c.id = shiftlead::domain::ConversationId(format!("9000{n}"));
+        c.id = shiftlead::domain::ConversationId::from(format!("9000{n}"));
         c.inbox = Some(billing.clone());
         c.created_at = later;
         second.conversations.insert(c);

@@ -114,7 +114,7 @@ async fn snapshot_counts_equal_the_worlds() {
         // The account's name is its default brand's.
         assert_eq!(snap.workspace.name, w.workspace);
         for t in &w.teams {
-            let inbox = snap.inbox(&InboxId(t.id.to_string())).unwrap();
+            let inbox = snap.inbox(&InboxId::from(t.id.to_string())).unwrap();
             assert_eq!(inbox.members.len(), t.members.len(), "{}", t.name);
         }
     }
@@ -636,8 +636,11 @@ async fn small_cursor_pages_read_the_whole_world() {
             .filter(|c| c.state != shiftlead::sim::world::SimState::Closed)
             .map(|c| c.id.to_string())
             .collect();
-        let held: std::collections::BTreeSet<String> =
-            snap.conversations.iter().map(|c| c.id.0.clone()).collect();
+        let held: std::collections::BTreeSet<String> = snap
+            .conversations
+            .iter()
+            .map(|c| c.id.to_string())
+            .collect();
         assert_eq!(held, world);
         let members: usize = w.teams.iter().map(|t| t.members.len()).sum();
         let mirrored: usize = snap.inboxes.iter().map(|i| i.members.len()).sum();

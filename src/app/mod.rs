@@ -554,21 +554,21 @@ impl App {
             Some(match pane {
                 Pane::Inboxes => {
                     let i = s.inboxes.get(n)?;
-                    (i.id.0.clone(), i.name.clone())
+                    (i.id.to_string(), i.name.clone())
                 }
                 Pane::Teammates => {
                     let t = s.teammates.get(n)?;
-                    (t.id.0.clone(), t.name.clone())
+                    (t.id.to_string(), t.name.clone())
                 }
                 Pane::Sla => {
                     let id = &self.metrics.as_ref()?.sla_queue.get(n)?.conversation;
-                    (id.0.clone(), format!("conversation #{id}"))
+                    (id.to_string(), format!("conversation #{id}"))
                 }
             })
         };
         let detail = self.detail_rows().get(self.detail_selected).map(|r| {
             let id = &r.conversation.id;
-            (id.0.clone(), format!("conversation #{id}"))
+            (id.to_string(), format!("conversation #{id}"))
         });
         [
             key(Pane::Inboxes),
@@ -598,16 +598,16 @@ impl App {
             let found = match (&rows, pane, &self.metrics) {
                 // The whole queue in its own order: find the item by its key, not by a scan.
                 (rows::Rows::All(_), Pane::Sla, Some(m)) => s
-                    .conversation(&ConversationId(key.clone()))
+                    .conversation(&ConversationId::from(key.clone()))
                     .and_then(|c| m.sla_queue.position(c)),
                 _ => rows.iter().position(|n| match pane {
-                    Pane::Inboxes => s.inboxes.get(n).is_some_and(|i| &i.id.0 == key),
-                    Pane::Teammates => s.teammates.get(n).is_some_and(|t| &t.id.0 == key),
+                    Pane::Inboxes => s.inboxes.get(n).is_some_and(|i| i.id.0 == *key),
+                    Pane::Teammates => s.teammates.get(n).is_some_and(|t| t.id.0 == *key),
                     Pane::Sla => self
                         .metrics
                         .as_ref()
                         .and_then(|m| m.sla_queue.get(n))
-                        .is_some_and(|u| &u.conversation.0 == key),
+                        .is_some_and(|u| u.conversation.0 == *key),
                 }),
             };
             match found {
@@ -621,7 +621,7 @@ impl App {
             match self
                 .detail_rows()
                 .iter()
-                .position(|r| &r.conversation.id.0 == key)
+                .position(|r| r.conversation.id.0 == *key)
             {
                 Some(at) => self.detail_selected = at,
                 None => gone.push(name.clone()),

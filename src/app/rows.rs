@@ -94,7 +94,7 @@ pub fn title(app: &App, c: &Conversation) -> String {
     if app.privacy {
         format!("#{} (hidden)", c.id)
     } else {
-        c.title.clone().unwrap_or_default()
+        c.title.as_deref().unwrap_or_default().to_owned()
     }
 }
 

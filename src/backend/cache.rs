@@ -508,7 +508,7 @@ mod tests {
             }
             last.retain(|_, s| !s.is_done());
             let got: BTreeMap<String, ConversationState> =
-                held.iter().map(|c| (c.id.0.clone(), c.state)).collect();
+                held.iter().map(|c| (c.id.to_string(), c.state)).collect();
             prop_assert_eq!(got, last);
         }
     }

@@ -1194,12 +1194,13 @@ mod tests {
 
     fn arb_state_and_write() -> impl Strategy<Value = (State, Write)> {
         let id = prop_oneof![Just("a"), Just("b"), Just("c")].prop_map(|s: &str| s.to_owned());
-        let opt_t = proptest::option::of(id.clone().prop_map(TeammateId));
-        let opt_i = proptest::option::of(id.clone().prop_map(InboxId));
+        let opt_t = proptest::option::of(id.clone().prop_map(TeammateId::from));
+        let opt_i = proptest::option::of(id.clone().prop_map(InboxId::from));
         let target = prop_oneof![
             id.clone()
-                .prop_map(|x| AssignTarget::Teammate(TeammateId(x))),
-            id.clone().prop_map(|x| AssignTarget::Inbox(InboxId(x))),
+                .prop_map(|x| AssignTarget::Teammate(TeammateId::from(x))),
+            id.clone()
+                .prop_map(|x| AssignTarget::Inbox(InboxId::from(x))),
             Just(AssignTarget::UnassignTeammate),
             Just(AssignTarget::UnassignInbox),
         ];
@@ -1233,10 +1234,10 @@ mod tests {
         let default = (id.clone(), id.clone()).prop_map(|(before, to)| {
             (
                 State::DefaultInbox {
-                    inbox: Some(InboxId(before)),
+                    inbox: Some(InboxId::from(before)),
                 },
                 Write::Membership {
-                    inbox: InboxId(to),
+                    inbox: InboxId::from(to),
                     teammate: TeammateId("t".into()),
                     change: MemberChange::MakeDefault,
                 },
@@ -1268,7 +1269,7 @@ mod tests {
                     State::Presence {
                         status: s1,
                         reason: if s1.is_away() {
-                            reason.map(AwayReasonId)
+                            reason.map(AwayReasonId::from)
                         } else {
                             None
                         },
@@ -1277,7 +1278,7 @@ mod tests {
                         teammate: TeammateId("t".into()),
                         change: PresenceChange {
                             status: s2,
-                            reason: reason2.map(AwayReasonId),
+                            reason: reason2.map(AwayReasonId::from),
                         },
                     },
                 )

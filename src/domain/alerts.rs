@@ -215,7 +215,7 @@ mod tests {
 
     fn snapshot(unassigned: usize, deadlines: &[i64]) -> Snapshot {
         let conv = |id: String, deadline: Option<i64>| Conversation {
-            id: ConversationId(id),
+            id: ConversationId::from(id),
             title: None,
             state: ConversationState::Open,
             raw_state: None,

@@ -499,7 +499,7 @@ mod tests {
             .iter()
             .enumerate()
             .map(|(n, away)| Teammate {
-                id: TeammateId(format!("t{n}")),
+                id: TeammateId::from(format!("t{n}")),
                 name: format!("T{n}"),
                 email: format!("t{n}@example.com"),
                 presence: crate::domain::fixture::away_if(*away),

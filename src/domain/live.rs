@@ -11,8 +11,8 @@
 //! plain numbers. A countdown is the deadline minus the clock, computed when drawn. Pure:
 //! time is passed in.
 //!
-//! Conversation ids are held as the map's own shared keys (`Arc<ConversationId>`), so the
-//! ordered sets cost a reference count per entry, not a copy of the id.
+//! Conversation ids are held inline (`ConversationId` is a `CompactString`: up to 24 bytes
+//! without an allocation), so an ordered set's entry is a copy of the id, not a pointer to it.
 
 use super::metrics::{InboxMetrics, Metrics, SlaStanding, TeammateMetrics, Totals, sla_standing};
 use super::model::{
@@ -26,10 +26,9 @@ use super::policy::Policy;
 use jiff::{SignedDuration, Timestamp};
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
 
-/// A conversation id as the map holds it.
-type Id = Arc<ConversationId>;
+/// A conversation id as the ordered sets hold it.
+type Id = ConversationId;
 
 /// A multiset of timestamps (first = smallest).
 type Times = BTreeMap<Timestamp, u32>;
@@ -461,13 +460,13 @@ impl Live {
         inbox: &InboxId,
         now: Timestamp,
     ) -> Option<(Timestamp, &ConversationId)> {
-        let from = (now, Arc::new(ConversationId(String::new())));
+        let from = (now, ConversationId::from(""));
         self.inboxes
             .get(inbox)?
             .deadlines
             .range(from..)
             .find(|(t, _)| *t > now)
-            .map(|(t, id)| (*t, &**id))
+            .map(|(t, id)| (*t, id))
     }
 
     /// Open conversations whose running SLA deadline falls in `(now, now + within]`.
@@ -477,12 +476,12 @@ impl Live {
         within: SignedDuration,
     ) -> BTreeSet<ConversationId> {
         let end = now.checked_add(within).unwrap_or(now);
-        let from = (now, Arc::new(ConversationId(String::new())));
+        let from = (now, ConversationId::from(""));
         self.running
             .range(from..)
             .take_while(|(t, _)| *t <= end)
             .filter(|(t, _)| *t > now)
-            .map(|(_, id)| (**id).clone())
+            .map(|(_, id)| id.clone())
             .collect()
     }
 
@@ -760,8 +759,8 @@ mod tests {
                 ];
                 let mut c = fixture::conversation(&format!("c{id:02}"), t(created));
                 c.state = states[state];
-                c.inbox = inbox.map(|i| InboxId(format!("i{i}")));
-                c.assignee = mate.map(|m| TeammateId(format!("m{m}")));
+                c.inbox = inbox.map(|i| InboxId::from(format!("i{i}")));
+                c.assignee = mate.map(|m| TeammateId::from(format!("m{m}")));
                 c.waiting_since = waiting.map(t);
                 c.last_reply_at = replied.map(t);
                 c.first_reply_at = c.last_reply_at;
@@ -904,7 +903,7 @@ mod tests {
                     next.conversations.insert(c);
                 }
                 for r in removed {
-                    let id = ConversationId(format!("c{r:02}"));
+                    let id = ConversationId::from(format!("c{r:02}"));
                     if next.conversations.remove(&id).is_some() {
                         delta.changed.retain(|x| x != &id);
                         delta.removed.push(id);

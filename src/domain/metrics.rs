@@ -602,7 +602,7 @@ mod tests {
         let q: Vec<(String, i64, bool)> = m
             .sla_queue
             .iter()
-            .map(|u| (u.conversation.0, u.remaining.as_secs(), u.missed))
+            .map(|u| (u.conversation.to_string(), u.remaining.as_secs(), u.missed))
             .collect();
         assert_eq!(q, [("c4".into(), 0, true), ("c3".to_string(), 600, false)]);
         assert!(m.sla_queue.iter().all(|u| !u.exact));

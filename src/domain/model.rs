@@ -2,6 +2,7 @@
 //!
 //! Backends map their wire formats into these types; nothing here knows about HTTP or a vendor.
 
+use compact_str::CompactString;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -11,7 +12,7 @@ macro_rules! id_type {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         #[serde(transparent)]
-        pub struct $name(pub String);
+        pub struct $name(pub CompactString);
 
         impl $name {
             /// The id as text.
@@ -28,12 +29,18 @@ macro_rules! id_type {
 
         impl From<&str> for $name {
             fn from(s: &str) -> Self {
-                Self(s.to_owned())
+                Self(CompactString::from(s))
             }
         }
 
         impl From<String> for $name {
             fn from(s: String) -> Self {
+                Self(CompactString::from(s))
+            }
+        }
+
+        impl From<CompactString> for $name {
+            fn from(s: CompactString) -> Self {
                 Self(s)
             }
         }
@@ -434,8 +441,8 @@ pub struct Deadline {
 /// The SLA applied to a conversation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Sla {
-    /// Policy name.
-    pub name: String,
+    /// Policy name (inline up to 24 bytes: no allocation of its own for typical names).
+    pub name: CompactString,
     /// Status as the backend reports it.
     pub status: SlaStatus,
     /// Next breach time, exact or estimated, when one can be known.
@@ -447,13 +454,13 @@ pub struct Sla {
 pub struct Conversation {
     /// Backend id.
     pub id: ConversationId,
-    /// Title or subject, when set.
-    pub title: Option<String>,
+    /// Title or subject, when set (inline up to 24 bytes).
+    pub title: Option<CompactString>,
     /// Lifecycle state.
     pub state: ConversationState,
     /// The vendor's own name for the state, when it says more than [`ConversationState`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub raw_state: Option<String>,
+    pub raw_state: Option<Box<str>>,
     /// Priority.
     pub priority: Priority,
     /// Team inbox it is assigned to; `None` when unassigned.
@@ -618,11 +625,10 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Shared<T> {
 
 /// The conversations of a snapshot by id, in id order: a persistent (structurally shared)
 /// map, so the sync task and the UI hold one copy, a clone is O(1) and an insert or removal
-/// copies only the path to it. Serialised as a list, in id order.
+/// copies only the path to it. The key is the id itself (inline, no allocation of its own);
+/// each conversation is one `Arc`. Serialised as a list, in id order.
 #[derive(Clone, Default, PartialEq)]
-pub struct Conversations(
-    imbl::OrdMap<std::sync::Arc<ConversationId>, std::sync::Arc<Conversation>>,
-);
+pub struct Conversations(imbl::OrdMap<ConversationId, std::sync::Arc<Conversation>>);
 
 impl Conversations {
     /// No conversations.
@@ -645,20 +651,15 @@ impl Conversations {
         self.0.get(id).map(|c| &**c)
     }
 
-    /// The conversation with this id and its id as the map holds it (shared, cloned by a
-    /// reference count).
-    pub fn get_keyed(
-        &self,
-        id: &ConversationId,
-    ) -> Option<(&std::sync::Arc<ConversationId>, &Conversation)> {
+    /// The conversation with this id and its id as the map holds it.
+    pub fn get_keyed(&self, id: &ConversationId) -> Option<(&ConversationId, &Conversation)> {
         self.0.get_key_value(id).map(|(k, c)| (k, &**c))
     }
 
-    /// Every conversation with its shared id, in id order.
+    /// Every conversation with its id as the map holds it, in id order.
     pub fn iter_keyed(
         &self,
-    ) -> impl DoubleEndedIterator<Item = (&std::sync::Arc<ConversationId>, &Conversation)> + '_
-    {
+    ) -> impl DoubleEndedIterator<Item = (&ConversationId, &Conversation)> + '_ {
         self.0.iter().map(|(k, c)| (k, &**c))
     }
 
@@ -680,7 +681,7 @@ impl Conversations {
     /// Inserts or replaces a conversation; returns the one replaced.
     pub fn insert(&mut self, c: Conversation) -> Option<Conversation> {
         self.0
-            .insert(std::sync::Arc::new(c.id.clone()), std::sync::Arc::new(c))
+            .insert(c.id.clone(), std::sync::Arc::new(c))
             .map(std::sync::Arc::unwrap_or_clone)
     }
 
@@ -703,14 +704,14 @@ impl Conversations {
 
     /// Every id, in order.
     pub fn ids(&self) -> impl DoubleEndedIterator<Item = &ConversationId> + '_ {
-        self.0.keys().map(|k| &**k)
+        self.0.keys()
     }
 
     /// Changes every conversation with `f` (O(n log n); copies only what is shared).
     pub fn update_all(&mut self, mut f: impl FnMut(&mut Conversation)) {
-        let ids: Vec<std::sync::Arc<ConversationId>> = self.0.keys().cloned().collect();
+        let ids: Vec<ConversationId> = self.0.keys().cloned().collect();
         for id in ids {
-            if let Some(c) = self.0.get_mut(&*id) {
+            if let Some(c) = self.0.get_mut(&id) {
                 f(std::sync::Arc::make_mut(c));
             }
         }
@@ -736,7 +737,7 @@ impl Conversations {
             .map(|d| match d {
                 imbl::ordmap::DiffItem::Add(k, _)
                 | imbl::ordmap::DiffItem::Update { new: (k, _), .. }
-                | imbl::ordmap::DiffItem::Remove(k, _) => (**k).clone(),
+                | imbl::ordmap::DiffItem::Remove(k, _) => k.clone(),
             })
             .collect()
     }
@@ -752,7 +753,7 @@ impl FromIterator<Conversation> for Conversations {
     fn from_iter<I: IntoIterator<Item = Conversation>>(iter: I) -> Self {
         Self(
             iter.into_iter()
-                .map(|c| (std::sync::Arc::new(c.id.clone()), std::sync::Arc::new(c)))
+                .map(|c| (c.id.clone(), std::sync::Arc::new(c)))
                 .collect(),
         )
     }

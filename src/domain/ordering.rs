@@ -72,8 +72,9 @@ pub fn sla_queue(snapshot: &Snapshot, now: Timestamp) -> Vec<SlaUrgency> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct QEntry {
     key: Timestamp,
-    /// Shared with the conversation map's key (a reference count, not a copy of the id).
-    id: std::sync::Arc<ConversationId>,
+    /// The conversation (an inline id: a copy of 24 bytes, no allocation, for ids up to 24
+    /// bytes).
+    id: ConversationId,
     exact: bool,
     missed: bool,
 }
@@ -121,7 +122,7 @@ impl SlaQueue {
 
     fn urgency(&self, e: &QEntry, floating: bool) -> SlaUrgency {
         SlaUrgency {
-            conversation: (*e.id).clone(),
+            conversation: e.id.clone(),
             remaining: if floating {
                 SignedDuration::ZERO
             } else {
@@ -165,7 +166,7 @@ impl SlaQueue {
 
     /// Where `c` stands in the queue, if it is in it.
     pub fn position(&self, c: &Conversation) -> Option<usize> {
-        let (floating, entry) = q_entry(c, &std::sync::Arc::new(c.id.clone()), self.now())?;
+        let (floating, entry) = q_entry(c, &c.id, self.now())?;
         let (p, e) = self.split();
         if floating {
             let k = find(&self.floating, &entry, false)?;
@@ -201,12 +202,12 @@ impl SlaQueue {
         }
     }
 
-    /// Adds (`sign` 1) or takes out (−1) `c`'s entry (under the shared id `id`) as it stands
+    /// Adds (`sign` 1) or takes out (−1) `c`'s entry (under its id `id`) as it stands
     /// at `at`.
     pub(crate) fn change(
         &mut self,
         c: &Conversation,
-        id: &std::sync::Arc<ConversationId>,
+        id: &ConversationId,
         at: Timestamp,
         sign: i32,
     ) {
@@ -266,11 +267,11 @@ fn partition(list: &imbl::Vector<QEntry>, pred: impl Fn(&QEntry) -> bool) -> usi
     lo
 }
 
-/// `c`'s SLA queue entry at `at` (under the shared id `id`): whether it floats at "now", and
+/// `c`'s SLA queue entry at `at` (under its id `id`): whether it floats at "now", and
 /// the entry.
 pub(crate) fn q_entry(
     c: &Conversation,
-    id: &std::sync::Arc<ConversationId>,
+    id: &ConversationId,
     at: Timestamp,
 ) -> Option<(bool, QEntry)> {
     if !c.state.waiting_on_us() {
@@ -374,12 +375,12 @@ mod tests {
             created in -50_000i64..0,
         ) -> Conversation {
             Conversation {
-                id: ConversationId(id.to_string()),
+                id: ConversationId::from(id.to_string()),
                 title: None,
                 state: ConversationState::Open,
                 raw_state: None,
                 priority: Priority::ALL[priority],
-                inbox: inbox.map(|i| InboxId(i.to_string())),
+                inbox: inbox.map(|i| InboxId::from(i.to_string())),
                 assignee: None,
                 created_at: t(created),
                 updated_at: t(0),
@@ -402,7 +403,7 @@ mod tests {
             workspace: Workspace::default(),
             inboxes: (0..3)
                 .map(|i| Inbox {
-                    id: InboxId(i.to_string()),
+                    id: InboxId::from(i.to_string()),
                     name: i.to_string(),
                     members: vec![],
                     assignment_limit: None,
@@ -433,7 +434,7 @@ mod tests {
         ) {
             let mut convs = convs;
             for (n, c) in convs.iter_mut().enumerate() {
-                c.id = ConversationId(format!("{n:03}"));
+                c.id = ConversationId::from(format!("{n:03}"));
             }
             let s = snapshot(convs);
             let mut a: Vec<&Conversation> = s.conversations.iter().collect();

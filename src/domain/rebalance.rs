@@ -757,7 +757,7 @@ mod tests {
         );
         let got: Vec<(String, String, Level)> = run(&s)
             .into_iter()
-            .map(|m| (m.conversation.0, m.to.0, m.level))
+            .map(|m| (m.conversation.to_string(), m.to.to_string(), m.level))
             .collect();
         assert_eq!(
             got,
@@ -895,7 +895,7 @@ mod tests {
     fn build(mates: Vec<MateSpec>, convs: Vec<ConvSpec>) -> Snapshot {
         let inboxes = (0..INBOXES)
             .map(|i| Inbox {
-                id: InboxId(format!("i{i}")),
+                id: InboxId::from(format!("i{i}")),
                 name: format!("Inbox {i}"),
                 members: mates
                     .iter()
@@ -907,7 +907,7 @@ mod tests {
                             _ => return None,
                         };
                         Some(Member {
-                            teammate: TeammateId(format!("t{n}")),
+                            teammate: TeammateId::from(format!("t{n}")),
                             level,
                         })
                     })
@@ -946,9 +946,9 @@ mod tests {
                         _ => ConversationState::Open,
                     };
                     // Index INBOXES is an inbox the snapshot does not know.
-                    c.inbox = inbox.map(|i| InboxId(format!("i{}", i % (INBOXES + 1))));
+                    c.inbox = inbox.map(|i| InboxId::from(format!("i{}", i % (INBOXES + 1))));
                     c.assignee =
-                        assignee.map(|a| TeammateId(format!("t{}", a % (mates.len() + 1))));
+                        assignee.map(|a| TeammateId::from(format!("t{}", a % (mates.len() + 1))));
                     c.priority = Priority::ALL[priority];
                     if deadline.is_some() || missed {
                         c.sla = Some(Sla {

@@ -158,7 +158,7 @@ pub fn sample_of(snapshot: &Snapshot, metrics: &Metrics, at: Timestamp) -> Sampl
         .filter_map(|m| {
             let inbox = snapshot.inbox(&m.inbox)?;
             Some(InboxSample {
-                id: m.inbox.0.clone(),
+                id: m.inbox.to_string(),
                 name: inbox.name.clone(),
                 open: m.open,
                 unassigned: m.unassigned,
@@ -174,7 +174,7 @@ pub fn sample_of(snapshot: &Snapshot, metrics: &Metrics, at: Timestamp) -> Sampl
         .filter_map(|m| {
             let t = snapshot.teammate(&m.teammate)?;
             Some(TeammateSample {
-                id: m.teammate.0.clone(),
+                id: m.teammate.to_string(),
                 name: t.name.clone(),
                 load: m.load,
                 cap: m.cap.map(|c| c.value),

@@ -401,12 +401,12 @@ impl RebalanceLeases {
                         .and_then(|v| serde_json::from_slice::<Lease>(&v).ok());
                     refused = Some(match holder {
                         Some(l) => LeaseRefused::Held {
-                            inbox: inbox.0.clone(),
+                            inbox: inbox.to_string(),
                             holder: l.holder,
                             since: l.since,
                         },
                         None => LeaseRefused::Bus {
-                            inbox: inbox.0.clone(),
+                            inbox: inbox.to_string(),
                             detail: e.to_string(),
                         },
                     });

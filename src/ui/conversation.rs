@@ -213,7 +213,7 @@ fn sla_text(app: &App, ctx: Ctx, c: &Conversation) -> (String, Role) {
     let name = if sla.name.is_empty() {
         "SLA".to_owned()
     } else {
-        sla.name.clone()
+        sla.name.to_string()
     };
     let standing = sla_standing(c, ctx.now, app.policy.breaching_soon);
     let role = match standing {

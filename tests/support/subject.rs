@@ -342,7 +342,7 @@ fn hooks(vendor: SimVendor) -> Hooks {
                 w.conversations
                     .values()
                     .filter(|c| c.state != SimState::Closed)
-                    .map(|c| ConversationId(c.id.to_string()))
+                    .map(|c| ConversationId::from(c.id.to_string()))
                     .collect()
             },
             write_reserve: |limit| (limit / 10).max(1),
@@ -365,7 +365,7 @@ fn hooks(vendor: SimVendor) -> Hooks {
                 w.conversations
                     .values()
                     .filter(|c| c.state != SimState::Closed)
-                    .map(|c| ConversationId(c.id.to_string()))
+                    .map(|c| ConversationId::from(c.id.to_string()))
                     .collect()
             },
             write_reserve: |limit| (limit / 10).max(1),

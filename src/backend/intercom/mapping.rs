@@ -38,7 +38,7 @@ pub fn inbox(team: &wire::Team) -> Inbox {
             continue;
         }
         members.push(Member {
-            teammate: TeammateId(id.to_string()),
+            teammate: TeammateId::from(id.to_string()),
             level: if secondary.contains(id) {
                 Level::Secondary
             } else {
@@ -47,7 +47,7 @@ pub fn inbox(team: &wire::Team) -> Inbox {
         });
     }
     Inbox {
-        id: InboxId(team.id.clone()),
+        id: InboxId::from(team.id.clone()),
         name: team.name.clone(),
         members,
         assignment_limit: team.assignment_limit.and_then(|l| u32::try_from(l).ok()),
@@ -102,7 +102,7 @@ fn distribution(method: &str) -> Distribution {
 /// An away reason.
 pub fn away_reason(r: &wire::AwayStatusReason) -> AwayReason {
     AwayReason {
-        id: AwayReasonId(r.id.clone()),
+        id: AwayReasonId::from(r.id.clone()),
         label: r.label.clone(),
         emoji: (!r.emoji.is_empty()).then(|| r.emoji.clone()),
         deleted: r.deleted,
@@ -153,7 +153,7 @@ pub fn teammate_in(
     reasons: &[AwayReason],
     inboxes: &Memberships<'_>,
 ) -> Teammate {
-    let id = TeammateId(admin.id.clone());
+    let id = TeammateId::from(admin.id.clone());
     let mut memberships: Vec<(InboxId, Level)> = inboxes
         .by_teammate
         .get(admin.id.as_str())
@@ -165,7 +165,7 @@ pub fn teammate_in(
         .and_then(|l| l.secondary_team_ids.as_deref())
         .unwrap_or(&[]);
     for team in &admin.team_ids {
-        let team_id = InboxId(team.to_string());
+        let team_id = InboxId::from(team.to_string());
         let known = inboxes.inboxes.contains(team_id.as_str());
         if !known && !memberships.iter().any(|(i, _)| *i == team_id) {
             let level = if secondary.contains(team) {
@@ -223,7 +223,7 @@ pub fn conversation(c: &wire::Conversation) -> Conversation {
         _ => Priority::None,
     };
     let sla = c.sla_applied.as_ref().map(|s| Sla {
-        name: s.sla_name.clone(),
+        name: s.sla_name.as_str().into(),
         status: match s.sla_status.as_deref() {
             Some("hit") => SlaStatus::Hit,
             Some("missed") => SlaStatus::Missed,
@@ -236,14 +236,14 @@ pub fn conversation(c: &wire::Conversation) -> Conversation {
         deadline: None,
     });
     Conversation {
-        id: ConversationId(c.id.clone()),
-        title: c.title.clone().filter(|t| !t.is_empty()),
+        id: ConversationId::from(c.id.clone()),
+        title: c.title.as_deref().filter(|t| !t.is_empty()).map(Into::into),
         state,
         raw_state: (!matches!(c.state.as_str(), "open" | "snoozed" | "closed"))
-            .then(|| c.state.clone()),
+            .then(|| c.state.as_str().into()),
         priority,
-        inbox: opt_id(c.team_assignee_id).map(InboxId),
-        assignee: opt_id(c.admin_assignee_id).map(TeammateId),
+        inbox: opt_id(c.team_assignee_id).map(InboxId::from),
+        assignee: opt_id(c.admin_assignee_id).map(TeammateId::from),
         created_at: time(c.created_at),
         updated_at: time(c.updated_at),
         waiting_since: opt_time(c.waiting_since),

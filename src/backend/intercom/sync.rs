@@ -77,7 +77,7 @@ impl ChangeSource for IntercomClient {
         let workspace = Workspace {
             name: me.app.map(|a| a.name).unwrap_or_default(),
             backend: self.label().to_owned(),
-            me: Some(TeammateId(me.id)),
+            me: Some(TeammateId::from(me.id)),
         };
         Ok(FullRead {
             fixed: Fixed {
@@ -115,7 +115,7 @@ impl ChangeSource for IntercomClient {
             let workspace = Workspace {
                 name: me.app.map(|a| a.name).unwrap_or_default(),
                 backend: self.label().to_owned(),
-                me: Some(TeammateId(me.id)),
+                me: Some(TeammateId::from(me.id)),
             };
             let fixed = Fixed {
                 teams,

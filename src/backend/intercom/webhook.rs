@@ -79,8 +79,8 @@ pub fn verify(
     let (mut conversations, mut teammates) = (Vec::new(), Vec::new());
     if let Some(Item { kind, id }) = item.filter(|i| !i.id.is_empty()) {
         match kind.as_str() {
-            "conversation" => conversations.push(ConversationId(id)),
-            "admin" => teammates.push(TeammateId(id)),
+            "conversation" => conversations.push(ConversationId::from(id)),
+            "admin" => teammates.push(TeammateId::from(id)),
             _ => {}
         }
     }

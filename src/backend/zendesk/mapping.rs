@@ -85,21 +85,21 @@ pub fn sla(slas: Option<&wire::Slas>) -> Sla {
         .min_by_key(|(at, _)| *at);
     if let Some((at, m)) = active {
         return Sla {
-            name: metric_label(&m.metric),
+            name: metric_label(&m.metric).into(),
             status: SlaStatus::Active,
             deadline: Some(Deadline { at, exact: true }),
         };
     }
     if let Some(m) = metrics.iter().find(|m| m.stage == "paused") {
         return Sla {
-            name: metric_label(&m.metric),
+            name: metric_label(&m.metric).into(),
             status: SlaStatus::Paused,
             deadline: None,
         };
     }
     if metrics.iter().all(|m| m.stage == "achieved") {
         return Sla {
-            name: metric_label(&metrics[0].metric),
+            name: metric_label(&metrics[0].metric).into(),
             status: SlaStatus::Hit,
             deadline: None,
         };
@@ -110,7 +110,7 @@ pub fn sla(slas: Option<&wire::Slas>) -> Sla {
         .find(|m| !matches!(m.stage.as_str(), "achieved" | "paused"))
         .unwrap_or(&metrics[0]);
     Sla {
-        name: metric_label(&m.metric),
+        name: metric_label(&m.metric).into(),
         status: SlaStatus::Unknown,
         deadline: m.breach_at.map(|at| Deadline { at, exact: true }),
     }
@@ -129,13 +129,17 @@ pub fn conversation(t: &wire::Ticket) -> Conversation {
         _ => None,
     };
     Conversation {
-        id: ConversationId(t.id.to_string()),
-        title: t.subject.clone().filter(|s| !s.trim().is_empty()),
+        id: ConversationId::from(t.id.to_string()),
+        title: t
+            .subject
+            .as_deref()
+            .filter(|s| !s.trim().is_empty())
+            .map(Into::into),
         state,
-        raw_state,
+        raw_state: raw_state.map(String::into_boxed_str),
         priority: priority(t.priority.as_deref()),
-        inbox: t.group_id.map(|g| InboxId(g.to_string())),
-        assignee: t.assignee_id.map(|a| TeammateId(a.to_string())),
+        inbox: t.group_id.map(|g| InboxId::from(g.to_string())),
+        assignee: t.assignee_id.map(|a| TeammateId::from(a.to_string())),
         created_at: created,
         updated_at: updated,
         waiting_since,
@@ -150,7 +154,7 @@ pub fn conversation(t: &wire::Ticket) -> Conversation {
 pub fn inbox(g: &wire::Group, memberships: &[wire::GroupMembership]) -> Inbox {
     let mut members: Vec<Member> = Vec::new();
     for m in memberships.iter().filter(|m| m.group_id == g.id) {
-        let id = TeammateId(m.user_id.to_string());
+        let id = TeammateId::from(m.user_id.to_string());
         if !members.iter().any(|x| x.teammate == id) {
             members.push(Member {
                 teammate: id,
@@ -159,7 +163,7 @@ pub fn inbox(g: &wire::Group, memberships: &[wire::GroupMembership]) -> Inbox {
         }
     }
     Inbox {
-        id: InboxId(g.id.to_string()),
+        id: InboxId::from(g.id.to_string()),
         name: g.name.clone(),
         members,
         assignment_limit: None,
@@ -174,7 +178,7 @@ pub fn away_reasons(statuses: &wire::StatusList) -> Vec<AwayReason> {
         .custom
         .iter()
         .map(|s| AwayReason {
-            id: AwayReasonId(s.id.to_string()),
+            id: AwayReasonId::from(s.id.to_string()),
             label: s.name().to_owned(),
             emoji: None,
             deleted: false,
@@ -233,7 +237,7 @@ pub fn presence(status: Option<&wire::AgentStatus>, statuses: &wire::StatusList)
         return Presence {
             status: channel,
             reason: channel.is_away().then(|| AwayReason {
-                id: AwayReasonId(c.id.to_string()),
+                id: AwayReasonId::from(c.id.to_string()),
                 label: c.name().to_owned(),
                 emoji: None,
                 deleted: false,
@@ -329,7 +333,7 @@ pub fn teammate(
         memberships.iter().filter(|m| m.user_id == u.id).collect();
     let mut groups: Vec<(InboxId, Level)> = Vec::new();
     for m in &mine {
-        let id = InboxId(m.group_id.to_string());
+        let id = InboxId::from(m.group_id.to_string());
         if !groups.iter().any(|(g, _)| *g == id) {
             groups.push((id, Level::Primary));
         }
@@ -339,10 +343,10 @@ pub fn teammate(
         .find(|m| m.default)
         .map(|m| m.group_id)
         .or(u.default_group_id)
-        .map(|g| InboxId(g.to_string()));
+        .map(|g| InboxId::from(g.to_string()));
     let cap = caps.of(u.id, availability);
     Teammate {
-        id: TeammateId(u.id.to_string()),
+        id: TeammateId::from(u.id.to_string()),
         name: u.name.clone(),
         email: u.email.clone(),
         presence: presence(availability.and_then(|a| a.status.as_ref()), statuses),

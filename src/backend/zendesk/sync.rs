@@ -377,7 +377,7 @@ impl ZendeskClient {
             workspace: Workspace {
                 name: account.unwrap_or_else(|| self.label().to_owned()),
                 backend: self.label().to_owned(),
-                me: Some(TeammateId(me.id.to_string())),
+                me: Some(TeammateId::from(me.id.to_string())),
             },
             admin,
             omnichannel,

@@ -73,17 +73,17 @@ pub fn verify(
     let (mut conversations, mut teammates) = (Vec::new(), Vec::new());
     let subject = text(&v["subject"]).unwrap_or_default();
     if let Some(id) = subject.strip_prefix("zen:ticket:") {
-        conversations.push(ConversationId(id.to_owned()));
+        conversations.push(ConversationId::from(id.to_owned()));
     } else if let Some(id) = subject
         .strip_prefix("zen:agent:")
         .or_else(|| subject.strip_prefix("zen:user:"))
     {
-        teammates.push(TeammateId(id.to_owned()));
+        teammates.push(TeammateId::from(id.to_owned()));
     } else if let Some(id) = text(&v["detail"]["agent_id"]) {
-        teammates.push(TeammateId(id));
+        teammates.push(TeammateId::from(id));
     } else if let Some(id) = text(&v["ticket_id"]).or_else(|| text(&v["ticket"]["id"])) {
         // A trigger's own JSON, e.g. {"ticket_id": "{{ticket.id}}"}.
-        conversations.push(ConversationId(id));
+        conversations.push(ConversationId::from(id));
     }
     Ok(Hook {
         delivery,
