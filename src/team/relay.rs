@@ -940,7 +940,7 @@ mod tests {
         let (v, short) = encode(&c, 4_096).unwrap();
         assert!(!short);
         assert_eq!(serde_json::from_slice::<Conversation>(&v).unwrap(), c);
-        c.title = Some("x".repeat(10_000));
+        c.title = Some("x".repeat(10_000).into());
         let (v, short) = encode(&c, 4_096).unwrap();
         assert!(short && v.len() <= 4_096);
         let back: Conversation = serde_json::from_slice(&v).unwrap();

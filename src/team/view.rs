@@ -113,7 +113,7 @@ const CONVS: Slot<Conversation> = Slot {
                 if let Some(id) = key
                     .strip_prefix(records::CONV)
                     .and_then(super::key_unpart)
-                    .map(ConversationId)
+                    .map(ConversationId::from)
                 {
                     h.convs.remove(&id);
                     if h.tracking {
