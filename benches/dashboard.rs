@@ -6,7 +6,8 @@
 //! derived figures, the clock moved 5 s, history, arrivals, alerts, selection: ready to
 //! draw) — at large and at the real xl preset (10,000 teammates, 1,000 inboxes, 500,000
 //! conversations), to show it stays flat; and the same with the people re-read changed (a
-//! teammate's presence flipped: caps and people figures redone). The allocator is the app's
+//! teammate's presence flipped: that teammate patched into the held people, its cap resolved,
+//! its figures and its inboxes' on-duty counts redone). The allocator is the app's
 //! (mimalloc). Run with `cargo bench`; figures and how they were taken are in BENCHMARKS.md.
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
@@ -16,7 +17,7 @@ use ratatui::backend::TestBackend;
 use secrecy::SecretString;
 use shiftlead::app::{App, SyncMsg};
 use shiftlead::backend::BackendError;
-use shiftlead::backend::cache::{Cache, ChangeSource, Changes, FullRead};
+use shiftlead::backend::cache::{Cache, ChangeSource, Changes, FixedChange, FullRead};
 use shiftlead::backend::intercom::{IntercomClient, IntercomSettings};
 use shiftlead::backend::{Budget, Helpdesk};
 use shiftlead::clock::ManualClock;
@@ -131,7 +132,12 @@ impl ChangeSource for Replay {
             conversations: std::mem::take(&mut *self.next.lock().expect("a lock")),
             cursor: (),
             warnings: Vec::new(),
-            fixed_changed: self.people_changed.load(Ordering::Relaxed),
+            // One teammate's presence flipped (as Intercom says when one admin changed).
+            fixed: if self.people_changed.load(Ordering::Relaxed) {
+                FixedChange::Teammates(vec![self.people.teammates[0].id.clone()])
+            } else {
+                FixedChange::Unchanged
+            },
         })
     }
 
@@ -139,21 +145,23 @@ impl ChangeSource for Replay {
         *self.now.lock().expect("a lock")
     }
 
+    /// The teammate as re-read: their presence flipped (a fresh value, as a vendor maps it).
+    fn teammate(&self, _: &(), old: &domain::Teammate) -> Option<domain::Teammate> {
+        let mut t = old.clone();
+        t.cap = None;
+        t.presence.status = if t.presence.is_away() {
+            domain::PresenceStatus::Online
+        } else {
+            domain::PresenceStatus::Away
+        };
+        Some(t)
+    }
+
     fn assemble(&self, _: &(), conversations: Conversations, warnings: Vec<String>) -> Snapshot {
-        let mut teammates = self.people.teammates.to_vec();
-        if self.people_changed.load(Ordering::Relaxed) {
-            // One teammate's presence flipped.
-            let t = &mut teammates[0];
-            t.presence.status = if t.presence.is_away() {
-                domain::PresenceStatus::Online
-            } else {
-                domain::PresenceStatus::Away
-            };
-        }
         Snapshot {
             taken_at: self.now(),
             inboxes: Shared::new(self.people.inboxes.to_vec()),
-            teammates: Shared::new(teammates),
+            teammates: Shared::new(self.people.teammates.to_vec()),
             conversations,
             warnings,
             ..self.people.clone()

@@ -11,10 +11,12 @@
 
 use super::BackendError;
 use crate::domain::{
-    Conversation, ConversationId, Conversations, Delta, Policy, Refresh, Snapshot,
+    Conversation, ConversationId, Conversations, Delta, Policy, Refresh, Snapshot, Teammate,
+    TeammateId,
 };
 use async_trait::async_trait;
 use jiff::{SignedDuration, Timestamp};
+use rustc_hash::FxHashMap;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What a full read returns.
@@ -38,10 +40,24 @@ pub struct Changes<C> {
     pub cursor: C,
     /// Problems that degrade, but do not void, the read.
     pub warnings: Vec<String>,
-    /// `false` when the read left the fixed data exactly as it was, so the people of the
-    /// previous refresh (inboxes, teammates, caps resolved) can be handed out again, shared.
-    /// A source whose [`ChangeSource::assemble`] depends on the conversations says `true`.
-    pub fixed_changed: bool,
+    /// What the read did to the fixed data: nothing (the people of the previous refresh,
+    /// caps resolved, are handed out again, shared), some teammates only (patched), or
+    /// anything. A source whose [`ChangeSource::assemble`] depends on the conversations says
+    /// [`FixedChange::All`].
+    pub fixed: FixedChange,
+}
+
+/// What an incremental read did to a vendor's fixed data (the people).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FixedChange {
+    /// Exactly as it was.
+    Unchanged,
+    /// Only these teammates changed, and not their memberships: no inbox, away reason or
+    /// workspace changed. The previous people are patched, one teammate each
+    /// ([`ChangeSource::teammate`]), O(changed teammates).
+    Teammates(Vec<TeammateId>),
+    /// Anything may have changed: the people are assembled afresh.
+    All,
 }
 
 /// A vendor's way of reading everything, and what changed since a cursor.
@@ -86,6 +102,26 @@ pub trait ChangeSource: Send + Sync {
     /// The source's clock (the moment a snapshot is taken).
     fn now(&self) -> Timestamp;
 
+    /// Warnings the people of a snapshot give against the held load, said on every snapshot
+    /// (e.g. teammates over a cap the helpdesk enforces). O(teammates) at most: `load` is kept
+    /// up to date by every merge, so this needs no pass over the conversations.
+    fn people_warnings(
+        &self,
+        _fixed: &Self::Fixed,
+        _people: &Snapshot,
+        _load: &Load,
+    ) -> Vec<String> {
+        Vec::new()
+    }
+
+    /// `old` (a teammate of the previous [`ChangeSource::assemble`]) as `fixed` has them now,
+    /// for a read that said [`FixedChange::Teammates`]: their memberships are unchanged, so
+    /// `old`'s may be reused. Caps are the policy's (the cache applies it). `None`: cannot
+    /// (gone, ambiguous): the people are assembled afresh.
+    fn teammate(&self, _fixed: &Self::Fixed, _old: &Teammate) -> Option<Teammate> {
+        None
+    }
+
     /// A snapshot of what is held. `conversations` is the held map itself (an O(1) clone that
     /// shares its nodes): put it in the snapshot as it is.
     fn assemble(
@@ -96,9 +132,46 @@ pub trait ChangeSource: Send + Sync {
     ) -> Snapshot;
 }
 
+/// How many held conversations waiting on us each teammate is assigned, kept up to date by
+/// every merge (O(changes)).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Load(FxHashMap<TeammateId, u32>);
+
+impl Load {
+    /// Counted over `conversations` (a full read, a resume).
+    fn of(conversations: &Conversations) -> Load {
+        let mut load = Load::default();
+        for c in conversations.iter() {
+            load.add(c, 1);
+        }
+        load
+    }
+
+    fn add(&mut self, c: &Conversation, sign: i32) {
+        let Some(a) = c.assignee.as_ref().filter(|_| c.state.waiting_on_us()) else {
+            return;
+        };
+        if sign > 0 {
+            *self.0.entry(a.clone()).or_default() += 1;
+        } else if let Some(n) = self.0.get_mut(a) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                self.0.remove(a);
+            }
+        }
+    }
+
+    /// `teammate`'s load.
+    pub fn of_teammate(&self, teammate: &TeammateId) -> u32 {
+        self.0.get(teammate).copied().unwrap_or(0)
+    }
+}
+
 struct Held<F, C> {
     fixed: F,
     conversations: Conversations,
+    /// Per-teammate load of `conversations`.
+    load: Load,
     cursor: C,
     full_at: Timestamp,
     /// The people of the last refresh with the policy applied, while the fixed data stays
@@ -112,6 +185,67 @@ struct People {
     snapshot: Snapshot,
     policy: Policy,
     day: jiff::civil::Date,
+    /// Each teammate's position in `snapshot.teammates`; `None` when an id is listed twice
+    /// (then a patch is declined and the people assembled afresh).
+    at: Option<FxHashMap<TeammateId, usize>>,
+    /// Teammates reads said changed since `snapshot` was assembled, to patch in.
+    stale: Vec<TeammateId>,
+}
+
+impl People {
+    fn new(snapshot: Snapshot, policy: Policy, day: jiff::civil::Date) -> People {
+        let mut at = FxHashMap::default();
+        let mut unique = true;
+        for (n, t) in snapshot.teammates.iter().enumerate() {
+            unique &= at.insert(t.id.clone(), n).is_none();
+        }
+        People {
+            snapshot,
+            policy,
+            day,
+            at: unique.then_some(at),
+            stale: Vec::new(),
+        }
+    }
+
+    /// Patches the stale teammates in from `fixed` (the list copied once, only when one of
+    /// them differs). `false`: the source could not; assemble afresh.
+    fn patch<S: ChangeSource>(&mut self, source: &S, fixed: &S::Fixed) -> bool {
+        if self.stale.is_empty() {
+            return true;
+        }
+        let Some(at) = &self.at else {
+            return false;
+        };
+        let mut stale = std::mem::take(&mut self.stale);
+        stale.sort_unstable();
+        stale.dedup();
+        let mut fresh: Vec<(usize, Teammate)> = Vec::with_capacity(stale.len());
+        for id in &stale {
+            let Some(&n) = at.get(id) else {
+                return false;
+            };
+            let Some(mut t) = source.teammate(fixed, &self.snapshot.teammates[n]) else {
+                return false;
+            };
+            if t.id != *id {
+                return false;
+            }
+            self.policy
+                .apply_teammate(&mut t, &self.snapshot.inboxes, self.day);
+            if t != self.snapshot.teammates[n] {
+                fresh.push((n, t));
+            }
+        }
+        if !fresh.is_empty() {
+            // Copy-on-write: the lists handed out before stay as they were.
+            let teammates = &mut *self.snapshot.teammates;
+            for (n, t) in fresh {
+                teammates[n] = t;
+            }
+        }
+        true
+    }
 }
 
 /// What changed since the last [`Cache::refresh`] (reads through [`Cache::snapshot`] in
@@ -187,7 +321,10 @@ impl<F: Send + Sync, C: Send + Sync + Clone> Cache<F, C> {
         let mut state = self.state.lock().await;
         let warnings = read(&mut state, source, started, self.full_every, None).await?;
         let h = state.held.as_ref().expect("held after a read");
-        Ok(source.assemble(&h.fixed, h.conversations.clone(), warnings))
+        let mut snapshot = source.assemble(&h.fixed, h.conversations.clone(), warnings);
+        let said = source.people_warnings(&h.fixed, &snapshot, &h.load);
+        snapshot.warnings.extend(said);
+        Ok(snapshot)
     }
 
     /// A refresh at `started` with `policy` applied: the whole model (sharing the held
@@ -234,11 +371,12 @@ impl<F: Send + Sync, C: Send + Sync + Clone> Cache<F, C> {
         };
         let now = source.now();
         let day = now.to_zoned(jiff::tz::TimeZone::UTC).date();
-        let snapshot = match h
-            .people
-            .as_ref()
-            .filter(|p| p.day == day && p.policy == *policy)
+        if let Some(p) = h.people.as_mut()
+            && !(p.day == day && p.policy == *policy && p.patch(source, &h.fixed))
         {
+            h.people = None;
+        }
+        let mut snapshot = match h.people.as_ref() {
             // Nothing about people changed: the same inboxes and teammates, shared (O(1)).
             Some(p) => Snapshot {
                 taken_at: now,
@@ -249,18 +387,18 @@ impl<F: Send + Sync, C: Send + Sync + Clone> Cache<F, C> {
             None => {
                 let mut snapshot = source.assemble(&h.fixed, h.conversations.clone(), warnings);
                 policy.apply_people(&mut snapshot);
-                h.people = Some(People {
-                    snapshot: Snapshot {
-                        conversations: Conversations::new(),
-                        warnings: Vec::new(),
-                        ..snapshot.clone()
-                    },
-                    policy: policy.clone(),
-                    day: snapshot.taken_at.to_zoned(jiff::tz::TimeZone::UTC).date(),
-                });
+                let people = Snapshot {
+                    conversations: Conversations::new(),
+                    warnings: Vec::new(),
+                    ..snapshot.clone()
+                };
+                let day = snapshot.taken_at.to_zoned(jiff::tz::TimeZone::UTC).date();
+                h.people = Some(People::new(people, policy.clone(), day));
                 snapshot
             }
         };
+        let said = source.people_warnings(&h.fixed, &snapshot, &h.load);
+        snapshot.warnings.extend(said);
         Ok(Refresh { snapshot, delta })
     }
 }
@@ -291,6 +429,7 @@ impl<F: Send + Sync, C: Send + Sync + Clone> Cache<F, C> {
         let mut state = self.state.lock().await;
         state.held = Some(Held {
             fixed,
+            load: Load::of(&conversations),
             conversations,
             cursor,
             full_at: started,
@@ -350,11 +489,22 @@ where
         let changes = source
             .read_changes(&mut h.fixed, &h.cursor, started)
             .await?;
-        let touched = merge_with(&mut h.conversations, changes.conversations, prepare);
+        let touched = merge_with(
+            &mut h.conversations,
+            &mut h.load,
+            changes.conversations,
+            prepare,
+        );
         state.pending.note(touched, policy.is_none());
         h.cursor = changes.cursor;
-        if changes.fixed_changed {
-            h.people = None;
+        match changes.fixed {
+            FixedChange::Unchanged => {}
+            FixedChange::Teammates(ids) => {
+                if let Some(p) = h.people.as_mut() {
+                    p.stale.extend(ids);
+                }
+            }
+            FixedChange::All => h.people = None,
         }
         return Ok(changes.warnings);
     }
@@ -382,9 +532,16 @@ where
                     .collect()
             };
             for id in &gone {
-                h.conversations.remove(id);
+                if let Some(c) = h.conversations.remove(id) {
+                    h.load.add(&c, -1);
+                }
             }
-            let touched = merge_with(&mut h.conversations, fresh.into_owned(), prepare);
+            let touched = merge_with(
+                &mut h.conversations,
+                &mut h.load,
+                fresh.into_owned(),
+                prepare,
+            );
             state.pending.note(touched, policy.is_none());
             state
                 .pending
@@ -405,6 +562,7 @@ where
             }
             state.held = Some(Held {
                 fixed: full.fixed,
+                load: Load::of(&fresh),
                 conversations: fresh,
                 cursor: full.cursor,
                 full_at: started,
@@ -426,7 +584,7 @@ pub fn merge(
     held: &mut Conversations,
     changed: impl IntoIterator<Item = Conversation>,
 ) -> Vec<ConversationId> {
-    merge_with(held, changed, |_| {})
+    merge_with(held, &mut Load::default(), changed, |_| {})
         .into_iter()
         .map(|(id, _)| id)
         .collect()
@@ -436,18 +594,25 @@ pub fn merge(
 /// whether the conversation is held after it (`false`: it left).
 fn merge_with(
     held: &mut Conversations,
+    load: &mut Load,
     changed: impl IntoIterator<Item = Conversation>,
     prepare: impl Fn(&mut Conversation),
 ) -> Vec<(ConversationId, bool)> {
     let mut touched = Vec::new();
     for mut c in changed {
         if c.state.is_done() {
-            if held.remove(&c.id).is_some() {
+            if let Some(old) = held.remove(&c.id) {
+                load.add(&old, -1);
                 touched.push((c.id, false));
             }
         } else {
             prepare(&mut c);
-            if held.get(&c.id) != Some(&c) {
+            let old = held.get(&c.id);
+            if old != Some(&c) {
+                if let Some(old) = old {
+                    load.add(old, -1);
+                }
+                load.add(&c, 1);
                 touched.push((c.id.clone(), true));
                 held.insert(c);
             }
@@ -480,6 +645,157 @@ mod tests {
         let left: Vec<(&str, ConversationState)> =
             held.iter().map(|c| (c.id.as_str(), c.state)).collect();
         assert_eq!(left, vec![("2", Snoozed), ("3", Open)]);
+    }
+
+    /// A source whose fixed data is raw people (caps unresolved); each read brings the
+    /// queued people and says what changed as queued.
+    struct People0 {
+        next: std::sync::Mutex<Option<(Vec<Teammate>, FixedChange)>>,
+    }
+
+    type RawPeople = (Vec<crate::domain::Inbox>, Vec<Teammate>);
+
+    fn raw_people() -> RawPeople {
+        use crate::domain::Level;
+        let inboxes = (0..3)
+            .map(|i| {
+                let mut inbox = fixture::inbox(&format!("i{i}"), "Inbox");
+                inbox.members = (0..3)
+                    .map(|m| fixture::member(&format!("m{}", (i + m) % 5), Level::Primary))
+                    .collect();
+                inbox.assignment_limit = (i == 1).then_some(3);
+                inbox
+            })
+            .collect();
+        let teammates = (0..5)
+            .map(|m| {
+                let mut t = fixture::teammate(&format!("m{m}"));
+                t.memberships = (0..3)
+                    .filter(|i| (0..3).any(|k| (i + k) % 5 == m))
+                    .map(|i| {
+                        (
+                            crate::domain::InboxId::from(format!("i{i}")),
+                            Level::Primary,
+                        )
+                    })
+                    .collect();
+                t
+            })
+            .collect();
+        (inboxes, teammates)
+    }
+
+    #[async_trait]
+    impl ChangeSource for People0 {
+        type Fixed = RawPeople;
+        type Cursor = ();
+
+        async fn read_all(&self, _: Timestamp) -> Result<FullRead<RawPeople, ()>, BackendError> {
+            Ok(FullRead {
+                fixed: raw_people(),
+                conversations: Conversations::new(),
+                cursor: (),
+                warnings: Vec::new(),
+            })
+        }
+
+        async fn read_changes(
+            &self,
+            fixed: &mut RawPeople,
+            _: &(),
+            _: Timestamp,
+        ) -> Result<Changes<()>, BackendError> {
+            let (teammates, change) = self
+                .next
+                .lock()
+                .expect("a lock")
+                .take()
+                .unwrap_or((fixed.1.clone(), FixedChange::Unchanged));
+            fixed.1 = teammates;
+            Ok(Changes {
+                conversations: Vec::new(),
+                cursor: (),
+                warnings: Vec::new(),
+                fixed: change,
+            })
+        }
+
+        fn now(&self) -> Timestamp {
+            fixture::t0()
+        }
+
+        fn teammate(&self, fixed: &RawPeople, old: &Teammate) -> Option<Teammate> {
+            fixed.1.iter().find(|t| t.id == old.id).cloned()
+        }
+
+        fn assemble(
+            &self,
+            fixed: &RawPeople,
+            conversations: Conversations,
+            warnings: Vec<String>,
+        ) -> Snapshot {
+            Snapshot {
+                inboxes: fixed.0.clone().into(),
+                teammates: fixed.1.clone().into(),
+                conversations,
+                warnings,
+                ..fixture::snapshot(fixture::t0())
+            }
+        }
+    }
+
+    proptest! {
+        /// Teammates patched into the held people (a read naming the teammates that changed)
+        /// are what assembling everything afresh and applying the policy gives; the people a
+        /// refresh handed out before stay as they were.
+        #[test]
+        fn patched_people_equal_assembled_people(
+            steps in proptest::collection::vec(
+                proptest::collection::vec((0usize..5, 0u8..4), 0..4),
+                1..6,
+            ),
+        ) {
+            let source = People0 { next: std::sync::Mutex::new(None) };
+            let mut policy = Policy::default();
+            policy.caps.overrides = vec![(
+                "m2@example.com".into(),
+                crate::domain::policy::CapOverride::fixed(5),
+            )];
+            let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+            let cache = Cache::new(SignedDuration::from_hours(1));
+            let t0 = fixture::t0();
+            let mut handed: Vec<(Snapshot, Snapshot)> = Vec::new();
+            let mut raw = raw_people();
+            rt.block_on(cache.refresh(&source, t0, &policy)).unwrap();
+            for step in steps {
+                let mut ids = Vec::new();
+                for (m, what) in step {
+                    let t = &mut raw.1[m];
+                    match what {
+                        0 => t.presence = fixture::away_if(!t.presence.is_away()),
+                        1 => t.email = format!("m{}@example.com", m + 1),
+                        2 => t.name.push('x'),
+                        _ => {}
+                    }
+                    ids.push(t.id.clone());
+                }
+                let change = if ids.is_empty() {
+                    FixedChange::Unchanged
+                } else {
+                    FixedChange::Teammates(ids)
+                };
+                *source.next.lock().unwrap() = Some((raw.1.clone(), change));
+                let got = rt.block_on(cache.refresh(&source, t0, &policy)).unwrap().snapshot;
+                let mut want = source.assemble(&raw, Conversations::new(), Vec::new());
+                policy.apply_people(&mut want);
+                prop_assert_eq!(&got.teammates, &want.teammates);
+                prop_assert_eq!(&got.inboxes, &want.inboxes);
+                handed.push((got, want));
+            }
+            for (got, want) in &handed {
+                prop_assert_eq!(&got.teammates, &want.teammates);
+            }
+        }
     }
 
     proptest! {

@@ -149,8 +149,48 @@ struct Layout {
     inbox_oldest: Vec<Option<Timestamp>>,
     /// Per teammate position: oldest waiting-since, last reply, away.
     mate_times: Vec<(Option<Timestamp>, Option<Timestamp>, bool)>,
+    /// Per teammate position: the positions of the inboxes that list them (whose on-duty and
+    /// away counts follow their presence).
+    member_of: Vec<Vec<u32>>,
     /// Teammates away (people only).
     away: u32,
+}
+
+/// Which inboxes' and teammates' people figures differ between two versions of the people
+/// (the same ids at the same positions): positions of the inboxes and teammates to recompute.
+/// `None` when the lists do not line up (recompute everything).
+fn people_diff(
+    layout: &Layout,
+    inboxes: &Shared<Vec<Inbox>>,
+    teammates: &Shared<Vec<Teammate>>,
+) -> Option<(Vec<usize>, Vec<usize>)> {
+    let (old_i, old_t) = (&layout.inboxes, &layout.teammates);
+    if old_i.len() != inboxes.len() || old_t.len() != teammates.len() {
+        return None;
+    }
+    let mut dirty_inboxes = Vec::new();
+    if !old_i.ptr_eq(inboxes) {
+        for (n, (a, b)) in old_i.iter().zip(inboxes.iter()).enumerate() {
+            if a != b {
+                if a.id != b.id {
+                    return None;
+                }
+                dirty_inboxes.push(n);
+            }
+        }
+    }
+    let mut dirty_mates = Vec::new();
+    if !old_t.ptr_eq(teammates) {
+        for (n, (a, b)) in old_t.iter().zip(teammates.iter()).enumerate() {
+            if a != b {
+                if a.id != b.id {
+                    return None;
+                }
+                dirty_mates.push(n);
+            }
+        }
+    }
+    Some((dirty_inboxes, dirty_mates))
 }
 
 /// The derived state of one model, kept up to date by deltas and the clock.
@@ -573,19 +613,19 @@ impl Live {
         };
         let mut inbox_at: FxHashMap<InboxId, usize> = FxHashMap::default();
         let mut inbox_oldest = Vec::with_capacity(snapshot.inboxes.len());
+        let mut member_of: Vec<Vec<u32>> = vec![Vec::new(); snapshot.teammates.len()];
         let inboxes = snapshot
             .inboxes
             .iter()
             .enumerate()
             .map(|(n, i)| {
                 unique &= inbox_at.insert(i.id.clone(), n).is_none();
-                let (away, on_duty) = i.members.iter().fold((0, 0), |(a, d), m| {
-                    match mate_at.get(&m.teammate).map(|&n| &snapshot.teammates[n]) {
-                        Some(t) if t.presence.is_away() => (a + 1, d),
-                        Some(_) => (a, d + 1),
-                        None => (a, d),
+                for m in &i.members {
+                    if let Some(&k) = mate_at.get(&m.teammate) {
+                        member_of[k].push(n as u32);
                     }
-                });
+                }
+                let (on_duty, away) = on_duty_away(i, &mate_at, &snapshot.teammates);
                 let (m, oldest) = self.inbox_figures(i, on_duty, away);
                 inbox_oldest.push(oldest);
                 m
@@ -611,6 +651,7 @@ impl Live {
             mate_at,
             inbox_oldest,
             mate_times,
+            member_of,
             away: totals.away,
         });
         let metrics = Metrics {
@@ -624,10 +665,14 @@ impl Live {
     }
 
     /// The figures at the live moment, in `snapshot` order: `previous` (the figures this
-    /// `Live` last handed out) updated in place when the snapshot's people are the very same
-    /// lists — the inboxes and teammates a change touched recomputed, every other one only
-    /// its oldest wait and idle flag moved to the clock (no hashing, no allocation) — else
-    /// computed afresh. Equal to [`Live::metrics`] either way.
+    /// `Live` last handed out) updated in place when the snapshot's people line up with the
+    /// ones it was computed for (the same ids at the same positions) — the inboxes and
+    /// teammates a change touched recomputed (conversations changed, or their people: a
+    /// teammate whose entry differs, the inboxes listing a teammate whose presence flipped, an
+    /// inbox whose entry differs), every other one only its oldest wait and idle flag moved
+    /// to the clock (no hashing, no allocation) — else computed afresh. Equal to
+    /// [`Live::metrics`] either way. People lists shared with the previous call cost nothing
+    /// to compare; others are compared entry by entry (O(people), no allocation).
     pub fn figures(
         &mut self,
         previous: Option<Metrics>,
@@ -636,18 +681,17 @@ impl Live {
     ) -> Metrics {
         let dirty_inboxes = std::mem::take(&mut self.dirty_inboxes);
         let dirty_mates = std::mem::take(&mut self.dirty_mates);
-        let reuse = self.layout.as_ref().is_some_and(|l| {
-            l.inboxes.ptr_eq(&snapshot.inboxes)
-                && l.teammates.ptr_eq(&snapshot.teammates)
-                && l.idle_after == policy.idle_after
-        });
-        let mut m = match previous {
-            Some(m)
-                if reuse
-                    && m.inboxes.len() == snapshot.inboxes.len()
+        let people = self
+            .layout
+            .as_ref()
+            .filter(|l| l.idle_after == policy.idle_after)
+            .and_then(|l| people_diff(l, &snapshot.inboxes, &snapshot.teammates));
+        let (mut m, (people_inboxes, people_mates)) = match (previous, people) {
+            (Some(m), Some(diff))
+                if m.inboxes.len() == snapshot.inboxes.len()
                     && m.teammates.len() == snapshot.teammates.len() =>
             {
-                m
+                (m, diff)
             }
             _ => {
                 let (m, layout) = self.metrics_and_layout(snapshot, policy);
@@ -656,6 +700,46 @@ impl Live {
             }
         };
         let mut layout = self.layout.take().expect("checked above");
+        // People first: who changed, which inboxes' members or on-duty counts follow.
+        let mut recount: Vec<usize> = Vec::new();
+        for &n in &people_inboxes {
+            for member in &layout.inboxes[n].members {
+                if let Some(&k) = layout.mate_at.get(&member.teammate) {
+                    layout.member_of[k].retain(|&i| i as usize != n);
+                }
+            }
+            for member in &snapshot.inboxes[n].members {
+                if let Some(&k) = layout.mate_at.get(&member.teammate) {
+                    layout.member_of[k].push(n as u32);
+                }
+            }
+            recount.push(n);
+        }
+        for &n in &people_mates {
+            let was_away = layout.mate_times[n].2;
+            let (f, times) = self.mate_figures(&snapshot.teammates[n], policy);
+            m.teammates[n] = f;
+            layout.mate_times[n] = times;
+            if times.2 != was_away {
+                if times.2 {
+                    layout.away += 1;
+                } else {
+                    layout.away -= 1;
+                }
+                recount.extend(layout.member_of[n].iter().map(|&i| i as usize));
+            }
+        }
+        recount.sort_unstable();
+        recount.dedup();
+        for n in recount {
+            let inbox = &snapshot.inboxes[n];
+            let (on_duty, away) = on_duty_away(inbox, &layout.mate_at, &snapshot.teammates);
+            let (f, oldest) = self.inbox_figures(inbox, on_duty, away);
+            m.inboxes[n] = f;
+            layout.inbox_oldest[n] = oldest;
+        }
+        layout.inboxes = snapshot.inboxes.clone();
+        layout.teammates = snapshot.teammates.clone();
         for id in &dirty_inboxes {
             if let Some(&n) = layout.inbox_at.get(id) {
                 let (on_duty, away) = (m.inboxes[n].on_duty, m.inboxes[n].away);
@@ -694,6 +778,22 @@ impl Live {
         self.layout = Some(layout);
         m
     }
+}
+
+/// How many of the teammates `inbox` lists are on duty and how many away (each listing
+/// counts; a listed id that is no teammate counts for neither).
+fn on_duty_away(
+    inbox: &Inbox,
+    mate_at: &FxHashMap<TeammateId, usize>,
+    teammates: &[Teammate],
+) -> (u32, u32) {
+    inbox.members.iter().fold((0, 0), |(d, a), m| {
+        match mate_at.get(&m.teammate).map(|&n| &teammates[n]) {
+            Some(t) if t.presence.is_away() => (d, a + 1),
+            Some(_) => (d + 1, a),
+            None => (d, a),
+        }
+    })
 }
 
 /// A teammate's clock-relative figures at `now`: how long their longest-waiting customer has
@@ -810,14 +910,71 @@ mod tests {
 
     /// A batch of changes: conversations to insert or replace, ids to remove, and how far
     /// the clock moves before the batch lands.
-    fn arb_step() -> impl Strategy<Value = (Vec<Conversation>, Vec<u8>, i64, Option<usize>)> {
+    fn arb_step() -> impl Strategy<Value = (Vec<Conversation>, Vec<u8>, i64, Vec<PeopleChange>)> {
         (
             proptest::collection::vec(arb_conversation(), 0..8),
             proptest::collection::vec(0u8..24, 0..4),
             prop_oneof![Just(0i64), 0i64..5, 0i64..2_000],
-            // Now and then a teammate's presence flips (the people change).
-            proptest::option::weighted(0.2, 0usize..4),
+            // Now and then the people change.
+            prop_oneof![
+                3 => Just(Vec::new()),
+                1 => proptest::collection::vec(arb_people_change(), 1..4),
+            ],
         )
+    }
+
+    /// One change to the people, as a vendor's re-read may bring.
+    #[derive(Debug, Clone)]
+    enum PeopleChange {
+        /// Teammate `m`'s presence flips.
+        Flip(usize),
+        /// Teammate `m` joins inbox `i`, or leaves it when listed.
+        Member(usize, usize),
+        /// Teammate `m`'s cap becomes `v` (as a changed policy or capacity rule gives).
+        Cap(usize, u32),
+        /// A teammate joins (the lists no longer line up).
+        Join,
+    }
+
+    fn arb_people_change() -> impl Strategy<Value = PeopleChange> {
+        prop_oneof![
+            4 => (0usize..4).prop_map(PeopleChange::Flip),
+            2 => (0usize..4, 0usize..3).prop_map(|(m, i)| PeopleChange::Member(m, i)),
+            2 => (0usize..4, 0u32..3).prop_map(|(m, v)| PeopleChange::Cap(m, v)),
+            1 => Just(PeopleChange::Join),
+        ]
+    }
+
+    fn change_people(s: &mut Snapshot, change: &PeopleChange) {
+        match *change {
+            PeopleChange::Flip(m) => {
+                if let Some(t) = s.teammates.get(m) {
+                    let away = t.presence.is_away();
+                    s.teammates[m].presence = fixture::away_if(!away);
+                }
+            }
+            PeopleChange::Member(m, i) => {
+                let id = TeammateId::from(format!("m{m}"));
+                let inbox = &mut s.inboxes[i];
+                if inbox.members.iter().any(|x| x.teammate == id) {
+                    inbox.members.retain(|x| x.teammate != id);
+                } else {
+                    inbox.members.push(fixture::member(&id.0, Level::Primary));
+                }
+            }
+            PeopleChange::Cap(m, v) => {
+                if m < s.teammates.len() {
+                    s.teammates[m].cap = Some(Cap {
+                        value: v,
+                        source: CapSource::CapacityRule,
+                    });
+                }
+            }
+            PeopleChange::Join => {
+                let n = s.teammates.len();
+                s.teammates.push(fixture::teammate(&format!("m{n}")));
+            }
+        }
     }
 
     fn check_same(
@@ -873,9 +1030,10 @@ mod tests {
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(256))]
 
-        /// Applying any sequence of deltas, with the clock moving between them, gives the
-        /// same model and the same figures as a fresh full derive (and as the one-pass
-        /// reference derive).
+        /// Applying any sequence of deltas, with the clock moving between them and the people
+        /// changing (presence flips, memberships, caps, a teammate joining), gives the same
+        /// model and the same figures as a fresh full derive (and as the one-pass reference
+        /// derive), also when the figures are updated in place.
         #[test]
         fn deltas_give_what_a_full_derive_gives(
             start in proptest::collection::vec(arb_conversation(), 0..20),
@@ -889,12 +1047,11 @@ mod tests {
             check_same(&live, &s, &p, now)?;
             let mut figures = live.figures(None, &s, &p);
             prop_assert_eq!(&figures, &live.metrics(&s, &p));
-            for (changed, removed, dt, flip) in steps {
+            for (changed, removed, dt, people) in steps {
                 now = now.checked_add(SignedDuration::from_secs(dt)).unwrap();
                 let mut next = s.clone();
-                if let Some(m) = flip {
-                    let t = &mut next.teammates[m];
-                    t.presence = fixture::away_if(!t.presence.is_away());
+                for change in &people {
+                    change_people(&mut next, change);
                 }
                 let mut delta = Delta::default();
                 for mut c in changed {

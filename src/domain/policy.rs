@@ -3,7 +3,7 @@
 //! Built from the config file; applied to a [`Snapshot`] by pure functions.
 
 use super::model::{
-    Cap, CapSource, Conversation, ConversationId, Conversations, Deadline, Priority, Sla,
+    Cap, CapSource, Conversation, ConversationId, Conversations, Deadline, Inbox, Priority, Sla,
     SlaStatus, Snapshot, Teammate,
 };
 pub use super::ordering::SortKey;
@@ -229,29 +229,46 @@ impl Policy {
     /// Resolves caps and fills time zones of every teammate (O(teammates × memberships)).
     pub fn apply_people(&self, snapshot: &mut Snapshot) {
         let today = snapshot.taken_at.to_zoned(jiff::tz::TimeZone::UTC).date();
-        let limits: std::collections::HashMap<&str, u32> = snapshot
-            .inboxes
-            .iter()
-            .filter_map(|i| i.assignment_limit.map(|l| (i.id.as_str(), l)))
-            .collect();
+        let limits = team_limits(&snapshot.inboxes);
         for teammate in &mut snapshot.teammates {
-            let team_limits = teammate
-                .memberships
-                .iter()
-                .filter_map(|(inbox, _)| limits.get(inbox.as_str()).copied());
-            // A cap the backend read from its own capacity rule wins: the helpdesk enforces it.
-            if !teammate
-                .cap
-                .is_some_and(|c| c.source == CapSource::CapacityRule)
-            {
-                teammate.cap = Some(self.caps.resolve(teammate, team_limits, today));
-                teammate.cap_rule = None;
-            }
-            if let Some((_, tz)) = self.time_zones.iter().find(|(key, _)| {
-                key == teammate.id.as_str() || key.eq_ignore_ascii_case(&teammate.email)
-            }) {
-                teammate.time_zone = Some(tz.clone());
-            }
+            self.resolve_teammate(teammate, &limits, today);
+        }
+    }
+
+    /// [`Policy::apply_people`] for one teammate of a snapshot whose inboxes are `inboxes`
+    /// (O(its memberships + inboxes with a limit)): a patched teammate gets the cap and time
+    /// zone a full apply would give.
+    pub fn apply_teammate(
+        &self,
+        teammate: &mut Teammate,
+        inboxes: &[Inbox],
+        today: jiff::civil::Date,
+    ) {
+        self.resolve_teammate(teammate, &team_limits(inboxes), today);
+    }
+
+    fn resolve_teammate(
+        &self,
+        teammate: &mut Teammate,
+        limits: &std::collections::HashMap<&str, u32>,
+        today: jiff::civil::Date,
+    ) {
+        let team_limits = teammate
+            .memberships
+            .iter()
+            .filter_map(|(inbox, _)| limits.get(inbox.as_str()).copied());
+        // A cap the backend read from its own capacity rule wins: the helpdesk enforces it.
+        if !teammate
+            .cap
+            .is_some_and(|c| c.source == CapSource::CapacityRule)
+        {
+            teammate.cap = Some(self.caps.resolve(teammate, team_limits, today));
+            teammate.cap_rule = None;
+        }
+        if let Some((_, tz)) = self.time_zones.iter().find(|(key, _)| {
+            key == teammate.id.as_str() || key.eq_ignore_ascii_case(&teammate.email)
+        }) {
+            teammate.time_zone = Some(tz.clone());
         }
     }
 
@@ -287,6 +304,14 @@ impl Policy {
             _ => true,
         }
     }
+}
+
+/// Each inbox's assignment limit, by inbox id.
+fn team_limits(inboxes: &[Inbox]) -> std::collections::HashMap<&str, u32> {
+    inboxes
+        .iter()
+        .filter_map(|i| i.assignment_limit.map(|l| (i.id.as_str(), l)))
+        .collect()
 }
 
 /// Whether `deadline` has passed at `now`.

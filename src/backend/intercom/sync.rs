@@ -2,11 +2,11 @@
 //! open conversations), then refreshes of the admins plus a search on `updated_at` since the
 //! last refresh minus [`SYNC_SKEW`].
 
-use super::client::IntercomClient;
+use super::client::{Fingerprint, IntercomClient};
 use super::{mapping, wire};
 use crate::backend::BackendError;
-use crate::backend::cache::{ChangeSource, Changes, FullRead};
-use crate::domain::{AwayReason, Conversations, Inbox, Snapshot, TeammateId, Workspace};
+use crate::backend::cache::{ChangeSource, Changes, FixedChange, FullRead};
+use crate::domain::{AwayReason, Conversations, Inbox, Snapshot, Teammate, TeammateId, Workspace};
 use async_trait::async_trait;
 use jiff::{SignedDuration, Timestamp};
 
@@ -24,6 +24,9 @@ pub struct Fixed {
     teams: Vec<wire::Team>,
     /// Admins as last read.
     admins: Vec<wire::Admin>,
+    /// The fingerprint of the admins' body an incremental read last decoded (`None` after a
+    /// full read).
+    admins_body: Option<Fingerprint>,
     /// Away reasons as last read in full.
     reasons: Vec<AwayReason>,
     /// Why the last read of away reasons failed; retried on every refresh until it works.
@@ -40,6 +43,33 @@ pub fn inboxes(teams: &[wire::Team], admins: &[wire::Admin]) -> Vec<Inbox> {
     let mut inboxes: Vec<Inbox> = teams.iter().map(mapping::inbox).collect();
     mapping::apply_admin_levels(&mut inboxes, teams, admins);
     inboxes
+}
+
+/// What a re-read of the admins changed: nothing, some admins but not their teams or levels
+/// (the teams' members, built from the admins, stay as they are), or anything (an admin
+/// came, went or moved, or changed teams).
+fn admins_change(held: &[wire::Admin], read: &[wire::Admin]) -> FixedChange {
+    if held.len() != read.len() {
+        return FixedChange::All;
+    }
+    let mut changed = Vec::new();
+    for (old, new) in held.iter().zip(read) {
+        if old == new {
+            continue;
+        }
+        if old.id != new.id
+            || old.team_ids != new.team_ids
+            || old.team_priority_level != new.team_priority_level
+        {
+            return FixedChange::All;
+        }
+        changed.push(TeammateId::from(new.id.clone()));
+    }
+    if changed.is_empty() {
+        FixedChange::Unchanged
+    } else {
+        FixedChange::Teammates(changed)
+    }
 }
 
 #[async_trait]
@@ -87,6 +117,7 @@ impl ChangeSource for IntercomClient {
                 reasons_failed,
                 workspace,
                 members_from_admins: false,
+                admins_body: None,
             },
             conversations,
             cursor: started,
@@ -124,6 +155,7 @@ impl ChangeSource for IntercomClient {
                 reasons_failed,
                 workspace,
                 members_from_admins: false,
+                admins_body: None,
             };
             Ok((fixed, warnings))
         };
@@ -142,9 +174,13 @@ impl ChangeSource for IntercomClient {
     ) -> Result<Changes<Timestamp>, BackendError> {
         let since = cursor.checked_sub(SYNC_SKEW).unwrap_or(*cursor).as_second();
         let changed = wire::Query::filter("updated_at", ">", since);
-        let (admins, found) = tokio::join!(self.admins(), self.search_all(changed));
-        let admins = admins?;
+        let (admins, found) = tokio::join!(
+            self.admins_unless(fixed.admins_body),
+            self.search_all(changed)
+        );
+        let (admins, body) = admins?;
         let (conversations, mut warnings) = found?;
+        fixed.admins_body = Some(body);
         // An optional read that failed is tried again, and said missing while it fails.
         let reasons_retried = fixed.reasons_failed.is_some();
         if reasons_retried {
@@ -162,9 +198,23 @@ impl ChangeSource for IntercomClient {
         warnings.extend(fixed.reasons_failed.clone());
         // Re-read in full on every refresh (Intercom has no "admins changed since"), but most
         // refreshes see them unchanged: then the teams stay as they are and the cache hands
-        // out the previous people, shared.
-        let fixed_changed = reasons_retried || !fixed.members_from_admins || admins != fixed.admins;
-        if fixed_changed {
+        // out the previous people, shared; when only some admins changed, and not their
+        // teams, the cache patches those teammates in.
+        let change = if reasons_retried || !fixed.members_from_admins {
+            FixedChange::All
+        } else {
+            match &admins {
+                // The same body as last time: the same admins.
+                None => FixedChange::Unchanged,
+                Some(admins) => admins_change(&fixed.admins, admins),
+            }
+        };
+        if let FixedChange::Teammates(_) = change {
+            if let Some(admins) = admins {
+                fixed.admins = admins;
+            }
+        } else if change == FixedChange::All {
+            let admins = admins.unwrap_or_else(|| fixed.admins.clone());
             // Memberships and levels come from the admins; the teams' own lists may be stale.
             let mut members: std::collections::HashMap<i64, Vec<i64>> =
                 std::collections::HashMap::new();
@@ -190,12 +240,21 @@ impl ChangeSource for IntercomClient {
             conversations,
             cursor: started,
             warnings,
-            fixed_changed,
+            fixed: change,
         })
     }
 
     fn now(&self) -> Timestamp {
         IntercomClient::now(self)
+    }
+
+    fn teammate(&self, fixed: &Fixed, old: &Teammate) -> Option<Teammate> {
+        let admin = fixed.admins.iter().find(|a| a.id == old.id.0)?;
+        Some(mapping::teammate_with(
+            admin,
+            &fixed.reasons,
+            old.memberships.clone(),
+        ))
     }
 
     fn assemble(

@@ -255,7 +255,7 @@ pub fn presence(status: Option<&wire::AgentStatus>, statuses: &wire::StatusList)
 }
 
 /// Capacity rules resolved per agent: the rule (name) and cap that applies to each.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Caps {
     by_agent: HashMap<i64, (String, Option<u32>)>,
     default_rule: Option<(String, Option<u32>)>,

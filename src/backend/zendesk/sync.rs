@@ -23,7 +23,7 @@
 use super::client::{CLASSIC, ZendeskClient};
 use super::{mapping, wire};
 use crate::backend::BackendError;
-use crate::backend::cache::{ChangeSource, Changes, FullRead};
+use crate::backend::cache::{ChangeSource, Changes, FixedChange, FullRead, Load};
 use crate::domain::{CapSource, Conversation, Conversations, Snapshot, TeammateId, Workspace};
 use async_trait::async_trait;
 use jiff::{SignedDuration, Timestamp};
@@ -550,11 +550,15 @@ impl ChangeSource for ZendeskClient {
             note_hot(fixed, &slas, started);
             out.extend(conversations(&slas));
         }
+        // Whether the people's sources changed: re-read on their own cadences, most refreshes
+        // leave them as they were (then the cache hands out the previous people, shared).
+        let mut people_changed = false;
         let dirty_members = self.dirty.memberships.swap(false, Ordering::SeqCst);
         if dirty_members || due(fixed.last.memberships, MEMBERSHIPS_EVERY, started) {
             fixed.last.memberships = started;
             match self.memberships().await {
                 Ok((m, w)) => {
+                    people_changed |= m != fixed.memberships;
                     fixed.memberships = m;
                     warnings.extend(w);
                 }
@@ -565,6 +569,7 @@ impl ChangeSource for ZendeskClient {
             fixed.last.users = started;
             match self.users().await {
                 Ok((u, w)) => {
+                    people_changed |= u != fixed.users;
                     fixed.users = u;
                     warnings.extend(w);
                 }
@@ -577,7 +582,12 @@ impl ChangeSource for ZendeskClient {
         {
             fixed.last.availability = started;
             match self.availabilities().await {
-                Ok(a) => fixed.availability = a.into_iter().map(|a| (a.agent_id, a)).collect(),
+                Ok(a) => {
+                    let a: HashMap<i64, wire::AgentAvailability> =
+                        a.into_iter().map(|a| (a.agent_id, a)).collect();
+                    people_changed |= a != fixed.availability;
+                    fixed.availability = a;
+                }
                 Err(e) => warnings.push(format!("agent availability unreadable (kept): {e}")),
             }
         }
@@ -586,9 +596,11 @@ impl ChangeSource for ZendeskClient {
             if fixed.omnichannel
                 && let Ok(s) = self.statuses().await
             {
+                people_changed |= s != fixed.statuses;
                 fixed.statuses = s;
             }
             let (caps, rules) = self.read_rules().await;
+            people_changed |= caps != fixed.caps;
             fixed.caps = caps.clone();
             let mut l = self.learned();
             l.caps = caps;
@@ -598,8 +610,11 @@ impl ChangeSource for ZendeskClient {
             conversations: out,
             cursor,
             warnings,
-            // `assemble` counts load over the conversations (the capacity-rule warning).
-            fixed_changed: true,
+            fixed: if people_changed {
+                FixedChange::All
+            } else {
+                FixedChange::Unchanged
+            },
         })
     }
 
@@ -607,11 +622,34 @@ impl ChangeSource for ZendeskClient {
         ZendeskClient::now(self)
     }
 
+    /// Zendesk's routing never assigns past a capacity rule: load above it came from a
+    /// manual assignment (or a reopened ticket). Say so, from the held load (O(teammates)).
+    fn people_warnings(&self, _fixed: &Fixed, people: &Snapshot, load: &Load) -> Vec<String> {
+        let over: Vec<&str> = people
+            .teammates
+            .iter()
+            .filter(|t| {
+                t.cap.is_some_and(|c| {
+                    c.source == CapSource::CapacityRule && load.of_teammate(&t.id) > c.value
+                })
+            })
+            .map(|t| t.name.as_str())
+            .collect();
+        if over.is_empty() {
+            return Vec::new();
+        }
+        vec![format!(
+            "{} over their capacity rule by manual assignment (Zendesk routing stops at the cap): {}",
+            over.len(),
+            over.join(", ")
+        )]
+    }
+
     fn assemble(
         &self,
         fixed: &Fixed,
         conversations: Conversations,
-        mut warnings: Vec<String>,
+        warnings: Vec<String>,
     ) -> Snapshot {
         let inboxes = fixed
             .groups
@@ -631,31 +669,6 @@ impl ChangeSource for ZendeskClient {
                 )
             })
             .collect();
-        // Zendesk's routing never assigns past a capacity rule: load above it came from a
-        // manual assignment (or a reopened ticket). Say so.
-        let mut load: HashMap<&TeammateId, u32> = HashMap::new();
-        for c in conversations.iter().filter(|c| c.state.waiting_on_us()) {
-            if let Some(a) = &c.assignee {
-                *load.entry(a).or_default() += 1;
-            }
-        }
-        let over: Vec<String> = teammates
-            .iter()
-            .filter(|t| {
-                t.cap.is_some_and(|c| {
-                    c.source == CapSource::CapacityRule
-                        && load.get(&t.id).copied().unwrap_or(0) > c.value
-                })
-            })
-            .map(|t| t.name.clone())
-            .collect();
-        if !over.is_empty() {
-            warnings.push(format!(
-                "{} over their capacity rule by manual assignment (Zendesk routing stops at the cap): {}",
-                over.len(),
-                over.join(", ")
-            ));
-        }
         Snapshot {
             taken_at: self.now(),
             workspace: fixed.workspace.clone(),
