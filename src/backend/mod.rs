@@ -599,6 +599,11 @@ impl BackendConfig {
         }
     }
 
+    /// `true` for a vendor's section (not the demo, not team mode).
+    pub fn is_vendor(&self) -> bool {
+        Vendor::names().contains(&self.kind())
+    }
+
     /// This section's `kind`.
     pub fn kind(&self) -> &'static str {
         match self {

@@ -197,16 +197,20 @@ pub fn parse(text: &str, path: &Path) -> Result<(Config, Vec<String>), ConfigErr
     }
     if let Some(fallback) = section_of("fallback", &mut unknown)? {
         let span = root.get_ref().get("fallback").map(|s| s.span());
-        if !matches!(
-            fallback,
-            BackendConfig::Intercom(_) | BackendConfig::Zendesk(_)
-        ) {
+        if !fallback.is_vendor() {
+            let kinds: Vec<String> = crate::backend::Vendor::names()
+                .iter()
+                .map(|v| format!("{v:?}"))
+                .collect();
             return Err(ConfigError::at(
                 path,
                 text,
                 span,
                 Some("fallback.kind".into()),
-                "a fallback is a vendor's section: kind = \"intercom\" or \"zendesk\"",
+                format!(
+                    "a fallback is a vendor's section: kind = {}",
+                    kinds.join(" or ")
+                ),
             ));
         }
         if !matches!(config.backend, BackendConfig::Team(_)) {
