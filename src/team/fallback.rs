@@ -95,8 +95,13 @@ impl Fallback {
     }
 
     fn note(&self, why: &BackendError, snapshot: &mut Snapshot) {
+        // The view's reason without its "showing the last data" tail: that is not so now.
+        let why = match why {
+            BackendError::Network(w) => w.split(": showing").next().unwrap_or(w).to_owned(),
+            other => other.to_string(),
+        };
         snapshot.warnings.push(format!(
-            "relay unavailable ({why}): polling {} directly with your own token",
+            "{why}: polling {} directly with your own token",
             snapshot.workspace.backend
         ));
         snapshot.workspace.backend =
