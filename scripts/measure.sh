@@ -70,9 +70,11 @@ if [[ -n "${TEAM:-}" ]]; then
         "$bin" --config "$work/config.toml" relay --id measure >"$work/relay.log" 2>&1 &
     relay_pid=$!
     # Warm: the relay has published the whole workspace once.
+    warm_until=$((SECONDS + ${WARM_TIMEOUT:-900}))
     until HOME=$work XDG_STATE_HOME=$work/probe XDG_DATA_HOME=$work/probe \
         "$bin" --config "$work/team.toml" snapshot --json >/dev/null 2>&1; do
         kill -0 "$relay_pid" 2>/dev/null || { echo "the relay stopped" >&2; cat "$work/relay.log" >&2; exit 1; }
+        ((SECONDS < warm_until)) || { echo "the relay published nothing within ${WARM_TIMEOUT:-900} s" >&2; exit 1; }
         sleep 2
     done
     args=(--config "$work/team.toml")

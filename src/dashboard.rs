@@ -95,7 +95,8 @@ pub async fn hand_over_blocks(
     }
     if let Some(why) = why {
         line.push_str(&format!(
-            "; {} kept in blocks.json for the next start ({why})",
+            "; {} kept in blocks.json, not ended until a later start hands them over ({why}): \
+             set those teammates back yourself if that is too late",
             kept.len()
         ));
     }
@@ -275,9 +276,15 @@ pub async fn run(backend: Arc<dyn Helpdesk>, options: DashboardOptions) -> color
                         tokio::spawn(async move {
                             let (name, teammate) = (block.name.clone(), block.teammate.clone());
                             if let Err(why) = relay.start_block(block).await {
-                                let _ = tx.send(Done::BlockNotStarted(teammate, format!(
-                                    "{name} is away but the block did not start ({why}): set them back yourself"
-                                )));
+                                let line = if why.contains(crate::backend::BLOCK_RUNNING) {
+                                    // The other block sets them back when it is over.
+                                    format!("{name} is away; this block did not start: {why}")
+                                } else {
+                                    format!(
+                                        "{name} is away but the block did not start ({why}): set them back yourself"
+                                    )
+                                };
+                                let _ = tx.send(Done::BlockNotStarted(teammate, line));
                             }
                         });
                     }

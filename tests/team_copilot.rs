@@ -720,11 +720,42 @@ async fn solo_blocks_are_handed_to_the_relay_at_a_team_start() {
     .expect("the relay ended the handed block");
     assert_eq!(ended.created_by, "alice");
     assert!(ended.ended_by.unwrap_or_default().starts_with("relay "));
+    // A block from before blocks were keyed per teammate (at `b.<id>`) is still ended on time.
+    let old = shiftlead::team::shared::BlockRecord {
+        id: "legacy-1".into(),
+        block: shiftlead::domain::blocks::Block {
+            teammate: snap.teammates[1].id.clone(),
+            name: snap.teammates[1].name.clone(),
+            end: jiff::Timestamp::now(),
+            ..solo.clone()
+        },
+        created_by: "bob".into(),
+        state: BlockState::Active,
+        ended_by: None,
+        ending_at: None,
+        ended_at: None,
+        result: None,
+    };
+    w.buckets
+        .blocks
+        .put("b.legacy-1", serde_json::to_vec(&old).unwrap().into())
+        .await
+        .unwrap();
+    wait_for(Duration::from_secs(5), async || {
+        let e = w.buckets.blocks.get("b.legacy-1").await.ok()??;
+        let r: shiftlead::team::shared::BlockRecord = serde_json::from_slice(&e).ok()?;
+        (r.state == BlockState::Ended).then_some(())
+    })
+    .await
+    .expect("the relay ended the legacy block");
     // No relay serving: nothing is lost.
     drop(relays);
     let (kept, line) = hand_over_blocks(relay.as_ref(), vec![solo.clone()]).await;
     assert_eq!(kept, vec![solo], "{line}");
-    assert!(line.contains("1 kept in blocks.json"), "{line}");
+    assert!(
+        line.contains("1 kept in blocks.json, not ended until"),
+        "{line}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -303,6 +303,8 @@ impl App {
                 "ending the block of {} (the relay sets them back)…",
                 self.names_of(&running)
             ));
+            self.starting_blocks
+                .retain(|b| !running.contains(&b.teammate));
             self.effects.push(super::Effect::EndSharedBlocks(running));
             return;
         }

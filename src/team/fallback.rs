@@ -165,6 +165,9 @@ impl Helpdesk for Fallback {
         &self,
         id: &ConversationId,
     ) -> Result<crate::domain::detail::ConversationDetail, BackendError> {
+        if self.is_direct() {
+            return self.direct.conversation_detail(id).await;
+        }
         self.view.conversation_detail(id).await
     }
 

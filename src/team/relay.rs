@@ -72,7 +72,8 @@ pub struct Relay {
 #[derive(Default)]
 struct Published {
     convs: Conversations,
-    /// Conversations published without their title (too large for a KV value).
+    /// Conversations published without their title, or left out, being too large for a KV
+    /// value (said on every snapshot).
     shortened: BTreeSet<ConversationId>,
     people: HashMap<String, Vec<u8>>,
     inboxes: HashMap<String, Vec<u8>>,
@@ -626,6 +627,8 @@ async fn publish(
             }
             Some(None) => {
                 tracing::warn!(conversation = %id, "relay: too large to publish, even untitled");
+                // Left out, and said so on every snapshot while it is (like a short title).
+                shortened.insert(id);
                 jobs.push((key, None));
             }
             None => jobs.push((key, None)),
@@ -635,12 +638,12 @@ async fn publish(
     run_jobs(&buckets.convs, jobs).await?;
     published.convs = wanted;
     published.shortened = shortened;
-    warnings.extend(
-        published
-            .shortened
-            .iter()
-            .map(|id| format!("conversation {id}: title left out (too large)")),
-    );
+    warnings.extend(published.shortened.iter().map(|id| {
+        match published.convs.get(id).and_then(|c| encode(c, limit)) {
+            Some(_) => format!("conversation {id}: title left out (too large)"),
+            None => format!("conversation {id}: left out (too large to publish)"),
+        }
+    }));
     let people = keyed(&snapshot.teammates, records::MATE, |t| &t.id.0, limit);
     changed += sync_bucket(&buckets.people, &mut published.people, people).await?;
     let inboxes = keyed(&snapshot.inboxes, records::INBOX, |i| &i.id.0, limit);

@@ -168,6 +168,8 @@ impl SharedBlocks {
         match written {
             Ok(()) => Ok(Started::Started(id)),
             Err(e) => match self.get(&record.block.teammate).await? {
+                // Ours landed after all (an answer lost on the way).
+                Some((r, _)) if r.id == id => Ok(Started::Started(id)),
                 // Someone else's start landed first.
                 Some((r, _)) if r.running() => Ok(Started::Running(Box::new(r))),
                 _ => Err(TeamError::js(format!("starting block {id}"), e)),
@@ -180,9 +182,14 @@ impl SharedBlocks {
         &self,
         teammate: &TeammateId,
     ) -> Result<Option<(BlockRecord, u64)>, TeamError> {
+        self.get_at(&block_key(teammate)).await
+    }
+
+    /// The block at `key` and its revision.
+    async fn get_at(&self, key: &str) -> Result<Option<(BlockRecord, u64)>, TeamError> {
         let entry = self
             .store
-            .entry(block_key(teammate))
+            .entry(key)
             .await
             .map_err(|e| TeamError::js("reading a block", e))?;
         match entry {
@@ -230,17 +237,28 @@ impl SharedBlocks {
         executor: &Executor,
         lead: Option<&str>,
     ) -> Result<Ended, TeamError> {
-        let key = block_key(teammate);
-        let Some((mut record, rev)) = self.get(teammate).await? else {
-            return Ok(Ended::Missing);
+        let mut key = block_key(teammate);
+        let (mut record, rev) = match self.get_at(&key).await? {
+            Some((r, rev)) if r.id == id => (r, rev),
+            current => {
+                // A block started before blocks were keyed per teammate sits at its id's key.
+                let legacy = format!("b.{}", key_part(id));
+                match self.get_at(&legacy).await? {
+                    Some((r, rev)) if r.id == id => {
+                        key = legacy;
+                        (r, rev)
+                    }
+                    // Over, and the teammate has had another block since.
+                    _ if current.is_some() => {
+                        return Ok(Ended::Lost {
+                            by: None,
+                            state: BlockState::Ended,
+                        });
+                    }
+                    _ => return Ok(Ended::Missing),
+                }
+            }
         };
-        if record.id != id {
-            // Over, and the teammate has had another block since.
-            return Ok(Ended::Lost {
-                by: None,
-                state: BlockState::Ended,
-            });
-        }
         let now = Timestamp::now();
         let stale = record
             .ending_at
@@ -264,7 +282,7 @@ impl SharedBlocks {
             Ok(r) => r,
             Err(_) => {
                 // Someone else moved it first: say who.
-                let now = self.get(teammate).await?;
+                let now = self.get_at(&key).await?;
                 return Ok(match now {
                     Some((r, _)) if r.id == id => Ended::Lost {
                         by: r.ended_by,
@@ -535,11 +553,18 @@ impl SharedBlocks {
         &self,
         teammate: &TeammateId,
     ) -> Result<Option<BlockRecord>, TeamError> {
+        if let Some((r, _)) = self.get(teammate).await?
+            && r.running()
+        {
+            return Ok(Some(r));
+        }
+        // One started before blocks were keyed per teammate (at its id's key).
         Ok(self
-            .get(teammate)
+            .list()
             .await?
-            .map(|(r, _)| r)
-            .filter(BlockRecord::running))
+            .into_iter()
+            .filter(|r| r.running() && &r.block.teammate == teammate)
+            .max_by_key(|r| r.block.start))
     }
 
     /// Answers one lead's block request, as `lead`: a start is refused while the teammate

@@ -54,8 +54,9 @@ pub struct Held {
     pub inboxes: BTreeMap<String, Inbox>,
     /// Meta values by key.
     pub meta: BTreeMap<String, Vec<u8>>,
-    /// When each meta key last arrived (local clock: immune to skew with the relay).
-    pub meta_seen: BTreeMap<String, Instant>,
+    /// When each meta key last arrived (local clock: immune to skew with the relay), and how
+    /// old it already was then (a value replayed from the bucket: its age by the server).
+    pub meta_seen: BTreeMap<String, (Instant, Duration)>,
     /// Which watches have delivered their full state: convs, people, inboxes, meta.
     pub current: [bool; 4],
     /// Records that did not parse (key, why); kept out of the snapshot.
@@ -361,9 +362,12 @@ async fn watch_meta(store: kv::Store, held: Arc<Mutex<Held>>) {
             while let Some(entry) = entries.next().await {
                 let entry = entry.map_err(|e| e.to_string())?;
                 let seen = if live {
-                    Instant::now()
+                    (Instant::now(), Duration::ZERO)
                 } else {
-                    replayed_seen(entry.created.unix_timestamp_nanos())
+                    (
+                        Instant::now(),
+                        replayed_age(entry.created.unix_timestamp_nanos()),
+                    )
                 };
                 live |= entry.delta == 0;
                 let mut h = held.lock().unwrap_or_else(PoisonError::into_inner);
@@ -390,15 +394,14 @@ async fn watch_meta(store: kv::Store, held: Arc<Mutex<Held>>) {
     }
 }
 
-/// When a replayed value (put at `created_ns`, the server's clock, Unix nanoseconds) would
-/// have arrived had this dashboard been watching then: now, less its age by this machine's
-/// clock (never in the future; a lead's clock ahead of the server's makes it older; an age
-/// past what this machine's monotonic clock can go back to counts as fresh).
-fn replayed_seen(created_ns: i128) -> Instant {
+/// How old a replayed value (put at `created_ns`, the server's clock, Unix nanoseconds) is
+/// by this machine's clock (never negative; a lead's clock ahead of the server's makes it
+/// older).
+fn replayed_age(created_ns: i128) -> Duration {
     let now_ns = jiff::Timestamp::now().as_nanosecond();
-    let age = u64::try_from(now_ns.saturating_sub(created_ns).max(0)).unwrap_or(u64::MAX);
-    let now = Instant::now();
-    now.checked_sub(Duration::from_nanos(age)).unwrap_or(now)
+    Duration::from_nanos(
+        u64::try_from(now_ns.saturating_sub(created_ns).max(0)).unwrap_or(u64::MAX),
+    )
 }
 
 /// How long a dashboard waits for the first full state.
@@ -495,7 +498,7 @@ impl TeamView {
             let age = h
                 .meta_seen
                 .get(records::HEARTBEAT)
-                .map_or(Duration::MAX, Instant::elapsed);
+                .map_or(Duration::MAX, |(at, before)| at.elapsed() + *before);
             if age > self.stale_after {
                 return Some(format!(
                     "relay {} quiet for {}s: showing its last data",
