@@ -220,6 +220,10 @@ pub async fn run(backend: Arc<dyn Helpdesk>, options: DashboardOptions) -> color
                 Some(Ok(Event::Mouse(m))) => app.on_mouse(m),
                 Some(Ok(Event::Resize(_, _))) => app.dirty = true,
                 Some(Ok(_)) => {}
+                Some(Err(e)) if e.raw_os_error() == Some(EIO) => {
+                    tracing::info!("quitting: the terminal is gone ({e})");
+                    break Ok(());
+                }
                 Some(Err(e)) => break Err(e.into()),
                 None => break Ok(()),
             },
@@ -440,8 +444,13 @@ pub async fn run(backend: Arc<dyn Helpdesk>, options: DashboardOptions) -> color
         theme,
     )
     .await;
+    // Stops crossterm's input thread now: on a hung-up terminal it would spin until exit.
+    drop(events);
     result
 }
+
+/// What reading a hung-up terminal fails with (Linux and the BSDs alike).
+const EIO: i32 = 5;
 
 /// Most a quit waits for writes in flight (each write is bounded by the request timeout).
 const QUIT_WAIT: Duration = Duration::from_secs(60);

@@ -5,6 +5,7 @@
 use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
 use crossterm::execute;
 use ratatui::DefaultTerminal;
+use std::ops::{Deref, DerefMut};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Whether the dashboard owns the terminal (raw mode, alternate screen).
@@ -12,7 +13,7 @@ static ACTIVE: AtomicBool = AtomicBool::new(false);
 
 /// Takes over the terminal: raw mode, the alternate screen, mouse capture. The panic hook
 /// ([`crate::crash`]) and [`Guard`] give it back.
-pub fn init() -> std::io::Result<DefaultTerminal> {
+pub fn init() -> std::io::Result<Screen> {
     crossterm::terminal::enable_raw_mode()?;
     ACTIVE.store(true, Ordering::SeqCst);
     execute!(
@@ -20,7 +21,44 @@ pub fn init() -> std::io::Result<DefaultTerminal> {
         crossterm::terminal::EnterAlternateScreen,
         EnableMouseCapture
     )?;
-    ratatui::Terminal::new(ratatui::backend::CrosstermBackend::new(std::io::stdout()))
+    let terminal =
+        ratatui::Terminal::new(ratatui::backend::CrosstermBackend::new(std::io::stdout()))?;
+    Ok(Screen(Some(terminal)))
+}
+
+/// The dashboard's terminal. Dropping it never writes to stderr: ratatui's own drop prints
+/// "Failed to show the cursor" with `eprintln!`, which panics when the terminal is gone
+/// (SSH dropped: every write fails with EIO), turning a hang-up into a crash report.
+/// (`None` only inside `drop`.)
+pub struct Screen(Option<DefaultTerminal>);
+
+impl Deref for Screen {
+    type Target = DefaultTerminal;
+    fn deref(&self) -> &DefaultTerminal {
+        self.0
+            .as_ref()
+            .expect("a screen holds its terminal until dropped")
+    }
+}
+
+impl DerefMut for Screen {
+    fn deref_mut(&mut self) -> &mut DefaultTerminal {
+        self.0
+            .as_mut()
+            .expect("a screen holds its terminal until dropped")
+    }
+}
+
+impl Drop for Screen {
+    fn drop(&mut self) {
+        if let Some(mut terminal) = self.0.take()
+            && terminal.show_cursor().is_err()
+        {
+            // The terminal is gone: its buffers are left to the exit rather than to a drop
+            // that would print (shown, ratatui's drop has nothing left to do).
+            std::mem::forget(terminal);
+        }
+    }
 }
 
 /// Gives the terminal back, once: a second "leave the alternate screen" would move the cursor
@@ -64,11 +102,12 @@ pub async fn quit_signal() {
         ) else {
             return std::future::pending().await;
         };
-        tokio::select! {
-            _ = term.recv() => {}
-            _ = hup.recv() => {}
-            _ = int.recv() => {}
-        }
+        let name = tokio::select! {
+            _ = term.recv() => "SIGTERM",
+            _ = hup.recv() => "SIGHUP (the terminal hung up)",
+            _ = int.recv() => "SIGINT",
+        };
+        tracing::info!("quitting on {name}");
     }
     #[cfg(not(unix))]
     {

@@ -156,6 +156,42 @@ fn sigterm_and_sighup_leave_the_terminal_restored() {
     }
 }
 
+/// SSH dropped: the terminal itself goes away (the pty's master closes), so the binary gets
+/// SIGHUP and every write to the terminal fails with EIO. It leaves quietly — no panic report
+/// (ratatui's drop would `eprintln!` into the dead terminal and panic) — and promptly.
+#[test]
+fn a_hung_up_terminal_quits_without_a_crash_report() {
+    let Some((tmux, home)) = start("") else {
+        return;
+    };
+    tmux.wait_for("Teammates");
+    let pid = child_pid(&tmux);
+    tmux.run(&["kill-server"]);
+    let start = Instant::now();
+    while std::path::Path::new(&format!("/proc/{pid}")).exists() {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "still running 10 s after the hang-up"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let dir = home.path().join("state/shiftlead");
+    let names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        !names.iter().any(|n| n.starts_with("panic-")),
+        "a hang-up is not a crash: {names:?}"
+    );
+    let log = std::fs::read_to_string(dir.join("shiftlead.log")).unwrap();
+    assert!(
+        log.contains("quitting on SIGHUP") || log.contains("the terminal is gone"),
+        "{log}"
+    );
+}
+
 #[test]
 fn a_panic_restores_the_terminal_and_says_where_the_report_is() {
     let Some((tmux, home)) = start("SHIFTLEAD_TEST_PANIC=1") else {
