@@ -515,14 +515,14 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
-    /// The inbox with this id.
+    /// The inbox with this id (O(log n)).
     pub fn inbox(&self, id: &InboxId) -> Option<&Inbox> {
-        self.inboxes.iter().find(|i| &i.id == id)
+        self.inboxes.find(id)
     }
 
-    /// The teammate with this id.
+    /// The teammate with this id (O(log n)).
     pub fn teammate(&self, id: &TeammateId) -> Option<&Teammate> {
-        self.teammates.iter().find(|t| &t.id == id)
+        self.teammates.find(id)
     }
 
     /// The conversation with this id (O(log n)).
@@ -534,19 +534,79 @@ impl Snapshot {
 /// A value shared between snapshots until one changes it: cloned in O(1) (a reference
 /// count), copied on the first change through `DerefMut` (copy-on-write). Refreshes that
 /// re-read the same people hand out the same `Shared`, so [`Shared::ptr_eq`] says "unchanged"
-/// in O(1). Serialised as the value itself.
+/// in O(1). A list of [`Keyed`] items is also found by key in O(log n) ([`Shared::find`]):
+/// the order by key is built on the first lookup and dropped by any change. Serialised as
+/// the value itself.
 #[derive(Default)]
-pub struct Shared<T>(std::sync::Arc<T>);
+pub struct Shared<T>(std::sync::Arc<Held<T>>);
+
+/// A shared value and, for a list, its positions in key order (built lazily).
+#[derive(Default)]
+struct Held<T> {
+    value: T,
+    by_key: std::sync::OnceLock<Vec<u32>>,
+}
+
+impl<T: Clone> Clone for Held<T> {
+    fn clone(&self) -> Self {
+        Self {
+            value: self.value.clone(),
+            by_key: std::sync::OnceLock::new(),
+        }
+    }
+}
+
+/// An item of a list found by its key (a teammate by id, an inbox by id).
+pub trait Keyed {
+    /// The key's type.
+    type Key: Ord;
+    /// Its key.
+    fn key(&self) -> &Self::Key;
+}
+
+impl Keyed for Teammate {
+    type Key = TeammateId;
+    fn key(&self) -> &TeammateId {
+        &self.id
+    }
+}
+
+impl Keyed for Inbox {
+    type Key = InboxId;
+    fn key(&self) -> &InboxId {
+        &self.id
+    }
+}
 
 impl<T> Shared<T> {
     /// Shares `value`.
     pub fn new(value: T) -> Self {
-        Self(std::sync::Arc::new(value))
+        Self(std::sync::Arc::new(Held {
+            value,
+            by_key: std::sync::OnceLock::new(),
+        }))
     }
 
     /// `true` when both share the very same value (so it is unchanged): O(1).
     pub fn ptr_eq(&self, other: &Self) -> bool {
         std::sync::Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl<X: Keyed> Shared<Vec<X>> {
+    /// The first item with this key: O(log n) after one O(n log n) sort per version of the
+    /// list (a scan per lookup made per-row lookups O(rows × people)).
+    pub fn find(&self, key: &X::Key) -> Option<&X> {
+        let items = &self.0.value;
+        let order = self.0.by_key.get_or_init(|| {
+            let mut order: Vec<u32> = (0..items.len() as u32).collect();
+            // Stable: among equal keys the first in the list comes first.
+            order.sort_by(|&a, &b| items[a as usize].key().cmp(items[b as usize].key()));
+            order
+        });
+        let at = order.partition_point(|&i| items[i as usize].key() < key);
+        let item = &items[*order.get(at)? as usize];
+        (item.key() == key).then_some(item)
     }
 }
 
@@ -559,19 +619,22 @@ impl<T> Clone for Shared<T> {
 impl<T> std::ops::Deref for Shared<T> {
     type Target = T;
     fn deref(&self) -> &T {
-        &self.0
+        &self.0.value
     }
 }
 
 impl<T: Clone> std::ops::DerefMut for Shared<T> {
     fn deref_mut(&mut self) -> &mut T {
-        std::sync::Arc::make_mut(&mut self.0)
+        let held = std::sync::Arc::make_mut(&mut self.0);
+        // Whatever the caller changes, the order by key is rebuilt on the next lookup.
+        held.by_key.take();
+        &mut held.value
     }
 }
 
 impl<T: PartialEq> PartialEq for Shared<T> {
     fn eq(&self, other: &Self) -> bool {
-        self.ptr_eq(other) || *self.0 == *other.0
+        self.ptr_eq(other) || self.0.value == other.0.value
     }
 }
 
@@ -579,7 +642,7 @@ impl<T: Eq> Eq for Shared<T> {}
 
 impl<T: fmt::Debug> fmt::Debug for Shared<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
+        self.0.value.fmt(f)
     }
 }
 
@@ -599,7 +662,7 @@ impl<'a, X> IntoIterator for &'a Shared<Vec<X>> {
     type Item = &'a X;
     type IntoIter = std::slice::Iter<'a, X>;
     fn into_iter(self) -> Self::IntoIter {
-        self.0.iter()
+        self.0.value.iter()
     }
 }
 
@@ -607,13 +670,13 @@ impl<'a, X: Clone> IntoIterator for &'a mut Shared<Vec<X>> {
     type Item = &'a mut X;
     type IntoIter = std::slice::IterMut<'a, X>;
     fn into_iter(self) -> Self::IntoIter {
-        std::sync::Arc::make_mut(&mut self.0).iter_mut()
+        std::ops::DerefMut::deref_mut(self).iter_mut()
     }
 }
 
 impl<T: Serialize> Serialize for Shared<T> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        self.0.serialize(s)
+        self.0.value.serialize(s)
     }
 }
 
@@ -818,4 +881,56 @@ pub struct Refresh {
     pub snapshot: Snapshot,
     /// What changed since the previous refresh; `None`: derive everything afresh.
     pub delta: Option<Delta>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn inbox(id: u8, name: usize) -> Inbox {
+        Inbox {
+            id: InboxId::from(id.to_string().as_str()),
+            name: name.to_string(),
+            members: Vec::new(),
+            assignment_limit: None,
+            distribution: None,
+            secondary_unavailable: None,
+        }
+    }
+
+    proptest! {
+        /// `find` answers what a scan from the front answers (the first of equal keys), also
+        /// after changes through `DerefMut` on a shared and on an unshared list.
+        #[test]
+        fn find_is_the_first_match_of_a_scan(
+            ids in proptest::collection::vec(0u8..12, 0..30),
+            changes in proptest::collection::vec((0usize..30, 0u8..12, any::<bool>()), 0..8),
+        ) {
+            let mut list: Shared<Vec<Inbox>> =
+                ids.iter().enumerate().map(|(n, &id)| inbox(id, n)).collect();
+            let check = |list: &Shared<Vec<Inbox>>| {
+                for id in 0u8..13 {
+                    let key = InboxId::from(id.to_string().as_str());
+                    let scan = list.iter().find(|i| i.id == key).map(|i| &i.name);
+                    prop_assert_eq!(list.find(&key).map(|i| &i.name), scan);
+                }
+                Ok(())
+            };
+            check(&list)?;
+            for (at, id, keep_a_copy) in changes {
+                let before = keep_a_copy.then(|| list.clone());
+                let n = list.len();
+                if n > 0 {
+                    list[at % n].id = InboxId::from(id.to_string().as_str());
+                } else {
+                    list.push(inbox(id, 99));
+                }
+                check(&list)?;
+                if let Some(before) = before {
+                    check(&before)?;
+                }
+            }
+        }
+    }
 }
