@@ -392,6 +392,16 @@ mod tests {
             ]
         );
         assert_eq!(d.total_parts, Some(5));
+        // The flattened conversation's own sub-objects decode too (serde buffers them).
+        let sla: wire::ConversationWithParts = serde_json::from_str(
+            r#"{"id":"3","state":"open","sla_applied":{"sla_name":"VIP","sla_status":"active"},
+                "statistics":{"time_to_assignment":5}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            sla.conversation.sla_applied.map(|s| s.sla_name),
+            Some("VIP".to_owned())
+        );
         // A body of the wrong shape degrades to an empty view, never an error.
         let junk: wire::ConversationWithParts =
             serde_json::from_str(r#"{"id":2,"source":"x","conversation_parts":[]}"#).unwrap();

@@ -596,21 +596,45 @@ pub fn from_body<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<T, serde_json
 
 /// `GET /conversations/{id}`: a conversation with what only the single read carries (its
 /// `source`, `contacts` and `conversation_parts`). The list and search items are plain
-/// [`Conversation`]s.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// [`Conversation`]s. Written flattened; read by hand ([`Deserialize`] below).
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ConversationWithParts {
     /// The fields every conversation has.
     #[serde(flatten)]
     pub conversation: Conversation,
     /// The message that started it.
-    #[serde(default, deserialize_with = "lenient::opt_obj")]
     pub source: Option<Source>,
     /// The contacts (customers) in it.
-    #[serde(default, deserialize_with = "lenient::opt_obj")]
     pub contacts: Option<ContactList>,
     /// Its parts after the source, oldest first (at most 500).
-    #[serde(default, deserialize_with = "lenient::opt_obj")]
     pub conversation_parts: Option<PartList>,
+}
+
+/// Reads one `Value` twice, as the conversation and as its parts, rather than through
+/// `#[serde(flatten)]`: serde's buffered content cannot give the lenient decoders the raw
+/// JSON they read sub-objects from (one read per opened conversation: the cost is nothing).
+impl<'de> Deserialize<'de> for ConversationWithParts {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        struct Parts {
+            #[serde(default, deserialize_with = "lenient::opt_obj")]
+            source: Option<Source>,
+            #[serde(default, deserialize_with = "lenient::opt_obj")]
+            contacts: Option<ContactList>,
+            #[serde(default, deserialize_with = "lenient::opt_obj")]
+            conversation_parts: Option<PartList>,
+        }
+        use serde::de::Error as _;
+        let v = serde_json::Value::deserialize(d)?;
+        let conversation = Conversation::deserialize(&v).map_err(D::Error::custom)?;
+        let parts = Parts::deserialize(&v).map_err(D::Error::custom)?;
+        Ok(Self {
+            conversation,
+            source: parts.source,
+            contacts: parts.contacts,
+            conversation_parts: parts.conversation_parts,
+        })
+    }
 }
 
 /// `conversation_source`: the message that started a conversation.
