@@ -17,7 +17,7 @@ use ratatui::backend::TestBackend;
 use secrecy::SecretString;
 use shiftlead::app::{App, SyncMsg};
 use shiftlead::backend::BackendError;
-use shiftlead::backend::cache::{Cache, ChangeSource, Changes, FixedChange, FullRead};
+use shiftlead::backend::cache::{Cache, ChangeSource, Changes, FixedChange, FullRead, Intake};
 use shiftlead::backend::intercom::{IntercomClient, IntercomSettings};
 use shiftlead::backend::{Budget, Helpdesk};
 use shiftlead::clock::ManualClock;
@@ -113,7 +113,11 @@ impl ChangeSource for Replay {
     type Fixed = ();
     type Cursor = ();
 
-    async fn read_all(&self, _: Timestamp) -> Result<FullRead<(), ()>, BackendError> {
+    async fn read_all(
+        &self,
+        _: Timestamp,
+        _: &Intake<'_>,
+    ) -> Result<FullRead<(), ()>, BackendError> {
         Ok(FullRead {
             fixed: (),
             conversations: self.all.clone(),

@@ -23,13 +23,45 @@ use std::collections::{BTreeMap, BTreeSet};
 pub struct FullRead<F, C> {
     /// What the vendor keeps between refreshes besides conversations (teams, reasons…).
     pub fixed: F,
-    /// Every conversation read (done ones are dropped by the cache), built page by page so
-    /// a full read never holds the workspace twice.
+    /// Every conversation read, filed page by page through the [`Intake`] it was given (done
+    /// ones dropped, unchanged ones shared with what is held).
     pub conversations: Conversations,
     /// Where the next incremental read starts.
     pub cursor: C,
     /// Problems that degrade, but do not void, the read.
     pub warnings: Vec<String>,
+}
+
+/// What a full read files each conversation it reads through ([`Intake::file`]): done ones
+/// are dropped, the policy's estimates are applied, and a conversation equal to one already
+/// held is kept as the held copy. A reconcile (every few minutes, all day) then holds the
+/// workspace once plus what changed, not twice.
+pub struct Intake<'a> {
+    held: Option<&'a Conversations>,
+    policy: Option<&'a Policy>,
+}
+
+impl<'a> Intake<'a> {
+    /// Files against `held` (what the cache holds) with `policy` applied first.
+    pub fn new(held: Option<&'a Conversations>, policy: Option<&'a Policy>) -> Self {
+        Self { held, policy }
+    }
+
+    /// Adds `c` to `into` (see [`Intake`]).
+    pub fn file(&self, into: &mut Conversations, mut c: Conversation) {
+        if c.state.is_done() {
+            return;
+        }
+        if let Some(p) = self.policy {
+            p.prepare(&mut c);
+        }
+        match self.held {
+            Some(held) => into.insert_sharing(c, held),
+            None => {
+                into.insert(c);
+            }
+        }
+    }
 }
 
 /// What an incremental read returns.
@@ -68,10 +100,12 @@ pub trait ChangeSource: Send + Sync {
     /// Where an incremental read starts.
     type Cursor: Send + Sync + Clone;
 
-    /// Reads everything; `started` is when this refresh began (injected clock).
+    /// Reads everything; `started` is when this refresh began (injected clock). Conversations
+    /// are filed into [`FullRead::conversations`] through `intake` as they are read.
     async fn read_all(
         &self,
         started: Timestamp,
+        intake: &Intake<'_>,
     ) -> Result<FullRead<Self::Fixed, Self::Cursor>, BackendError>;
 
     /// Reads what changed since `cursor`, refreshing `fixed` where the vendor needs to.
@@ -508,7 +542,8 @@ where
         }
         return Ok(changes.warnings);
     }
-    let full = source.read_all(started).await?;
+    let intake = Intake::new(state.held.as_ref().map(|h| &h.conversations), policy);
+    let full = source.read_all(started, &intake).await?;
     tracing::info!(
         conversations = full.conversations.len(),
         reconcile = state.held.is_some(),
@@ -690,7 +725,11 @@ mod tests {
         type Fixed = RawPeople;
         type Cursor = ();
 
-        async fn read_all(&self, _: Timestamp) -> Result<FullRead<RawPeople, ()>, BackendError> {
+        async fn read_all(
+            &self,
+            _: Timestamp,
+            _: &Intake<'_>,
+        ) -> Result<FullRead<RawPeople, ()>, BackendError> {
             Ok(FullRead {
                 fixed: raw_people(),
                 conversations: Conversations::new(),
@@ -742,6 +781,137 @@ mod tests {
                 ..fixture::snapshot(fixture::t0())
             }
         }
+    }
+
+    /// Every read is full (a reconcile); it files `convs` through the intake it is given.
+    struct Reconciling {
+        convs: std::sync::Mutex<Vec<Conversation>>,
+    }
+
+    #[async_trait]
+    impl ChangeSource for Reconciling {
+        type Fixed = ();
+        type Cursor = ();
+
+        async fn read_all(
+            &self,
+            _: Timestamp,
+            intake: &Intake<'_>,
+        ) -> Result<FullRead<(), ()>, BackendError> {
+            let mut conversations = Conversations::new();
+            for c in self.convs.lock().expect("a lock").iter().cloned() {
+                intake.file(&mut conversations, c);
+            }
+            Ok(FullRead {
+                fixed: (),
+                conversations,
+                cursor: (),
+                warnings: Vec::new(),
+            })
+        }
+
+        async fn read_changes(
+            &self,
+            _: &mut (),
+            _: &(),
+            _: Timestamp,
+        ) -> Result<Changes<()>, BackendError> {
+            unreachable!("every read is full")
+        }
+
+        fn now(&self) -> Timestamp {
+            fixture::t0()
+        }
+
+        fn assemble(
+            &self,
+            _: &(),
+            conversations: Conversations,
+            warnings: Vec<String>,
+        ) -> Snapshot {
+            Snapshot {
+                conversations,
+                warnings,
+                ..fixture::snapshot(fixture::t0())
+            }
+        }
+    }
+
+    /// While a full read is filed, an unchanged conversation is the held copy (so a reconcile
+    /// never holds the workspace twice); a changed one is the new copy, with the policy's
+    /// estimate applied; a done one is not filed.
+    #[test]
+    fn the_intake_files_unchanged_conversations_as_the_held_copy() {
+        let t0 = fixture::t0();
+        let mut policy = Policy::default();
+        policy.sla_targets.push(crate::domain::policy::SlaTarget {
+            name: Some("vip".into()),
+            priority: None,
+            first_response: SignedDuration::from_mins(30),
+            next_response: SignedDuration::from_mins(30),
+        });
+        let mut held = Conversations::new();
+        let mut same = fixture::conversation("c0", t0);
+        same.sla = Some(crate::domain::Sla {
+            name: "vip".into(),
+            status: crate::domain::SlaStatus::Active,
+            deadline: None,
+        });
+        same.waiting_since = Some(t0);
+        let mut prepared = same.clone();
+        policy.prepare(&mut prepared);
+        assert_ne!(prepared, same, "the policy estimates a deadline");
+        held.insert(prepared);
+        held.insert(fixture::conversation("c1", t0));
+        let intake = Intake::new(Some(&held), Some(&policy));
+        let mut read = Conversations::new();
+        intake.file(&mut read, same);
+        let mut changed = fixture::conversation("c1", t0);
+        changed.title = Some("changed".into());
+        intake.file(&mut read, changed);
+        let mut done = fixture::conversation("c2", t0);
+        done.state = Closed;
+        intake.file(&mut read, done);
+        let id = |n: &str| ConversationId::from(n);
+        assert!(
+            read.shares(&held, &id("c0")),
+            "unchanged after the policy: the held copy"
+        );
+        assert!(!read.shares(&held, &id("c1")));
+        assert_eq!(read.len(), 2, "the done one is not filed");
+    }
+
+    /// A reconcile replaces what changed and drops what is gone or done; what is unchanged
+    /// stays the copy held.
+    #[tokio::test]
+    async fn a_reconcile_shares_what_is_unchanged_with_what_is_held() {
+        let t0 = fixture::t0();
+        let mut convs: Vec<Conversation> = (0..4)
+            .map(|n| fixture::conversation(&format!("c{n}"), t0))
+            .collect();
+        let source = Reconciling {
+            convs: std::sync::Mutex::new(convs.clone()),
+        };
+        let cache = Cache::new(SignedDuration::ZERO);
+        let policy = Policy::default();
+        let first = cache.refresh(&source, t0, &policy).await.unwrap().snapshot;
+        convs[1].title = Some("changed".into());
+        convs[2].state = Closed;
+        convs.remove(3);
+        *source.convs.lock().unwrap() = convs;
+        let later = t0 + SignedDuration::from_secs(5);
+        let second = cache.refresh(&source, later, &policy).await.unwrap();
+        let (a, b) = (&first.conversations, &second.snapshot.conversations);
+        let id = |n: &str| ConversationId::from(n);
+        assert!(b.shares(a, &id("c0")), "unchanged: the held copy");
+        assert!(!b.shares(a, &id("c1")));
+        assert_eq!(b.get(&id("c1")).unwrap().title.as_deref(), Some("changed"));
+        assert!(!b.contains(&id("c2")) && !b.contains(&id("c3")));
+        let delta = second.delta.expect("a reconcile is a delta");
+        assert_eq!(delta.changed, vec![id("c1")]);
+        let mut removed = delta.removed;
+        removed.sort();
+        assert_eq!(removed, vec![id("c2"), id("c3")]);
     }
 
     proptest! {

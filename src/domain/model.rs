@@ -748,6 +748,24 @@ impl Conversations {
             .map(std::sync::Arc::unwrap_or_clone)
     }
 
+    /// Inserts `c`, or — when `base` holds an equal conversation under its id — `base`'s own
+    /// copy, shared (a re-read of unchanged conversations then costs no second copy).
+    pub fn insert_sharing(&mut self, c: Conversation, base: &Conversations) {
+        let value = match base.0.get(&c.id) {
+            Some(held) if **held == c => held.clone(),
+            _ => std::sync::Arc::new(c),
+        };
+        self.0.insert(value.id.clone(), value);
+    }
+
+    /// `true` when both hold the very same copy of conversation `id` (shared, not equal).
+    pub fn shares(&self, other: &Conversations, id: &ConversationId) -> bool {
+        match (self.0.get(id), other.0.get(id)) {
+            (Some(a), Some(b)) => std::sync::Arc::ptr_eq(a, b),
+            _ => false,
+        }
+    }
+
     /// Removes a conversation; returns it.
     pub fn remove(&mut self, id: &ConversationId) -> Option<Conversation> {
         self.0.remove(id).map(std::sync::Arc::unwrap_or_clone)

@@ -284,12 +284,13 @@ impl IntercomClient {
     pub async fn search_map(
         &self,
         query: wire::Query,
+        intake: &crate::backend::cache::Intake<'_>,
     ) -> Result<(Conversations, Vec<String>), BackendError> {
         let mut out = Conversations::new();
         let warnings = self
             .search_pages(query, |page| {
                 for c in page {
-                    out.insert(c);
+                    intake.file(&mut out, c);
                 }
             })
             .await?;

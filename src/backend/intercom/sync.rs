@@ -5,7 +5,7 @@
 use super::client::{Fingerprint, IntercomClient};
 use super::{mapping, wire};
 use crate::backend::BackendError;
-use crate::backend::cache::{ChangeSource, Changes, FixedChange, FullRead};
+use crate::backend::cache::{ChangeSource, Changes, FixedChange, FullRead, Intake};
 use crate::domain::{AwayReason, Conversations, Inbox, Snapshot, Teammate, TeammateId, Workspace};
 use async_trait::async_trait;
 use jiff::{SignedDuration, Timestamp};
@@ -81,6 +81,7 @@ impl ChangeSource for IntercomClient {
     async fn read_all(
         &self,
         started: Timestamp,
+        intake: &Intake<'_>,
     ) -> Result<FullRead<Fixed, Timestamp>, BackendError> {
         let open = wire::Query::filter("open", "=", true);
         let (me, teams, admins, reasons, found) = tokio::join!(
@@ -88,7 +89,7 @@ impl ChangeSource for IntercomClient {
             self.teams(),
             self.admins(),
             self.reasons(),
-            self.search_map(open)
+            self.search_map(open, intake)
         );
         let mut warnings = Vec::new();
         let me = me?;

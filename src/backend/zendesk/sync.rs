@@ -23,7 +23,7 @@
 use super::client::{CLASSIC, ZendeskClient};
 use super::{mapping, wire};
 use crate::backend::BackendError;
-use crate::backend::cache::{ChangeSource, Changes, FixedChange, FullRead, Load};
+use crate::backend::cache::{ChangeSource, Changes, FixedChange, FullRead, Intake, Load};
 use crate::domain::{CapSource, Conversation, Conversations, Snapshot, TeammateId, Workspace};
 use async_trait::async_trait;
 use jiff::{SignedDuration, Timestamp};
@@ -413,7 +413,11 @@ impl ChangeSource for ZendeskClient {
     type Fixed = Fixed;
     type Cursor = Cursor;
 
-    async fn read_all(&self, started: Timestamp) -> Result<FullRead<Fixed, Cursor>, BackendError> {
+    async fn read_all(
+        &self,
+        started: Timestamp,
+        intake: &Intake<'_>,
+    ) -> Result<FullRead<Fixed, Cursor>, BackendError> {
         let (mut fixed, mut warnings) = self.read_people(started).await?;
         let (tickets, cursor) = if fixed.admin {
             let (t, w) = self.export("status<solved").await?;
@@ -435,10 +439,19 @@ impl ChangeSource for ZendeskClient {
         // The most urgent backlog's SLAs come with the first snapshot already.
         let slas = self.sla_tick(&mut fixed, &[], started, &mut warnings).await;
         note_hot(&mut fixed, &slas, started);
-        let mut conversations: Conversations = conversations(&tickets).into();
+        // The SLA reads replace the export's copies (they carry the deadlines).
+        let with_sla: HashSet<_> = slas.iter().map(|t| t.id).collect();
+        let mut conversations = Conversations::new();
+        for c in tickets
+            .iter()
+            .filter(|t| !with_sla.contains(&t.id))
+            .map(mapping::conversation)
+        {
+            intake.file(&mut conversations, c);
+        }
         drop(tickets);
         for c in slas.iter().map(mapping::conversation) {
-            conversations.insert(c);
+            intake.file(&mut conversations, c);
         }
         Ok(FullRead {
             fixed,
