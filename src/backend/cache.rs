@@ -571,12 +571,10 @@ where
                     h.load.add(&c, -1);
                 }
             }
-            let touched = merge_with(
-                &mut h.conversations,
-                &mut h.load,
-                fresh.into_owned(),
-                prepare,
-            );
+            // Only what the intake could not share with what is held is merged (the rest is
+            // the held copy itself: no clone, no second comparison).
+            let changed = fresh.into_unshared(&h.conversations);
+            let touched = merge_with(&mut h.conversations, &mut h.load, changed, prepare);
             state.pending.note(touched, policy.is_none());
             state
                 .pending

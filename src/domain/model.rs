@@ -776,11 +776,14 @@ impl Conversations {
         self.0.values().map(|c| &**c)
     }
 
-    /// Every conversation, owned, in id order (copying only those still shared elsewhere).
-    pub fn into_owned(self) -> impl Iterator<Item = Conversation> {
+    /// The conversations that are not the very copy `base` holds under their id (see
+    /// [`Conversations::insert_sharing`]), owned, in id order: what a re-read changed.
+    pub fn into_unshared(self, base: &Conversations) -> Vec<Conversation> {
         self.0
             .into_iter()
+            .filter(|(id, c)| !base.0.get(id).is_some_and(|b| std::sync::Arc::ptr_eq(b, c)))
             .map(|(_, c)| std::sync::Arc::unwrap_or_clone(c))
+            .collect()
     }
 
     /// Every id, in order.
